@@ -1,2 +1,4 @@
 export * from './errors.js';
 export * from './rng.js';
+export * from './showers.js';
+export * from './geometry/types.js';
