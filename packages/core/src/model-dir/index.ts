@@ -1,0 +1,2 @@
+export * from './atomic.js';
+export * from './safetensors.js';

@@ -1,0 +1,111 @@
+/**
+ * The plain safetensors layout (an 8-byte little-endian header length, a JSON header, then raw
+ * little-endian data), used for weights and buffers: simple to write, readable from Python.
+ */
+import { promises as fs } from 'node:fs';
+import { ModelFormatError, InvalidArgumentError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+
+/** Element types calozoo stores. */
+export type SafetensorsDtype = 'F32' | 'F64' | 'I32';
+
+/** One named tensor as plain data. */
+export interface NamedTensor {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  data: Float32Array | Float64Array | Int32Array;
+}
+
+const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8, I32: 4 };
+
+function checkTensor(name: string, t: NamedTensor): void {
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (count !== t.data.length) {
+    throw new InvalidArgumentError(`safetensors: tensor "${name}" has shape [${t.shape}] (${count} elements) but ${t.data.length} values`);
+  }
+  const ok =
+    (t.dtype === 'F32' && t.data instanceof Float32Array) ||
+    (t.dtype === 'F64' && t.data instanceof Float64Array) ||
+    (t.dtype === 'I32' && t.data instanceof Int32Array);
+  if (!ok) throw new InvalidArgumentError(`safetensors: tensor "${name}" is declared ${t.dtype} but holds ${t.data.constructor.name}`);
+}
+
+/** Serialises tensors (and optional string metadata) to safetensors bytes. */
+export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name];
+    checkTensor(name, t);
+    const bytes = t.data.length * BYTES[t.dtype];
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  // pad the header with spaces so the data starts 8-byte aligned
+  while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += ' ';
+  const headerBytes = Buffer.from(json, 'utf8');
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let pos = 8 + headerBytes.length;
+  for (const name of names) {
+    const t = tensors[name];
+    const src = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    out.set(src, pos);
+    pos += src.length;
+  }
+  return out;
+}
+
+/** Parses safetensors bytes; `source` names the file in error messages. */
+export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
+  if (bytes.length < 8) throw new ModelFormatError(`${source}: too short to be a safetensors file (${bytes.length} bytes).`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen <= 0 || 8 + headerLen > bytes.length) {
+    throw new ModelFormatError(`${source}: corrupt safetensors header length ${headerLen} for a ${bytes.length}-byte file (truncated?).`);
+  }
+  let header: Record<string, any>;
+  try {
+    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLen)).toString('utf8'));
+  } catch (err) {
+    throw new ModelFormatError(`${source}: safetensors header is not valid JSON.`, { cause: err });
+  }
+  const dataStart = 8 + headerLen;
+  const tensors: Record<string, NamedTensor> = {};
+  const metadata: Record<string, string> = header.__metadata__ ?? {};
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const dtype = info.dtype as SafetensorsDtype;
+    if (!(dtype in BYTES)) throw new ModelFormatError(`${source}: tensor "${name}" has unsupported dtype ${dtype} (expected F32, F64 or I32).`);
+    const [a, b] = info.data_offsets as [number, number];
+    if (dataStart + b > bytes.length) throw new ModelFormatError(`${source}: tensor "${name}" runs past the end of the file (truncated?).`);
+    const slice = new Uint8Array(bytes.subarray(dataStart + a, dataStart + b)); // copy: Buffer.slice would share the pool
+    const buf = slice.buffer;
+    const data = dtype === 'F32' ? new Float32Array(buf) : dtype === 'F64' ? new Float64Array(buf) : new Int32Array(buf);
+    const t: NamedTensor = { dtype, shape: info.shape, data };
+    checkTensor(name, t);
+    tensors[name] = t;
+  }
+  return { tensors, metadata };
+}
+
+/** Writes tensors to a safetensors file atomically. */
+export async function writeSafetensors(file: string, tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Promise<void> {
+  await writeFileAtomic(file, encodeSafetensors(tensors, metadata));
+}
+
+/** Reads a safetensors file; errors name the file. */
+export async function readSafetensors(file: string): Promise<{ tensors: Record<string, NamedTensor>; metadata: Record<string, string> }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    throw new ModelFormatError(`${file}: cannot read weights (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, { cause: err });
+  }
+  return decodeSafetensors(bytes, file);
+}
