@@ -52,3 +52,30 @@ export function sliceShowers(s: Showers, start: number, end: number): Showers {
   if (s.phi) out.phi = s.phi.subarray(start, end);
   return out;
 }
+
+/** Wraps in-memory showers as a `ShowerSource`-compatible object (n, voxels, readRange). */
+export function memorySource(s: Showers): { n: number; voxels: number; readRange(start: number, end: number): Showers } {
+  return { n: s.n, voxels: s.voxels, readRange: (start, end) => sliceShowers(s, start, end) };
+}
+
+/** Concatenates several sets of showers with the same voxel count into one (copies). */
+export function concatShowers(parts: readonly Showers[]): Showers {
+  if (parts.length === 0) throw new RangeError('concatShowers: nothing to concatenate');
+  const voxels = parts[0].voxels;
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  const out: Showers = { n, voxels, energy: new Float32Array(n), values: new Float32Array(n * voxels) };
+  const hasTheta = parts.every((p) => p.theta);
+  const hasPhi = parts.every((p) => p.phi);
+  if (hasTheta) out.theta = new Float32Array(n);
+  if (hasPhi) out.phi = new Float32Array(n);
+  let at = 0;
+  for (const p of parts) {
+    if (p.voxels !== voxels) throw new RangeError(`concatShowers: voxel counts differ (${voxels} vs ${p.voxels})`);
+    out.energy.set(p.energy.subarray(0, p.n), at);
+    out.values.set(p.values.subarray(0, p.n * voxels), at * voxels);
+    if (hasTheta) out.theta!.set(p.theta!.subarray(0, p.n), at);
+    if (hasPhi) out.phi!.set(p.phi!.subarray(0, p.n), at);
+    at += p.n;
+  }
+  return out;
+}

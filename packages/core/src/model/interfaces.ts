@@ -1,0 +1,180 @@
+/**
+ * The contracts every model package implements: `Conditioner`, `Sampler`, `Generator`,
+ * `Trainable` and `ModelPlugin` (architecture.md, "Interfaces"). Between packages only plain
+ * typed arrays travel (`Showers`, `Conditions`); tensors stay inside model and flow code.
+ */
+import type { Tensor2D } from '@tensorflow/tfjs-core';
+import type { Rng } from '../rng.js';
+import type { ConditionName, Conditions, Showers } from '../showers.js';
+import type { Geometry } from '../geometry/types.js';
+
+/** What a generator is: plugin, version, geometry and the conditions it takes. */
+export interface ModelCard {
+  /** Plugin name (kebab-case, permanent), e.g. `caloman`. */
+  plugin: string;
+  /** Version of the plugin package that wrote the model. */
+  pluginVersion: string;
+  /** Geometry id. */
+  geometry: string;
+  /** Conditions the model needs, always starting with `energy`. */
+  conditions: ConditionName[];
+  /** Free-text description. */
+  description?: string;
+}
+
+/** A progress event of long work (training, generation, evaluation). */
+export interface ProgressEvent {
+  /** What is running, e.g. `train:vae`, `generate`. */
+  phase: string;
+  /** Units done so far (showers, steps, epochs…). */
+  done: number;
+  /** Total units, when known. */
+  total?: number;
+  /** Extra numbers to display (loss, learning rate…). */
+  values?: Record<string, number>;
+}
+
+/** Callback for progress events. */
+export type ProgressCallback = (e: ProgressEvent) => void;
+
+/** A minimal logger; libraries never write to the console themselves. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  debug?(message: string): void;
+}
+
+/** Options of `Generator.generate`. */
+export interface GenerateOptions {
+  /** Seed of the generation; the same seed and conditions give the same showers. */
+  seed: number;
+  /** Showers per network call (default chosen by the model). */
+  batchSize?: number;
+  /** Runtime for the networks: TensorFlow.js or ONNX Runtime (default: the model's fastest). */
+  runtime?: 'tfjs' | 'onnx';
+  /** Stops generation early with an AbortedError. */
+  signal?: AbortSignal;
+  /** Progress in showers generated. */
+  onProgress?: ProgressCallback;
+}
+
+/** Maps physical conditions to a network's normalised inputs and back. */
+export interface Conditioner {
+  /** Number of network input features. */
+  readonly features: number;
+  /** Physical conditions (MeV, rad) → normalised network inputs [n, features]. */
+  encode(c: Conditions): Tensor2D;
+  /** Normalised network inputs → physical conditions. */
+  decode(x: Tensor2D): Conditions;
+}
+
+/** Draws latent vectors, optionally conditioned. */
+export interface Sampler {
+  /** Dimension of the latent vectors. */
+  readonly latentDim: number;
+  /** Draws n latent vectors [n, latentDim]; `context` has one row per sample. */
+  sample(n: number, rng: Rng, context?: Tensor2D): Tensor2D;
+}
+
+/** Generates showers for one geometry. */
+export interface Generator {
+  /** What the model is. */
+  readonly card: ModelCard;
+  /** Generates one shower per condition row, in MeV. */
+  generate(c: Conditions, options: GenerateOptions): Promise<Showers>;
+  /** Frees weights and sessions. */
+  dispose(): void;
+}
+
+/** Any source of training showers: an in-memory set or a file read in ranges. */
+export interface ShowerSource {
+  /** Number of showers. */
+  readonly n: number;
+  /** Voxels per shower. */
+  readonly voxels: number;
+  /** Reads showers [start, end). */
+  readRange(start: number, end: number): Showers | Promise<Showers>;
+}
+
+/** Options of `Trainable.fit`. */
+export interface FitOptions {
+  /** Seed of initialisation, shuffling and splits. */
+  seed: number;
+  /** Maximum number of epochs (per training phase for multi-network models). */
+  epochs?: number;
+  /** Wall-clock limit in seconds for the whole fit. */
+  timeLimitSeconds?: number;
+  /** Fraction of the data held out for validation (default 0.2). */
+  validationFraction?: number;
+  /** Directory for resumable checkpoints (`checkpoints/` inside the model directory). */
+  checkpointDir?: string;
+  /** Seconds between checkpoints (default 60; one is always written at the end of a phase). */
+  checkpointEverySeconds?: number;
+  /** Resume from the latest checkpoint in `checkpointDir`. */
+  resume?: boolean;
+  /** Stops training after the next step; a checkpoint is written first. */
+  signal?: AbortSignal;
+  /** Progress events (epochs and steps, losses). */
+  onProgress?: ProgressCallback;
+  /** Where to send log lines. */
+  logger?: Logger;
+}
+
+/** One row of the training history. */
+export interface HistoryRow {
+  phase: string;
+  epoch: number;
+  trainLoss: number;
+  validationLoss?: number;
+  learningRate?: number;
+  seconds: number;
+}
+
+/** What `fit` returns. */
+export interface FitReport {
+  /** Per-epoch losses of every phase. */
+  history: HistoryRow[];
+  /** Wall-clock seconds spent. */
+  seconds: number;
+  /** Why training stopped. */
+  stoppedBy: 'epochs' | 'time' | 'early-stopping' | 'abort';
+  /** Number of training showers and validation showers. */
+  trainSize: number;
+  validationSize: number;
+}
+
+/** A model that can be trained and saved. */
+export interface Trainable {
+  /** Trains on `data` (validation split taken from it). */
+  fit(data: ShowerSource, options: FitOptions): Promise<FitReport>;
+  /** Writes the model directory (config.json + one folder per component). */
+  save(dir: string): Promise<void>;
+}
+
+/** Options of `ModelPlugin.load`. */
+export interface LoadOptions {
+  /** Force a TensorFlow.js backend (otherwise the device layer's choice). */
+  backend?: string;
+  /** Where to send log lines. */
+  logger?: Logger;
+}
+
+/** What a model package registers. */
+export interface ModelPlugin<C = unknown> {
+  /** Permanent kebab-case name written into config.json. */
+  readonly name: string;
+  /** Package version. */
+  readonly version: string;
+  /** One line about the model. */
+  readonly description: string;
+  /** Geometry ids the plugin supports, or 'any'. */
+  readonly geometries: readonly string[] | 'any';
+  /** Full default config for a geometry. */
+  defaultConfig(geometry: Geometry): C;
+  /** Validates a raw config (rejecting unknown keys); throws ConfigError naming `source`. */
+  parseConfig(raw: unknown, source: string): C;
+  /** Creates an untrained model. */
+  create(config: C, geometry: Geometry): Promise<Generator & Trainable>;
+  /** Loads a trained model directory. */
+  load(dir: string, options?: LoadOptions): Promise<Generator & Trainable>;
+}

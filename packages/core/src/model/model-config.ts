@@ -1,0 +1,73 @@
+/**
+ * The model directory's `config.json`: plugin, versions, geometry, conditions, preprocessing
+ * constants, components and the full resolved config (architecture.md, "Model directory").
+ */
+import * as path from 'node:path';
+import { ModelFormatError } from '../errors.js';
+import { readJson, writeJsonAtomic } from '../model-dir/atomic.js';
+import { getGeometry } from '../geometry/index.js';
+import type { ConditionName } from '../showers.js';
+
+/** Version of the on-disk model-directory layout that this core reads and writes. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Contents of a model directory's config.json. */
+export interface ModelDirConfig<C = unknown> {
+  plugin: string;
+  pluginVersion: string;
+  formatVersion: number;
+  geometry: string;
+  conditions: ConditionName[];
+  /** Constants of the preprocessing (scales, epsilons, clip ranges). */
+  preprocessing: Record<string, unknown>;
+  /** Component name → sub-folder. */
+  components: Record<string, string>;
+  /** Exported ONNX graphs, name → path. */
+  onnx?: Record<string, string>;
+  /** The plugin's full resolved config. */
+  config: C;
+  /** How the model was trained. */
+  training?: Record<string, unknown>;
+}
+
+/** Writes config.json into `dir` atomically. */
+export async function writeModelConfig(dir: string, cfg: ModelDirConfig): Promise<void> {
+  await writeJsonAtomic(path.join(dir, 'config.json'), cfg);
+}
+
+/** Reads and checks a model directory's config.json (format version, plugin, geometry). */
+export async function readModelConfig<C = unknown>(dir: string): Promise<ModelDirConfig<C>> {
+  const file = path.join(dir, 'config.json');
+  const raw = await readJson<Record<string, unknown>>(file);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelFormatError(`${file}: expected a JSON object.`);
+  for (const key of ['plugin', 'pluginVersion', 'geometry'] as const) {
+    if (typeof raw[key] !== 'string') throw new ModelFormatError(`${file}: missing or non-string "${key}"; is this a calozoo model directory?`);
+  }
+  const fv = raw.formatVersion;
+  if (typeof fv !== 'number' || !Number.isInteger(fv) || fv < 1) {
+    throw new ModelFormatError(`${file}: "formatVersion" must be a positive integer, found ${JSON.stringify(fv)}.`);
+  }
+  if (fv > MODEL_FORMAT_VERSION) {
+    throw new ModelFormatError(
+      `${file}: written in model format ${fv}, but this @calozoo/core reads format ${MODEL_FORMAT_VERSION} and older. Upgrade @calozoo/core to a version that reads format ${fv}.`,
+    );
+  }
+  try {
+    getGeometry(raw.geometry as string);
+  } catch (err) {
+    throw new ModelFormatError(`${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const conditions = (raw.conditions ?? ['energy']) as ConditionName[];
+  return {
+    plugin: raw.plugin as string,
+    pluginVersion: raw.pluginVersion as string,
+    formatVersion: fv,
+    geometry: raw.geometry as string,
+    conditions,
+    preprocessing: (raw.preprocessing ?? {}) as Record<string, unknown>,
+    components: (raw.components ?? {}) as Record<string, string>,
+    onnx: raw.onnx as Record<string, string> | undefined,
+    config: raw.config as C,
+    training: raw.training as Record<string, unknown> | undefined,
+  };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { MODEL_FORMAT_VERSION, readModelConfig, writeModelConfig } from './model-config.js';
+import { applyOverrides, mergeConfig } from './config-parse.js';
+import { getModel, listModels, loadModel, registerModel, unregisterModel } from './registry.js';
+import type { ModelPlugin } from './interfaces.js';
+import { PluginNotFoundError } from '../errors.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'model-'));
+
+describe('model config.json', () => {
+  it('round-trips and refuses newer formats by name', async () => {
+    const dir = tmp();
+    const cfg = {
+      plugin: 'toy',
+      pluginVersion: '0.1.0',
+      formatVersion: MODEL_FORMAT_VERSION,
+      geometry: 'calochallenge-1-photons',
+      conditions: ['energy' as const],
+      preprocessing: { eps: 1e-6 },
+      components: { net: 'net/' },
+      config: { hidden: 8 },
+    };
+    await writeModelConfig(dir, cfg);
+    expect(await readModelConfig(dir)).toMatchObject(cfg);
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, formatVersion: MODEL_FORMAT_VERSION + 1 }));
+    await expect(readModelConfig(dir)).rejects.toThrow(new RegExp(`format ${MODEL_FORMAT_VERSION + 1}.*Upgrade @calozoo/core`));
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, geometry: 'nope' }));
+    await expect(readModelConfig(dir)).rejects.toThrow(/config\.json: unknown geometry "nope"/);
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ pluginVersion: '1' }));
+    await expect(readModelConfig(dir)).rejects.toThrow(/missing or non-string "plugin"/);
+    await expect(readModelConfig(path.join(dir, 'absent'))).rejects.toThrow(/absent.*config\.json: cannot read/);
+  });
+});
+
+describe('config parsing', () => {
+  const defaults = { latentDim: 10, vae: { hidden: [512, 512], lr: 1e-3 }, name: 'x' };
+  it('merges over defaults and rejects unknown keys listing the valid ones', () => {
+    expect(mergeConfig(defaults, { vae: { lr: 0.1 } }, 'cfg.json')).toEqual({ latentDim: 10, vae: { hidden: [512, 512], lr: 0.1 }, name: 'x' });
+    expect(() => mergeConfig(defaults, { latentdim: 3 }, 'cfg.json')).toThrow(/cfg\.json: unknown key "latentdim". Valid keys are: latentDim, vae, name/);
+    expect(() => mergeConfig(defaults, { vae: { lr: 'fast' } }, 'cfg.json')).toThrow(/"vae.lr" must be a number/);
+  });
+  it('applies --set overrides', () => {
+    expect(applyOverrides(defaults, ['vae.lr=0.5', 'name=y', 'vae.hidden=[64]']).vae).toEqual({ hidden: [64], lr: 0.5 });
+    expect(() => applyOverrides(defaults, ['vae.nope=1'])).toThrow(/unknown key "vae.nope"/);
+    expect(() => applyOverrides(defaults, ['latentDim'])).toThrow(/key=value/);
+  });
+});
+
+describe('registry', () => {
+  const plugin: ModelPlugin<{ a: number }> = {
+    name: 'toy-model',
+    version: '0.1.0',
+    description: 'toy',
+    geometries: 'any',
+    defaultConfig: () => ({ a: 1 }),
+    parseConfig: (raw) => raw as { a: number },
+    create: async () => {
+      throw new Error('not used');
+    },
+    load: async (dir) => ({ loadedFrom: dir }) as never,
+  };
+
+  it('registers, lists, dispatches loadModel on config.json and explains missing plugins', async () => {
+    registerModel(plugin);
+    registerModel(plugin);
+    expect(getModel('toy-model')).toBe(plugin);
+    expect(listModels().map((p) => p.name)).toContain('toy-model');
+    expect(() => registerModel({ ...plugin, version: '9.9.9' })).toThrow(/already registered/);
+    expect(() => registerModel({ ...plugin, name: 'Bad_Name' })).toThrow(/kebab-case/);
+    const dir = tmp();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ plugin: 'toy-model', pluginVersion: '0.1.0', formatVersion: 1, geometry: 'ild-ecal', config: {} }),
+    );
+    expect(await loadModel(dir)).toEqual({ loadedFrom: dir });
+    unregisterModel('toy-model');
+    await expect(loadModel(dir)).rejects.toBeInstanceOf(PluginNotFoundError);
+    expect(() => getModel('toy-model')).toThrow(/"toy-model" is not registered. Installed plugins:/);
+  });
+});
