@@ -1,0 +1,99 @@
+/**
+ * The bijector contract (nflows' `Transform`, typed): `forward` and `inverse` each return the
+ * transformed batch and the per-sample log|det J| of the map they applied, and both take an
+ * optional context. `compose` and `invert` turn bijectors into bijectors, so a flow is a list.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@calozoo/core';
+
+/** Result of a forward pass: outputs and per-sample log|det ∂y/∂x|. */
+export interface ForwardResult {
+  y: tf.Tensor2D;
+  logDet: tf.Tensor1D;
+}
+
+/** Result of an inverse pass: inputs and per-sample log|det ∂x/∂y|. */
+export interface InverseResult {
+  x: tf.Tensor2D;
+  logDet: tf.Tensor1D;
+}
+
+/** A bijection with exact log|det J| per sample, optionally conditioned on a context. */
+export interface Bijector {
+  /** Maps x to y; `logDet[i]` = log|det ∂y_i/∂x_i|. */
+  forward(x: tf.Tensor2D, context?: tf.Tensor2D): ForwardResult;
+  /** Maps y back to x; `logDet[i]` = log|det ∂x_i/∂y_i| (minus the forward one). */
+  inverse(y: tf.Tensor2D, context?: tf.Tensor2D): InverseResult;
+  /** Named state (trainable parameters and non-trainable buffers), keyed for safetensors. */
+  variables?(): Record<string, tf.Variable>;
+  /** Switches training behaviour (batch statistics, data-dependent initialisation). */
+  setTraining?(training: boolean): void;
+  /** Releases the variables this bijector owns. */
+  dispose?(): void;
+}
+
+/** Composes bijectors left to right: forward applies `bijectors[0]` first; log-dets add. */
+export function compose(...bijectors: Bijector[]): Bijector {
+  if (bijectors.length === 0) throw new InvalidArgumentError('compose: needs at least one bijector');
+  return {
+    forward(x, context) {
+      return tf.tidy(() => {
+        let y = x;
+        let logDet: tf.Tensor1D = tf.zeros([x.shape[0]]);
+        for (const b of bijectors) {
+          const r = b.forward(y, context);
+          y = r.y;
+          logDet = tf.add(logDet, r.logDet);
+        }
+        return { y, logDet };
+      });
+    },
+    inverse(y, context) {
+      return tf.tidy(() => {
+        let x = y;
+        let logDet: tf.Tensor1D = tf.zeros([y.shape[0]]);
+        for (let i = bijectors.length - 1; i >= 0; i--) {
+          const r = bijectors[i].inverse(x, context);
+          x = r.x;
+          logDet = tf.add(logDet, r.logDet);
+        }
+        return { x, logDet };
+      });
+    },
+    variables() {
+      const out: Record<string, tf.Variable> = {};
+      bijectors.forEach((b, i) => {
+        for (const [k, v] of Object.entries(b.variables?.() ?? {})) out[`${i}.${k}`] = v;
+      });
+      return out;
+    },
+    setTraining(training) {
+      for (const b of bijectors) b.setTraining?.(training);
+    },
+    dispose() {
+      for (const b of bijectors) b.dispose?.();
+    },
+  };
+}
+
+/** Swaps the forward and inverse directions of a bijector. */
+export function invert(b: Bijector): Bijector {
+  return {
+    forward(x, context) {
+      const r = b.inverse(x, context);
+      return { y: r.x, logDet: r.logDet };
+    },
+    inverse(y, context) {
+      const r = b.forward(y, context);
+      return { x: r.y, logDet: r.logDet };
+    },
+    variables: () => b.variables?.() ?? {},
+    setTraining: (training) => b.setTraining?.(training),
+    dispose: () => b.dispose?.(),
+  };
+}
+
+/** Sums a [n, d] tensor of element-wise log-derivatives to per-sample log-dets. */
+export function sumLogDet(elementwise: tf.Tensor2D): tf.Tensor1D {
+  return tf.sum(elementwise, 1);
+}
