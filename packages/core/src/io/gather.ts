@@ -1,0 +1,58 @@
+/**
+ * Row gathering and concatenation of `Showers` that carry their row indices. Internal to the
+ * I/O module (the dataset's shuffle buffer and subset reads).
+ */
+import type { Showers } from '../showers.js';
+
+/** Showers with the row index of each shower. */
+export interface IndexedShowers extends Showers {
+  indices: Uint32Array;
+}
+
+/** Copies rows `idx` of `s` (in that order) into new arrays. */
+export function gatherShowers<T extends Showers & { indices?: Uint32Array }>(s: T, idx: ArrayLike<number>): T {
+  const V = s.voxels;
+  const n = idx.length;
+  const values = new Float32Array(n * V);
+  const energy = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = idx[i];
+    energy[i] = s.energy[r];
+    values.set(s.values.subarray(r * V, (r + 1) * V), i * V);
+  }
+  const out = { ...s, n, energy, values };
+  const pick = (a: Float32Array | Uint32Array): typeof a => {
+    const b = new (a.constructor as { new (n: number): typeof a })(n);
+    for (let i = 0; i < n; i++) b[i] = a[idx[i]];
+    return b;
+  };
+  if (s.theta) out.theta = pick(s.theta) as Float32Array;
+  if (s.phi) out.phi = pick(s.phi) as Float32Array;
+  if (s.indices) out.indices = pick(s.indices) as Uint32Array;
+  return out;
+}
+
+/** Concatenates parts (same voxels and conditions) into one; a single part is returned as is. */
+export function concatShowers(parts: readonly IndexedShowers[], voxels: number): IndexedShowers {
+  if (parts.length === 1) return parts[0];
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  const out: IndexedShowers = {
+    n,
+    voxels,
+    energy: new Float32Array(n),
+    values: new Float32Array(n * voxels),
+    indices: new Uint32Array(n),
+  };
+  if (parts[0]?.theta) out.theta = new Float32Array(n);
+  if (parts[0]?.phi) out.phi = new Float32Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.energy.set(p.energy, at);
+    out.values.set(p.values, at * voxels);
+    out.indices.set(p.indices, at);
+    if (out.theta && p.theta) out.theta.set(p.theta, at);
+    if (out.phi && p.phi) out.phi.set(p.phi, at);
+    at += p.n;
+  }
+  return out;
+}
