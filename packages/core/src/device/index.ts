@@ -1,0 +1,22 @@
+/** Public exports of the device layer. */
+export { tf } from './tf.js';
+export { selectTfBackend } from './select-tf.js';
+export { selectOrtProviders } from './select-ort.js';
+export { installTfPatches, type TfPatchReport } from './patches.js';
+export type { KernelFallback } from './kernel-fallbacks.js';
+export { backendSupports3dConv } from './capabilities.js';
+export { leakyReluDiff } from './leaky-relu.js';
+export { setTfVerbose } from './quiet.js';
+export {
+  TF_BACKEND_PRIORITY,
+  ORT_PROVIDER_PRIORITY,
+  type TfBackendName,
+  type OrtProviderName,
+  type DeviceLogger,
+  type DeviceReport,
+  type TfDeviceReport,
+  type OrtDeviceReport,
+  type TfRequirement,
+  type SelectTfBackendOptions,
+  type SelectOrtProvidersOptions,
+} from './types.js';

@@ -1,0 +1,24 @@
+/**
+ * Fixes the gaps of tfjs-core 4.22 once, for every backend loaded so far: missing or wrong
+ * gradients (`gradients.ts`) and missing or wrong kernels (`kernel-fallbacks.ts`).
+ * `selectTfBackend` calls it; call it yourself after activating a backend by hand.
+ */
+import { registerMissingGradients } from './gradients.js';
+import { installCpuFallbacks, type KernelFallback } from './kernel-fallbacks.js';
+
+/** What `installTfPatches` changed in this call (empty lists when already installed). */
+export interface TfPatchReport {
+  /** Kernels whose gradient was registered or replaced. */
+  gradients: string[];
+  /** Kernels routed to the cpu implementation on another backend. */
+  kernels: KernelFallback[];
+}
+
+const BACKENDS_WITH_GAPS = ['wasm', 'tensorflow'];
+
+/** Installs calozoo's TensorFlow.js gradient and kernel patches; idempotent. */
+export function installTfPatches(): TfPatchReport {
+  const gradients = registerMissingGradients();
+  const kernels = BACKENDS_WITH_GAPS.flatMap((b) => installCpuFallbacks(b));
+  return { gradients, kernels };
+}
