@@ -1,0 +1,186 @@
+/**
+ * Each patch of `installTfPatches` against float64 finite differences of plain-JS reference
+ * implementations, on every backend available. Tolerances: 1e-4 · max|expected| for linear maps
+ * (float32 rounding of sums of ~100 terms), 2e-3 for second derivatives (two float32 passes).
+ */
+import { expect, it } from 'vitest';
+import { forEachBackend } from '../testing/backends.js';
+import {
+  arr,
+  conv3dFilterGradRef,
+  conv3dRef,
+  conv3dTransposeRef,
+  dot,
+  expectClose,
+  numericGrad,
+  randomArr,
+  type Arr,
+} from './__tests__/reference.js';
+import { leakyReluDiff } from './leaky-relu.js';
+import { tf } from './tf.js';
+
+const t = (a: Arr) => tf.tensor(Float32Array.from(a.data), a.shape);
+const vals = (x: tf.Tensor) => x.dataSync() as Float32Array;
+const lrelu = (v: number, a: number) => (v > 0 ? v : a * v);
+
+await forEachBackend((backend) => {
+  it('conv3dTranspose: forward and gradients w.r.t. dy and filter', () => {
+    for (const [s, pad, xShape, dyShape] of [
+      [2, 'same', [2, 6, 6, 6, 2], [2, 3, 3, 3, 3]],
+      [1, 'valid', [1, 5, 5, 5, 2], [1, 3, 3, 3, 3]],
+    ] as const) {
+      const dy = randomArr([...dyShape], 1), w = randomArr([3, 3, 3, 2, 3], 2), r = randomArr([...xShape], 3);
+      const f = (dyv: Arr, wv: Arr) => dot(r.data, conv3dTransposeRef(dyv, wv, [...xShape], s, pad).data);
+      tf.tidy(() => {
+        expectClose(vals(tf.conv3dTranspose(t(dy) as tf.Tensor5D, t(w) as tf.Tensor5D, [...xShape], s, pad)),
+          conv3dTransposeRef(dy, w, [...xShape], s, pad).data, 1e-4);
+        const [gdy, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(t(r), tf.conv3dTranspose(a as tf.Tensor5D, b as tf.Tensor5D, [...xShape], s, pad))))([t(dy), t(w)]);
+        expectClose(vals(gdy!), numericGrad((v) => f(arr(dy.shape, v), w), dy.data), 1e-4);
+        expectClose(vals(gw!), numericGrad((v) => f(dy, arr(w.shape, v)), w.data), 1e-4);
+      });
+    }
+  });
+
+  it(`conv3d gradients w.r.t. input and filter (wasm routes Conv3DBackprop* to cpu)`, () => {
+    const x = randomArr([2, 5, 5, 5, 2], 4), w = randomArr([3, 3, 3, 2, 3], 5);
+    const y = conv3dRef(x, w, 2, 'same');
+    const r = randomArr(y.shape, 6);
+    const f = (xv: Arr, wv: Arr) => dot(r.data, conv3dRef(xv, wv, 2, 'same').data);
+    tf.tidy(() => {
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(t(r), tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, 2, 'same'))))([t(x), t(w)]);
+      expectClose(vals(gx!), numericGrad((v) => f(arr(x.shape, v), w), x.data), 1e-4);
+      expectClose(vals(gw!), numericGrad((v) => f(x, arr(w.shape, v)), w.data), 1e-4);
+    });
+  });
+
+  it('gradient of the conv3d filter gradient (Conv3DBackpropFilterV2) w.r.t. the input', () => {
+    const x = randomArr([1, 4, 4, 4, 2], 7), w = randomArr([3, 3, 3, 2, 2], 8);
+    const sY = randomArr(conv3dRef(x, w, 2, 'same').shape, 9), rW = randomArr(w.shape, 10);
+    const f = (xv: Float64Array) => dot(rW.data, conv3dFilterGradRef(arr(x.shape, xv), sY, w.shape, 2, 'same').data);
+    tf.tidy(() => {
+      const g = tf.grad((xt: tf.Tensor) => {
+        const gw = tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(t(sY), tf.conv3d(xt as tf.Tensor5D, wt as tf.Tensor5D, 2, 'same'))))(t(w));
+        return tf.sum(tf.mul(t(rW), gw));
+      })(t(x));
+      expectClose(vals(g), numericGrad(f, x.data), 1e-4);
+    });
+  });
+
+  it('WGAN-GP penalty through conv3d + leakyRelu: double backprop matches finite differences', () => {
+    const alpha = 0.2;
+    const x = randomArr([2, 4, 4, 4, 1], 11), w = randomArr([3, 3, 3, 1, 2], 12);
+    const v = randomArr(conv3dRef(x, w, 1, 'same').shape, 13);
+    // D(x) = Σ v ⊙ lrelu(conv3d(x, W)); ∇ₓD = conv3dᵀ(v ⊙ lrelu'(z), W); GP(W) = Σ (∇ₓD)².
+    const gp = (wv: Float64Array) => {
+      const wa = arr(w.shape, wv);
+      const z = conv3dRef(x, wa, 1, 'same');
+      const dz = arr(z.shape, z.data.map((zi, i) => v.data[i]! * (zi > 0 ? 1 : alpha)));
+      const gx = conv3dTransposeRef(dz, wa, x.shape, 1, 'same');
+      return dot(gx.data, gx.data);
+    };
+    const expected = numericGrad(gp, w.data);
+    for (const act of [(z: tf.Tensor) => tf.leakyRelu(z, alpha), (z: tf.Tensor) => leakyReluDiff(z, alpha)]) {
+      tf.tidy(() => {
+        const g = tf.grad((wt: tf.Tensor) => {
+          const gx = tf.grad((xt: tf.Tensor) => tf.sum(tf.mul(t(v), act(tf.conv3d(xt as tf.Tensor5D, wt as tf.Tensor5D, 1, 'same')))))(t(x));
+          return tf.sum(tf.square(gx));
+        })(t(w));
+        expectClose(vals(g), expected, 2e-3);
+      });
+    }
+  });
+
+  it('leakyReluDiff: value, first and second derivative', () => {
+    const a = 0.3, x = randomArr([50], 14), w = 1.7;
+    tf.tidy(() => {
+      expectClose(vals(leakyReluDiff(t(x), a)), x.data.map((xi) => lrelu(xi, a)), 1e-6);
+      // h(w) = Σ (d/dx Σ lrelu(w x)²)² = Σ (2 lrelu(wx) lrelu'(wx) w)²
+      const h = (wv: Float64Array) => x.data.reduce((s, xi) => s + (2 * lrelu(wv[0]! * xi, a) * (wv[0]! * xi > 0 ? 1 : a) * wv[0]!) ** 2, 0);
+      const g = tf.grad((wt: tf.Tensor) => {
+        const gx = tf.grad((xt: tf.Tensor) => tf.sum(tf.square(leakyReluDiff(tf.mul(wt, xt), a))))(t(x));
+        return tf.sum(tf.square(gx));
+      })(tf.scalar(w));
+      expectClose(vals(g), numericGrad(h, Float64Array.of(w)), 1e-4);
+    });
+  });
+
+  it('comparisons have zero gradients', () => {
+    tf.tidy(() => {
+      const x = tf.tensor1d([-1, 0.5, 2]), y = tf.tensor1d([0, 0.5, 1]);
+      for (const op of [tf.greater, tf.greaterEqual, tf.less, tf.lessEqual, tf.equal, tf.notEqual]) {
+        const [ga, gb] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.cast(op(a, b), 'float32'), a)))([x, y]);
+        expect(Array.from(vals(ga!))).toEqual(Array.from(vals(tf.cast(op(x, y), 'float32'))));
+        expect(Array.from(vals(gb!))).toEqual([0, 0, 0]);
+      }
+    });
+  });
+
+  it('batchNorm of a rank-5 tensor: forward and gradients w.r.t. all inputs', () => {
+    const eps = 1e-3, shape = [2, 2, 3, 2, 3];
+    const x = randomArr(shape, 15), r = randomArr(shape, 16);
+    const m = randomArr([3], 17), s = randomArr([3], 18), o = randomArr([3], 19);
+    const vr = arr([3], randomArr([3], 20).data.map((q) => 0.5 + q * q));
+    const bn = (xv: Arr, mv: Arr, vv: Arr, sv: Arr, ov: Arr) =>
+      arr(shape, xv.data.map((xi, i) => ((xi - mv.data[i % 3]!) / Math.sqrt(vv.data[i % 3]! + eps)) * sv.data[i % 3]! + ov.data[i % 3]!));
+    const args = [x, m, vr, s, o];
+    tf.tidy(() => {
+      const [xt, mt, vt, st, ot] = args.map(t) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+      expectClose(vals(tf.batchNorm(xt, mt, vt, ot, st, eps)), bn(x, m, vr, s, o).data, 1e-5);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor, e: tf.Tensor) =>
+        tf.sum(tf.mul(t(r), tf.batchNorm(a, b as tf.Tensor1D, c as tf.Tensor1D, e as tf.Tensor1D, d as tf.Tensor1D, eps))))([xt, mt, vt, st, ot]);
+      args.forEach((arg, k) => {
+        const f = (v: Float64Array) => dot(r.data, bn(...(args.map((q, j) => (j === k ? arr(q.shape, v) : q)) as [Arr, Arr, Arr, Arr, Arr])).data);
+        expectClose(vals(grads[k]!), numericGrad(f, arg.data), 1e-4);
+      });
+    });
+  });
+
+  it('gather and gatherND gradients (wasm: UnsortedSegmentSum from cpu)', () => {
+    const p = randomArr([5, 3], 21), r1 = randomArr([4, 3], 22), r2 = randomArr([3], 23);
+    const idx = [4, 0, 4, 2], nd = [[1, 2], [4, 0], [1, 2]];
+    const gatherF = (v: Float64Array) => idx.reduce((s, i, k) => s + [0, 1, 2].reduce((q, j) => q + v[i * 3 + j]! * r1.data[k * 3 + j]!, 0), 0);
+    const ndF = (v: Float64Array) => nd.reduce((s, [i, j], k) => s + v[i! * 3 + j!]! * r2.data[k]!, 0);
+    tf.tidy(() => {
+      const g1 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(t(r1), tf.gather(a, tf.tensor1d(idx, 'int32')))))(t(p));
+      expectClose(vals(g1), numericGrad(gatherF, p.data), 1e-5);
+      const g2 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(t(r2), tf.gatherND(a, tf.tensor2d(nd, [3, 2], 'int32')))))(t(p));
+      expectClose(vals(g2), numericGrad(ndF, p.data), 1e-5);
+      const seg = tf.unsortedSegmentSum(t(p), tf.tensor1d([2, 0, 2, 1, 0], 'int32'), 3);
+      const want = [0, 1, 2].flatMap((sgm) => [0, 1, 2].map((j) => [0, 1, 2, 3, 4].filter((i) => [2, 0, 2, 1, 0][i] === sgm).reduce((q, i) => q + p.data[i * 3 + j]!, 0)));
+      expectClose(vals(seg), want, 1e-6);
+    });
+  });
+
+  it('ops of rational-quadratic splines: cumsum, softmax, softplus, logSumExp, where gradients and searchSorted', () => {
+    const x = randomArr([2, 6], 24), r = randomArr([2, 6], 25);
+    const rows = (v: Float64Array) => [Array.from(v.slice(0, 6)), Array.from(v.slice(6))];
+    const cumsum = (v: Float64Array) => rows(v).flatMap((row) => row.map((_, i) => row.slice(0, i + 1).reduce((a, b) => a + b, 0)));
+    const softmax = (v: Float64Array) => rows(v).flatMap((row) => { const e = row.map(Math.exp); const z = e.reduce((a, b) => a + b); return e.map((q) => q / z); });
+    const softplus = (v: Float64Array) => Array.from(v, (q) => Math.log1p(Math.exp(q)));
+    const lse = (v: Float64Array) => rows(v).map((row) => Math.log(row.reduce((a, b) => a + Math.exp(b), 0)));
+    const whereF = (v: Float64Array) => Array.from(v, (q, i) => (i % 3 === 0 ? q * q : 2 * q));
+    const cases: [string, (a: tf.Tensor) => tf.Tensor, (v: Float64Array) => number[]][] = [
+      ['cumsum', (a) => tf.cumsum(a, 1), cumsum],
+      ['softmax', (a) => tf.softmax(a), softmax],
+      ['softplus', (a) => tf.softplus(a), softplus],
+      ['logSumExp', (a) => tf.logSumExp(a, 1), lse],
+      ['where', (a) => tf.where(tf.tensor2d([1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0], [2, 6], 'bool'), tf.square(a), tf.mul(a, 2)), whereF],
+    ];
+    tf.tidy(() => {
+      for (const [name, op, ref] of cases) {
+        const g = tf.grad((a: tf.Tensor) => { const y = op(a); return tf.sum(tf.mul(tf.reshape(t(r), [-1]).slice(0, y.size).reshape(y.shape), y)); })(t(x));
+        const f = (v: Float64Array) => dot(r.data.slice(0, ref(v).length), ref(v));
+        expect(name).toBeTruthy();
+        expectClose(vals(g), numericGrad(f, x.data), 1e-4);
+      }
+      const edges = tf.tensor2d([[0, 1, 2, 3], [-1, 0, 5, 9]]), q = tf.tensor2d([[0.5, 2.5, 3], [-2, 4, 9.5]]);
+      expect(Array.from(tf.searchSorted(edges, q, 'right').dataSync())).toEqual([1, 3, 4, 0, 2, 4]);
+    });
+  });
+
+  it(`runs on ${backend}`, () => {
+    expect(tf.getBackend()).toBe(backend);
+  });
+});
