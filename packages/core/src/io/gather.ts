@@ -56,3 +56,32 @@ export function concatShowers(parts: readonly IndexedShowers[], voxels: number):
   }
   return out;
 }
+
+/**
+ * Copies rows `idx` of the virtual concatenation of `parts` (row offsets `offsets`, length
+ * parts + 1) into one new batch, without building the concatenation.
+ */
+export function gatherFromParts(parts: readonly IndexedShowers[], offsets: readonly number[], idx: ArrayLike<number>, voxels: number): IndexedShowers {
+  const n = idx.length;
+  const out: IndexedShowers = { n, voxels, energy: new Float32Array(n), values: new Float32Array(n * voxels), indices: new Uint32Array(n) };
+  if (parts[0]?.theta) out.theta = new Float32Array(n);
+  if (parts[0]?.phi) out.phi = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = idx[i];
+    let lo = 0;
+    let hi = parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (offsets[mid] <= j) lo = mid;
+      else hi = mid - 1;
+    }
+    const p = parts[lo];
+    const r = j - offsets[lo];
+    out.energy[i] = p.energy[r];
+    out.indices[i] = p.indices[r];
+    out.values.set(p.values.subarray(r * voxels, (r + 1) * voxels), i * voxels);
+    if (out.theta && p.theta) out.theta[i] = p.theta[r];
+    if (out.phi && p.phi) out.phi[i] = p.phi[r];
+  }
+  return out;
+}

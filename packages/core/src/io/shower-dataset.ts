@@ -15,7 +15,7 @@ import { Rng } from '../rng.js';
 import type { Showers } from '../showers.js';
 import { ShowerFileError } from './errors.js';
 import { openShowerFile, type OpenShowerFileOptions, type OptionalCondition, type ShowerFile } from './shower-file.js';
-import { concatShowers, gatherShowers, type IndexedShowers } from './gather.js';
+import { concatShowers, gatherFromParts, gatherShowers, type IndexedShowers } from './gather.js';
 
 /** One batch: showers plus their row indices in the dataset (files concatenated in order). */
 export interface ShowerBatch extends Showers {
@@ -175,8 +175,14 @@ export class ShowerDataset {
     return { train: new ShowerDataset(this.files, train.sort(), this.options, false), validation: new ShowerDataset(this.files, val.sort(), this.options, false) };
   }
 
+  private emptyBuffer(rows: number): Showers {
+    const s: Showers = { n: rows, voxels: this.voxels, energy: new Float32Array(rows), values: new Float32Array(rows * this.voxels) };
+    for (const c of this.conditions) s[c] = new Float32Array(rows);
+    return s;
+  }
+
   /** Reads the selected rows of one block (only the covering row range is read). */
-  private readBlock(b: Block): IndexedShowers | null {
+  private readBlock(b: Block, into?: Showers): IndexedShowers | null {
     let lo = b.start;
     let hi = b.end;
     let picked: Uint32Array | null = null;
@@ -189,7 +195,7 @@ export class ShowerDataset {
       hi = picked[picked.length - 1] + 1;
     }
     const off = this.offsets[b.file];
-    const s = this.files[b.file].readRange(lo - off, hi - off);
+    const s = this.files[b.file].readRange(lo - off, hi - off, into);
     if (!picked || picked.length === hi - lo) {
       return { ...s, indices: picked ? picked.slice() : Uint32Array.from({ length: hi - lo }, (_, i) => lo + i) };
     }
@@ -216,23 +222,33 @@ export class ShowerDataset {
     const blockBytes = this.options.blockBytes ?? DEFAULT_BLOCK_BYTES;
     const group = shuffle ? Math.max(1, Math.floor((this.options.shuffleBufferBytes ?? DEFAULT_SHUFFLE_BYTES) / blockBytes)) : 1;
     let carry: IndexedShowers | null = null;
+    // block buffers are reused from group to group (batches are copies), which keeps the
+    // garbage, and so the resident memory between collections, small
+    const buffers: Showers[] = [];
+    const maxRows = Math.max(...this.blocks.map((x) => x.end - x.start));
     for (let g = 0; g < order.length; g += group) {
       const parts: IndexedShowers[] = carry ? [carry] : [];
-      for (const k of order.slice(g, g + group)) {
+      for (const [slot, k] of order.slice(g, g + group).entries()) {
         check();
         await yieldToLoop();
-        const part = this.readBlock(this.blocks[k]);
+        buffers[slot] ??= this.emptyBuffer(maxRows);
+        const part = this.readBlock(this.blocks[k], buffers[slot]);
         if (part) parts.push(part);
       }
       if (parts.length === 0) continue;
-      let pool = concatShowers(parts, this.voxels);
-      if (shuffle) pool = gatherShowers(pool, (rng as Rng).permutation(pool.n));
+      // batches are gathered straight from the blocks: no pooled copy of the buffer is made
+      const offsets = [0];
+      for (const p of parts) offsets.push(offsets[offsets.length - 1] + p.n);
+      const m = offsets[parts.length];
+      const perm = shuffle ? (rng as Rng).permutation(m) : null;
+      const take = (a: number, b: number): IndexedShowers =>
+        gatherFromParts(parts, offsets, perm ? perm.subarray(a, b) : Uint32Array.from({ length: b - a }, (_, i) => a + i), this.voxels);
       let i = 0;
-      for (; i + batchSize <= pool.n; i += batchSize) {
+      for (; i + batchSize <= m; i += batchSize) {
         check();
-        yield gatherRange(pool, i, i + batchSize);
+        yield take(i, i + batchSize);
       }
-      carry = i < pool.n ? gatherRange(pool, i, pool.n) : null;
+      carry = i < m ? take(i, m) : null;
     }
     if (carry && !dropLast) {
       check();
@@ -262,17 +278,4 @@ export class ShowerDataset {
   close(): void {
     if (this.owner) for (const f of this.files) f.close();
   }
-}
-
-function gatherRange(s: IndexedShowers, a: number, b: number): IndexedShowers {
-  const out: IndexedShowers = {
-    n: b - a,
-    voxels: s.voxels,
-    energy: s.energy.slice(a, b),
-    values: s.values.slice(a * s.voxels, b * s.voxels),
-    indices: s.indices.slice(a, b),
-  };
-  if (s.theta) out.theta = s.theta.slice(a, b);
-  if (s.phi) out.phi = s.phi.slice(a, b);
-  return out;
 }

@@ -49,8 +49,12 @@ export interface ShowerFile {
   readonly chunkRows: number | null;
   /** Root attributes (geometry, generator, seed, calozoo_version, …). */
   readonly attributes: Readonly<Record<string, AttributeValue>>;
-  /** Reads showers [start, end) (only those rows are read from disk). */
-  readRange(start: number, end: number): Showers;
+  /**
+   * Reads showers [start, end) (only those rows are read from disk). With `into`, fills its
+   * arrays (which must hold at least end − start showers) and returns views of them, so that
+   * a streaming reader can reuse its buffers.
+   */
+  readRange(start: number, end: number, into?: Showers): Showers;
   /** Closes the file; later reads throw. */
   close(): void;
 }
@@ -201,20 +205,26 @@ class H5ShowerFile implements ShowerFile {
     this.validate = options.validate ?? true;
   }
 
-  readRange(start: number, end: number): Showers {
+  readRange(start: number, end: number, into?: Showers): Showers {
     if (!this.open) throw new InvalidArgumentError(`${this.path}: readRange called after close()`);
     if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= this.n)) {
       throw new InvalidArgumentError(`${this.path}: readRange(${start}, ${end}) is outside [0, ${this.n}]; pass integers 0 ≤ start ≤ end ≤ n.`);
     }
     const rows = end - start;
-    const out: Showers = { n: rows, voxels: this.voxels, energy: new Float32Array(rows), values: new Float32Array(rows * this.voxels) };
+    const V = this.voxels;
+    if (into && (into.voxels !== V || into.energy.length < rows || into.values.length < rows * V || this.conditions.some((c) => (into[c]?.length ?? -1) < rows))) {
+      throw new InvalidArgumentError(`${this.path}: readRange into a buffer too small for ${rows} showers of ${V} voxels with [${this.conditions.join(', ')}]`);
+    }
+    const out: Showers = into
+      ? { n: rows, voxels: V, energy: into.energy.subarray(0, rows), values: into.values.subarray(0, rows * V) }
+      : { n: rows, voxels: V, energy: new Float32Array(rows), values: new Float32Array(rows * V) };
     if (rows === 0) return out;
     const read = (d: DatasetInfo, into: Float32Array): void =>
       readRows(this.m, this.file, this.path, d.name, d.shape, d.bytes, start, end, into);
     read(this.datasets.energy, out.energy);
     read(this.datasets.showers, out.values);
     for (const c of this.conditions) {
-      const arr = new Float32Array(rows);
+      const arr = into ? (into[c] as Float32Array).subarray(0, rows) : new Float32Array(rows);
       read(this.datasets[c] as DatasetInfo, arr);
       out[c] = arr;
     }

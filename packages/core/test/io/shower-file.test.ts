@@ -39,6 +39,12 @@ describe('writeShowerFile + openShowerFile', () => {
     expect(part.values).toEqual(s.values.subarray(5 * 368, 19 * 368));
     expect(part.energy).toEqual(s.energy.subarray(5, 19));
     expect(f.readRange(10, 10).n).toBe(0);
+    const buf = { n: 20, voxels: 368, energy: new Float32Array(20), values: new Float32Array(20 * 368), theta: new Float32Array(20), phi: new Float32Array(20) };
+    const into = f.readRange(30, 37, buf);
+    expect(into.values.buffer).toBe(buf.values.buffer);
+    expect(into.values).toEqual(s.values.subarray(30 * 368, 37 * 368));
+    expect(into.phi).toEqual(s.phi?.subarray(30, 37));
+    expect(() => f.readRange(0, 21, buf)).toThrow(/too small/);
     expect(() => f.readRange(30, 38)).toThrow(/outside/);
     f.close();
     expect(() => f.readRange(0, 1)).toThrow(/after close/);
