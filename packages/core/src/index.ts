@@ -6,3 +6,4 @@ export * from './model-dir/index.js';
 export * from './model/index.js';
 export * from './preprocessing/index.js';
 export * from './device/index.js';
+export * from './io/index.js';
