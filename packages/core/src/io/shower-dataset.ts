@@ -225,15 +225,21 @@ export class ShowerDataset {
     // block buffers are reused from group to group (batches are copies), which keeps the
     // garbage, and so the resident memory between collections, small
     const buffers: Showers[] = [];
-    const maxRows = Math.max(...this.blocks.map((x) => x.end - x.start));
-    for (let g = 0; g < order.length; g += group) {
+    const maxRows = this.blocks.reduce((a, x) => Math.max(a, x.end - x.start), 1);
+    let next = 0;
+    while (next < order.length) {
       const parts: IndexedShowers[] = carry ? [carry] : [];
-      for (const [slot, k] of order.slice(g, g + group).entries()) {
+      let rows = carry ? carry.n : 0;
+      // a group is `group` blocks, or more when a batch needs more rows than that
+      for (let slot = 0; next < order.length && (slot < group || rows < batchSize); slot++) {
         check();
         await yieldToLoop();
         buffers[slot] ??= this.emptyBuffer(maxRows);
-        const part = this.readBlock(this.blocks[k], buffers[slot]);
-        if (part) parts.push(part);
+        const part = this.readBlock(this.blocks[order[next++]], buffers[slot]);
+        if (part) {
+          parts.push(part);
+          rows += part.n;
+        }
       }
       if (parts.length === 0) continue;
       // batches are gathered straight from the blocks: no pooled copy of the buffer is made
