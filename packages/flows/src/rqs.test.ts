@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { Rng } from '@calozoo/core';
+import { Rng, selectTfBackend } from '@calozoo/core';
 import { MIN_BIN_HEIGHT, MIN_BIN_WIDTH, MIN_DERIVATIVE, rqsForward, rqsInverse, rqsParamCount } from './rqs.js';
-import { ensureGradients } from './gradients.js';
 
 /** Independent float64 scalar implementation straight from field-reference.md §4.8. */
 function refKnots(raw: number[], K: number, B: number) {
@@ -55,8 +53,7 @@ function randomRaw(rng: Rng, n: number, f: number, scale = 1.5): Float32Array {
 }
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await ensureGradients();
+  await selectTfBackend({ backend: 'cpu' });
 });
 
 describe('rational-quadratic spline', () => {

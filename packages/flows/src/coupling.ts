@@ -1,0 +1,83 @@
+/**
+ * Coupling layer (Dinh et al. 2017, arXiv:1605.08803; with splines, Durkan et al. 2019): the
+ * identity features pass unchanged and, with the context, condition the element-wise transform of
+ * the others through nflows' ResidualNet.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, type Rng } from '@calozoo/core';
+import type { Bijector } from './bijector.js';
+import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
+import { ResidualNet } from './nn.js';
+import { scatterColumns, selectColumns, selectionMatrix } from './select.js';
+
+/** Options of a coupling layer. */
+export interface CouplingOptions {
+  /** Which feature indices pass unchanged and condition the rest. */
+  identityFeatures: 'even' | 'odd';
+  transform: ElementwiseConfig;
+  hiddenFeatures: number;
+  numBlocks: number;
+}
+
+/** A coupling bijector on `dim` features with an optional `contextDim` context. */
+export class CouplingLayer implements Bijector {
+  private readonly net: ResidualNet;
+  private readonly t: ElementwiseTransform;
+  private readonly sId: tf.Tensor2D;
+  private readonly sTr: tf.Tensor2D;
+  private readonly nTr: number;
+
+  /** Creates the layer; needs dim ≥ 2 so both halves are non-empty. */
+  constructor(dim: number, contextDim: number, o: CouplingOptions, rng: Rng) {
+    if (dim < 2) throw new InvalidArgumentError(`coupling layer: needs at least 2 features, got ${dim}; use an autoregressive or elementwise layer for 1-D data`);
+    const parity = o.identityFeatures === 'even' ? 0 : 1;
+    const idIdx: number[] = [];
+    const trIdx: number[] = [];
+    for (let i = 0; i < dim; i++) (i % 2 === parity ? idIdx : trIdx).push(i);
+    this.nTr = trIdx.length;
+    this.sId = selectionMatrix(dim, idIdx);
+    this.sTr = selectionMatrix(dim, trIdx);
+    this.t = elementwiseTransform(o.transform, o.hiddenFeatures);
+    const p = paramsPerFeature(o.transform);
+    this.net = new ResidualNet(idIdx.length, trIdx.length * p, contextDim, o, rng);
+  }
+
+  private run(v: tf.Tensor2D, context: tf.Tensor2D | undefined, inverse: boolean): { out: tf.Tensor2D; logDet: tf.Tensor1D } {
+    return tf.tidy(() => {
+      const n = v.shape[0];
+      const vId = selectColumns(v, this.sId);
+      const vTr = selectColumns(v, this.sTr);
+      const params = tf.reshape(this.net.apply(vId, context), [n, this.nTr, this.t.paramsPerFeature]) as tf.Tensor3D;
+      const r = inverse ? this.t.inverse(vTr, params) : this.t.forward(vTr, params);
+      const moved = 'y' in r ? r.y : r.x;
+      const out = tf.add(scatterColumns(vId, this.sId), scatterColumns(moved, this.sTr)) as tf.Tensor2D;
+      return { out, logDet: tf.sum(r.logDet, 1) as tf.Tensor1D };
+    });
+  }
+
+  /** Transforms the non-identity features given the identity ones. */
+  forward(x: tf.Tensor2D, context?: tf.Tensor2D) {
+    const r = this.run(x, context, false);
+    return { y: r.out, logDet: r.logDet };
+  }
+
+  /** Inverts the transform (same conditioner input, since identity features are unchanged). */
+  inverse(y: tf.Tensor2D, context?: tf.Tensor2D) {
+    const r = this.run(y, context, true);
+    return { x: r.out, logDet: r.logDet };
+  }
+
+  /** Conditioner weights under `conditioner.`. */
+  variables(): Record<string, tf.Variable> {
+    const out: Record<string, tf.Variable> = {};
+    for (const [k, v] of Object.entries(this.net.variables())) out[`conditioner.${k}`] = v;
+    return out;
+  }
+
+  /** Releases the weights. */
+  dispose(): void {
+    this.net.dispose();
+    this.sId.dispose();
+    this.sTr.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Element-wise (univariate) bijections and how many parameters each needs per feature, so that
+ * coupling and autoregressive layers can plug any of them in (zuko's `univariate` + `shapes`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@calozoo/core';
+import { rqsForward, rqsInverse, rqsParamCount } from './rqs.js';
+
+/** Which element-wise transform a layer applies: affine, or a rational-quadratic spline with K bins on [−B, B]. */
+export type ElementwiseConfig = { kind: 'affine' } | { kind: 'rqs'; bins: number; tailBound: number };
+
+/** Smallest affine scale (nflows' AffineCouplingTransform). */
+export const AFFINE_MIN_SCALE = 1e-3;
+/** Offset inside the sigmoid of the affine scale, so an untrained layer starts with scale ≈ 0.88. */
+export const AFFINE_SCALE_OFFSET = 2;
+
+/** An element-wise bijection driven by [n, f, p] unconstrained parameters. */
+export interface ElementwiseTransform {
+  /** Parameters per transformed feature. */
+  readonly paramsPerFeature: number;
+  /** y = g(x); logDet is element-wise [n, f]. */
+  forward(x: tf.Tensor2D, params: tf.Tensor3D): { y: tf.Tensor2D; logDet: tf.Tensor2D };
+  /** x = g⁻¹(y); logDet is element-wise [n, f]. */
+  inverse(y: tf.Tensor2D, params: tf.Tensor3D): { x: tf.Tensor2D; logDet: tf.Tensor2D };
+}
+
+/** Number of parameters per feature that `config` needs (3K − 1 for a spline, 2 for affine). */
+export function paramsPerFeature(config: ElementwiseConfig): number {
+  return config.kind === 'affine' ? 2 : rqsParamCount(config.bins);
+}
+
+function affineScaleShift(params: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
+  const [n, f] = params.shape;
+  const u = tf.reshape(tf.slice(params, [0, 0, 0], [n, f, 1]), [n, f]);
+  const shift = tf.reshape(tf.slice(params, [0, 0, 1], [n, f, 1]), [n, f]) as tf.Tensor2D;
+  return [tf.add(tf.sigmoid(tf.add(u, AFFINE_SCALE_OFFSET)), AFFINE_MIN_SCALE) as tf.Tensor2D, shift];
+}
+
+/**
+ * Builds the element-wise transform for `config`.
+ * @param hiddenFeatures width of the network producing the parameters: spline width and height
+ *   logits are divided by √hiddenFeatures, as nflows' coupling and autoregressive spline layers do
+ */
+export function elementwiseTransform(config: ElementwiseConfig, hiddenFeatures = 1): ElementwiseTransform {
+  if (config.kind === 'affine') {
+    return {
+      paramsPerFeature: 2,
+      forward(x, params) {
+        return tf.tidy(() => {
+          const [scale, shift] = affineScaleShift(params);
+          return { y: tf.add(tf.mul(x, scale), shift) as tf.Tensor2D, logDet: tf.log(scale) as tf.Tensor2D };
+        });
+      },
+      inverse(y, params) {
+        return tf.tidy(() => {
+          const [scale, shift] = affineScaleShift(params);
+          return { x: tf.div(tf.sub(y, shift), scale) as tf.Tensor2D, logDet: tf.neg(tf.log(scale)) as tf.Tensor2D };
+        });
+      },
+    };
+  }
+  if (config.kind !== 'rqs') throw new InvalidArgumentError(`elementwise: unknown kind "${(config as { kind: string }).kind}"; valid: affine, rqs`);
+  const o = { bins: config.bins, tailBound: config.tailBound };
+  const K = config.bins;
+  const p = rqsParamCount(K);
+  const scale = tf.tidy(() => {
+    const s = new Float32Array(p).fill(1);
+    s.fill(1 / Math.sqrt(hiddenFeatures), 0, 2 * K);
+    return tf.keep(tf.tensor1d(s));
+  });
+  return {
+    paramsPerFeature: p,
+    forward: (x, params) => tf.tidy(() => rqsForward(x, tf.mul(params, scale) as tf.Tensor3D, o)),
+    inverse: (y, params) => tf.tidy(() => rqsInverse(y, tf.mul(params, scale) as tf.Tensor3D, o)),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Invertible linear map with an LU parametrisation, W = L U (Kingma & Dhariwal 2018, Glow's LU
+ * invertible 1×1 convolution, which on flat vectors is exactly this; nflows' `LULinear`):
+ * L unit lower-triangular, U upper-triangular with diagonal softplus(·) + ε, so
+ * log|det W| = Σ log U_ii. Starts at the identity.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Bijector } from './bijector.js';
+
+/** Added to the softplus of the diagonal of U so that it stays invertible (nflows' eps). */
+export const LU_DIAGONAL_EPS = 1e-3;
+
+function triMask(dim: number, lower: boolean): Float32Array {
+  const m = new Float32Array(dim * dim);
+  for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) m[i * dim + j] = (lower ? i > j : i < j) ? 1 : 0;
+  return m;
+}
+
+/** Inverse of I + N for nilpotent N (N^dim = 0): Π_j (I + (−N)^(2^j)), log2(dim) matmuls, differentiable. */
+function unipotentInverse(n: tf.Tensor2D, dim: number): tf.Tensor2D {
+  const eye = tf.eye(dim);
+  let p = tf.neg(n) as tf.Tensor2D;
+  let inv = tf.add(eye, p) as tf.Tensor2D;
+  for (let k = 2; k < dim; k *= 2) {
+    p = tf.matMul(p, p);
+    inv = tf.matMul(inv, tf.add(eye, p) as tf.Tensor2D);
+  }
+  return inv;
+}
+
+/** y = x Wᵀ + b with W = L U. */
+export class LuLinear implements Bijector {
+  private readonly lower: tf.Variable;
+  private readonly upper: tf.Variable;
+  private readonly diag: tf.Variable;
+  private readonly bias: tf.Variable;
+  private readonly lMask: tf.Tensor2D;
+  private readonly uMask: tf.Tensor2D;
+
+  /** Creates the identity map on `dim` features. */
+  constructor(private readonly dim: number) {
+    this.lower = tf.variable(tf.zeros([dim, dim]));
+    this.upper = tf.variable(tf.zeros([dim, dim]));
+    // softplus(c) + ε = 1 at the start.
+    this.diag = tf.variable(tf.fill([dim], Math.log(Math.expm1(1 - LU_DIAGONAL_EPS))));
+    this.bias = tf.variable(tf.zeros([dim]));
+    this.lMask = tf.keep(tf.tensor2d(triMask(dim, true), [dim, dim]));
+    this.uMask = tf.keep(tf.tensor2d(triMask(dim, false), [dim, dim]));
+  }
+
+  private parts(): { l: tf.Tensor2D; u: tf.Tensor2D; d: tf.Tensor1D } {
+    const d = tf.add(tf.softplus(this.diag), LU_DIAGONAL_EPS) as tf.Tensor1D;
+    const l = tf.add(tf.eye(this.dim), tf.mul(this.lower, this.lMask)) as tf.Tensor2D;
+    // eye · dᵀ rather than tf.diag, which has no registered gradient.
+    const u = tf.add(tf.mul(tf.eye(this.dim), tf.reshape(d, [1, this.dim])), tf.mul(this.upper, this.uMask)) as tf.Tensor2D;
+    return { l, u, d };
+  }
+
+  /** y = x Uᵀ Lᵀ + b; log|det| = Σ log d. */
+  forward(x: tf.Tensor2D) {
+    return tf.tidy(() => {
+      const { l, u, d } = this.parts();
+      const y = tf.add(tf.matMul(tf.matMul(x, u, false, true), l, false, true), this.bias) as tf.Tensor2D;
+      return { y, logDet: tf.mul(tf.ones([x.shape[0]]), tf.sum(tf.log(d))) as tf.Tensor1D };
+    });
+  }
+
+  /** x = (y − b) L⁻ᵀ U⁻ᵀ, with U⁻¹ = (I + D⁻¹M)⁻¹ D⁻¹. */
+  inverse(y: tf.Tensor2D) {
+    return tf.tidy(() => {
+      const { d } = this.parts();
+      const lInv = unipotentInverse(tf.mul(this.lower, this.lMask) as tf.Tensor2D, this.dim);
+      const dInv = tf.reciprocal(d);
+      const m = tf.mul(tf.reshape(dInv, [this.dim, 1]), tf.mul(this.upper, this.uMask)) as tf.Tensor2D;
+      const uInv = tf.mul(unipotentInverse(m, this.dim), tf.reshape(dInv, [1, this.dim])) as tf.Tensor2D;
+      const x = tf.matMul(tf.matMul(tf.sub(y, this.bias), lInv, false, true), uInv, false, true) as tf.Tensor2D;
+      return { x, logDet: tf.mul(tf.ones([y.shape[0]]), tf.neg(tf.sum(tf.log(d)))) as tf.Tensor1D };
+    });
+  }
+
+  /** `lower`, `upper` (strict triangles used), `unconstrainedDiagonal`, `bias`. */
+  variables(): Record<string, tf.Variable> {
+    return { lower: this.lower, upper: this.upper, unconstrainedDiagonal: this.diag, bias: this.bias };
+  }
+
+  /** Releases the weights. */
+  dispose(): void {
+    [this.lower, this.upper, this.diag, this.bias, this.lMask, this.uMask].forEach((t) => t.dispose());
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The small networks that produce transform parameters, written with tfjs-core ops so that every
+ * weight is a named `tf.Variable` that serialises to safetensors by name: a dense layer (PyTorch's
+ * default initialisation), nflows' `ResidualNet` with context (context enters the first linear
+ * layer and gates each block through a GLU) and a plain MLP.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '@calozoo/core';
+
+/** How a dense layer's weights start: PyTorch's U(±1/√fan_in), or U(±1e-3) for near-identity residual blocks. */
+export type DenseInit = 'torch' | 'small';
+
+function uniformTensor(rng: Rng, shape: number[], bound: number): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = bound * (2 * rng.uniform() - 1);
+  return tf.tensor(a, shape);
+}
+
+/** A dense layer y = x W + b with an optional constant 0/1 mask on W (used by MADE). */
+export class Dense {
+  /** Weight matrix [in, out]. */
+  readonly w: tf.Variable;
+  /** Bias [out]. */
+  readonly b: tf.Variable;
+  private readonly mask: tf.Tensor2D | null;
+
+  /** Creates the layer; `mask` [in, out] zeroes connections (kept constant, not saved). */
+  constructor(inFeatures: number, outFeatures: number, rng: Rng, init: DenseInit = 'torch', mask?: Float32Array) {
+    const bound = init === 'small' ? 1e-3 : 1 / Math.sqrt(Math.max(1, inFeatures));
+    this.w = tf.variable(uniformTensor(rng, [inFeatures, outFeatures], bound));
+    this.b = tf.variable(uniformTensor(rng, [outFeatures], bound));
+    this.mask = mask ? tf.keep(tf.tensor2d(mask, [inFeatures, outFeatures])) : null;
+  }
+
+  /** Applies the layer, with an optional fused activation. */
+  apply(x: tf.Tensor2D, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
+    const w = this.mask ? tf.mul(this.w, this.mask) : this.w;
+    return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: this.b, activation }) as tf.Tensor2D;
+  }
+
+  /** The layer's variables as `{weight, bias}`. */
+  variables(): Record<string, tf.Variable> {
+    return { weight: this.w, bias: this.b };
+  }
+
+  /** Releases the variables. */
+  dispose(): void {
+    this.w.dispose();
+    this.b.dispose();
+    this.mask?.dispose();
+  }
+}
+
+/** Prefixes the keys of `vars` with `prefix.`. */
+export function prefixed(prefix: string, vars: Record<string, tf.Variable>): Record<string, tf.Variable> {
+  const out: Record<string, tf.Variable> = {};
+  for (const [k, v] of Object.entries(vars)) out[`${prefix}.${k}`] = v;
+  return out;
+}
+
+/** Options of a residual network. */
+export interface ResidualNetOptions {
+  hiddenFeatures: number;
+  numBlocks: number;
+}
+
+/** nflows' `ResidualNet`: context joins the input of the first layer and gates every block (GLU). */
+export class ResidualNet {
+  private readonly initial: Dense;
+  private readonly blocks: { l0: Dense; l1: Dense; ctx: Dense | null }[] = [];
+  private readonly final: Dense;
+
+  /** Creates the network mapping [inFeatures (+ contextFeatures)] to [outFeatures]. */
+  constructor(inFeatures: number, outFeatures: number, contextFeatures: number, o: ResidualNetOptions, rng: Rng) {
+    const h = o.hiddenFeatures;
+    this.initial = new Dense(inFeatures + contextFeatures, h, rng);
+    for (let i = 0; i < o.numBlocks; i++) {
+      this.blocks.push({
+        l0: new Dense(h, h, rng),
+        // Last layer of each block starts near zero, so every block starts near the identity (nflows' zero_initialization).
+        l1: new Dense(h, h, rng, 'small'),
+        ctx: contextFeatures > 0 ? new Dense(contextFeatures, h, rng) : null,
+      });
+    }
+    this.final = new Dense(h, outFeatures, rng);
+  }
+
+  /** Evaluates the network on x [n, in] and optional context [n, c]. */
+  apply(x: tf.Tensor2D, context?: tf.Tensor2D): tf.Tensor2D {
+    let h = this.initial.apply(context ? tf.concat([x, context], 1) : x);
+    for (const b of this.blocks) {
+      let t = b.l0.apply(tf.relu(h), 'relu');
+      t = b.l1.apply(t);
+      if (b.ctx && context) t = tf.mul(t, tf.sigmoid(b.ctx.apply(context)));
+      h = tf.add(h, t);
+    }
+    return this.final.apply(h);
+  }
+
+  /** Named variables (`initial`, `blocks.i.{l0,l1,context}`, `final`). */
+  variables(): Record<string, tf.Variable> {
+    const out = { ...prefixed('initial', this.initial.variables()), ...prefixed('final', this.final.variables()) };
+    this.blocks.forEach((b, i) => {
+      Object.assign(out, prefixed(`blocks.${i}.l0`, b.l0.variables()), prefixed(`blocks.${i}.l1`, b.l1.variables()));
+      if (b.ctx) Object.assign(out, prefixed(`blocks.${i}.context`, b.ctx.variables()));
+    });
+    return out;
+  }
+
+  /** Releases the variables. */
+  dispose(): void {
+    this.initial.dispose();
+    this.final.dispose();
+    for (const b of this.blocks) [b.l0, b.l1, b.ctx].forEach((d) => d?.dispose());
+  }
+}
+
+/** A ReLU multilayer perceptron with the given hidden widths. */
+export class Mlp {
+  private readonly layers: Dense[] = [];
+
+  /** Creates the MLP [in] → hidden… → [out]. */
+  constructor(inFeatures: number, hidden: number[], outFeatures: number, rng: Rng) {
+    const sizes = [inFeatures, ...hidden, outFeatures];
+    for (let i = 0; i + 1 < sizes.length; i++) this.layers.push(new Dense(sizes[i], sizes[i + 1], rng));
+  }
+
+  /** Evaluates the MLP. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    this.layers.forEach((l, i) => {
+      h = l.apply(h, i + 1 < this.layers.length ? 'relu' : 'linear');
+    });
+    return h;
+  }
+
+  /** Named variables (`i.weight`, `i.bias`). */
+  variables(): Record<string, tf.Variable> {
+    return Object.assign({}, ...this.layers.map((l, i) => prefixed(String(i), l.variables())));
+  }
+
+  /** Releases the variables. */
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+  }
+}
