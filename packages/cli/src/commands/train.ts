@@ -1,0 +1,172 @@
+/**
+ * `calozoo train <plugin>`: trains a model through its plugin's `Trainable`, writes the model
+ * directory with the training summary and loss curves, keeps resumable checkpoints, and on
+ * Ctrl-C keeps the last checkpoint and prints the exact resume command.
+ */
+import type { Command } from 'commander';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import {
+  applyOverrides,
+  getGeometry,
+  geometriesWithVoxels,
+  getModel,
+  openShowerFile,
+  readJson,
+  readModelConfig,
+  selectTfBackend,
+  writeJsonAtomic,
+  type FitReport,
+  type Geometry,
+  type TfBackendName,
+} from '@calozoo/core';
+import { EXIT_INTERRUPTED, UsageError } from '../exit-codes.js';
+import { parseDuration, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
+import { loadPlugins } from '../plugins.js';
+
+/** Options of the train command as parsed. */
+interface TrainFlags {
+  data: string;
+  out: string;
+  config?: string;
+  set?: string[];
+  epochs?: number;
+  time?: number;
+  resume?: boolean;
+  backend?: TfBackendName;
+  validationFraction?: number;
+  seed: number;
+  geometry?: string;
+  checkpointEvery?: number;
+}
+
+function resolveGeometry(flag: string | undefined, attr: unknown, voxels: number, file: string): Geometry {
+  if (flag) {
+    const g = getGeometry(flag);
+    if (g.voxels !== voxels) throw new UsageError(`--geometry ${flag} has ${g.voxels} voxels but ${file} has ${voxels} per shower`);
+    return g;
+  }
+  if (typeof attr === 'string') {
+    try {
+      const g = getGeometry(attr);
+      if (g.voxels === voxels) return g;
+    } catch {
+      /* fall through to the voxel count */
+    }
+  }
+  const candidates = geometriesWithVoxels(voxels);
+  if (candidates.length === 1) return candidates[0];
+  throw new UsageError(`cannot tell the geometry of ${file} (${voxels} voxels per shower); pass --geometry`);
+}
+
+function resumeCommand(plugin: string, f: TrainFlags): string {
+  const parts = ['calozoo', 'train', plugin, '--data', f.data, '--out', f.out, '--seed', String(f.seed), '--resume'];
+  if (f.epochs) parts.push('--epochs', String(f.epochs));
+  if (f.geometry) parts.push('--geometry', f.geometry);
+  if (f.backend) parts.push('--backend', f.backend);
+  return parts.map((p) => (/\s/.test(p) ? JSON.stringify(p) : p)).join(' ');
+}
+
+/** Registers the `train` command. */
+export function registerTrain(program: Command, ctx: CliContext): void {
+  program
+    .command('train')
+    .description('train a model plugin on a shower file and write a model directory')
+    .argument('<plugin>', 'model plugin name (see `calozoo models`)')
+    .requiredOption('--data <file>', 'training HDF5 file (validation split taken from it)')
+    .requiredOption('--out <dir>', 'model directory to write')
+    .option('--config <file>', 'JSON config layered over the plugin defaults')
+    .option('--set <key=value...>', 'override config keys, e.g. --set vae.hidden=[256,256]')
+    .option('--epochs <n>', 'maximum epochs per training phase', parsePositiveInt('--epochs'))
+    .option('--time <duration>', 'wall-clock limit, e.g. 30m or 2h', parseDuration('--time'))
+    .option('--resume', 'continue from the latest checkpoint in <out>/checkpoints')
+    .option('--backend <name>', 'TensorFlow.js backend: tensorflow | wasm | cpu (default: fastest available)')
+    .option('--validation-fraction <f>', 'fraction held out for validation (default 0.2)', (v) => {
+      const x = Number(v);
+      if (!(x > 0 && x < 1)) throw new UsageError(`--validation-fraction must be in (0, 1), got "${v}"`);
+      return x;
+    })
+    .option('--seed <n>', 'seed of initialisation, shuffling and split', parseSeed, 1)
+    .option('--geometry <id>', 'geometry id when the file does not say')
+    .option('--checkpoint-every <duration>', 'seconds between checkpoints (default 60s)', parseDuration('--checkpoint-every'))
+    .addHelpText('after', '\nExample:\n  calozoo train caloman --data data/ds1-photons.h5 --out models/caloman-ds1 --time 30m --seed 1\n  calozoo train caloman --data data/ds1-photons.h5 --out models/caloman-ds1 --resume')
+    .action(async (pluginName: string, flags: TrainFlags, cmd: Command) => {
+      const out = ctx.output(cmd);
+      if (flags.backend && !['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(flags.backend)) {
+        throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got "${flags.backend}"`);
+      }
+      await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
+      const plugin = getModel(pluginName);
+      const device = await selectTfBackend({ backend: flags.backend, logger: { debug: (m) => out.verbose && out.log(m) } });
+      out.log(`backend: ${device.chosen}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
+      const file = await openShowerFile(flags.data);
+      const geometry = resolveGeometry(flags.geometry, file.attributes.geometry, file.voxels, flags.data);
+      let config: unknown;
+      const savedConfig = path.join(flags.out, 'checkpoints', 'config.json');
+      if (flags.resume) {
+        if (!existsSync(savedConfig)) throw new UsageError(`--resume: no checkpoint config at ${savedConfig}; train without --resume first`);
+        config = (await readJson<{ config: unknown }>(savedConfig)).config;
+      } else {
+        let raw: unknown = plugin.defaultConfig(geometry);
+        if (flags.config) raw = plugin.parseConfig(await readJson(flags.config), flags.config);
+        if (flags.set?.length) raw = applyOverrides(raw, flags.set);
+        config = plugin.parseConfig(raw, flags.config ?? 'defaults');
+        await writeJsonAtomic(savedConfig, { plugin: plugin.name, geometry: geometry.id, config });
+      }
+      const model = await plugin.create(config, geometry);
+      const bar = out.progress(`train ${plugin.name}`, undefined, 'steps');
+      let report: FitReport;
+      const started = new Date().toISOString();
+      try {
+        report = await model.fit(file, {
+          seed: flags.seed,
+          epochs: flags.epochs,
+          timeLimitSeconds: flags.time,
+          validationFraction: flags.validationFraction,
+          checkpointDir: path.join(flags.out, 'checkpoints'),
+          checkpointEverySeconds: flags.checkpointEvery,
+          resume: flags.resume,
+          signal: ctx.signal,
+          logger: out.logger(),
+          onProgress: (e) => {
+            const extra = e.values ? Object.entries(e.values).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ') : '';
+            bar.update(e.done, e.total, `${e.phase}${extra ? ' ' + extra : ''}`);
+          },
+        });
+      } finally {
+        bar.stop();
+        file.close();
+      }
+      if (report.stoppedBy === 'abort') {
+        out.log(`training interrupted; the last checkpoint is kept in ${path.join(flags.out, 'checkpoints')}.`);
+        process.stderr.write(`resume with:\n  ${resumeCommand(pluginName, flags)}\n`);
+        process.exitCode = EXIT_INTERRUPTED;
+        return;
+      }
+      await model.save(flags.out);
+      const summary = {
+        plugin: plugin.name,
+        pluginVersion: plugin.version,
+        geometry: geometry.id,
+        data: path.resolve(flags.data),
+        seed: flags.seed,
+        backend: device.chosen,
+        startedAt: started,
+        finishedAt: new Date().toISOString(),
+        seconds: report.seconds,
+        stoppedBy: report.stoppedBy,
+        trainSize: report.trainSize,
+        validationSize: report.validationSize,
+      };
+      await writeJsonAtomic(path.join(flags.out, 'training.json'), { ...summary, history: report.history });
+      const cfg = await readModelConfig(flags.out).catch(() => null);
+      if (cfg) await writeJsonAtomic(path.join(flags.out, 'config.json'), { ...cfg, training: { ...(cfg.training ?? {}), ...summary } });
+      await fs.mkdir(flags.out, { recursive: true });
+      out.result({ ...summary, out: flags.out, lastEpoch: report.history.at(-1) ?? null }, () => {
+        const last = report.history.at(-1);
+        return `trained ${plugin.name} on ${geometry.id} in ${report.seconds.toFixed(1)} s (${report.stoppedBy}); ${
+          last ? `last ${last.phase} epoch ${last.epoch}: train ${last.trainLoss.toPrecision(4)}${last.validationLoss !== undefined ? `, validation ${last.validationLoss.toPrecision(4)}` : ''}; ` : ''
+        }model written to ${flags.out}`;
+      });
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * What every command receives: output flags, the abort signal wired to Ctrl-C, and helpers.
+ */
+import type { Command } from 'commander';
+import { Output } from './output.js';
+import { UsageError } from './exit-codes.js';
+
+/** Shared state of one CLI invocation. */
+export interface CliContext {
+  /** Aborted on the first SIGINT (Ctrl-C). */
+  signal: AbortSignal;
+  /** Builds the output object from the global flags of the program. */
+  output(cmd: Command): Output;
+}
+
+/** Parses a positive integer flag value or throws a UsageError naming the flag. */
+export function parsePositiveInt(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+/** Parses a non-negative integer flag value (seeds) or throws a UsageError. */
+export function parseSeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+/** Parses a comma-separated list of positive numbers (e.g. energies in MeV). */
+export function parseNumberList(flag: string): (v: string) => number[] {
+  return (v: string) => {
+    const xs = v.split(',').map((s) => Number(s.trim()));
+    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x) || x <= 0)) throw new UsageError(`${flag} must be a comma-separated list of positive numbers, got "${v}"`);
+    return xs;
+  };
+}
+
+/** Parses a duration like `90`, `30s`, `30m`, `2h` into seconds. */
+export function parseDuration(flag: string): (v: string) => number {
+  return (v: string) => {
+    const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(v.trim());
+    if (!m) throw new UsageError(`${flag} must be a duration such as 90s, 30m or 2h, got "${v}"`);
+    const k = m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1;
+    return Number(m[1]) * k;
+  };
+}

@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Rng, getGeometry, openShowerFile, writeShowerFile } from '@calozoo/core';
+import { BIN, FIXTURE_PLUGIN, run, start, tmp, waitFor } from './helpers.js';
+
+const COMMANDS = ['info', 'models', 'train', 'generate'];
+
+let dir: string;
+let data: string;
+
+beforeAll(async () => {
+  expect(existsSync(BIN), `${BIN} missing: build @calozoo/cli first (nx runs build before test)`).toBe(true);
+  dir = tmp();
+  data = path.join(dir, 'train.h5');
+  const g = getGeometry('ds1-photons');
+  const rng = new Rng(3);
+  const n = 300;
+  const values = new Float32Array(n * g.voxels);
+  for (let i = 0; i < values.length; i++) values[i] = rng.uniform() < 0.7 ? 0 : rng.exponential() * 30;
+  const energy = Float32Array.from({ length: n }, (_, i) => 2 ** (8 + (i % 15)));
+  await writeShowerFile(data, { n, voxels: g.voxels, energy, values }, { geometry: g });
+});
+
+describe('calozoo CLI: help and usage errors', () => {
+  it('prints help with every command, and a working example for each', () => {
+    const r = run(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) {
+      expect(r.stdout).toContain(c);
+      const h = run([c, '--help']);
+      expect(h.code, c).toBe(0);
+      expect(h.stdout, c).toMatch(/Example:\n  calozoo /);
+    }
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command/],
+    [['generate', 'x', '--out', 'y.h5'], /--seed/],
+    [['train', 'mean-shower', '--data', 'a.h5'], /--out/],
+    [['generate', 'x', '--seed', 'abc', '--out', 'y.h5'], /--seed must be a non-negative integer/],
+    [['generate', 'x', '--seed', '1', '--out', 'y.h5', '--n', '0'], /--n must be a positive integer/],
+    [['train', 'mean-shower', '--data', 'a.h5', '--out', 'o', '--time', 'soon'], /--time must be a duration/],
+    [['info'], /missing required argument/],
+  ])('exits 2 on usage error %j', (args, message) => {
+    const r = run(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('exits 1 with a clear message for a missing file and an unknown plugin', () => {
+    const r = run(['info', path.join(dir, 'absent.h5')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/absent\.h5/);
+    const p = run(['train', 'no-such-model', '--data', data, '--out', path.join(dir, 'x')]);
+    expect(p.code).toBe(1);
+    expect(p.stderr).toMatch(/"no-such-model" is not registered\. Installed plugins:/);
+  });
+});
+
+describe('calozoo CLI: info and models', () => {
+  it('info summarises a file, as text and JSON', () => {
+    const r = run(['info', data, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info).toMatchObject({ n: 300, voxels: 368, geometry: 'calochallenge-1-photons' });
+    expect(info.incidentEnergyMeV.min).toBe(256);
+    expect(info.incidentEnergyMeV.distinct).toBe(15);
+    expect(info.sparsity).toBeGreaterThan(0.6);
+    expect(info.sparsity).toBeLessThan(0.8);
+    const t = run(['info', data]);
+    expect(t.stdout).toMatch(/showers\s+300/);
+  });
+
+  it('models lists plugins from --plugin and CALOZOO_PLUGINS, and fails on a bad module', () => {
+    const r = run(['--plugin', FIXTURE_PLUGIN, 'models', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).models.map((m: { name: string }) => m.name)).toContain('mean-shower');
+    const e = run(['models'], { env: { CALOZOO_PLUGINS: FIXTURE_PLUGIN } });
+    expect(e.stdout).toContain('mean-shower');
+    const bad = run(['--plugin', './no-such-plugin.mjs', 'models']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/could not load plugin module.*no-such-plugin/);
+  });
+});
+
+describe('calozoo CLI: train → generate', () => {
+  it('trains, writes the model directory, and generates reproducibly', async () => {
+    const out = path.join(dir, 'model');
+    const r = run(['--plugin', FIXTURE_PLUGIN, 'train', 'mean-shower', '--data', data, '--out', out, '--epochs', '2', '--seed', '4', '--backend', 'cpu', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ plugin: 'mean-shower', geometry: 'calochallenge-1-photons', stoppedBy: 'epochs', trainSize: 240, validationSize: 60 });
+    expect(existsSync(path.join(out, 'config.json'))).toBe(true);
+    expect(existsSync(path.join(out, 'training.json'))).toBe(true);
+    const gen = (seed: number, file: string) =>
+      run(['--plugin', FIXTURE_PLUGIN, 'generate', out, '--like', data, '--n', '120', '--seed', String(seed), '--out', file, '--json']);
+    const a = gen(9, path.join(dir, 'a.h5'));
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout)).toMatchObject({ n: 120, geometry: 'calochallenge-1-photons' });
+    gen(9, path.join(dir, 'b.h5'));
+    gen(10, path.join(dir, 'c.h5'));
+    const read = async (f: string) => {
+      const h = await openShowerFile(f);
+      const s = h.readRange(0, h.n);
+      h.close();
+      return s;
+    };
+    const [sa, sb, sc, ref] = await Promise.all([read(path.join(dir, 'a.h5')), read(path.join(dir, 'b.h5')), read(path.join(dir, 'c.h5')), read(data)]);
+    expect(Array.from(sa.values)).toEqual(Array.from(sb.values));
+    expect(Array.from(sa.values)).not.toEqual(Array.from(sc.values));
+    expect(Array.from(sa.energy)).toEqual(Array.from(ref.energy.subarray(0, 120)));
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('Ctrl-C during train keeps the checkpoint, prints the resume command, and resume finishes', async () => {
+    const out = path.join(dir, 'model-int');
+    const cfg = path.join(dir, 'slow.json');
+    await import('node:fs').then((fs) => fs.writeFileSync(cfg, JSON.stringify({ sleepMsPerEpoch: 400 })));
+    const p = start(['--plugin', FIXTURE_PLUGIN, 'train', 'mean-shower', '--data', data, '--out', out, '--epochs', '50', '--config', cfg, '--seed', '1']);
+    await waitFor(() => existsSync(path.join(out, 'checkpoints', 'latest')));
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/resume with:\n  calozoo train mean-shower --data .* --resume/);
+    expect(existsSync(path.join(out, 'config.json'))).toBe(false);
+    const resume = r.stderr.split('resume with:\n  ')[1].trim().split(/\s+/).slice(1);
+    const rr = run(['--plugin', FIXTURE_PLUGIN, ...resume, '--epochs', '3', '--json']);
+    expect(rr.code, rr.stderr).toBe(0);
+    expect(rr.stderr).toMatch(/resuming from epoch-/);
+    const hist = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(path.join(out, 'training.json'), 'utf8'))).history;
+    expect(hist.map((h: { epoch: number }) => h.epoch)).toEqual([1, 2, 3].slice(0, hist.length));
+    expect(hist.at(-1).epoch).toBe(3);
+  });
+
+  it('Ctrl-C during generate leaves no partial output file', async () => {
+    const out = path.join(dir, 'model-int'); // trained with 400 ms of sleep per block
+    const target = path.join(dir, 'interrupted.h5');
+    const p = start(['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000,2000', '--n', '200000', '--seed', '1', '--out', target]);
+    await waitFor(() => p.output().includes('generate'), 60_000);
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('interrupted'))).toEqual([]);
+  });
+});
+
+describe('calozoo CLI: progress display', () => {
+  it('draws a progress bar in a terminal and plain lines otherwise', () => {
+    const out = path.join(dir, 'model');
+    const args = ['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000', '--n', '20000', '--seed', '1', '--out', path.join(dir, 'tty.h5')];
+    const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+    const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, COLUMNS: '160' } });
+    expect(tty.status, tty.stderr).toBe(0);
+    expect(tty.stdout).toMatch(/generate \|[█░]+\| \d+% \| \d+\/20000 showers \| [\d.]+ showers\/s \| ETA/);
+    const plain = run([...args.slice(0, -1), path.join(dir, 'plain.h5')]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toMatch(/^generate: 20000\/20000 showers \(100%\), [\d.e+]+ showers\/s/m);
+    expect(plain.stderr).not.toMatch(/[█░]/);
+    expect(statSync(path.join(dir, 'plain.h5')).size).toBeGreaterThan(0);
+  });
+});
