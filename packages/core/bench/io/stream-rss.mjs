@@ -10,13 +10,14 @@
  * Run on the built package (plain node, no TypeScript loader):
  *   npx tsc -p packages/core/tsconfig.build.json
  *   node packages/core/bench/io/stream-rss.mjs [--rows 15000] [--voxels 40500] [--gzip-rows 3000]
- *        [--batch 256] [--dir /tmp] [--keep]
+ *        [--batch 256] [--shuffle-mib 256] [--dir /tmp] [--keep]
  * Reads happen right after the write, so they hit a warm page cache: the MB/s measure
  * calozoo + h5wasm + HDF5, not the disk.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import h5wasm from 'h5wasm/node';
 import { createShowerWriter, ShowerDataset } from '../../dist/io/index.js';
 
 const args = process.argv.slice(2);
@@ -28,6 +29,7 @@ const ROWS = Number(opt('rows', 15000));
 const V = Number(opt('voxels', 40500));
 const GZIP_ROWS = Number(opt('gzip-rows', 3000));
 const BATCH = Number(opt('batch', 256));
+const SHUFFLE_MIB = Number(opt('shuffle-mib', 256));
 const dir = mkdtempSync(join(opt('dir', tmpdir()), 'calozoo-bench-io-'));
 const keep = args.includes('--keep');
 const MiB = 2 ** 20;
@@ -79,7 +81,7 @@ async function write(path, rows, compression) {
 }
 
 async function read(path, shuffle) {
-  const ds = await ShowerDataset.open(path);
+  const ds = await ShowerDataset.open(path, { shuffleBufferBytes: SHUFFLE_MIB * MiB });
   peak = 0;
   const base = sample();
   const t0 = performance.now();
@@ -105,7 +107,7 @@ function report(label, r) {
 }
 
 try {
-  console.log(`node ${process.version}; ${ROWS} × ${V} float32 showers (${mb(ROWS * V * 4)} MB), batches of ${BATCH}; dir ${dir}`);
+  console.log(`node ${process.version}; ${ROWS} × ${V} float32 showers (${mb(ROWS * V * 4)} MB), batches of ${BATCH}, shuffle buffer ${SHUFFLE_MIB} MiB; dir ${dir}`);
   const big = join(dir, 'ds3-big.h5');
   const w = await write(big, ROWS, 0);
   console.log(`file on disk: ${mb(w.fileBytes)} MB (${(w.fileBytes / 2 ** 30).toFixed(2)} GiB)`);
@@ -121,6 +123,7 @@ try {
     report('read in file order, gzip 4', await read(gz, false));
     report('read shuffled, gzip 4', await read(gz, true));
   }
+  console.log(`h5wasm WASM memory: ${((await h5wasm.ready).HEAPU8.length / MiB).toFixed(0)} MiB`);
   console.log(`process peak RSS (getrusage): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 } finally {
   if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -123,8 +123,14 @@ export async function writeShowerFile(path: string, showers: Showers, options: O
 type Columns = { energy: Float32Array; values: Float32Array; theta?: Float32Array; phi?: Float32Array };
 
 class H5ShowerWriter implements ShowerWriter {
-  written = 0;
+  /** Showers already written to HDF5 (the rest, < chunkRows, wait in `buf`). */
+  private flushed = 0;
   private readonly tmp: string;
+
+  get written(): number {
+    return this.flushed + this.buffered;
+  }
+
   private readonly chunkRows: number;
   private readonly dtype: string;
   private file: H5File | null;
@@ -212,7 +218,7 @@ class H5ShowerWriter implements ShowerWriter {
       if (want !== Boolean(s[c])) throw new InvalidArgumentError(`${where}: "${c}" is ${want ? 'missing' : 'present'}, but the file ${want ? 'stores' : 'does not store'} it`);
       if (want && s[c]?.length !== s.n) throw new InvalidArgumentError(`${where}: "${c}" has ${s[c]?.length} entries for n = ${s.n}`);
     }
-    const total = this.written + this.buffered + s.n;
+    const total = this.flushed + this.buffered + s.n;
     if (this.options.n !== undefined && total > this.options.n) {
       throw new InvalidArgumentError(`${where}: ${total} showers exceed the declared n = ${this.options.n}`);
     }
@@ -225,7 +231,7 @@ class H5ShowerWriter implements ShowerWriter {
   }
 
   private appendRows(s: Showers): void {
-    if (this.written === 0 && this.buffered === 0 && !(this.file as H5File).keys().includes('showers')) this.createDatasets();
+    if (this.flushed === 0 && this.buffered === 0 && !(this.file as H5File).keys().includes('showers')) this.createDatasets();
     const V = this.voxels;
     const cols = (a: number, b: number): Columns => {
       const c: Columns = { energy: s.energy.subarray(a, b), values: s.values.subarray(a * V, b * V) };
@@ -267,7 +273,7 @@ class H5ShowerWriter implements ShowerWriter {
 
   private writeRows(c: Columns, rows: number): void {
     const f = this.file as H5File;
-    const a = this.written;
+    const a = this.flushed;
     const b = a + rows;
     const put = (name: string, data: Float32Array, width: number | null): void => {
       const d = f.get(name) as H5Dataset;
@@ -277,13 +283,13 @@ class H5ShowerWriter implements ShowerWriter {
     put('incident_energies', c.energy, 1);
     put('showers', c.values, this.voxels);
     for (const k of this.conditions ?? []) put(k, c[k] as Float32Array, 1);
-    this.written = b;
+    this.flushed = b;
   }
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     if (this.state === 'aborted') throw new InvalidArgumentError(`${this.path}: close() after abort()`);
-    const n = this.written + this.buffered;
+    const n = this.flushed + this.buffered;
     if (n === 0 || (this.options.n !== undefined && n !== this.options.n)) {
       this.discard();
       throw new InvalidArgumentError(

@@ -19,6 +19,7 @@ describe('createShowerWriter', () => {
     for (const k of [1, 3, 7, 20, 6, 1, 0, 50, 13]) {
       w.append(sliceShowers(all, at, at + k));
       at += k;
+      expect(w.written).toBe(at);
       expect(existsSync(p)).toBe(false);
       expect(names('stream.h5.tmp-')).toHaveLength(1);
       expect(names('stream.h5.tmp-')[0]).toMatch(new RegExp(`^stream\\.h5\\.tmp-${process.pid}-[0-9a-f]{8}$`));
