@@ -1,1 +1,3 @@
 export * from './plugin-conformance.js';
+export * from './readme-examples.js';
+export * from './backends.js';
