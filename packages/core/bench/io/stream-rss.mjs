@@ -65,6 +65,7 @@ async function write(path, rows, compression) {
   peak = 0;
   const base = sample();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let genMs = 0;
   for (let s = 0; s < rows; s += n) {
     const k = Math.min(n, rows - s);
@@ -76,8 +77,9 @@ async function write(path, rows, compression) {
   }
   await w.close();
   const s = (performance.now() - t0 - genMs) / 1000;
+  const cpu = cpuSeconds(c0) - genMs / 1000;
   const bytes = rows * V * 4;
-  return { seconds: s, mbps: bytes / 1e6 / s, fileBytes: statSync(path).size, rssBase: base, rssPeak: peak };
+  return { seconds: s, cpu, mbps: bytes / 1e6 / s, cpuMbps: bytes / 1e6 / cpu, fileBytes: statSync(path).size, rssBase: base, rssPeak: peak };
 }
 
 async function read(path, shuffle) {
@@ -85,6 +87,7 @@ async function read(path, shuffle) {
   peak = 0;
   const base = sample();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let rows = 0;
   let bad = 0;
   for await (const b of ds.batches(BATCH, shuffle ? { shuffle: true, seed: 1 } : {})) {
@@ -94,14 +97,22 @@ async function read(path, shuffle) {
   }
   ds.close();
   const s = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(c0);
   if (rows !== ds.n || bad) throw new Error(`read ${rows} rows, ${bad} wrong`);
-  return { seconds: s, mbps: (rows * V * 4) / 1e6 / s, rssBase: base, rssPeak: peak };
+  return { seconds: s, cpu, mbps: (rows * V * 4) / 1e6 / s, cpuMbps: (rows * V * 4) / 1e6 / cpu, rssBase: base, rssPeak: peak };
+}
+
+/** User + system CPU seconds since `c0` (robust to other load on a shared machine). */
+function cpuSeconds(c0) {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
 }
 
 function report(label, r) {
   const growth = r.rssPeak - r.rssBase;
   console.log(
-    `${label.padEnd(34)} ${r.seconds.toFixed(1).padStart(6)} s ${mb(r.mbps * 1e6).padStart(6)} MB/s   ` +
+    `${label.padEnd(34)} ${r.seconds.toFixed(1).padStart(6)} s ${mb(r.mbps * 1e6).padStart(6)} MB/s wall, ` +
+      `${r.cpu.toFixed(1).padStart(5)} s ${mb(r.cpuMbps * 1e6).padStart(5)} MB/s CPU   ` +
       `RSS before ${(r.rssBase / MiB).toFixed(0)} MiB, peak ${(r.rssPeak / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(0)} MiB)`,
   );
 }
