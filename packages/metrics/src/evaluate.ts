@@ -1,0 +1,327 @@
+/**
+ * `evaluate`: the CaloChallenge-style comparison of a generated sample with a reference sample
+ * (field-reference.md §2, §2.7, §5.3), streaming both through feature extractors.
+ */
+import { InvalidArgumentError, getGeometry, type Geometry } from '@calozoo/core';
+import { histogramSpecs } from './binning.js';
+import { FEATURE_EXTRACTOR_VERSION, datasetKind, defaultThreshold, type DatasetKind } from './dataset.js';
+import { compareCorrelations, type CorrelationComparison } from './distances/correlation.js';
+import { jensenShannon, separationPower } from './distances/histogram-distances.js';
+import { linearityTable, type LinearityRow } from './distances/linearity.js';
+import { wasserstein1 } from './distances/wasserstein.js';
+import { FeatureExtractor, column, type FeatureTable } from './features/extractor.js';
+import { VoxelSpectrum, maxVoxel } from './features/voxel-spectrum.js';
+import { histogram, logEdges, type HistogramPair } from './histogram.js';
+import { fpd, type FpdOptions, type FpdResult } from './physics/fpd.js';
+import { kpd, type KpdOptions, type KpdResult } from './physics/kpd.js';
+import { clsHighFeatures, normaliseByReference } from './physics/physics-features.js';
+import { writeReport } from './report/write-report.js';
+import { defaultChunkRows, forEachChunk, type ShowerSource } from './sources.js';
+
+/** Evaluation modes, named as the CaloChallenge script names them (§2). */
+export type EvalMode = 'hist-chi' | 'fpd' | 'kpd';
+
+/** All evaluation modes of this package. */
+export const EVAL_MODES: readonly EvalMode[] = ['hist-chi', 'fpd', 'kpd'];
+
+/** Progress report of `evaluate`. */
+export interface EvaluateProgress {
+  /** Current stage. */
+  stage: 'reference' | 'generated' | 'reference-voxels' | 'hist-chi' | 'fpd' | 'kpd' | 'report';
+  /** Units done (showers for the reading stages). */
+  done: number;
+  /** Units in total. */
+  total: number;
+}
+
+/** Options of `evaluate`. */
+export interface EvaluateOptions {
+  /** Reference (GEANT4) showers: in memory or an HDF5 path. */
+  reference: ShowerSource;
+  /** Generated showers: in memory or an HDF5 path. */
+  generated: ShowerSource;
+  /** Geometry or geometry id (`ds1-photons`, `calochallenge-2`, `ild-ecal`, …). */
+  geometry: Geometry | string;
+  /** Modes to run; default all (`hist-chi`, `fpd`, `kpd`). */
+  modes?: readonly EvalMode[];
+  /** Voxel threshold in MeV applied before everything; default the official one for the geometry. */
+  threshold?: number;
+  /** n_hit counts voxels at or above this energy (MeV); default the threshold. */
+  hitThreshold?: number;
+  /** Rows per chunk when streaming; default ≈ 8 M voxels. */
+  chunkRows?: number;
+  /** Largest thresholded reference voxel, if known: saves the second pass over a reference file. */
+  referenceVoxelMax?: number;
+  /** FPD settings (defaults as in the challenge). */
+  fpd?: FpdOptions;
+  /** KPD settings (defaults as in the challenge). */
+  kpd?: KpdOptions;
+  /** Showers used for the correlation matrices (30 000). */
+  correlationRows?: number;
+  /** If set, `metrics.json` and `index.html` are written here. */
+  outDir?: string;
+  /** Sample names for tables and plots. */
+  labels?: { reference?: string; generated?: string };
+  /** Progress callback. */
+  onProgress?: (p: EvaluateProgress) => void;
+}
+
+/** Distances of one observable. */
+export interface ObservableResult {
+  /** Observable name, e.g. `EC_eta[1]`. */
+  name: string;
+  /** Observable family. */
+  group: string;
+  /** Layer id of per-layer observables. */
+  layer?: number;
+  /** Whether the binning is the official CaloChallenge one. */
+  official: boolean;
+  /** Number of bins. */
+  bins: number;
+  /** Separation power (§2.3). */
+  separationPower: number;
+  /** Jensen–Shannon distance (natural log, §2.7). */
+  jsd: number;
+  /** Exact 1-Wasserstein distance of the per-shower values (null for the voxel spectrum). */
+  w1: number | null;
+  /** Reference entries inside the histogram range. */
+  referenceEntries: number;
+  /** Generated entries inside the histogram range. */
+  generatedEntries: number;
+}
+
+/** JSON-serialisable result of `evaluate`. */
+export interface EvaluationResult {
+  /** Feature-definition version (pin it when comparing numbers). */
+  featureExtractorVersion: string;
+  /** Geometry id. */
+  geometry: string;
+  /** Evaluation family. */
+  dataset: DatasetKind;
+  /** Thresholds applied, MeV. */
+  thresholds: { voxel: number; hit: number };
+  /** Sample sizes. */
+  samples: { reference: number; generated: number };
+  /** Sample labels. */
+  labels: { reference: string; generated: string };
+  /** Modes run. */
+  modes: EvalMode[];
+  /** Per-observable distances (hist-chi). */
+  observables: ObservableResult[];
+  /** Summary of the separation powers. */
+  summary?: {
+    /** Mean separation power over the official observables (all observables if none is official). */
+    meanSeparationPower: number;
+    /** Mean JSD over the same observables. */
+    meanJsd: number;
+    /** Mean separation power per observable family. */
+    byGroup: Record<string, number>;
+    /** Observable with the largest separation power. */
+    worst: { name: string; separationPower: number };
+  };
+  /** Separation power and JSD of the energy-weighted longitudinal and radial profiles. */
+  profiles?: { longitudinal: { separationPower: number; jsd: number }; radial: { separationPower: number; jsd: number } };
+  /** Correlation-matrix comparison. */
+  correlation?: CorrelationComparison;
+  /** Linearity and resolution per incident energy. */
+  linearity?: LinearityRow[];
+  /** Fréchet Physics Distance (raw; ×10³ in the challenge tables). */
+  fpd?: FpdResult;
+  /** Kernel Physics Distance (raw; ×10³ in the challenge tables). */
+  kpd?: KpdResult;
+  /** Wall time per stage, seconds. */
+  timing: Record<string, number>;
+}
+
+/** Histograms and profiles behind a result (for plots). */
+export interface EvaluationHistograms {
+  /** Histogram per observable name. */
+  histograms: Record<string, HistogramPair>;
+  /** Mean energy per layer (MeV) per sample. */
+  longitudinal: { layers: number[]; reference: number[]; generated: number[] };
+  /** Mean energy per radial bin (MeV) per sample. */
+  radial: { centres: number[]; unit: string; reference: number[]; generated: number[] };
+}
+
+/** What `evaluate` returns. */
+export interface EvaluationOutput {
+  /** JSON-serialisable numbers. */
+  result: EvaluationResult;
+  /** Histograms for plotting (`writeReport`). */
+  histograms: EvaluationHistograms;
+}
+
+/** Voxel-spectrum edges: 50 log-spaced edges from the threshold to the reference maximum (§2.2). */
+export function voxelEdges(threshold: number, voxelMax: number): Float64Array | undefined {
+  return voxelMax > threshold && threshold > 0 ? logEdges(threshold, voxelMax, 50) : undefined;
+}
+
+function mean(x: number[]): number {
+  return x.length ? x.reduce((a, b) => a + b, 0) / x.length : NaN;
+}
+
+/**
+ * Compares a generated sample with a reference sample: histograms with separation power, JSD
+ * and W1 (`hist-chi`), FPD (`fpd`) and KPD (`kpd`), plus correlations and linearity/resolution.
+ * File sources are streamed; a reference file is read twice unless `referenceVoxelMax` is given
+ * (the voxel-spectrum bins depend on its maximum).
+ */
+export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutput> {
+  const t0 = performance.now();
+  const timing: Record<string, number> = {};
+  const lap = (name: string, since: number): number => {
+    const now = performance.now();
+    timing[name] = (now - since) / 1000;
+    return now;
+  };
+  const g = typeof options.geometry === 'string' ? getGeometry(options.geometry) : options.geometry;
+  const modes = [...(options.modes ?? EVAL_MODES)];
+  for (const m of modes) if (!EVAL_MODES.includes(m)) throw new InvalidArgumentError(`unknown evaluation mode "${m}"; known: ${EVAL_MODES.join(', ')}`);
+  const threshold = options.threshold ?? defaultThreshold(g);
+  const hitThreshold = options.hitThreshold ?? threshold;
+  const chunkRows = options.chunkRows ?? defaultChunkRows(g.voxels);
+  const progress = options.onProgress ?? (() => undefined);
+  const hist = modes.includes('hist-chi');
+
+  // reference: voxel maximum first (cheap for memory, a feature pass for files)
+  let t = performance.now();
+  let vmax = options.referenceVoxelMax;
+  if (vmax === undefined && typeof options.reference !== 'string') vmax = maxVoxel(options.reference, threshold);
+  let edges = hist && vmax !== undefined ? voxelEdges(threshold, vmax) : undefined;
+  const refEx = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
+  await forEachChunk(options.reference, g, chunkRows, (s, done, total) => {
+    refEx.consume(s);
+    progress({ stage: 'reference', done, total });
+  });
+  let ref = refEx.finish();
+  if (vmax === undefined) vmax = ref.voxelMax;
+  t = lap('reference_s', t);
+
+  edges = hist ? voxelEdges(threshold, vmax) : undefined;
+  const genEx = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
+  await forEachChunk(options.generated, g, chunkRows, (s, done, total) => {
+    genEx.consume(s);
+    progress({ stage: 'generated', done, total });
+  });
+  const gen = genEx.finish();
+  t = lap('generated_s', t);
+
+  if (edges && !ref.voxelCounts) {
+    const spec = new VoxelSpectrum(edges, threshold);
+    await forEachChunk(options.reference, g, chunkRows, (s, done, total) => {
+      spec.consume(s);
+      progress({ stage: 'reference-voxels', done, total });
+    });
+    ref = { ...ref, voxelCounts: spec.counts };
+    t = lap('reference_voxels_s', t);
+  }
+
+  const labels = { reference: options.labels?.reference ?? 'reference', generated: options.labels?.generated ?? 'generated' };
+  const result: EvaluationResult = {
+    featureExtractorVersion: FEATURE_EXTRACTOR_VERSION,
+    geometry: g.id,
+    dataset: datasetKind(g),
+    thresholds: { voxel: threshold, hit: hitThreshold },
+    samples: { reference: ref.n, generated: gen.n },
+    labels,
+    modes,
+    observables: [],
+    timing,
+  };
+  const histograms: EvaluationHistograms = { histograms: {}, ...profiles(ref, gen) };
+
+  if (hist) {
+    const specs = histogramSpecs(ref, vmax);
+    specs.forEach((spec, k) => {
+      let hr: Float64Array, hg: Float64Array, w1: number | null = null;
+      if (spec.values) {
+        const a = spec.values(ref);
+        const b = spec.values(gen);
+        hr = histogram(a, spec.edges);
+        hg = histogram(b, spec.edges);
+        w1 = a.length && b.length ? wasserstein1(a, b) : null;
+      } else {
+        hr = ref.voxelCounts ?? new Float64Array(spec.edges.length - 1);
+        hg = gen.voxelCounts ?? new Float64Array(spec.edges.length - 1);
+      }
+      histograms.histograms[spec.name] = { edges: Array.from(spec.edges), reference: Array.from(hr), generated: Array.from(hg), logX: spec.logX };
+      result.observables.push({
+        name: spec.name,
+        group: spec.group,
+        ...(spec.layer !== undefined ? { layer: spec.layer } : {}),
+        official: spec.official,
+        bins: spec.edges.length - 1,
+        separationPower: separationPower(hr, hg),
+        jsd: jensenShannon(hr, hg),
+        w1,
+        referenceEntries: sum(hr),
+        generatedEntries: sum(hg),
+      });
+      progress({ stage: 'hist-chi', done: k + 1, total: specs.length });
+    });
+    result.summary = summarise(result.observables);
+    const L = histograms.longitudinal;
+    const R = histograms.radial;
+    result.profiles = {
+      longitudinal: { separationPower: separationPower(L.reference, L.generated), jsd: jensenShannon(L.reference, L.generated) },
+      radial: { separationPower: separationPower(R.reference, R.generated), jsd: jensenShannon(R.reference, R.generated) },
+    };
+    result.correlation = compareCorrelations(ref, gen, options.correlationRows);
+    result.linearity = linearityTable(ref, gen);
+    t = lap('hist_chi_s', t);
+  }
+
+  if (modes.includes('fpd') || modes.includes('kpd')) {
+    const [fr, fg] = normaliseByReference(clsHighFeatures(ref), clsHighFeatures(gen));
+    if (modes.includes('fpd')) {
+      progress({ stage: 'fpd', done: 0, total: 1 });
+      result.fpd = fpd(fr, fg, options.fpd);
+      progress({ stage: 'fpd', done: 1, total: 1 });
+      t = lap('fpd_s', t);
+    }
+    if (modes.includes('kpd')) {
+      progress({ stage: 'kpd', done: 0, total: 1 });
+      result.kpd = kpd(fr, fg, options.kpd);
+      progress({ stage: 'kpd', done: 1, total: 1 });
+      lap('kpd_s', t);
+    }
+  }
+  timing.total_s = (performance.now() - t0) / 1000;
+  if (options.outDir) {
+    progress({ stage: 'report', done: 0, total: 1 });
+    await writeReport(result, histograms, options.outDir);
+    progress({ stage: 'report', done: 1, total: 1 });
+  }
+  return { result, histograms };
+}
+
+function sum(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s;
+}
+
+function profiles(ref: FeatureTable, gen: FeatureTable): Pick<EvaluationHistograms, 'longitudinal' | 'radial'> {
+  const layers = ref.schema.layers.map((l) => l.id);
+  const lp = (t: FeatureTable): number[] => ref.schema.layers.map((l) => sum(column(t, ref.schema.names[l.column])) / Math.max(1, t.n));
+  const rp = (t: FeatureTable): number[] => Array.from(t.radialSum, (v) => v / Math.max(1, t.n));
+  return {
+    longitudinal: { layers, reference: lp(ref), generated: lp(gen) },
+    radial: { centres: ref.radial.centres, unit: ref.radial.unit, reference: rp(ref), generated: rp(gen) },
+  };
+}
+
+function summarise(obs: ObservableResult[]): NonNullable<EvaluationResult['summary']> {
+  const official = obs.filter((o) => o.official);
+  const use = official.length ? official : obs;
+  const byGroup: Record<string, number[]> = {};
+  for (const o of use) (byGroup[o.group] ??= []).push(o.separationPower);
+  let worst = use[0] ?? { name: '', separationPower: NaN };
+  for (const o of use) if (o.separationPower > worst.separationPower) worst = o;
+  return {
+    meanSeparationPower: mean(use.map((o) => o.separationPower)),
+    meanJsd: mean(use.map((o) => o.jsd)),
+    byGroup: Object.fromEntries(Object.entries(byGroup).map(([k, v]) => [k, mean(v)])),
+    worst: { name: worst.name, separationPower: worst.separationPower },
+  };
+}

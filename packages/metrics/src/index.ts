@@ -1,0 +1,40 @@
+/**
+ * @calozoo/metrics: CaloChallenge and DESY evaluation of generated calorimeter showers —
+ * observables, separation power, JSD, W1, correlations, linearity/resolution, FPD, KPD and an
+ * HTML report (field-reference.md §2, §2.7, §5.3).
+ */
+export { evaluate, voxelEdges, EVAL_MODES } from './evaluate.js';
+export type { EvalMode, EvaluateOptions, EvaluateProgress, EvaluationResult, EvaluationHistograms, EvaluationOutput, ObservableResult } from './evaluate.js';
+export { FEATURE_EXTRACTOR_VERSION, DS23_THRESHOLD_MEV, DS1_ENERGIES, datasetKind, defaultThreshold } from './dataset.js';
+export type { DatasetKind } from './dataset.js';
+export { FeatureExtractor, column } from './features/extractor.js';
+export type { FeatureExtractorOptions, FeatureTable } from './features/extractor.js';
+export { featureSchema, layerColumnName, groupName, LAYER_GROUPS, GRID_GLOBAL_COLUMNS, CYLINDRICAL_GLOBAL_COLUMNS } from './features/schema.js';
+export type { FeatureSchema, SchemaLayer, LayerGroup } from './features/schema.js';
+export { VoxelSpectrum, maxVoxel } from './features/voxel-spectrum.js';
+export { radialBinning } from './features/radial.js';
+export type { RadialBinning } from './features/radial.js';
+export { histogramSpecs, energyMask } from './binning.js';
+export type { HistogramSpec } from './binning.js';
+export { linspace, logEdges, binIndex, histogram, toProbabilities } from './histogram.js';
+export type { HistogramPair } from './histogram.js';
+export { separationPower, jensenShannon, areaDifference, fidelityScore } from './distances/histogram-distances.js';
+export { wasserstein1, wasserstein1Sorted, sorted } from './distances/wasserstein.js';
+export { mu90 } from './distances/resolution.js';
+export type { Mu90 } from './distances/resolution.js';
+export { linearityTable } from './distances/linearity.js';
+export type { LinearityRow, Response } from './distances/linearity.js';
+export { correlationMatrix, compareCorrelations, GRID_CORRELATION_QUANTITIES, CYLINDRICAL_CORRELATION_QUANTITIES } from './distances/correlation.js';
+export type { CorrelationComparison } from './distances/correlation.js';
+export { clsHighFeatures, normaliseByReference } from './physics/physics-features.js';
+export type { FeatureMatrix } from './physics/physics-features.js';
+export { fpd, frechetDistance, fpdBatchSizes, fitNonNegativeLine } from './physics/fpd.js';
+export type { FpdOptions, FpdResult } from './physics/fpd.js';
+export { kpd, mmdPolyUnbiased, percentile } from './physics/kpd.js';
+export type { KpdOptions, KpdResult } from './physics/kpd.js';
+export { jacobiEigen, symmetricSqrt, meanCov, matmul } from './physics/linalg.js';
+export type { SymmetricEigen, MeanCov } from './physics/linalg.js';
+export { formatTable } from './report/format.js';
+export { writeReport, renderReport } from './report/write-report.js';
+export { defaultChunkRows, forEachChunk, sourceSize } from './sources.js';
+export type { ShowerSource } from './sources.js';

@@ -1,0 +1,147 @@
+/**
+ * Small dense float64 linear algebra for the Fréchet distance: sample mean and unbiased
+ * covariance of selected rows, and the cyclic Jacobi eigen-decomposition of symmetric matrices
+ * (Golub & Van Loan, Matrix Computations, §8.5).
+ */
+
+/** Eigenvalues and eigenvectors (columns of `vectors`, row-major d×d) of a symmetric matrix. */
+export interface SymmetricEigen {
+  /** Eigenvalues (unsorted). */
+  values: Float64Array;
+  /** Eigenvectors as columns of a row-major d×d matrix. */
+  vectors: Float64Array;
+}
+
+/**
+ * Eigen-decomposition of the symmetric row-major d×d matrix `a` by cyclic Jacobi rotations
+ * (threshold strategy, converges quadratically; `a` is not modified).
+ */
+export function jacobiEigen(a: Float64Array, d: number, maxSweeps = 60): SymmetricEigen {
+  const A = Float64Array.from(a);
+  const V = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) V[i * d + i] = 1;
+  let scale = 0;
+  for (let i = 0; i < d * d; i++) scale += A[i] * A[i];
+  const tiny = 1e-30 * scale;
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    let off = 0;
+    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += A[p * d + q] * A[p * d + q];
+    if (off <= 1e-32 * scale || off <= tiny) break;
+    const thresh = sweep < 3 ? (0.2 * Math.sqrt(off)) / (d * d) : 0;
+    for (let p = 0; p < d - 1; p++) {
+      for (let q = p + 1; q < d; q++) {
+        const apq = A[p * d + q];
+        if (Math.abs(apq) <= thresh || apq === 0) continue;
+        const app = A[p * d + p];
+        const aqq = A[q * d + q];
+        const theta = (aqq - app) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < d; k++) {
+          const akp = A[k * d + p];
+          const akq = A[k * d + q];
+          A[k * d + p] = c * akp - s * akq;
+          A[k * d + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < d; k++) {
+          const apk = A[p * d + k];
+          const aqk = A[q * d + k];
+          A[p * d + k] = c * apk - s * aqk;
+          A[q * d + k] = s * apk + c * aqk;
+        }
+        A[p * d + q] = 0;
+        A[q * d + p] = 0;
+        for (let k = 0; k < d; k++) {
+          const vkp = V[k * d + p];
+          const vkq = V[k * d + q];
+          V[k * d + p] = c * vkp - s * vkq;
+          V[k * d + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(d);
+  for (let i = 0; i < d; i++) values[i] = A[i * d + i];
+  return { values, vectors: V };
+}
+
+/** Symmetric positive semi-definite square root V·diag(sqrt(max(λ,0)))·Vᵀ. */
+export function symmetricSqrt(a: Float64Array, d: number): Float64Array {
+  const { values, vectors: V } = jacobiEigen(a, d);
+  const out = new Float64Array(d * d);
+  for (let k = 0; k < d; k++) {
+    const s = Math.sqrt(Math.max(0, values[k]));
+    if (s === 0) continue;
+    for (let i = 0; i < d; i++) {
+      const vik = V[i * d + k] * s;
+      if (vik === 0) continue;
+      for (let j = 0; j < d; j++) out[i * d + j] += vik * V[j * d + k];
+    }
+  }
+  return out;
+}
+
+/** Row-major product of d×d matrices. */
+export function matmul(a: Float64Array, b: Float64Array, d: number): Float64Array {
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let k = 0; k < d; k++) {
+      const aik = a[i * d + k];
+      if (aik === 0) continue;
+      for (let j = 0; j < d; j++) out[i * d + j] += aik * b[k * d + j];
+    }
+  }
+  return out;
+}
+
+/** Mean and unbiased covariance (ddof 1, as `np.cov`) of a sample. */
+export interface MeanCov {
+  /** Mean vector (length d). */
+  mean: Float64Array;
+  /** Covariance, row-major d×d. */
+  cov: Float64Array;
+}
+
+/**
+ * Mean and unbiased covariance of the rows `idx` (duplicates allowed) of the row-major n×d matrix
+ * `x`, or of all rows when `idx` is omitted. Rows are gathered column-major and centred first.
+ */
+export function meanCov(x: Float64Array, d: number, idx?: ArrayLike<number>): MeanCov {
+  const m = idx ? idx.length : x.length / d;
+  const cols = new Float64Array(m * d);
+  for (let r = 0; r < m; r++) {
+    const o = (idx ? idx[r] : r) * d;
+    for (let j = 0; j < d; j++) cols[j * m + r] = x[o + j];
+  }
+  const mean = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    let s = 0;
+    const o = j * m;
+    for (let r = 0; r < m; r++) s += cols[o + r];
+    const mu = s / m;
+    mean[j] = mu;
+    for (let r = 0; r < m; r++) cols[o + r] -= mu;
+  }
+  const cov = new Float64Array(d * d);
+  const inv = 1 / (m - 1);
+  for (let i = 0; i < d; i++) {
+    const oi = i * m;
+    for (let j = i; j < d; j++) {
+      const oj = j * m;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let r = 0;
+      for (; r + 3 < m; r += 4) {
+        s0 += cols[oi + r] * cols[oj + r];
+        s1 += cols[oi + r + 1] * cols[oj + r + 1];
+        s2 += cols[oi + r + 2] * cols[oj + r + 2];
+        s3 += cols[oi + r + 3] * cols[oj + r + 3];
+      }
+      for (; r < m; r++) s0 += cols[oi + r] * cols[oj + r];
+      const c = (s0 + s1 + s2 + s3) * inv;
+      cov[i * d + j] = c;
+      cov[j * d + i] = c;
+    }
+  }
+  return { mean, cov };
+}
