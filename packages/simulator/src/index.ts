@@ -15,3 +15,5 @@ export type { DetectorModel, Slab, HadronicParams } from './detector.js';
 export type { Particle } from './engine.js';
 export { emProfile, hadronicProfile, meanEmFraction, emRadial, TMAX_OFFSET, type GammaProfile, type RadialShape } from './profiles.js';
 export { spotModel, type SpotModel } from './spots.js';
+export { simulateToFile, GENERATOR_NAME, type SimulateToFileOptions, type SimulateToFileResult } from './simulate-to-file.js';
+export { simulatorVersion } from './version.js';
