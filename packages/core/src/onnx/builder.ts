@@ -1,0 +1,119 @@
+/**
+ * `OnnxGraphBuilder`: the typed ONNX graph builder model packages use to write their
+ * generation networks. Ops are methods (`ops.ts`); this file adds the composite layers:
+ * activations by name, `dense`, the 3-D pixel shuffle and the sub-pixel transposed convolution.
+ *
+ * ```ts
+ * const g = new OnnxGraphBuilder({ opset: 17 });
+ * const z = g.input('z', 'float32', [null, 41]);
+ * const h = g.dense(z, { data: W1, shape: [41, 512] }, { data: b1, shape: [512] }, 'relu');
+ * g.output(g.dense(h, W2, b2), 'showers');
+ * await writeOnnx('model/onnx/decoder.onnx', g, { props: { plugin: 'caloman' } });
+ * ```
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { OnnxOps } from './ops.js';
+import { subPixelWeights } from './subpixel.js';
+import type { ActivationSpec, OnnxValue, RawTensor, WeightLike } from './types.js';
+
+/** Options of `convTranspose3dSubPixel` (PyTorch `ConvTranspose3d` arguments). */
+export interface SubPixelOptions {
+  /** Stride per dimension (or one for all); default 2. */
+  stride?: number | readonly [number, number, number];
+  /** Symmetric padding per dimension (PyTorch `padding`), or ONNX pads of length 6; default 0. */
+  padding?: number | readonly number[];
+  /** PyTorch `output_padding` per dimension (or one for all); default 0. */
+  outputPadding?: number | readonly [number, number, number];
+}
+
+const triple = (x: number | readonly number[]): [number, number, number] =>
+  typeof x === 'number' ? [x, x, x] : [x[0]!, x[1]!, x[2]!];
+
+/** Typed ONNX graph builder: inputs, initializers, one method per op, composite layers, `toBytes()`. */
+export class OnnxGraphBuilder extends OnnxOps {
+  /** Applies an activation by name ('linear' returns x unchanged). */
+  activation(x: OnnxValue, spec: ActivationSpec = 'linear'): OnnxValue {
+    const { name, alpha } = typeof spec === 'string' ? { name: spec, alpha: undefined } : spec;
+    switch (name) {
+      case 'linear': return x;
+      case 'relu': return this.relu(x);
+      case 'leakyRelu': return this.leakyRelu(x, alpha ?? 0.2);
+      case 'elu': return this.elu(x, alpha ?? 1);
+      case 'sigmoid': return this.sigmoid(x);
+      case 'tanh': return this.tanh(x);
+      case 'softplus': return this.softplus(x);
+      case 'exp': return this.exp(x);
+      case 'softmax': return this.softmax(x, -1);
+      default: throw new InvalidArgumentError(`activation: unknown activation "${String(name)}"`);
+    }
+  }
+
+  /**
+   * Dense layer y = act(x·W + b) with W of shape (in, out) as in TF.js/Keras (a PyTorch
+   * `nn.Linear` weight is (out, in): transpose it first). MatMul + Add, so x may have any rank.
+   */
+  dense(x: OnnxValue, w: WeightLike, b?: WeightLike, activation: ActivationSpec = 'linear'): OnnxValue {
+    const W = this.weight(w, 'dense_w');
+    const inDim = x.shape?.[x.shape.length - 1];
+    if (typeof inDim === 'number' && W.shape && W.shape[0] !== inDim) {
+      throw new InvalidArgumentError(`dense: input has ${inDim} features but the kernel is [${W.shape.join(', ')}] (expected [${inDim}, units])`);
+    }
+    let y = this.matMul(x, W);
+    if (b) y = this.add(y, this.weight(b, 'dense_b'));
+    return this.activation(y, activation);
+  }
+
+  /**
+   * 3-D pixel shuffle: (N, C·r³, D, H, W) → (N, C, D·r, H·r, W·r), channel (c, rd, rh, rw)
+   * row-major going to voxel (d·r + rd, h·r + rh, w·r + rw); a Reshape, a Transpose and a Reshape.
+   */
+  pixelShuffle3d(x: OnnxValue, r: number | readonly [number, number, number]): OnnxValue {
+    const [rd, rh, rw] = triple(r);
+    const s = x.shape;
+    if (!s || s.length !== 5 || s.slice(1).some((d) => d === null)) {
+      throw new InvalidArgumentError(`pixelShuffle3d: needs a rank-5 input with known C, D, H, W; got [${s?.join(', ') ?? 'unknown'}]`);
+    }
+    const [c8, d, h, w] = s.slice(1) as number[];
+    if (c8! % (rd * rh * rw) !== 0) throw new InvalidArgumentError(`pixelShuffle3d: ${c8} channels are not divisible by ${rd * rh * rw}`);
+    const c = c8! / (rd * rh * rw);
+    const a = this.reshape(x, [-1, c, rd, rh, rw, d!, h!, w!]);
+    const t = this.transpose(a, [0, 1, 5, 2, 6, 3, 7, 4]);
+    return this.reshape(t, [-1, c, d! * rd, h! * rh, w! * rw]);
+  }
+
+  /**
+   * ConvTranspose3d (weights (C_in, C_out, kd, kh, kw), PyTorch/ONNX layout) rewritten exactly as
+   * Conv3d with S³·C_out channels + pixel shuffle + slice (see `subpixel.ts`). Much faster in
+   * onnxruntime than its ConvTranspose for 3-D. Input spatial dimensions must be known.
+   */
+  convTranspose3dSubPixel(x: OnnxValue, w: RawTensor, b: RawTensor | undefined, options: SubPixelOptions = {}): OnnxValue {
+    if (!(w.data instanceof Float32Array) || w.shape.length !== 5) {
+      throw new InvalidArgumentError(`convTranspose3dSubPixel: weights must be float32 (C_in, C_out, kd, kh, kw), got [${w.shape.join(', ')}]`);
+    }
+    const s = x.shape;
+    if (!s || s.length !== 5 || s.slice(2).some((d) => d === null)) {
+      throw new InvalidArgumentError(`convTranspose3dSubPixel: input needs rank 5 with known spatial size; got [${s?.join(', ') ?? 'unknown'}]`);
+    }
+    const [cin, cout, kd, kh, kw] = w.shape as [number, number, number, number, number];
+    if (s[1] !== null && s[1] !== cin) throw new InvalidArgumentError(`convTranspose3dSubPixel: input has ${s[1]} channels, weights expect ${cin}`);
+    const pad = options.padding ?? 0;
+    const pads = typeof pad === 'number' ? [pad, pad, pad, pad, pad, pad] : pad.length === 3 ? [...pad, ...pad] : [...pad];
+    const spec = {
+      kernel: [kd, kh, kw] as [number, number, number],
+      stride: triple(options.stride ?? 2),
+      pads,
+      outputPadding: triple(options.outputPadding ?? 0),
+      input: s.slice(2) as [number, number, number],
+    };
+    const bias = b ? (b.data as Float32Array) : undefined;
+    const sp = subPixelWeights(w.data, bias, cin, cout, spec);
+    const [D, H, W] = sp.plan;
+    const wv = this.constant(sp.weights, sp.weightShape, 'subpixel_w');
+    const bv = sp.bias ? this.constant(sp.bias, [sp.bias.length], 'subpixel_b') : undefined;
+    const y = this.conv(x, wv, bv, { pads: [D.padBegin, H.padBegin, W.padBegin, D.padEnd, H.padEnd, W.padEnd] });
+    const z = this.pixelShuffle3d(y, [D.s, H.s, W.s]);
+    const full = [D.m * D.s, H.m * H.s, W.m * W.s];
+    const out = [D.out, H.out, W.out];
+    return full.every((n, k) => n === out[k]) ? z : this.slice(z, [0, 0, 0], out, [2, 3, 4]);
+  }
+}
