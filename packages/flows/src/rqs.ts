@@ -50,50 +50,67 @@ function checkOptions(raw: tf.Tensor3D, o: RqsOptions): void {
   }
 }
 
-function cumulativeKnots(logits: tf.Tensor3D, minSize: number, B: number): tf.Tensor3D {
-  const [n, f, K] = logits.shape;
-  const sizes = tf.add(minSize, tf.mul(1 - minSize * K, tf.softmax(logits)));
-  const interior = tf.slice(tf.cumsum(sizes, 2), [0, 0, 0], [n, f, K - 1]);
-  // Endpoints are set to exactly ±B, not taken from the cumulative sum (nflows does the same).
-  return tf.concat([tf.fill([n, f, 1], -B), tf.sub(tf.mul(2 * B, interior), B), tf.fill([n, f, 1], B)], 2) as tf.Tensor3D;
+/**
+ * Builds knots from raw parameters [n, f, 3K−1] laid out as [widths | heights | derivatives]:
+ * `w_k = m_w + (1 − K m_w) softmax(θ^w)_k`, cumulated and scaled to [−B, B] with the endpoints
+ * set to exactly ±B (likewise heights); interior derivatives `m_d + softplus(θ^d)`, boundary
+ * derivatives 1 so that the spline joins the identity tails with C¹ continuity.
+ */
+export function rqsKnots(raw: tf.Tensor3D, o: RqsOptions): RqsKnots {
+  const { xk, yk, dk } = tf.tidy(() => {
+    const parts = tf.unstack(knotStack(raw, o), 2) as tf.Tensor3D[];
+    return { xk: parts[0], yk: parts[1], dk: parts[2] };
+  });
+  return { xk, yk, dk };
 }
 
-/** Builds knots from raw parameters [n, f, 3K−1] laid out as [widths | heights | derivatives]. */
-export function rqsKnots(raw: tf.Tensor3D, o: RqsOptions): RqsKnots {
+/** Knots stacked as [n, f, 3, K+1]: x-knots, y-knots, derivatives (one tensor keeps the op count low). */
+function knotStack(raw: tf.Tensor3D, o: RqsOptions): tf.Tensor4D {
   checkOptions(raw, o);
   const K = o.bins;
+  const B = o.tailBound;
   const [n, f] = raw.shape;
-  return tf.tidy(() => {
-    const wl = tf.slice(raw, [0, 0, 0], [n, f, K]);
-    const hl = tf.slice(raw, [0, 0, K], [n, f, K]);
-    const xk = cumulativeKnots(wl, MIN_BIN_WIDTH, o.tailBound);
-    const yk = cumulativeKnots(hl, MIN_BIN_HEIGHT, o.tailBound);
-    const ones = tf.ones([n, f, 1]);
-    // Boundary derivatives are exactly 1 so the spline joins the identity tails with C¹ continuity.
-    const dk =
-      K > 1
-        ? tf.concat([ones, tf.add(MIN_DERIVATIVE, tf.softplus(tf.slice(raw, [0, 0, 2 * K], [n, f, K - 1]))), ones], 2)
-        : tf.concat([ones, ones], 2);
-    return { xk: xk as tf.Tensor3D, yk: yk as tf.Tensor3D, dk: dk as tf.Tensor3D };
-  });
+  // Widths and heights share MIN_BIN_WIDTH = MIN_BIN_HEIGHT, so both go through one softmax.
+  const logits = tf.reshape(tf.slice(raw, [0, 0, 0], [n, f, 2 * K]), [n, f, 2, K]);
+  const sizes = tf.add(MIN_BIN_WIDTH, tf.mul(1 - MIN_BIN_WIDTH * K, tf.softmax(logits)));
+  const interior = tf.slice(tf.cumsum(sizes, 3), [0, 0, 0, 0], [n, f, 2, K - 1]);
+  // Endpoints are exactly 0 and 1 (→ ±B), not taken from the cumulative sum (nflows does the same).
+  const unit = tf.concat([tf.zeros([n, f, 2, 1]), interior, tf.ones([n, f, 2, 1])], 3);
+  const knots = tf.sub(tf.mul(2 * B, unit), B);
+  const ones = tf.ones([n, f, 1]);
+  const d =
+    K > 1 ? tf.concat([ones, tf.add(MIN_DERIVATIVE, tf.softplus(tf.slice(raw, [0, 0, 2 * K], [n, f, K - 1]))), ones], 2) : tf.concat([ones, ones], 2);
+  return tf.concat([knots, tf.expandDims(d, 2)], 2) as tf.Tensor4D;
 }
 
-/** One-hot [n, f, K] of the bin containing v (v already clamped to [−B, B]); knots [n, f, K+1]. */
-function binOneHot(v: tf.Tensor2D, knots: tf.Tensor3D): tf.Tensor3D {
-  const [n, f, K1] = knots.shape;
-  const K = K1 - 1;
-  const bump = tf.concat([tf.zeros([n, f, K]), tf.fill([n, f, 1], KNOT_SEARCH_EPS)], 2);
-  const ge = tf.cast(tf.greaterEqual(tf.expandDims(v, 2), tf.add(knots, bump)), 'float32');
-  return tf.sub(tf.slice(ge, [0, 0, 0], [n, f, K]), tf.slice(ge, [0, 0, 1], [n, f, K])) as tf.Tensor3D;
+/** Per-bin quantities gathered for each input: left knot, right knot and derivatives, each [n, f]. */
+interface Bin {
+  x0: tf.Tensor;
+  x1: tf.Tensor;
+  y0: tf.Tensor;
+  y1: tf.Tensor;
+  d0: tf.Tensor;
+  d1: tf.Tensor;
 }
 
-/** Left and right values of `knots` [n, f, K+1] in the bin selected by `oneHot` [n, f, K]. */
-function pick(oneHot: tf.Tensor3D, knots: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
-  const [n, f, K1] = knots.shape;
+/**
+ * Selects the bin containing v (already clamped to [−B, B]) among the knots of row `axis` (0: x,
+ * 1: y) of the stack: bin = (number of knots ≤ v) − 1, with KNOT_SEARCH_EPS added to the last
+ * knot, turned into a one-hot by differencing the comparisons, then a masked sum per quantity.
+ */
+function selectBin(v: tf.Tensor2D, stack: tf.Tensor4D, axis: 0 | 1): Bin {
+  const [n, f, , K1] = stack.shape;
   const K = K1 - 1;
-  const left = tf.sum(tf.mul(oneHot, tf.slice(knots, [0, 0, 0], [n, f, K])), 2) as tf.Tensor2D;
-  const right = tf.sum(tf.mul(oneHot, tf.slice(knots, [0, 0, 1], [n, f, K])), 2) as tf.Tensor2D;
-  return [left, right];
+  const bump = new Float32Array(K1);
+  bump[K] = KNOT_SEARCH_EPS;
+  const searched = tf.reshape(tf.slice(stack, [0, 0, axis, 0], [n, f, 1, K1]), [n, f, K1]);
+  const ge = tf.cast(tf.greaterEqual(tf.expandDims(v, 2), tf.add(searched, tf.tensor1d(bump))), 'float32');
+  const oneHot = tf.expandDims(tf.sub(tf.slice(ge, [0, 0, 0], [n, f, K]), tf.slice(ge, [0, 0, 1], [n, f, K])), 2);
+  const left = tf.sum(tf.mul(oneHot, tf.slice(stack, [0, 0, 0, 0], [n, f, 3, K])), 3);
+  const right = tf.sum(tf.mul(oneHot, tf.slice(stack, [0, 0, 0, 1], [n, f, 3, K])), 3);
+  const [x0, y0, d0] = tf.unstack(left, 2);
+  const [x1, y1, d1] = tf.unstack(right, 2);
+  return { x0, x1, y0, y1, d0, d1 };
 }
 
 /** 1 where −B ≤ v ≤ B, else 0; built from GreaterEqual only, which has a (zero) gradient in tfjs. */
@@ -122,13 +139,9 @@ function logDerivative(xi: tf.Tensor, s: tf.Tensor, d0: tf.Tensor, d1: tf.Tensor
 export function rqsForward(x: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
   return tf.tidy(() => {
     const B = o.tailBound;
-    const { xk, yk, dk } = rqsKnots(raw, o);
     const inside = insideMask(x, B);
     const v = tf.clipByValue(x, -B, B);
-    const oh = binOneHot(v, xk);
-    const [x0, x1] = pick(oh, xk);
-    const [y0, y1] = pick(oh, yk);
-    const [d0, d1] = pick(oh, dk);
+    const { x0, x1, y0, y1, d0, d1 } = selectBin(v, knotStack(raw, o), 0);
     const w = tf.sub(x1, x0);
     const h = tf.sub(y1, y0);
     const s = tf.div(h, w);
@@ -154,13 +167,9 @@ export function rqsForward(x: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions): { y
 export function rqsInverse(y: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
   return tf.tidy(() => {
     const B = o.tailBound;
-    const { xk, yk, dk } = rqsKnots(raw, o);
     const inside = insideMask(y, B);
     const v = tf.clipByValue(y, -B, B);
-    const oh = binOneHot(v, yk);
-    const [x0, x1] = pick(oh, xk);
-    const [y0, y1] = pick(oh, yk);
-    const [d0, d1] = pick(oh, dk);
+    const { x0, x1, y0, y1, d0, d1 } = selectBin(v, knotStack(raw, o), 1);
     const w = tf.sub(x1, x0);
     const h = tf.sub(y1, y0);
     const s = tf.div(h, w);
