@@ -105,42 +105,57 @@ export interface MeanCov {
 
 /**
  * Mean and unbiased covariance of the rows `idx` (duplicates allowed) of the row-major n×d matrix
- * `x`, or of all rows when `idx` is omitted. Rows are gathered column-major and centred first.
+ * `x`, or of all rows when `idx` is omitted. Rows are shifted by the first selected row before
+ * the raw second moments are summed (four rows per pass), which keeps the cancellation harmless.
  */
 export function meanCov(x: Float64Array, d: number, idx?: ArrayLike<number>): MeanCov {
   const m = idx ? idx.length : x.length / d;
-  const cols = new Float64Array(m * d);
-  for (let r = 0; r < m; r++) {
-    const o = (idx ? idx[r] : r) * d;
-    for (let j = 0; j < d; j++) cols[j * m + r] = x[o + j];
+  const row = (r: number): number => (idx ? idx[r] : r) * d;
+  const shift = x.slice(row(0), row(0) + d);
+  const s1 = new Float64Array(d);
+  const tri = new Float64Array((d * (d + 1)) / 2);
+  const a = new Float64Array(d), b = new Float64Array(d), c = new Float64Array(d), e = new Float64Array(d);
+  let r = 0;
+  for (; r + 3 < m; r += 4) {
+    const oa = row(r), ob = row(r + 1), oc = row(r + 2), oe = row(r + 3);
+    for (let j = 0; j < d; j++) {
+      a[j] = x[oa + j] - shift[j];
+      b[j] = x[ob + j] - shift[j];
+      c[j] = x[oc + j] - shift[j];
+      e[j] = x[oe + j] - shift[j];
+      s1[j] += a[j] + b[j] + c[j] + e[j];
+    }
+    let o = 0;
+    for (let i = 0; i < d; i++) {
+      const ai = a[i], bi = b[i], ci = c[i], ei = e[i];
+      for (let j = i; j < d; j++) tri[o++] += ai * a[j] + bi * b[j] + ci * c[j] + ei * e[j];
+    }
+  }
+  for (; r < m; r++) {
+    const oa = row(r);
+    for (let j = 0; j < d; j++) {
+      a[j] = x[oa + j] - shift[j];
+      s1[j] += a[j];
+    }
+    let o = 0;
+    for (let i = 0; i < d; i++) {
+      const ai = a[i];
+      for (let j = i; j < d; j++) tri[o++] += ai * a[j];
+    }
   }
   const mean = new Float64Array(d);
+  const mu = new Float64Array(d);
   for (let j = 0; j < d; j++) {
-    let s = 0;
-    const o = j * m;
-    for (let r = 0; r < m; r++) s += cols[o + r];
-    const mu = s / m;
-    mean[j] = mu;
-    for (let r = 0; r < m; r++) cols[o + r] -= mu;
+    mu[j] = s1[j] / m;
+    mean[j] = mu[j] + shift[j];
   }
   const cov = new Float64Array(d * d);
-  const inv = 1 / (m - 1);
+  let o = 0;
   for (let i = 0; i < d; i++) {
-    const oi = i * m;
     for (let j = i; j < d; j++) {
-      const oj = j * m;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let r = 0;
-      for (; r + 3 < m; r += 4) {
-        s0 += cols[oi + r] * cols[oj + r];
-        s1 += cols[oi + r + 1] * cols[oj + r + 1];
-        s2 += cols[oi + r + 2] * cols[oj + r + 2];
-        s3 += cols[oi + r + 3] * cols[oj + r + 3];
-      }
-      for (; r < m; r++) s0 += cols[oi + r] * cols[oj + r];
-      const c = (s0 + s1 + s2 + s3) * inv;
-      cov[i * d + j] = c;
-      cov[j * d + i] = c;
+      const v = (tri[o++] - m * mu[i] * mu[j]) / (m - 1);
+      cov[i * d + j] = v;
+      cov[j * d + i] = v;
     }
   }
   return { mean, cov };

@@ -77,7 +77,7 @@ export function histogramSvg(title: string, h: HistogramPair, labels: [string, s
     ratio += `<circle cx="${sx(c).toFixed(1)}" cy="${sr(r).toFixed(1)}" r="1.4" fill="${GEN}"/>`;
   }
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="240" viewBox="0 0 ${W} 240" role="img">` +
+    `<svg width="${W}" height="240" viewBox="0 0 ${W} 240" role="img">` +
     `<title>${esc(title)}</title><text x="${W / 2}" y="14" font-size="11" text-anchor="middle" font-weight="bold">${esc(title)}</text>` +
     frame(40, 24, W - 10, 150) +
     `<path d="${steps(h.edges, p, sx, sy)}" fill="none" stroke="${REF}" stroke-width="1.3"/>` +
@@ -106,7 +106,7 @@ export function curvesSvg(title: string, x: number[], a: number[], b: number[], 
     return `<polyline points="${pts.map((p) => `${p[0].toFixed(1)},${p[1].toFixed(1)}`).join(' ')}" fill="none" stroke="${c}" stroke-width="1.3" ${dash}/>` + pts.map((p) => `<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="1.8" fill="${c}"/>`).join('');
   };
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="240" viewBox="0 0 ${W} 240" role="img">` +
+    `<svg width="${W}" height="240" viewBox="0 0 ${W} 240" role="img">` +
     `<title>${esc(title)}</title><text x="${W / 2}" y="14" font-size="11" text-anchor="middle" font-weight="bold">${esc(title)}</text>` +
     frame(40, 24, W - 10, 200) +
     line(a, REF, '') +
@@ -137,5 +137,5 @@ export function matrixSvg(title: string, names: string[], m: number[][], range =
     }
   }
   const h = y0 + n * cell + 10;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${x0 + n * cell + 10}" height="${h}" role="img"><title>${esc(title)}</title><text x="${x0}" y="14" font-size="11" font-weight="bold">${esc(title)}</text>${body}</svg>`;
+  return `<svg width="${x0 + n * cell + 10}" height="${h}" role="img"><title>${esc(title)}</title><text x="${x0}" y="14" font-size="11" font-weight="bold">${esc(title)}</text>${body}</svg>`;
 }
