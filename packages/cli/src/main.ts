@@ -12,6 +12,7 @@ import { registerModels } from './commands/models.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerTrain } from './commands/train.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { CLI_VERSION } from './version.js';
 
 /** Builds the program with every command registered. */
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerModels(program, ctx);
   registerTrain(program, ctx);
   registerGenerate(program, ctx);
+  registerEvaluate(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -19,6 +19,7 @@ export class ProgressReporter {
   private bar: cliProgress.SingleBar | null = null;
   private readonly start = Date.now();
   private lastPrint = 0;
+  private lastPrinted = -1;
   private done = 0;
   private extra = '';
 
@@ -70,6 +71,7 @@ export class ProgressReporter {
   }
 
   private printLine(): void {
+    this.lastPrinted = this.done;
     const speed = this.rate();
     const t = this.total;
     const pct = t ? ` (${((100 * this.done) / t).toFixed(0)}%)` : '';
@@ -84,7 +86,7 @@ export class ProgressReporter {
     if (this.bar) {
       this.bar.stop();
       this.bar = null;
-    } else {
+    } else if (this.lastPrinted !== this.done) {
       this.printLine();
     }
   }

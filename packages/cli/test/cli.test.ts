@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Rng, getGeometry, openShowerFile, writeShowerFile } from '@calozoo/core';
 import { BIN, FIXTURE_PLUGIN, run, start, tmp, waitFor } from './helpers.js';
 
-const COMMANDS = ['info', 'models', 'train', 'generate'];
+const COMMANDS = ['simulate', 'evaluate', 'info', 'models', 'train', 'generate'];
 
 let dir: string;
 let data: string;

@@ -1,0 +1,89 @@
+/**
+ * `calozoo evaluate`: CaloChallenge-style evaluation of generated showers against a reference
+ * file: prints a table, writes metrics.json and an HTML report with SVG plots.
+ */
+import type { Command } from 'commander';
+import * as path from 'node:path';
+import { geometriesWithVoxels, getGeometry, openShowerFile } from '@calozoo/core';
+import { EVAL_MODES, evaluate, formatTable, type EvalMode } from '@calozoo/metrics';
+import { UsageError } from '../exit-codes.js';
+import type { CliContext } from '../context.js';
+
+interface EvaluateFlags {
+  reference: string;
+  generated: string;
+  geometry?: string;
+  out?: string;
+  modes?: string;
+  threshold?: number;
+}
+
+async function detectGeometry(file: string): Promise<string> {
+  const f = await openShowerFile(file, { validate: false });
+  try {
+    const attr = f.attributes.geometry;
+    if (typeof attr === 'string') {
+      try {
+        if (getGeometry(attr).voxels === f.voxels) return getGeometry(attr).id;
+      } catch {
+        /* not a known id: use the voxel count */
+      }
+    }
+    const c = geometriesWithVoxels(f.voxels);
+    if (c.length === 1) return c[0].id;
+    throw new UsageError(`cannot tell the geometry of ${file} (${f.voxels} voxels); pass --geometry`);
+  } finally {
+    f.close();
+  }
+}
+
+/** Registers the `evaluate` command. */
+export function registerEvaluate(program: Command, ctx: CliContext): void {
+  program
+    .command('evaluate')
+    .description('compare generated showers with a reference: CaloChallenge metrics, table, metrics.json and HTML report')
+    .requiredOption('--reference <file>', 'reference (e.g. Geant4 or simulator) HDF5 file')
+    .requiredOption('--generated <file>', 'generated HDF5 file')
+    .option('--geometry <id>', 'geometry id (default: from the file attribute or voxel count)')
+    .option('--out <dir>', 'write metrics.json and index.html here')
+    .option('--modes <list>', `comma-separated evaluation modes (${EVAL_MODES.join(', ')}); default all`)
+    .option('--threshold <MeV>', 'voxel threshold in MeV (default: the official one for the geometry)', (v) => {
+      const x = Number(v);
+      if (!(x >= 0)) throw new UsageError(`--threshold must be a number >= 0, got "${v}"`);
+      return x;
+    })
+    .addHelpText('after', '\nExample:\n  calozoo evaluate --reference data/ds1-photons-test.h5 --generated gen.h5 --out calozoo-report')
+    .action(async (flags: EvaluateFlags, cmd: Command) => {
+      const out = ctx.output(cmd);
+      let modes: EvalMode[] | undefined;
+      if (flags.modes) {
+        modes = flags.modes.split(',').map((m) => m.trim()) as EvalMode[];
+        const bad = modes.filter((m) => !EVAL_MODES.includes(m));
+        if (bad.length) throw new UsageError(`unknown evaluation mode(s) ${bad.join(', ')}; known: ${EVAL_MODES.join(', ')}`);
+      }
+      const geometry = flags.geometry ? getGeometry(flags.geometry).id : await detectGeometry(flags.reference);
+      const bar = out.progress('evaluate', undefined, 'showers');
+      const t0 = Date.now();
+      const { result } = await evaluate({
+        reference: flags.reference,
+        generated: flags.generated,
+        geometry,
+        modes,
+        threshold: flags.threshold,
+        outDir: flags.out,
+        labels: { reference: path.basename(flags.reference), generated: path.basename(flags.generated) },
+        onProgress: (p) => {
+          ctx.signal.throwIfAborted();
+          bar.update(p.done, p.total, p.stage);
+        },
+      });
+      bar.stop();
+      const seconds = (Date.now() - t0) / 1000;
+      out.result({ ...result, seconds, out: flags.out ?? null }, () => {
+        const lines = [formatTable(result)];
+        if (flags.out) lines.push(`\nwrote ${path.join(flags.out, 'metrics.json')} and ${path.join(flags.out, 'index.html')}`);
+        lines.push(`evaluated in ${seconds.toFixed(1)} s`);
+        return lines.join('\n');
+      });
+    });
+}
