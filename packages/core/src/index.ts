@@ -7,3 +7,4 @@ export * from './model/index.js';
 export * from './preprocessing/index.js';
 export * from './device/index.js';
 export * from './io/index.js';
+export * from './onnx/index.js';
