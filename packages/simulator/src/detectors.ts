@@ -42,14 +42,14 @@ const slab = (layerId: number, thicknessMm: number, x0: number, lambda: number, 
  * (≈ 22 X0, 1.2 λ), cryostat (dead), then TileCal 1.5 / 4.1 / 1.8 λ. Ids follow the binning XML.
  */
 const DS1_SLABS: SlabSpec[] = [
-  slab(0, 40, 2.0, 0.15, 35, 15, 2, 0.5),
-  slab(1, 90, 4.3, 0.23, 35, 65, 3),
-  slab(2, 330, 16, 0.85, 35, 240, 8),
+  slab(0, 40, 2.0, 0.15, 35, 15, 1, 0.5),
+  slab(1, 90, 4.3, 0.23, 35, 65, 2),
+  slab(2, 330, 16, 0.85, 35, 240, 4),
   slab(3, 45, 2, 0.12, 35, 30, 1),
   slab(-1, 100, 3, 0.4, 35, 0, 1),
-  slab(12, 310, 14, 1.5, 30, 300, 3),
-  slab(13, 850, 38, 4.1, 30, 850, 4),
-  slab(14, 370, 17, 1.8, 30, 370, 2),
+  slab(12, 310, 14, 1.5, 30, 300, 2),
+  slab(13, 850, 38, 4.1, 30, 850, 2),
+  slab(14, 370, 17, 1.8, 30, 370, 1),
 ];
 
 const BASE = {

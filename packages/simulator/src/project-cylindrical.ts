@@ -15,7 +15,7 @@
  */
 import type { CylindricalGeometry, Rng } from '@calozoo/core';
 import type { EngineContext } from './engine.js';
-import { cellEnergy } from './spots.js';
+import { depositCell } from './spots.js';
 
 interface LayerPlan {
   readonly offset: number;
@@ -118,7 +118,7 @@ export function cylindricalProjector(g: CylindricalGeometry, ctx: EngineContext)
       const invA = 1 / p.nA;
       if (withDipole) {
         // relative dipole amplitude per ring, capped so that every bin stays ≥ 0 and the ring keeps its energy
-        const maxDj = Math.hypot(dx, dy) * 2 * Math.sin(Math.PI / p.nA);
+        const maxDj = Math.sqrt(dx * dx + dy * dy) * 2 * Math.sin(Math.PI / p.nA);
         for (let i = 0; i < nR; i++) {
           dipE[i] = capDipole(dipE[i], ringE[i], p.nA, maxDj);
           dipH[i] = capDipole(dipH[i], ringH[i], p.nA, maxDj);
@@ -130,12 +130,12 @@ export function cylindricalProjector(g: CylindricalGeometry, ctx: EngineContext)
         for (let i = 0; i < nR; i++) {
           const muE = ringE[i] * invA - dj * dipE[i];
           const muH = ringH[i] * invA - dj * dipH[i];
-          out[row + i] = cellEnergy(muE > 0 ? muE : 0, muH > 0 ? muH : 0, em, had, rng);
+          depositCell(out, row + i, muE > 0 ? muE : 0, muH > 0 ? muH : 0, em, had, rng);
         }
       }
       if (track > 0) {
         // the charged track before the first interaction: one cell, on the (offset) axis
-        const r = Math.hypot(dx, dy);
+        const r = Math.sqrt(dx * dx + dy * dy);
         let i = 0;
         while (i < nR && r >= p.edges[i + 1]) i++;
         if (i < nR) {

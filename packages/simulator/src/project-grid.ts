@@ -10,7 +10,7 @@
  */
 import type { GridGeometry, Rng } from '@calozoo/core';
 import type { EngineContext } from './engine.js';
-import { cellEnergy } from './spots.js';
+import { depositCell } from './spots.js';
 
 /** Half-width (in cells) of the window around the axis where cells are integrated exactly. */
 export const WINDOW = 4;
@@ -102,10 +102,7 @@ export function gridProjector(g: GridGeometry, ctx: EngineContext): (rng: Rng, o
         addComponent(muH, s.eHad[k] * (1 - s.pHad[k]), s.rtHad[k], ix0, iy0, area);
         track += s.track[k];
       }
-      for (let v = 0; v < per; v++) {
-        const e = cellEnergy(muE[v], muH[v], em, had, rng);
-        out[dst + v] = e;
-      }
+      for (let v = 0; v < per; v++) depositCell(out, dst + v, muE[v], muH[v], em, had, rng);
       if (track > 0 && ix0 >= 0 && ix0 < nx && iy0 >= 0 && iy0 < ny) out[dst + ix0 * ny + iy0] += track;
       for (let v = dst; v < dst + per; v++) if (out[v] < threshold) out[v] = 0;
     }

@@ -11,6 +11,7 @@
  * (Wigmans, "Calorimetry", 2nd ed., §4.3) comes out of the spot count.
  */
 import type { Rng } from '@calozoo/core';
+import { gamma, normal } from './random.js';
 
 /** Fraction of soft spots. */
 export const P_SOFT = 0.15;
@@ -69,7 +70,7 @@ export function drawSpot(m: SpotModel, rng: Rng): number {
   const u = rng.uniform();
   if (u < m.pSoft) return -m.softMean * Math.log(rng.uniformOpen());
   if (u < m.pMip) {
-    const z = rng.normal();
+    const z = normal(rng);
     const e = m.mpv - m.xi * Math.log(z * z + 1e-300);
     return e > 0 ? e : 0;
   }
@@ -83,14 +84,31 @@ export function drawSpot(m: SpotModel, rng: Rng): number {
  * stays non-negative and right-skewed), and its Gaussian limit above GAUSS_SPOTS.
  */
 export function cellEnergy(muE: number, muH: number, em: SpotModel, had: SpotModel, rng: Rng): number {
+  depositCell(SCRATCH, 0, muE, muH, em, had, rng);
+  return SCRATCH[0];
+}
+
+const SCRATCH = new Float32Array(1);
+
+/**
+ * `cellEnergy` writing into `out[idx]` instead of returning: a double returned from a call
+ * that V8 does not inline is boxed on the heap, and this runs once per voxel.
+ */
+export function depositCell(out: Float32Array, idx: number, muE: number, muH: number, em: SpotModel, had: SpotModel, rng: Rng): void {
   const lamE = muE / em.mean;
   const lamH = muH / had.mean;
   const lam = lamE + lamH;
-  if (!(lam > 0)) return 0;
+  if (!(lam > 0)) {
+    out[idx] = 0;
+    return;
+  }
   if (lam < EXACT_SPOTS) {
     const u = rng.uniform();
     // n = 0 with probability e^{-λ} ≥ 1 − λ: most empty cells cost one uniform and no exp
-    if (u < 1 - lam) return 0;
+    if (u < 1 - lam) {
+      out[idx] = 0;
+      return;
+    }
     let p = Math.exp(-lam);
     let cdf = p;
     let n = 0;
@@ -99,18 +117,23 @@ export function cellEnergy(muE: number, muH: number, em: SpotModel, had: SpotMod
       p *= lam / n;
       cdf += p;
     }
-    if (n === 0) return 0;
+    if (n === 0) {
+      out[idx] = 0;
+      return;
+    }
     const qE = lamE / lam;
     let e = 0;
     for (let k = 0; k < n; k++) e += rng.uniform() < qE ? drawSpot(em, rng) : drawSpot(had, rng);
-    return e;
+    out[idx] = e;
+    return;
   }
   const mu = muE + muH;
   const variance = muE * em.varPerMeV + muH * had.varPerMeV;
   if (lam >= GAUSS_SPOTS) {
-    const e = mu + Math.sqrt(variance) * rng.normal();
-    return e > 0 ? e : 0;
+    const e = mu + Math.sqrt(variance) * normal(rng);
+    out[idx] = e > 0 ? e : 0;
+    return;
   }
   const scale = variance / mu;
-  return rng.gamma(mu / scale, scale);
+  out[idx] = gamma(rng, mu / scale, scale);
 }
