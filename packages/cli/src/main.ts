@@ -13,6 +13,7 @@ import { registerSimulate } from './commands/simulate.js';
 import { registerTrain } from './commands/train.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerDemo } from './commands/demo.js';
 import { CLI_VERSION } from './version.js';
 
 /** Builds the program with every command registered. */
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTrain(program, ctx);
   registerGenerate(program, ctx);
   registerEvaluate(program, ctx);
+  registerDemo(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Rng, getGeometry, openShowerFile, writeShowerFile } from '@calozoo/core';
 import { BIN, FIXTURE_PLUGIN, run, start, tmp, waitFor } from './helpers.js';
 
-const COMMANDS = ['simulate', 'evaluate', 'info', 'models', 'train', 'generate'];
+const COMMANDS = ['simulate', 'evaluate', 'demo', 'info', 'models', 'train', 'generate'];
 
 let dir: string;
 let data: string;
@@ -144,6 +144,41 @@ describe('calozoo CLI: train → generate', () => {
     expect(r.code).toBe(130);
     expect(existsSync(target)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('interrupted'))).toEqual([]);
+  });
+});
+
+describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
+  it('simulate writes a reproducible file that info reads; evaluate writes metrics.json and the report', () => {
+    const a = path.join(dir, 'sim-a.h5');
+    const r = run(['simulate', '--geometry', 'ds1-photons', '--n', '400', '--seed', '5', '--out', a, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ n: 400, seed: 5, geometry: 'calochallenge-1-photons' });
+    const info = JSON.parse(run(['info', a, '--json']).stdout);
+    expect(info).toMatchObject({ n: 400, voxels: 368, geometry: 'calochallenge-1-photons' });
+    expect(info.attributes.generator).toBe('calozoo-simulator');
+    const b = path.join(dir, 'sim-b.h5');
+    run(['simulate', '--geometry', 'ds1-photons', '--n', '400', '--seed', '6', '--out', b]);
+    const report = path.join(dir, 'report');
+    const e = run(['evaluate', '--reference', a, '--generated', b, '--out', report, '--modes', 'hist-chi', '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    const m = JSON.parse(e.stdout);
+    expect(m.geometry).toBe('calochallenge-1-photons');
+    expect(existsSync(path.join(report, 'metrics.json'))).toBe(true);
+    expect(existsSync(path.join(report, 'index.html'))).toBe(true);
+    const bad = run(['evaluate', '--reference', a, '--generated', b, '--modes', 'cls-magic']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown evaluation mode/);
+  });
+
+  it('demo runs simulate → generate → evaluate with a given model directory', () => {
+    const report = path.join(dir, 'demo-report');
+    const r = run(['--plugin', FIXTURE_PLUGIN, 'demo', '--model', path.join(dir, 'model'), '--n', '300', '--out', report, '--work', path.join(dir, 'demo'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.report).toBe(path.join(report, 'index.html'));
+    expect(j.result.samples ?? j.result).toBeTruthy();
+    expect(existsSync(path.join(report, 'index.html'))).toBe(true);
+    expect(existsSync(path.join(dir, 'demo', 'generated-mean-shower.h5'))).toBe(true);
   });
 });
 

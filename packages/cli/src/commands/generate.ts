@@ -13,6 +13,8 @@ import {
   readModelConfig,
   selectTfBackend,
   type Conditions,
+  type Generator,
+  type Geometry,
   type TfBackendName,
 } from '@calozoo/core';
 import { UsageError } from '../exit-codes.js';
@@ -42,7 +44,8 @@ interface GenerateFlags {
   backend?: TfBackendName;
 }
 
-async function conditionsFromFlags(f: GenerateFlags): Promise<Conditions> {
+/** Builds the generation conditions from --energies/--n or --like. */
+export async function conditionsFromFlags(f: GenerateFlags): Promise<Conditions> {
   if (f.energies && f.like) throw new UsageError('give either --energies or --like, not both');
   if (f.energies) {
     const n = f.n ?? f.energies.length;
@@ -81,6 +84,49 @@ function slice(c: Conditions, a: number, b: number): Conditions {
   return out;
 }
 
+/** Options of `generateToFile`. */
+export interface GenerateToFileOptions {
+  out: string;
+  seed: number;
+  geometry: Geometry;
+  generatorName: string;
+  batchSize?: number;
+  runtime?: 'onnx' | 'tfjs';
+  signal?: AbortSignal;
+  attributes?: Record<string, string | number>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Generates one shower per condition row into an HDF5 file, in seeded blocks of
+ * GENERATION_BLOCK showers (so the file does not depend on the batch size), written to a
+ * temporary file and renamed only when complete; on abort or error nothing is left behind.
+ */
+export async function generateToFile(model: Generator, conditions: Conditions, o: GenerateToFileOptions): Promise<void> {
+  const n = conditions.energy.length;
+  const writer = await createShowerWriter(o.out, { geometry: o.geometry, n, generator: o.generatorName, seed: o.seed, attributes: o.attributes });
+  try {
+    for (let b = 0, start = 0; start < n; b++, start += GENERATION_BLOCK) {
+      if (o.signal?.aborted) throw new AbortedError('generation interrupted; no output file was written');
+      const end = Math.min(n, start + GENERATION_BLOCK);
+      const showers = await model.generate(slice(conditions, start, end), {
+        seed: blockSeed(o.seed, b),
+        batchSize: o.batchSize,
+        runtime: o.runtime,
+        signal: o.signal,
+        onProgress: (e) => o.onProgress?.(start + e.done, n),
+      });
+      writer.append(showers);
+      o.onProgress?.(end, n);
+    }
+    if (o.signal?.aborted) throw new AbortedError('generation interrupted; no output file was written');
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
 /** Registers the `generate` command. */
 export function registerGenerate(program: Command, ctx: CliContext): void {
   program
@@ -105,39 +151,25 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       const geometry = getGeometry(cfg.geometry);
       await selectTfBackend({ backend: flags.backend });
       const model = await loadModel(dir);
-      const n = conditions.energy.length;
-      const writer = await createShowerWriter(flags.out, {
-        geometry,
-        n,
-        generator: `${cfg.plugin}@${cfg.pluginVersion}`,
-        seed: flags.seed,
-        attributes: { model: dir },
-      });
-      const bar = out.progress('generate', n, 'showers');
+      const bar = out.progress('generate', conditions.energy.length, 'showers');
       const t0 = Date.now();
       try {
-        for (let b = 0, start = 0; start < n; b++, start += GENERATION_BLOCK) {
-          if (ctx.signal.aborted) throw new AbortedError('generation interrupted; no output file was written');
-          const end = Math.min(n, start + GENERATION_BLOCK);
-          const showers = await model.generate(slice(conditions, start, end), {
-            seed: blockSeed(flags.seed, b),
-            batchSize: flags.batch,
-            runtime: flags.runtime,
-            signal: ctx.signal,
-            onProgress: (e) => bar.update(start + e.done, n),
-          });
-          writer.append(showers);
-          bar.update(end, n);
-        }
-        if (ctx.signal.aborted) throw new AbortedError('generation interrupted; no output file was written');
-        await writer.close();
-      } catch (err) {
-        await writer.abort();
-        throw err;
+        await generateToFile(model, conditions, {
+          out: flags.out,
+          seed: flags.seed,
+          batchSize: flags.batch,
+          runtime: flags.runtime,
+          signal: ctx.signal,
+          geometry,
+          generatorName: `${cfg.plugin}@${cfg.pluginVersion}`,
+          attributes: { model: dir },
+          onProgress: (done, total) => bar.update(done, total),
+        });
       } finally {
         bar.stop();
         model.dispose();
       }
+      const n = conditions.energy.length;
       const seconds = (Date.now() - t0) / 1000;
       out.result({ out: flags.out, n, geometry: geometry.id, seed: flags.seed, seconds, msPerShower: (1000 * seconds) / n }, () =>
         `wrote ${n} showers (${geometry.id}) to ${flags.out} in ${seconds.toFixed(1)} s (${((1000 * seconds) / n).toFixed(3)} ms/shower)`,
