@@ -1,0 +1,16 @@
+/**
+ * The one vitest configuration every package uses: sibling packages resolve from `src/`
+ * through the `@calozoo/source` export condition, so tests need no build.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['@calozoo/source'] },
+  ssr: { resolve: { conditions: ['@calozoo/source'] } },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
