@@ -31,8 +31,8 @@ export class DenseNet {
       for (let i = 0; i < w.length; i++) w[i] = bound * (2 * rng.uniform() - 1);
       const b = new Float32Array(fout);
       for (let i = 0; i < fout; i++) b[i] = bound * (2 * rng.uniform() - 1);
-      this.weights.push(tf.variable(tf.tensor2d(w, [fin, fout]), true, `dense${l}/kernel`));
-      this.biases.push(tf.variable(tf.tensor1d(b), true, `dense${l}/bias`));
+      this.weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [fin, fout]), true)));
+      this.biases.push(tf.tidy(() => tf.variable(tf.tensor1d(b), true)));
     }
   }
 

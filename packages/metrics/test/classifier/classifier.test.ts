@@ -3,7 +3,7 @@
  * brute-force calculations, and end-to-end runs of the fast protocol on Gaussian feature sets.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, selectTfBackend } from '@calozoo/core';
+import { Rng, selectTfBackend, tf } from '@calozoo/core';
 import {
   accuracy,
   binaryCrossEntropy,
@@ -123,6 +123,7 @@ describe('classifierTest (fast protocol, not the official one)', () => {
 
   it('gives AUC > 0.9 for obviously different distributions', async () => {
     const t0 = performance.now();
+    const before = tf.memory().numTensors;
     const r = await classifierTest(gaussian(4_000, 8, 21), gaussian(4_000, 8, 22, 0.9), { protocol: 'fast', seed: 7 });
     console.log(`shifted: AUC ${r.auc.toFixed(4)}, JSD ${r.jsd.toFixed(4)}, best epoch ${r.bestEpoch}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // Bayes-optimal AUC of a 0.9σ shift in each of 8 dimensions: Φ(0.9·√8/√2) ≈ 0.9636.
@@ -130,5 +131,6 @@ describe('classifierTest (fast protocol, not the official one)', () => {
     expect(r.auc).toBeLessThan(0.975);
     expect(r.jsd).toBeGreaterThan(0.3);
     expect(r.history.length).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before); // no leaked tensors
   });
 });
