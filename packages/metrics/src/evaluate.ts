@@ -275,13 +275,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
     const [fr, fg] = normaliseByReference(clsHighFeatures(ref), clsHighFeatures(gen));
     if (modes.includes('fpd')) {
       progress({ stage: 'fpd', done: 0, total: 1 });
-      result.fpd = fpd(fr, fg, options.fpd);
+      result.fpd = await fpd(fr, fg, options.fpd);
       progress({ stage: 'fpd', done: 1, total: 1 });
       t = lap('fpd_s', t);
     }
     if (modes.includes('kpd')) {
       progress({ stage: 'kpd', done: 0, total: 1 });
-      result.kpd = kpd(fr, fg, options.kpd);
+      result.kpd = await kpd(fr, fg, options.kpd);
       progress({ stage: 'kpd', done: 1, total: 1 });
       lap('kpd_s', t);
     }

@@ -6,7 +6,8 @@
  */
 import { InvalidArgumentError, Rng } from '@calozoo/core';
 import { linspace } from '../histogram.js';
-import { jacobiEigen, matmul, meanCov, symmetricSqrt, type MeanCov } from './linalg.js';
+import { jacobiEigen, matmul, meanCovFromSums, symmetricSqrt, type MeanCov } from './linalg.js';
+import { KernelPool, defaultThreads } from './pool.js';
 import type { FeatureMatrix } from './physics-features.js';
 
 /**
@@ -45,6 +46,8 @@ export interface FpdOptions {
   points?: number;
   /** Seed of the bootstrap (42). */
   seed?: number;
+  /** Worker threads (default min(2, cores)); the result does not depend on it. */
+  threads?: number;
 }
 
 /** FPD result: value ± error and the points of the fit. */
@@ -122,22 +125,30 @@ function drawIndices(rng: Rng, n: number, size: number): Uint32Array {
 }
 
 /** FPD between two (already normalised) feature matrices (§2.5). */
-export function fpd(reference: FeatureMatrix, generated: FeatureMatrix, options: FpdOptions = {}): FpdResult {
+export async function fpd(reference: FeatureMatrix, generated: FeatureMatrix, options: FpdOptions = {}): Promise<FpdResult> {
   if (reference.d !== generated.d) throw new InvalidArgumentError(`fpd: feature dimensions differ (${reference.d} vs ${generated.d})`);
   const d = reference.d;
   const reps = options.repetitions ?? 20;
   const sizes = fpdBatchSizes(Math.min(reference.n, generated.n), options.minSamples, options.maxSamples, options.points ?? 10);
   if (sizes[0] < 2) throw new InvalidArgumentError(`fpd: need at least 10 showers per sample, got ${Math.min(reference.n, generated.n)}`);
   const rng = new Rng(options.seed ?? 42);
-  const distances = sizes.map((size) => {
-    let s = 0;
-    for (let k = 0; k < reps; k++) {
-      const a = meanCov(reference.data, d, drawIndices(rng, reference.n, size));
-      const b = meanCov(generated.data, d, drawIndices(rng, generated.n, size));
-      s += frechetDistance(a, b, d);
+  const pool = new KernelPool(reference.data, generated.data, d, options.threads ?? defaultThreads());
+  const distances: number[] = [];
+  try {
+    for (const size of sizes) {
+      const tasks: { which: 'x' | 'y'; idx: Uint32Array }[] = [];
+      for (let k = 0; k < reps; k++) {
+        tasks.push({ which: 'x', idx: drawIndices(rng, reference.n, size) });
+        tasks.push({ which: 'y', idx: drawIndices(rng, generated.n, size) });
+      }
+      const sums = await pool.map('secondMoments', tasks);
+      let s = 0;
+      for (let k = 0; k < reps; k++) s += frechetDistance(meanCovFromSums(sums[2 * k], d, size), meanCovFromSums(sums[2 * k + 1], d, size), d);
+      distances.push(s / reps);
     }
-    return s / reps;
-  });
+  } finally {
+    await pool.close();
+  }
   const fit = fitNonNegativeLine(sizes.map((s) => 1 / s), distances);
   return { value: fit.a, error: fit.aError, batchSizes: sizes, distances, slope: fit.b };
 }

@@ -8,7 +8,9 @@
  * costs O(n·C(d+3, 4)) instead of O(n²·d); for large d the direct O(n²·d) sum is used.
  */
 import { InvalidArgumentError, Rng } from '@calozoo/core';
+import { KERNELS, kernelOutputLength } from './kernels.js';
 import type { FeatureMatrix } from './physics-features.js';
+import { KernelPool, defaultThreads } from './pool.js';
 
 /** Options of `kpd`. */
 export interface KpdOptions {
@@ -20,6 +22,8 @@ export interface KpdOptions {
   seed?: number;
   /** Force the evaluation path (default: the cheaper one). */
   method?: 'moments' | 'direct';
+  /** Worker threads for the moment path (default min(2, cores)); the result does not depend on it. */
+  threads?: number;
 }
 
 /** KPD result. */
@@ -36,72 +40,18 @@ export interface KpdResult {
 
 const BINOM4 = [1, 4, 6, 4, 1];
 
-/** Symmetric moment tensors of degrees 1–4 with their multinomial weights. */
-class Moments {
-  readonly m: Float64Array[];
-  constructor(
-    readonly d: number,
-    readonly w: Float64Array[],
-  ) {
-    this.m = w.map((x) => new Float64Array(x.length));
+/** Σ_{a,b} k(x_a, y_b) from the `momentSums` outputs of two row sets of sizes nx, ny. */
+function kernelSum(a: Float64Array, b: Float64Array, w: Float64Array[], d: number, nx: number, ny: number): number {
+  let total = nx * ny; // degree 0
+  let o = 0;
+  for (let j = 1; j <= 4; j++) {
+    const wj = w[j - 1];
+    let s = 0;
+    for (let i = 0; i < wj.length; i++) s += wj[i] * a[o + i] * b[o + i];
+    o += wj.length;
+    total += (BINOM4[j] * s) / d ** j;
   }
-
-  /** Adds rows `idx` of the row-major matrix x. */
-  add(x: Float64Array, idx: ArrayLike<number>): void {
-    const d = this.d;
-    const [m1, m2, m3, m4] = this.m;
-    let r = 0;
-    for (; r + 3 < idx.length; r += 4) {
-      const a = x.subarray(idx[r] * d, idx[r] * d + d);
-      const b = x.subarray(idx[r + 1] * d, idx[r + 1] * d + d);
-      const c = x.subarray(idx[r + 2] * d, idx[r + 2] * d + d);
-      const e = x.subarray(idx[r + 3] * d, idx[r + 3] * d + d);
-      let o2 = 0, o3 = 0, o4 = 0;
-      for (let i = 0; i < d; i++) {
-        const ai = a[i], bi = b[i], ci = c[i], ei = e[i];
-        m1[i] += ai + bi + ci + ei;
-        for (let j = i; j < d; j++) {
-          const aij = ai * a[j], bij = bi * b[j], cij = ci * c[j], eij = ei * e[j];
-          m2[o2++] += aij + bij + cij + eij;
-          for (let k = j; k < d; k++) {
-            const p = aij * a[k], q = bij * b[k], s = cij * c[k], t = eij * e[k];
-            m3[o3++] += p + q + s + t;
-            for (let l = k; l < d; l++) m4[o4++] += p * a[l] + q * b[l] + s * c[l] + t * e[l];
-          }
-        }
-      }
-    }
-    for (; r < idx.length; r++) {
-      const a = x.subarray(idx[r] * d, idx[r] * d + d);
-      let o2 = 0, o3 = 0, o4 = 0;
-      for (let i = 0; i < d; i++) {
-        const ai = a[i];
-        m1[i] += ai;
-        for (let j = i; j < d; j++) {
-          const aij = ai * a[j];
-          m2[o2++] += aij;
-          for (let k = j; k < d; k++) {
-            const p = aij * a[k];
-            m3[o3++] += p;
-            for (let l = k; l < d; l++) m4[o4++] += p * a[l];
-          }
-        }
-      }
-    }
-  }
-
-  /** Σ_{a,b} k(x_a, y_b) for the rows accumulated here and in `other` (n_x, n_y rows). */
-  kernelSum(other: Moments, nx: number, ny: number): number {
-    const d = this.d;
-    let total = nx * ny; // j = 0
-    for (let j = 1; j <= 4; j++) {
-      const a = this.m[j - 1], b = other.m[j - 1], w = this.w[j - 1];
-      let s = 0;
-      for (let i = 0; i < a.length; i++) s += w[i] * a[i] * b[i];
-      total += (BINOM4[j] * s) / d ** j;
-    }
-    return total;
-  }
+  return total;
 }
 
 function factorial(k: number): number {
@@ -167,24 +117,33 @@ function directSum(x: Float64Array, xi: ArrayLike<number>, y: Float64Array, yi: 
 export function mmdPolyUnbiased(x: Float64Array, xi: ArrayLike<number>, y: Float64Array, yi: ArrayLike<number>, d: number, method?: 'moments' | 'direct'): number {
   const m = xi.length;
   const n = yi.length;
-  const binom = (d + 3) * (d + 2) * (d + 1) * d / 24;
-  const useMoments = method ? method === 'moments' : binom < ((m + n) * d) / 2;
   let kxx: number, kyy: number, kxy: number;
-  if (useMoments) {
+  if (useMomentPath(d, m, n, method)) {
     const w = momentWeights(d);
-    const mx = new Moments(d, w);
-    const my = new Moments(d, w);
-    mx.add(x, xi);
-    my.add(y, yi);
-    kxx = mx.kernelSum(mx, m, m) - selfKernel(x, d, xi);
-    kyy = my.kernelSum(my, n, n) - selfKernel(y, d, yi);
-    kxy = mx.kernelSum(my, m, n);
+    const size = kernelOutputLength('momentSums', d);
+    const mx = new Float64Array(size);
+    const my = new Float64Array(size);
+    KERNELS.momentSums(x, d, Uint32Array.from(xi), mx);
+    KERNELS.momentSums(y, d, Uint32Array.from(yi), my);
+    return mmdFromMoments(mx, my, w, d, m, n, selfKernel(x, d, xi), selfKernel(y, d, yi));
   } else {
     kxx = directSum(x, xi, x, xi, d, true);
     kyy = directSum(y, yi, y, yi, d, true);
     kxy = directSum(x, xi, y, yi, d, false);
   }
   return kxx / (m * (m - 1)) + kyy / (n * (n - 1)) - (2 * kxy) / (m * n);
+}
+
+function mmdFromMoments(mx: Float64Array, my: Float64Array, w: Float64Array[], d: number, m: number, n: number, selfX: number, selfY: number): number {
+  const kxx = kernelSum(mx, mx, w, d, m, m) - selfX;
+  const kyy = kernelSum(my, my, w, d, n, n) - selfY;
+  const kxy = kernelSum(mx, my, w, d, m, n);
+  return kxx / (m * (m - 1)) + kyy / (n * (n - 1)) - (2 * kxy) / (m * n);
+}
+
+function useMomentPath(d: number, m: number, n: number, method?: 'moments' | 'direct'): boolean {
+  if (method) return method === 'moments';
+  return ((d + 3) * (d + 2) * (d + 1) * d) / 24 < ((m + n) * d) / 2;
 }
 
 /** NumPy's default (linear) percentile of a sample, q in [0, 100]. */
@@ -197,21 +156,34 @@ export function percentile(values: readonly number[], q: number): number {
 }
 
 /** KPD between two (already normalised) feature matrices (§2.5). */
-export function kpd(reference: FeatureMatrix, generated: FeatureMatrix, options: KpdOptions = {}): KpdResult {
+export async function kpd(reference: FeatureMatrix, generated: FeatureMatrix, options: KpdOptions = {}): Promise<KpdResult> {
   if (reference.d !== generated.d) throw new InvalidArgumentError(`kpd: feature dimensions differ (${reference.d} vs ${generated.d})`);
   const d = reference.d;
   const batches = options.batches ?? 10;
   const size = Math.min(options.batchSize ?? 10_000, reference.n, generated.n);
   if (size < 2) throw new InvalidArgumentError('kpd: need at least 2 showers per sample');
   const seed = options.seed ?? 42;
-  const perBatch: number[] = [];
+  const draws: { xi: Uint32Array; yi: Uint32Array }[] = [];
   for (let i = 0; i < batches; i++) {
     const rng = new Rng(seed + 1000 * i);
     const xi = new Uint32Array(size);
     const yi = new Uint32Array(size);
     for (let k = 0; k < size; k++) xi[k] = rng.int(reference.n);
     for (let k = 0; k < size; k++) yi[k] = rng.int(generated.n);
-    perBatch.push(mmdPolyUnbiased(reference.data, xi, generated.data, yi, d, options.method));
+    draws.push({ xi, yi });
+  }
+  let perBatch: number[];
+  if (useMomentPath(d, size, size, options.method)) {
+    const w = momentWeights(d);
+    const pool = new KernelPool(reference.data, generated.data, d, options.threads ?? defaultThreads());
+    try {
+      const sums = await pool.map('momentSums', draws.flatMap((b) => [{ which: 'x' as const, idx: b.xi }, { which: 'y' as const, idx: b.yi }]));
+      perBatch = draws.map((b, i) => mmdFromMoments(sums[2 * i], sums[2 * i + 1], w, d, size, size, selfKernel(reference.data, d, b.xi), selfKernel(generated.data, d, b.yi)));
+    } finally {
+      await pool.close();
+    }
+  } else {
+    perBatch = draws.map((b) => mmdPolyUnbiased(reference.data, b.xi, generated.data, b.yi, d, 'direct'));
   }
   const value = percentile(perBatch, 50);
   const error = (percentile(perBatch, 83.725) - percentile(perBatch, 16.275)) / 2;

@@ -3,6 +3,7 @@
  * covariance of selected rows, and the cyclic Jacobi eigen-decomposition of symmetric matrices
  * (Golub & Van Loan, Matrix Computations, §8.5).
  */
+import { KERNELS, kernelOutputLength } from './kernels.js';
 
 /** Eigenvalues and eigenvectors (columns of `vectors`, row-major d×d) of a symmetric matrix. */
 export interface SymmetricEigen {
@@ -104,59 +105,36 @@ export interface MeanCov {
 }
 
 /**
- * Mean and unbiased covariance of the rows `idx` (duplicates allowed) of the row-major n×d matrix
- * `x`, or of all rows when `idx` is omitted. Rows are shifted by the first selected row before
- * the raw second moments are summed (four rows per pass), which keeps the cancellation harmless.
+ * Mean and unbiased covariance from the output of the `secondMoments` kernel
+ * ([shift | Σ(x − shift) | upper triangle of Σ(x − shift)(x − shift)ᵀ]) over m rows.
  */
-export function meanCov(x: Float64Array, d: number, idx?: ArrayLike<number>): MeanCov {
-  const m = idx ? idx.length : x.length / d;
-  const row = (r: number): number => (idx ? idx[r] : r) * d;
-  const shift = x.slice(row(0), row(0) + d);
-  const s1 = new Float64Array(d);
-  const tri = new Float64Array((d * (d + 1)) / 2);
-  const a = new Float64Array(d), b = new Float64Array(d), c = new Float64Array(d), e = new Float64Array(d);
-  let r = 0;
-  for (; r + 3 < m; r += 4) {
-    const oa = row(r), ob = row(r + 1), oc = row(r + 2), oe = row(r + 3);
-    for (let j = 0; j < d; j++) {
-      a[j] = x[oa + j] - shift[j];
-      b[j] = x[ob + j] - shift[j];
-      c[j] = x[oc + j] - shift[j];
-      e[j] = x[oe + j] - shift[j];
-      s1[j] += a[j] + b[j] + c[j] + e[j];
-    }
-    let o = 0;
-    for (let i = 0; i < d; i++) {
-      const ai = a[i], bi = b[i], ci = c[i], ei = e[i];
-      for (let j = i; j < d; j++) tri[o++] += ai * a[j] + bi * b[j] + ci * c[j] + ei * e[j];
-    }
-  }
-  for (; r < m; r++) {
-    const oa = row(r);
-    for (let j = 0; j < d; j++) {
-      a[j] = x[oa + j] - shift[j];
-      s1[j] += a[j];
-    }
-    let o = 0;
-    for (let i = 0; i < d; i++) {
-      const ai = a[i];
-      for (let j = i; j < d; j++) tri[o++] += ai * a[j];
-    }
-  }
+export function meanCovFromSums(sums: Float64Array, d: number, m: number): MeanCov {
   const mean = new Float64Array(d);
   const mu = new Float64Array(d);
   for (let j = 0; j < d; j++) {
-    mu[j] = s1[j] / m;
-    mean[j] = mu[j] + shift[j];
+    mu[j] = sums[d + j] / m;
+    mean[j] = mu[j] + sums[j];
   }
   const cov = new Float64Array(d * d);
-  let o = 0;
+  let o = 2 * d;
   for (let i = 0; i < d; i++) {
     for (let j = i; j < d; j++) {
-      const v = (tri[o++] - m * mu[i] * mu[j]) / (m - 1);
+      const v = (sums[o++] - m * mu[i] * mu[j]) / (m - 1);
       cov[i * d + j] = v;
       cov[j * d + i] = v;
     }
   }
   return { mean, cov };
+}
+
+/**
+ * Mean and unbiased covariance of the rows `idx` (duplicates allowed) of the row-major n×d matrix
+ * `x`, or of all rows when `idx` is omitted. Rows are shifted by the first selected row before
+ * the raw second moments are summed, which keeps the cancellation harmless.
+ */
+export function meanCov(x: Float64Array, d: number, idx?: Uint32Array): MeanCov {
+  const rows = idx ?? Uint32Array.from({ length: x.length / d }, (_, i) => i);
+  const out = new Float64Array(kernelOutputLength('secondMoments', d));
+  KERNELS.secondMoments(x, d, rows, out);
+  return meanCovFromSums(out, d, rows.length);
 }

@@ -87,11 +87,13 @@ describe('Fréchet distance and FPD (§2.5)', () => {
     expect(g.a).toBe(0);
     expect(g.b).toBeGreaterThan(0);
   });
-  it('is deterministic for a seed', () => {
+  it('is deterministic for a seed and independent of the thread count', async () => {
     const rng = new Rng(4);
     const m = { n: 400, d: 2, data: Float64Array.from({ length: 800 }, () => rng.normal()), names: ['a', 'b'] };
     const o = { minSamples: 50, maxSamples: 200, repetitions: 3 };
-    expect(fpd(m, m, o)).toEqual(fpd(m, m, o));
+    const one = await fpd(m, m, { ...o, threads: 1 });
+    expect(await fpd(m, m, { ...o, threads: 2 })).toEqual(one);
+    expect(await fpd(m, m, { ...o, seed: 43, threads: 1 })).not.toEqual(one);
   });
 });
 
@@ -112,11 +114,13 @@ describe('KPD (§2.5)', () => {
     expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
     expect(percentile([0, 10], 16.275)).toBeCloseTo(1.6275, 12);
   });
-  it('is deterministic and uses the median of the batches', () => {
+  it('is deterministic, thread-independent, path-independent and uses the median of the batches', async () => {
     const rng = new Rng(6);
     const m = { n: 300, d: 3, data: Float64Array.from({ length: 900 }, () => rng.uniform()), names: ['a', 'b', 'c'] };
-    const r = kpd(m, m, { batchSize: 100, batches: 5 });
-    expect(r).toEqual(kpd(m, m, { batchSize: 100, batches: 5 }));
+    const r = await kpd(m, m, { batchSize: 100, batches: 5, threads: 1 });
+    expect(await kpd(m, m, { batchSize: 100, batches: 5, threads: 2 })).toEqual(r);
+    const direct = await kpd(m, m, { batchSize: 100, batches: 5, method: 'direct' });
+    direct.perBatch.forEach((v, i) => expect(v).toBeCloseTo(r.perBatch[i], 12));
     expect(r.value).toBe(percentile(r.perBatch, 50));
   });
 });
