@@ -5,6 +5,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@calozoo/source'] } },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

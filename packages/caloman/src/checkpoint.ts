@@ -1,0 +1,69 @@
+/**
+ * Training checkpoints: `checkpoints/epoch-NNNN/` holding `state.json` (phase states, history,
+ * preprocessing, random-stream position), `weights.safetensors` (all three networks),
+ * `optimizer.safetensors` (Adam moments and step) and `best.safetensors` (best weights of the
+ * running phase), plus a `latest` file naming the newest folder. Folders are written under a
+ * temporary name and renamed when complete; only the newest two are kept.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ModelFormatError, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, type NamedTensor } from '@calozoo/core';
+
+/** Version of the checkpoint layout. */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+/** A checkpoint in memory. */
+export interface Checkpoint<S = unknown> {
+  /** JSON state (trainer and preprocessing). */
+  state: S;
+  weights: Record<string, NamedTensor>;
+  optimizer: Record<string, NamedTensor>;
+  best: Record<string, NamedTensor> | null;
+}
+
+/** Folder name of the checkpoint after `epoch` epochs in total. */
+export function checkpointName(epoch: number): string {
+  return `epoch-${String(epoch).padStart(4, '0')}`;
+}
+
+/** Writes a checkpoint folder and points `latest` at it; keeps the newest `keep` folders. */
+export async function writeCheckpoint(dir: string, name: string, ck: Checkpoint, keep = 2): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const target = path.join(dir, name);
+  const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(tmp, { recursive: true });
+  await writeJsonAtomic(path.join(tmp, 'state.json'), { formatVersion: CHECKPOINT_FORMAT_VERSION, ...(ck.state as object) });
+  await writeSafetensors(path.join(tmp, 'weights.safetensors'), ck.weights);
+  await writeSafetensors(path.join(tmp, 'optimizer.safetensors'), ck.optimizer);
+  if (ck.best) await writeSafetensors(path.join(tmp, 'best.safetensors'), ck.best);
+  await fs.rm(target, { recursive: true, force: true });
+  await fs.rename(tmp, target);
+  await writeFileAtomic(path.join(dir, 'latest'), name + '\n');
+  const all = (await fs.readdir(dir)).filter((f) => /^epoch-\d+$/.test(f)).sort();
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) if (old !== name) await fs.rm(path.join(dir, old), { recursive: true, force: true });
+}
+
+/** Reads the checkpoint named by `dir/latest`, or returns null when there is none. */
+export async function readLatestCheckpoint<S>(dir: string): Promise<Checkpoint<S> | null> {
+  let name: string;
+  try {
+    name = (await fs.readFile(path.join(dir, 'latest'), 'utf8')).trim();
+  } catch {
+    return null;
+  }
+  const folder = path.join(dir, name);
+  const state = await readJson<S & { formatVersion?: number }>(path.join(folder, 'state.json'));
+  if ((state.formatVersion ?? 0) > CHECKPOINT_FORMAT_VERSION) {
+    throw new ModelFormatError(`${folder}/state.json: checkpoint format ${state.formatVersion} is newer than this @calozoo/caloman reads (${CHECKPOINT_FORMAT_VERSION}); upgrade the package or start without --resume.`);
+  }
+  const weights = (await readSafetensors(path.join(folder, 'weights.safetensors'))).tensors;
+  const optimizer = (await readSafetensors(path.join(folder, 'optimizer.safetensors'))).tensors;
+  let best: Record<string, NamedTensor> | null = null;
+  try {
+    best = (await readSafetensors(path.join(folder, 'best.safetensors'))).tensors;
+  } catch {
+    best = null;
+  }
+  return { state, weights, optimizer, best };
+}

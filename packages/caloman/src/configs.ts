@@ -1,0 +1,156 @@
+/**
+ * CaloMan's configuration: the typed interface, the default per geometry (one small object
+ * each, style guide "Configuration") and the published variant used as the ablation baseline.
+ */
+import type { Geometry } from '@calozoo/core';
+import type { EplTransform, VoxelTransform } from './preprocess.js';
+
+/** A rational-quadratic coupling flow (field-reference.md §4.7: 4 couplings, 3×64 residual, 8 bins). */
+export interface FlowNetConfig {
+  /** Number of coupling layers. */
+  couplings: number;
+  /** Width of each coupling's residual conditioner. */
+  hidden: number;
+  /** Residual blocks per conditioner. */
+  blocks: number;
+  /** Spline bins K. */
+  bins: number;
+  /** Spline domain [−B, B] (identity outside); inputs are standardised. */
+  tailBound: number;
+  /** Add an LU-decomposed linear map after every coupling (as CaloMan does). */
+  luLinear: boolean;
+}
+
+/** Optimisation settings of one training phase. */
+export interface PhaseTrainingConfig {
+  /** Adam learning rate. */
+  learningRate: number;
+  /** Showers per step. */
+  batchSize: number;
+  /** Maximum epochs (FitOptions.epochs overrides). */
+  maxEpochs: number;
+  /** Early stopping after this many epochs without validation improvement. */
+  patience: number;
+  /** Learning-rate schedule: per-step cosine annealing to 0 over maxEpochs, or constant. */
+  schedule: 'cosine' | 'constant';
+  /** Global gradient-norm clip (0 = none). */
+  gradClipNorm: number;
+}
+
+/** The full CaloMan configuration (written to config.json). */
+export interface CaloManConfig {
+  /** VAE latent size (choose with `intrinsicDimension`). */
+  latentDim: number;
+  /** Layer-energy representation for the EPL flow. */
+  eplTransform: EplTransform;
+  /** Scaling of flow inputs: per-column mean/std, or max |x| as published (inputs in [−1, 1]). */
+  inputScaling: 'std' | 'maxabs';
+  /** Transform of the within-layer voxel fractions seen by the VAE. */
+  voxelTransform: VoxelTransform;
+  /** Voxel threshold in MeV applied to training showers and generated showers (0 = none). */
+  thresholdMeV: number;
+  /** Discrete incident energies of the dataset in MeV ([] for continuous spectra); calibration bins follow them. */
+  discreteEnergiesMeV: number[];
+  /** Layer-energy flow p(E_layers | E_inc). */
+  epl: { flow: FlowNetConfig; training: PhaseTrainingConfig };
+  /** Conditional VAE on the voxel fractions. */
+  vae: {
+    /** Hidden widths of encoder and decoder. */
+    hidden: number[];
+    /** Weight of the KL term (1 = ELBO). */
+    beta: number;
+    training: PhaseTrainingConfig;
+  };
+  /** Flow on the VAE latent space p(z | y). */
+  latentFlow: {
+    flow: FlowNetConfig;
+    /** Fit on encoder means (published) or on samples z ~ q(z|x, y). */
+    fitOn: 'means' | 'samples';
+    training: PhaseTrainingConfig;
+  };
+  /** Post-hoc energy-response calibration (quantile mapping of E_dep/E_inc per energy bin). */
+  calibration: {
+    enabled: boolean;
+    /** Quantiles per energy bin. */
+    quantiles: number;
+    /** Energy bins for continuous spectra (ignored when discreteEnergiesMeV is set). */
+    bins: number;
+  };
+  /** Generation settings. */
+  generation: {
+    /** Clip each voxel fraction to its training range (published behaviour). */
+    clipToTrainingRange: boolean;
+    /** After the threshold, rescale the surviving voxels so every layer keeps its sampled energy. */
+    keepLayerEnergy: boolean;
+    /** Default showers per network call. */
+    batchSize: number;
+  };
+  /** Fractions of FitOptions.timeLimitSeconds given to each phase (unused time carries over). */
+  timeShares: { epl: number; vae: number; latentFlow: number };
+}
+
+/** Dataset 1's incident energies 2^8 … 2^22 MeV (field-reference.md §1.3). */
+export const DS1_ENERGIES_MEV: number[] = Array.from({ length: 15 }, (_, k) => 2 ** (k + 8));
+
+const flow = (hidden = 64): FlowNetConfig => ({ couplings: 4, hidden, blocks: 3, bins: 8, tailBound: 4, luLinear: true });
+const phase = (lr: number, batchSize: number, maxEpochs: number, schedule: 'cosine' | 'constant'): PhaseTrainingConfig => ({
+  learningRate: lr,
+  batchSize,
+  maxEpochs,
+  patience: 20,
+  schedule,
+  gradClipNorm: 10,
+});
+
+function base(latentDim: number, hidden: number[], thresholdMeV: number, discrete: number[]): CaloManConfig {
+  return {
+    latentDim,
+    eplTransform: 'relative',
+    inputScaling: 'std',
+    voxelTransform: 'sqrt',
+    thresholdMeV,
+    discreteEnergiesMeV: discrete,
+    epl: { flow: flow(64), training: phase(1e-3, 512, 300, 'cosine') },
+    vae: { hidden, beta: 1, training: phase(1e-3, 512, 300, 'cosine') },
+    latentFlow: { flow: flow(128), fitOn: 'samples', training: phase(1e-3, 512, 200, 'cosine') },
+    calibration: { enabled: true, quantiles: 50, bins: 12 },
+    generation: { clipToTrainingRange: true, keepLayerEnergy: true, batchSize: 10_000 },
+    timeShares: { epl: 0.15, vae: 0.6, latentFlow: 0.25 },
+  };
+}
+
+/** Default configs by geometry id; other geometries get `GENERIC`. */
+const DEFAULTS: Record<string, () => CaloManConfig> = {
+  // Latent sizes from the MLE intrinsic dimension of simulated showers (README, "Numbers").
+  'calochallenge-1-photons': () => base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV),
+  'calochallenge-1-pions': () => base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV),
+  'calochallenge-2': () => base(48, [512, 512, 512], 0.01515, []),
+  'calochallenge-3': () => base(64, [512, 512, 512], 0.01515, []),
+};
+const GENERIC = (): CaloManConfig => base(32, [512, 512, 512], 0, []);
+
+/** The default CaloMan config for a geometry. */
+export function defaultConfigFor(geometry: Geometry): CaloManConfig {
+  return (DEFAULTS[geometry.id] ?? GENERIC)();
+}
+
+/**
+ * The submitted CaloMan (field-reference.md §4.7) as a config of this package: published EPL
+ * transform, linear fractions, β = 1, latent flow on encoder means, no threshold, no calibration,
+ * max-abs input scaling with tail bound 1, the same networks. Used as the ablation baseline.
+ */
+export function publishedConfigFor(geometry: Geometry, latentDim = geometry.id === 'calochallenge-1-pions' ? 10 : 35): CaloManConfig {
+  const c = defaultConfigFor(geometry);
+  return {
+    ...c,
+    latentDim,
+    eplTransform: 'published',
+    inputScaling: 'maxabs',
+    voxelTransform: 'linear',
+    thresholdMeV: 0,
+    epl: { ...c.epl, flow: { ...c.epl.flow, tailBound: 1 } },
+    latentFlow: { ...c.latentFlow, fitOn: 'means', flow: { ...flow(64), tailBound: 1 }, training: { ...c.latentFlow.training, schedule: 'constant' } },
+    calibration: { ...c.calibration, enabled: false },
+    generation: { ...c.generation, keepLayerEnergy: false },
+  };
+}

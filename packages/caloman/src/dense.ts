@@ -1,0 +1,70 @@
+/**
+ * Small dense building blocks written with tfjs-core ops (no tfjs-layers): a linear layer,
+ * CaloMan's "parallel" conditional MLP (field-reference.md §4.7).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '@calozoo/core';
+import type { ParamStore } from './params.js';
+
+/** Uniform initial values in [−limit, limit) drawn from `rng`. */
+export function uniformInit(shape: number[], limit: number, rng: Rng): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = (2 * rng.uniform() - 1) * limit;
+  return tf.tensor(data, shape, 'float32');
+}
+
+/** A linear layer y = x·W + b with PyTorch's default initialisation U(±1/√in). */
+export class Dense {
+  /** Kernel [in, out]. */
+  readonly kernel: tf.Variable;
+  /** Bias [out]. */
+  readonly bias: tf.Variable;
+
+  /** Creates the layer's variables `name.kernel` and `name.bias` in `store`. */
+  constructor(store: ParamStore, name: string, readonly inDim: number, readonly outDim: number, rng: Rng, initScale = 1) {
+    const limit = initScale / Math.sqrt(Math.max(1, inDim));
+    this.kernel = store.add(`${name}.kernel`, uniformInit([inDim, outDim], limit, rng));
+    this.bias = store.add(`${name}.bias`, uniformInit([outDim], limit, rng));
+  }
+
+  /** Applies the layer to x [n, in]. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(x, this.kernel), this.bias);
+  }
+}
+
+/**
+ * CaloMan's "parallel" conditional MLP: the condition runs through its own linear+ReLU stack
+ * whose widths track the main stack, and its activations are concatenated to the main
+ * activations before every layer, the output layer included (field-reference.md §4.7).
+ */
+export class ParallelMlp {
+  private readonly cond: Dense[] = [];
+  private readonly main: Dense[] = [];
+  private readonly out: Dense;
+
+  /** Creates an MLP inDim → hidden… → outDim conditioned on condDim numbers. */
+  constructor(store: ParamStore, name: string, inDim: number, condDim: number, hidden: readonly number[], outDim: number, rng: Rng) {
+    let c = condDim;
+    let m = inDim;
+    hidden.forEach((h, i) => {
+      this.cond.push(new Dense(store, `${name}.cond.${i}`, c, h, rng));
+      this.main.push(new Dense(store, `${name}.main.${i}`, m + h, h, rng));
+      c = h;
+      m = h;
+    });
+    this.out = new Dense(store, `${name}.out`, m + (hidden.length ? c : condDim), outDim, rng);
+  }
+
+  /** Applies the network to x [n, inDim] with condition y [n, condDim]. */
+  apply(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    let c = y;
+    for (let i = 0; i < this.main.length; i++) {
+      c = tf.relu(this.cond[i].apply(c));
+      h = tf.relu(this.main[i].apply(tf.concat([h, c], 1)));
+    }
+    return this.out.apply(tf.concat([h, c], 1));
+  }
+}

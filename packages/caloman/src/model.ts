@@ -1,0 +1,269 @@
+/**
+ * The CaloMan generator (field-reference.md §4.7): EPL flow p(E_layers | E_inc), conditional
+ * VAE on within-layer voxel fractions and a flow on its latent space p(z | y). Generation:
+ * E_inc → layer energies (→ response calibration) → y → z → decoder mean → clip → rescale each
+ * layer to its sampled energy → threshold → MeV.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  AbortedError,
+  InvalidArgumentError,
+  MODEL_FORMAT_VERSION,
+  ModelFormatError,
+  layerSlices,
+  readSafetensors,
+  writeModelConfig,
+  writeSafetensors,
+  type Conditions,
+  type FitOptions,
+  type FitReport,
+  type GenerateOptions,
+  type Generator,
+  type Geometry,
+  type LayerSlice,
+  type ModelCard,
+  type NamedTensor,
+  type ShowerSource,
+  type Showers,
+  type Trainable,
+  Rng,
+} from '@calozoo/core';
+import { Flow } from '@calozoo/flows';
+import { applyResponseCalibration, type ResponseCalibration } from './calibration.js';
+import type { CaloManConfig } from './configs.js';
+import { fitCaloMan } from './fit.js';
+import { createNetworks, type CaloManNetworks } from './networks.js';
+import { energyContext, eplToLayerEnergies, fractionsToShowers, layerEnergiesToEpl, standardise, voxelInverse } from './preprocess.js';
+import { identityStandardiser, type Preprocessing } from './training-data.js';
+import { CALOMAN_VERSION } from './version.js';
+
+/** Plugin name written into config.json. */
+export const PLUGIN_NAME = 'caloman';
+
+/** Sub-folders of a saved model. */
+export const COMPONENTS = { epl: 'epl/', vae: 'vae/', latentFlow: 'latent-flow/' } as const;
+
+/** Everything a trained CaloMan holds besides network weights. */
+export interface CaloManState extends Preprocessing {
+  /** Response calibration, when fitted. */
+  calibration: ResponseCalibration | null;
+  /** Per-voxel range of the training fractions (generation clips to it). */
+  fractionLo: Float32Array | null;
+  fractionHi: Float32Array | null;
+  /** Training summary for config.json. */
+  training: Record<string, unknown> | null;
+}
+
+/** A CaloMan model: a `Generator` that can be trained and saved. */
+export class CaloManModel implements Generator, Trainable {
+  /** What the model is. */
+  readonly card: ModelCard;
+  /** Its networks (replaced when `fit` re-initialises them from the fit seed). */
+  nets: CaloManNetworks;
+  /** Preprocessing constants, calibration and training summary. */
+  state: CaloManState;
+  /** Layer slices of the geometry. */
+  readonly slices: LayerSlice[];
+
+  /** Creates an untrained model (weights from `seed`). */
+  constructor(readonly config: CaloManConfig, readonly geometry: Geometry, seed = 0) {
+    this.slices = layerSlices(geometry);
+    this.card = {
+      plugin: PLUGIN_NAME,
+      pluginVersion: CALOMAN_VERSION,
+      geometry: geometry.id,
+      conditions: ['energy'],
+      description: 'CaloMan: layer-energy flow, conditional VAE and latent flow (arXiv:2211.15380), calozoo variant',
+    };
+    this.nets = createNetworks(config, geometry, seed);
+    const L = this.slices.length;
+    this.state = {
+      epl: identityStandardiser(L),
+      eplRange: { lo: new Array(L).fill(-1e3), hi: new Array(L).fill(1e3) },
+      context: identityStandardiser(1),
+      latent: identityStandardiser(config.latentDim),
+      calibration: null,
+      fractionLo: null,
+      fractionHi: null,
+      training: null,
+    };
+  }
+
+  /** Samples layer energies (MeV, [n, L], calibrated when a calibration is fitted) for incident energies (MeV). */
+  sampleLayerEnergies(energy: Float32Array, rng: Rng, calibrate = true): Float64Array {
+    const n = energy.length;
+    const L = this.slices.length;
+    const c = standardise(energyContext(energy), this.state.context);
+    const u = tf.tidy(() => this.nets.epl.sample(n, rng, tf.tensor2d(c, [n, 1])).dataSync() as Float32Array);
+    standardise(u, this.state.epl, true);
+    const { lo, hi } = this.state.eplRange;
+    for (let i = 0; i < u.length; i++) u[i] = Math.min(hi[i % L], Math.max(lo[i % L], u[i]));
+    const layerE = eplToLayerEnergies(u, energy, n, L, this.config.eplTransform);
+    if (calibrate && this.state.calibration) applyResponseCalibration(this.state.calibration, layerE, energy, L);
+    return layerE;
+  }
+
+  /** The VAE condition y = [c, u_1 … u_L] (standardised) for incident and layer energies (MeV). */
+  condition(energy: Float32Array, layerE: Float64Array): Float32Array {
+    const n = energy.length;
+    const L = this.slices.length;
+    const c = standardise(energyContext(energy), this.state.context);
+    const u = standardise(layerEnergiesToEpl(layerE, energy, n, L, this.config.eplTransform), this.state.epl);
+    const y = new Float32Array(n * (1 + L));
+    for (let i = 0; i < n; i++) {
+      y[i * (1 + L)] = c[i];
+      for (let l = 0; l < L; l++) y[i * (1 + L) + 1 + l] = u[i * L + l];
+    }
+    return y;
+  }
+
+  /** Decodes latent vectors (unstandardised) with condition y into showers (MeV) carrying `layerE`. */
+  decodeShowers(z: tf.Tensor2D, y: Float32Array, energy: Float32Array, layerE: Float64Array): Float32Array {
+    const n = energy.length;
+    const L = this.slices.length;
+    const mean = tf.tidy(() => this.nets.vae.decode(z, tf.tensor2d(y, [n, 1 + L])).dataSync() as Float32Array);
+    const fractions = voxelInverse(new Float32Array(mean), this.config.voxelTransform);
+    const clip = this.config.generation.clipToTrainingRange && this.state.fractionLo && this.state.fractionHi;
+    return fractionsToShowers(fractions, layerE, n, this.geometry.voxels, this.slices, {
+      lo: clip ? this.state.fractionLo! : undefined,
+      hi: clip ? this.state.fractionHi! : undefined,
+      thresholdMeV: this.config.thresholdMeV,
+      keepLayerEnergy: this.config.generation.keepLayerEnergy,
+    });
+  }
+
+  /** Generates one shower per incident energy (MeV); the same seed gives the same showers. */
+  async generate(c: Conditions, options: GenerateOptions): Promise<Showers> {
+    const energy = c.energy;
+    const n = energy.length;
+    for (let i = 0; i < n; i++) {
+      if (!(energy[i] > 0) || !Number.isFinite(energy[i])) throw new InvalidArgumentError(`caloman.generate: incident energy ${i} is ${energy[i]} MeV; energies must be finite and > 0.`);
+    }
+    const V = this.geometry.voxels;
+    const D = this.config.latentDim;
+    const batch = Math.max(1, options.batchSize ?? this.config.generation.batchSize);
+    const values = new Float32Array(n * V);
+    const rng = new Rng(options.seed);
+    for (let s = 0; s < n; s += batch) {
+      if (options.signal?.aborted) throw new AbortedError(`caloman.generate: aborted after ${s} of ${n} showers`);
+      const e = energy.slice(s, Math.min(n, s + batch));
+      const m = e.length;
+      const layerE = this.sampleLayerEnergies(e, rng);
+      const y = this.condition(e, layerE);
+      const zData = tf.tidy(() => this.nets.latentFlow.sample(m, rng, tf.tensor2d(y, [m, y.length / m])).dataSync() as Float32Array);
+      standardise(zData, this.state.latent, true);
+      const z = tf.tensor2d(zData, [m, D]);
+      try {
+        values.set(this.decodeShowers(z, y, e, layerE), s * V);
+      } finally {
+        z.dispose();
+      }
+      options.onProgress?.({ phase: 'generate', done: s + m, total: n });
+      await new Promise((r) => setImmediate(r));
+    }
+    return { n, voxels: V, energy: Float32Array.from(energy), values };
+  }
+
+  /** Trains the three networks in turn (see `fitCaloMan`). */
+  async fit(data: ShowerSource, options: FitOptions): Promise<FitReport> {
+    return fitCaloMan(this, data, options);
+  }
+
+  /** The preprocessing constants as JSON (config.json `preprocessing`). */
+  preprocessingJson(): Record<string, unknown> {
+    return { epl: this.state.epl, eplRange: this.state.eplRange, context: this.state.context, latent: this.state.latent, calibration: this.state.calibration, eplTransform: this.config.eplTransform, voxelTransform: this.config.voxelTransform, thresholdMeV: this.config.thresholdMeV };
+  }
+
+  /** VAE weights plus the fraction clip range, as named tensors. */
+  vaeTensors(): Record<string, NamedTensor> {
+    const t = this.nets.vae.params.toNamed();
+    if (this.state.fractionLo && this.state.fractionHi) {
+      t['buffer.fractionLo'] = { dtype: 'F32', shape: [this.geometry.voxels], data: this.state.fractionLo };
+      t['buffer.fractionHi'] = { dtype: 'F32', shape: [this.geometry.voxels], data: this.state.fractionHi };
+    }
+    return t;
+  }
+
+  /** Restores VAE weights and the clip range from named tensors. */
+  setVaeTensors(t: Record<string, NamedTensor>, source: string): void {
+    this.nets.vae.params.assignNamed(t, source);
+    this.state.fractionLo = t['buffer.fractionLo'] ? Float32Array.from(t['buffer.fractionLo'].data) : null;
+    this.state.fractionHi = t['buffer.fractionHi'] ? Float32Array.from(t['buffer.fractionHi'].data) : null;
+  }
+
+  /** Writes config.json and epl/, vae/, latent-flow/ (safetensors weights) into `dir`. */
+  async save(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    await this.nets.epl.save(path.join(dir, COMPONENTS.epl));
+    await this.nets.latentFlow.save(path.join(dir, COMPONENTS.latentFlow));
+    await writeSafetensors(path.join(dir, COMPONENTS.vae, 'weights.safetensors'), this.vaeTensors(), { format: 'calozoo-caloman-vae' });
+    await writeModelConfig(dir, {
+      plugin: PLUGIN_NAME,
+      pluginVersion: CALOMAN_VERSION,
+      formatVersion: MODEL_FORMAT_VERSION,
+      geometry: this.geometry.id,
+      conditions: ['energy'],
+      preprocessing: this.preprocessingJson(),
+      components: { epl: COMPONENTS.epl, vae: COMPONENTS.vae, 'latent-flow': COMPONENTS.latentFlow },
+      config: this.config,
+      training: this.state.training ?? undefined,
+    });
+  }
+
+  /** Loads weights and preprocessing from a directory written by `save` into this model. */
+  async loadFrom(dir: string, preprocessing: Record<string, unknown>, training: Record<string, unknown> | undefined): Promise<void> {
+    const file = path.join(dir, 'config.json');
+    const p = preprocessing as Partial<Preprocessing> & { calibration?: ResponseCalibration | null };
+    const L = this.slices.length;
+    const check = (name: string, s: unknown, d: number): void => {
+      const st = s as { shift?: unknown; scale?: unknown } | undefined;
+      if (!st || !Array.isArray(st.shift) || !Array.isArray(st.scale) || st.shift.length !== d || st.scale.length !== d) {
+        throw new ModelFormatError(`${file}: preprocessing.${name} must be {shift, scale} with ${d} numbers each; the file is damaged or from another model.`);
+      }
+    };
+    check('epl', p.epl, L);
+    check('context', p.context, 1);
+    check('latent', p.latent, this.config.latentDim);
+    const epl = await Flow.load(path.join(dir, COMPONENTS.epl));
+    const latentFlow = await Flow.load(path.join(dir, COMPONENTS.latentFlow));
+    if (epl.dim !== L || latentFlow.dim !== this.config.latentDim) {
+      epl.dispose();
+      latentFlow.dispose();
+      throw new ModelFormatError(`${dir}: the saved flows have ${epl.dim} and ${latentFlow.dim} features, but config.json implies ${L} layers and latentDim ${this.config.latentDim}.`);
+    }
+    this.nets.epl.dispose();
+    this.nets.latentFlow.dispose();
+    this.nets.epl = epl;
+    this.nets.latentFlow = latentFlow;
+    const vaeFile = path.join(dir, COMPONENTS.vae, 'weights.safetensors');
+    this.setVaeTensors((await readSafetensors(vaeFile)).tensors, vaeFile);
+    this.state.epl = p.epl!;
+    const range = p.eplRange;
+    if (!range || !Array.isArray(range.lo) || !Array.isArray(range.hi) || range.lo.length !== L || range.hi.length !== L) {
+      throw new ModelFormatError(`${file}: preprocessing.eplRange must be {lo, hi} with ${L} numbers each; the file is damaged or from another model.`);
+    }
+    this.state.eplRange = range;
+    this.state.context = p.context!;
+    this.state.latent = p.latent!;
+    this.state.calibration = p.calibration ?? null;
+    this.state.training = training ?? null;
+  }
+
+  /** Number of parameters used at generation (EPL flow, decoder, latent flow). */
+  parameterCount(): { total: number; generation: number } {
+    const count = (vars: Record<string, tf.Variable>): number => Object.values(vars).reduce((a, v) => a + (v.trainable ? v.size : 0), 0);
+    const vae = this.nets.vae.params.named();
+    const decoder = count(Object.fromEntries(Object.entries(vae).filter(([k]) => k.startsWith('decoder'))));
+    const flows = count(this.nets.epl.variables()) + count(this.nets.latentFlow.variables());
+    return { total: flows + count(vae), generation: flows + decoder };
+  }
+
+  /** Frees every weight. */
+  dispose(): void {
+    this.nets.epl.dispose();
+    this.nets.vae.dispose();
+    this.nets.latentFlow.dispose();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The `caloman` model plugin (no side effects; `index.ts` registers it): default configs per
+ * geometry, config parsing that rejects unknown keys, creation and loading.
+ */
+import { ConfigError, ModelFormatError, getGeometry, mergeConfig, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
+import { defaultConfigFor, type CaloManConfig } from './configs.js';
+import { CaloManModel, PLUGIN_NAME } from './model.js';
+import { CALOMAN_VERSION } from './version.js';
+
+/** A reference config used only for key validation (every geometry shares the same keys). */
+const KEYS_TEMPLATE: CaloManConfig = defaultConfigFor(getGeometry('calochallenge-1-photons'));
+
+function checkValues(c: CaloManConfig, source: string): CaloManConfig {
+  const bad = (key: string, why: string): never => {
+    throw new ConfigError(`${source}: "${key}" ${why}.`);
+  };
+  if (!Number.isInteger(c.latentDim) || c.latentDim < 1) bad('latentDim', `must be a positive integer, found ${c.latentDim}`);
+  if (!['published', 'relative'].includes(c.eplTransform)) bad('eplTransform', `must be one of published, relative; found ${JSON.stringify(c.eplTransform)}`);
+  if (!['linear', 'sqrt', 'logit'].includes(c.voxelTransform)) bad('voxelTransform', `must be one of linear, sqrt, logit; found ${JSON.stringify(c.voxelTransform)}`);
+  if (!['std', 'maxabs'].includes(c.inputScaling)) bad('inputScaling', `must be one of std, maxabs; found ${JSON.stringify(c.inputScaling)}`);
+  if (!['means', 'samples'].includes(c.latentFlow.fitOn)) bad('latentFlow.fitOn', `must be one of means, samples; found ${JSON.stringify(c.latentFlow.fitOn)}`);
+  if (!(c.thresholdMeV >= 0)) bad('thresholdMeV', 'must be ≥ 0');
+  if (!(c.vae.beta >= 0)) bad('vae.beta', 'must be ≥ 0');
+  if (!c.vae.hidden.every((h) => Number.isInteger(h) && h > 0)) bad('vae.hidden', 'must list positive integers');
+  for (const [name, t] of [['epl', c.epl.training], ['vae', c.vae.training], ['latentFlow', c.latentFlow.training]] as const) {
+    if (!(t.learningRate > 0)) bad(`${name}.training.learningRate`, 'must be > 0');
+    if (!Number.isInteger(t.batchSize) || t.batchSize < 1) bad(`${name}.training.batchSize`, 'must be a positive integer');
+    if (!Number.isInteger(t.maxEpochs) || t.maxEpochs < 1) bad(`${name}.training.maxEpochs`, 'must be a positive integer');
+    if (!['cosine', 'constant'].includes(t.schedule)) bad(`${name}.training.schedule`, 'must be one of cosine, constant');
+  }
+  for (const [name, f] of [['epl', c.epl.flow], ['latentFlow', c.latentFlow.flow]] as const) {
+    if (!Number.isInteger(f.couplings) || f.couplings < 1) bad(`${name}.flow.couplings`, 'must be a positive integer');
+    if (!Number.isInteger(f.bins) || f.bins < 1) bad(`${name}.flow.bins`, 'must be a positive integer');
+    if (!(f.tailBound > 0)) bad(`${name}.flow.tailBound`, 'must be > 0');
+  }
+  return c;
+}
+
+/** Parses a raw CaloMan config over the defaults of `geometry` (or of dataset 1 photons). */
+export function parseCaloManConfig(raw: unknown, source: string, geometry?: Geometry): CaloManConfig {
+  const defaults = geometry ? defaultConfigFor(geometry) : KEYS_TEMPLATE;
+  return checkValues(mergeConfig(defaults, raw, source), source);
+}
+
+/** The `caloman` plugin. */
+export const calomanPlugin: ModelPlugin<CaloManConfig> = {
+  name: PLUGIN_NAME,
+  version: CALOMAN_VERSION,
+  description: 'CaloMan: layer-energy flow + conditional VAE + latent spline flow (arXiv:2211.15380), with calibrated energy response',
+  geometries: 'any',
+  defaultConfig: (geometry) => defaultConfigFor(geometry),
+  parseConfig: (raw, source) => parseCaloManConfig(raw, source),
+  create: async (config, geometry) => new CaloManModel(checkValues(config, 'caloman.create'), geometry),
+  load: async (dir: string, _options?: LoadOptions) => {
+    const mc = await readModelConfig(dir);
+    if (mc.plugin !== PLUGIN_NAME) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${PLUGIN_NAME}"; load it with that plugin.`);
+    const geometry = getGeometry(mc.geometry);
+    const config = parseCaloManConfig(mc.config, `${dir}/config.json`, geometry);
+    const model = new CaloManModel(config, geometry);
+    try {
+      await model.loadFrom(dir, mc.preprocessing, mc.training);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    return model;
+  },
+};

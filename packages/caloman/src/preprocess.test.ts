@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { Rng, getGeometry, layerSlices, toLayerFractions } from '@calozoo/core';
+import {
+  energyContext,
+  eplToLayerEnergies,
+  fitStandardiser,
+  fractionsToShowers,
+  layerEnergiesToEpl,
+  standardise,
+  voxelForward,
+  voxelInverse,
+} from './preprocess.js';
+
+describe('preprocessing', () => {
+  const rng = new Rng(3);
+  const n = 50;
+  const L = 5;
+  const energy = Float32Array.from({ length: n }, () => 2 ** (8 + rng.int(15)));
+  const layerE = Float64Array.from({ length: n * L }, (_, i) => (i % 7 === 0 ? 0 : energy[Math.floor(i / L)] * 0.2 * rng.uniform()));
+
+  it.each(['published', 'relative'] as const)('EPL transform %s round-trips layer energies', (kind) => {
+    const u = layerEnergiesToEpl(layerE, energy, n, L, kind);
+    const back = eplToLayerEnergies(u, energy, n, L, kind);
+    for (let i = 0; i < layerE.length; i++) expect(back[i]).toBeCloseTo(layerE[i], Math.max(0, 3 - Math.ceil(Math.log10(1 + layerE[i]))));
+  });
+
+  it('matches the published formula u = log10((E + 0.001)/1e5) − 1 and c = log10(E_inc + 0.001)', () => {
+    const u = layerEnergiesToEpl([1234.5], [5000], 1, 1, 'published');
+    expect(u[0]).toBeCloseTo(Math.log10(1234.501 / 1e5) - 1, 5);
+    expect(energyContext([4096])[0]).toBeCloseTo(Math.log10(4096.001), 6);
+  });
+
+  it.each(['std', 'maxabs'] as const)('standardiser (%s) round-trips and normalises', (kind) => {
+    const x = Float32Array.from({ length: 300 }, () => 5 + 3 * rng.normal());
+    const st = fitStandardiser(x, 100, 3, kind);
+    const y = standardise(new Float32Array(x), st);
+    if (kind === 'maxabs') for (const v of y) expect(Math.abs(v)).toBeLessThanOrEqual(1 + 1e-6);
+    else {
+      const m = y.filter((_, i) => i % 3 === 1).reduce((a, b) => a + b, 0) / 100;
+      expect(Math.abs(m)).toBeLessThan(1e-5);
+    }
+    const back = standardise(y, st, true);
+    for (let i = 0; i < x.length; i++) expect(back[i]).toBeCloseTo(x[i], 4);
+  });
+
+  it.each(['linear', 'sqrt', 'logit'] as const)('voxel transform %s round-trips fractions', (kind) => {
+    const f = Float32Array.from({ length: 200 }, (_, i) => (i % 5 === 0 ? 0 : rng.uniform()));
+    const back = voxelInverse(voxelForward(new Float32Array(f), kind), kind);
+    for (let i = 0; i < f.length; i++) expect(back[i]).toBeCloseTo(f[i], 4);
+  });
+
+  it('fractionsToShowers inverts toLayerFractions and keeps layer energies through the threshold', () => {
+    const g = getGeometry('calochallenge-1-photons');
+    const slices = layerSlices(g);
+    const m = 4;
+    const values = Float32Array.from({ length: m * g.voxels }, () => (rng.uniform() < 0.4 ? 0 : 10 * rng.exponential()));
+    const { layerEnergy, fractions } = toLayerFractions(values, m, g.voxels, slices);
+    const back = fractionsToShowers(fractions, layerEnergy, m, g.voxels, slices, { thresholdMeV: 0, keepLayerEnergy: false });
+    for (let i = 0; i < values.length; i++) expect(back[i]).toBeCloseTo(values[i], 3);
+    const cut = fractionsToShowers(fractions, layerEnergy, m, g.voxels, slices, { thresholdMeV: 5, keepLayerEnergy: true });
+    for (let i = 0; i < m; i++) {
+      for (let l = 0; l < slices.length; l++) {
+        let s = 0;
+        let below = 0;
+        for (let v = slices[l].start; v < slices[l].end; v++) {
+          s += cut[i * g.voxels + v];
+          if (cut[i * g.voxels + v] > 0 && cut[i * g.voxels + v] < 5) below++;
+        }
+        expect(below).toBe(0);
+        expect(s).toBeCloseTo(layerEnergy[i * slices.length + l], 1);
+      }
+    }
+  });
+});

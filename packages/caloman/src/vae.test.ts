@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '@calozoo/core';
+import { ConditionalVae } from './vae.js';
+
+describe('ConditionalVae', () => {
+  const shape = { voxels: 6, conditionDim: 3, latentDim: 2, hidden: [8, 8] };
+
+  it('computes the negative ELBO of a Gaussian decoder with one shared log σ', () => {
+    const vae = new ConditionalVae(shape, new Rng(1));
+    const rng = new Rng(2);
+    const n = 5;
+    const x = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => rng.uniform()), [n, 6]);
+    const y = tf.tensor2d(Float32Array.from({ length: n * 3 }, () => rng.normal()), [n, 3]);
+    const eps = tf.tensor2d(Float32Array.from({ length: n * 2 }, () => rng.normal()), [n, 2]);
+    const beta = 0.7;
+    const { loss, reconstruction, kl } = vae.loss(x, y, eps, beta);
+    // Independent calculation from the encoder and decoder outputs.
+    const { mu, logSigma } = vae.encode(x, y);
+    const m = mu.arraySync();
+    const ls = logSigma.arraySync();
+    const e = eps.arraySync();
+    const z = tf.tensor2d(m.map((r, i) => r.map((v, j) => v + Math.exp(ls[i][j]) * e[i][j])));
+    const mean = vae.decode(z, y).arraySync();
+    const xs = x.arraySync();
+    const s = vae.outputLogSigma();
+    let rec = 0;
+    let klSum = 0;
+    for (let i = 0; i < n; i++) {
+      for (let v = 0; v < 6; v++) rec += (xs[i][v] - mean[i][v]) ** 2 / (2 * Math.exp(2 * s)) + s + 0.5 * Math.log(2 * Math.PI);
+      for (let j = 0; j < 2; j++) klSum += 0.5 * (m[i][j] ** 2 + Math.exp(2 * ls[i][j]) - 1 - 2 * ls[i][j]);
+    }
+    expect(reconstruction.dataSync()[0]).toBeCloseTo(rec / n, 3);
+    expect(kl.dataSync()[0]).toBeCloseTo(klSum / n, 4);
+    expect(loss.dataSync()[0]).toBeCloseTo(rec / n + (beta * klSum) / n, 3);
+    vae.dispose();
+  });
+
+  it('conditions encoder and decoder on y, and names its weights for safetensors', () => {
+    const vae = new ConditionalVae(shape, new Rng(1));
+    const z = tf.zeros([1, 2]) as tf.Tensor2D;
+    const a = vae.decode(z, tf.tensor2d([[0, 0, 0]])).dataSync();
+    const b = vae.decode(z, tf.tensor2d([[1, -1, 2]])).dataSync();
+    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])))).toBeGreaterThan(1e-4);
+    const names = Object.keys(vae.params.named());
+    expect(names).toContain('encoder.main.0.kernel');
+    expect(names).toContain('encoder.cond.1.bias');
+    expect(names).toContain('decoder.out.kernel');
+    expect(names).toContain('decoder.logSigma');
+    // Parallel MLP: main layer i sees [h, c_i] (8 + 8 inputs after the first).
+    expect(vae.params.named()['decoder.main.1.kernel'].shape).toEqual([16, 8]);
+    const other = new ConditionalVae(shape, new Rng(5));
+    other.params.assignNamed(vae.params.toNamed(), 'test');
+    expect(Array.from(other.decode(z, tf.tensor2d([[1, -1, 2]])).dataSync())).toEqual(Array.from(b));
+    vae.dispose();
+    other.dispose();
+  });
+});

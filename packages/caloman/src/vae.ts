@@ -1,0 +1,103 @@
+/**
+ * CaloMan's conditional VAE (field-reference.md §4.7; Kingma & Welling 2014, arXiv:1312.6114):
+ * parallel-MLP encoder x, y → (μ, log σ) and decoder z, y → mean of every voxel, Gaussian
+ * likelihood with one shared log σ, loss = negative ELBO with a β-weighted KL term.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '@calozoo/core';
+import { ParallelMlp } from './dense.js';
+import { ParamStore } from './params.js';
+
+/** Shape of the VAE. */
+export interface VaeShape {
+  /** Voxels per shower (input and output size). */
+  voxels: number;
+  /** Condition size: 1 + number of layers. */
+  conditionDim: number;
+  /** Latent size. */
+  latentDim: number;
+  /** Hidden widths of encoder and decoder, e.g. [512, 512, 512]. */
+  hidden: readonly number[];
+}
+
+/** Scalar parts of the loss, averaged over the batch. */
+export interface VaeLoss {
+  /** Negative ELBO: reconstruction + β·KL. */
+  loss: tf.Scalar;
+  /** Gaussian negative log-likelihood of the voxels (nats per shower). */
+  reconstruction: tf.Scalar;
+  /** KL(q(z|x, y) ‖ N(0, 1)) (nats per shower). */
+  kl: tf.Scalar;
+}
+
+/** Bounds of the encoder's log σ, which keep exp() finite early in training. */
+const LOG_SIGMA_RANGE = [-12, 4] as const;
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** The conditional VAE with named variables `encoder.*`, `decoder.*` and `decoder.logSigma`. */
+export class ConditionalVae {
+  /** Its parameters (stable names for safetensors). */
+  readonly params: ParamStore;
+  private readonly enc: ParallelMlp;
+  private readonly dec: ParallelMlp;
+  private readonly logSigmaX: tf.Variable;
+
+  /** Creates the networks with weights drawn from `rng`. */
+  constructor(readonly shape: VaeShape, rng: Rng) {
+    this.params = new ParamStore('vae');
+    this.enc = new ParallelMlp(this.params, 'encoder', shape.voxels, shape.conditionDim, shape.hidden, 2 * shape.latentDim, rng);
+    this.dec = new ParallelMlp(this.params, 'decoder', shape.latentDim, shape.conditionDim, shape.hidden, shape.voxels, rng);
+    this.logSigmaX = this.params.add('decoder.logSigma', tf.scalar(-1));
+  }
+
+  /** Encoder: mean and log σ [n, latentDim] of q(z | x, y). */
+  encode(x: tf.Tensor2D, y: tf.Tensor2D): { mu: tf.Tensor2D; logSigma: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const h = this.enc.apply(x, y);
+      const d = this.shape.latentDim;
+      const mu = tf.slice(h, [0, 0], [-1, d]) as tf.Tensor2D;
+      const logSigma = tf.clipByValue(tf.slice(h, [0, d], [-1, d]), LOG_SIGMA_RANGE[0], LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
+      return { mu, logSigma };
+    });
+  }
+
+  /** Decoder: mean of the voxels [n, voxels] given z and y. */
+  decode(z: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    return this.dec.apply(z, y);
+  }
+
+  /** The shared output log σ. */
+  outputLogSigma(): number {
+    return this.logSigmaX.dataSync()[0];
+  }
+
+  /**
+   * Negative ELBO with one reparameterised sample z = μ + σ·ε (ε [n, latentDim] given).
+   * @param beta weight of the KL term (1 = the ELBO)
+   */
+  loss(x: tf.Tensor2D, y: tf.Tensor2D, eps: tf.Tensor2D, beta: number): VaeLoss {
+    return tf.tidy(() => {
+      const { mu, logSigma } = this.encode(x, y);
+      const z = tf.add(mu, tf.mul(tf.exp(logSigma), eps)) as tf.Tensor2D;
+      const mean = this.decode(z, y);
+      const V = this.shape.voxels;
+      const invVar = tf.exp(tf.mul(-2, this.logSigmaX));
+      const sq = tf.sum(tf.square(tf.sub(x, mean)), 1);
+      const rec = tf.add(tf.mul(tf.mul(0.5, invVar), sq), tf.mul(V, tf.add(this.logSigmaX, HALF_LOG_2PI)));
+      const kl = tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mu), tf.exp(tf.mul(2, logSigma))), tf.add(1, tf.mul(2, logSigma))), 1));
+      const reconstruction = tf.mean(rec) as tf.Scalar;
+      const klMean = tf.mean(kl) as tf.Scalar;
+      return { loss: tf.add(reconstruction, tf.mul(beta, klMean)) as tf.Scalar, reconstruction, kl: klMean };
+    });
+  }
+
+  /** Mean squared reconstruction error per voxel using the encoder mean (CaloMan's early-stopping metric). */
+  reconstructionError(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    return tf.tidy(() => tf.mean(tf.square(tf.sub(x, this.decode(this.encode(x, y).mu, y)))) as tf.Scalar);
+  }
+
+  /** Releases the weights. */
+  dispose(): void {
+    this.params.dispose();
+  }
+}
