@@ -21,7 +21,7 @@ function panel(ox: number, title: string, xl: string, yl: string, series: Series
   const [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1])) * (logY ? 1 : 1.05)];
   const px = (x: number): number => ox + M.l + ((fx(x) - x0) / (x1 - x0)) * (W - M.l - M.r);
   const py = (y: number): number => M.t + (1 - (fy(y) - y0) / (y1 - y0)) * (H - M.t - M.b);
-  const tick = (v: number, log: boolean): string => (log ? `1e${v.toFixed(0)}` : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2));
+  const tick = (v: number, log: boolean): string => (log ? (10 ** v).toExponential(0) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2));
   let out = `<rect x="${ox + M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${H - M.t - M.b}" fill="none" stroke="#888"/>`;
   out += `<text x="${ox + W / 2}" y="15" text-anchor="middle" font-weight="bold">${title}</text>`;
   out += `<text x="${ox + M.l + (W - M.l - M.r) / 2}" y="${H - 6}" text-anchor="middle">${xl}</text>`;
