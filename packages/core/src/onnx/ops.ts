@@ -10,10 +10,13 @@ import type { OnnxAttribute, OnnxDType, OnnxShape, OnnxValue, WeightLike } from 
 
 /** Options of `conv` (ONNX Conv); lists have one entry per spatial dimension. */
 export interface ConvOptions {
+  /** Stride per spatial dimension; default 1. */
   strides?: readonly number[];
   /** Begin pads then end pads, as ONNX (`[x1_begin, x2_begin, …, x1_end, x2_end, …]`). */
   pads?: readonly number[];
+  /** Dilation per spatial dimension; default 1. */
   dilations?: readonly number[];
+  /** Number of groups; default 1. */
   group?: number;
 }
 

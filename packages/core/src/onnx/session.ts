@@ -23,6 +23,11 @@ export interface OrtSessionOptions {
   provider?: OrtProviderName;
   /** Intra-op threads; default the number of cores (`os.availableParallelism()`). */
   threads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for work (onnxruntime's default, true): fastest on a
+   * dedicated machine; pass false on shared or oversubscribed nodes (batch systems).
+   */
+  allowSpinning?: boolean;
   /** Where the device layer logs its choice. */
   logger?: DeviceLogger;
 }
@@ -69,6 +74,7 @@ export async function createOrtSession(pathOrBytes: string | Uint8Array, options
       executionMode: 'sequential' as const,
       graphOptimizationLevel: 'all' as const,
       logSeverityLevel: 3 as const,
+      extra: { session: { intra_op: { allow_spinning: options.allowSpinning === false ? '0' : '1' } } },
     };
     session = typeof pathOrBytes === 'string' ? await ort.InferenceSession.create(pathOrBytes, so) : await ort.InferenceSession.create(pathOrBytes, so);
   } catch (cause) {

@@ -38,8 +38,9 @@ export interface SubPixelDimPlan {
   uMin: number;
   /** Kernel size of the equivalent Conv. */
   k: number;
-  /** Conv begin and end pads. */
+  /** Conv begin pad. */
   padBegin: number;
+  /** Conv end pad. */
   padEnd: number;
   /** Outputs per phase produced by the Conv (M). */
   m: number;

@@ -15,14 +15,23 @@ export async function writeOnnx(path: string, builder: OnnxGraphCore, metadata: 
 
 /** Summary of an ONNX file: header fields, opsets, graph inputs/outputs and metadata. */
 export interface OnnxModelInfo {
+  /** `ir_version` of the model. */
   irVersion: number;
+  /** Opset of the default domain. */
   opset: number;
+  /** `producer_name`. */
   producerName: string;
+  /** `producer_version`. */
   producerVersion: string;
+  /** Graph input names. */
   inputs: string[];
+  /** Graph output names. */
   outputs: string[];
+  /** Number of nodes. */
   nodeCount: number;
+  /** Distinct operator types, sorted. */
   opTypes: string[];
+  /** `metadata_props` as a record. */
   props: Record<string, string>;
 }
 

@@ -117,5 +117,9 @@ describe('OnnxGraphBuilder + writeOnnx', () => {
     expect(maxRelDiff(r.y!.data as Float32Array, big.map((v) => Math.max(0, v)))).toBe(0);
     await s.dispose();
     await expect(s.run({ x: { data: big, dims: [1000, 2] } })).rejects.toThrow(/after dispose/);
+    const quiet = await createOrtSession(g.toBytes(), { threads: 1, allowSpinning: false });
+    const q = await quiet.run({ x: { data: Float32Array.of(-1, 2), dims: [1, 2] } });
+    expect([...(q.y!.data as Float32Array)]).toEqual([0, 2]);
+    await quiet.dispose();
   });
 });
