@@ -78,9 +78,9 @@ export interface ObservableResult {
   official: boolean;
   /** Number of bins. */
   bins: number;
-  /** Separation power (§2.3). */
+  /** Separation power (§2.3); NaN (null in JSON) when a sample has no entry in range. */
   separationPower: number;
-  /** Jensen–Shannon distance (natural log, §2.7). */
+  /** Jensen–Shannon distance (natural log, §2.7); NaN (null in JSON) when a sample has no entry in range. */
   jsd: number;
   /** Exact 1-Wasserstein distance of the per-shower values (null for the voxel spectrum). */
   w1: number | null;
@@ -245,14 +245,15 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
         hg = gen.voxelCounts ?? new Float64Array(spec.edges.length - 1);
       }
       histograms.histograms[spec.name] = { edges: Array.from(spec.edges), reference: Array.from(hr), generated: Array.from(hg), logX: spec.logX };
+      const empty = sum(hr) === 0 || sum(hg) === 0;
       result.observables.push({
         name: spec.name,
         group: spec.group,
         ...(spec.layer !== undefined ? { layer: spec.layer } : {}),
         official: spec.official,
         bins: spec.edges.length - 1,
-        separationPower: separationPower(hr, hg),
-        jsd: jensenShannon(hr, hg),
+        separationPower: empty ? NaN : separationPower(hr, hg),
+        jsd: empty ? NaN : jensenShannon(hr, hg),
         w1,
         referenceEntries: sum(hr),
         generatedEntries: sum(hg),
@@ -312,6 +313,7 @@ function profiles(ref: FeatureTable, gen: FeatureTable): Pick<EvaluationHistogra
 }
 
 function summarise(obs: ObservableResult[]): NonNullable<EvaluationResult['summary']> {
+  obs = obs.filter((o) => Number.isFinite(o.separationPower));
   const official = obs.filter((o) => o.official);
   const use = official.length ? official : obs;
   const byGroup: Record<string, number[]> = {};

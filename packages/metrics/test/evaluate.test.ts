@@ -106,6 +106,16 @@ describe('evaluate', () => {
     expect(distinctColours(readFileSync(png))).toBeGreaterThan(5);
   });
 
+  it('marks histograms without entries in one sample as NaN (null in JSON) and leaves them out of the summary', async () => {
+    const only256 = { ...b, energy: new Float32Array(b.n).fill(256) };
+    const { result } = await evaluate({ reference: a, generated: only256, geometry: g, modes: ['hist-chi'] });
+    const per = result.observables.filter((o) => o.group === 'E_dep/E_inc per energy');
+    expect(per.find((o) => o.name === 'E_dep/E_inc@256MeV')!.separationPower).toBeGreaterThan(0);
+    expect(per.find((o) => o.name === 'E_dep/E_inc@1024MeV')!.separationPower).toBeNaN();
+    expect(Number.isFinite(result.summary!.meanSeparationPower)).toBe(true);
+    expect(JSON.parse(JSON.stringify(result)).observables.find((o: { name: string }) => o.name === 'E_dep/E_inc@1024MeV').jsd).toBeNull();
+  });
+
   it('rejects unknown modes and mismatched geometries', async () => {
     await expect(evaluate({ reference: a, generated: a, geometry: g, modes: ['cls-low' as never] })).rejects.toThrow(/unknown evaluation mode/);
     await expect(evaluate({ reference: a, generated: a, geometry: 'ds1-pions' })).rejects.toThrow(/533/);
