@@ -65,7 +65,6 @@ const gen = Object.fromEntries(GEN.map(([name, cin, cout, k, s, p]) => {
   const fan = (cin * k ** 3) / s ** 3;
   return [name, { w: randn(cin * cout * k ** 3, Math.sqrt(2 / fan)), b: randn(cout, 0.01), shape: [cin, cout, k, k, k], s, p }];
 }));
-const SIDE = [4, 8, 16, 32, 30];
 const GEN_FLOPS = 2 * (1 * 128 + 100 * 128) * 64 + [[256, 128, 4], [128, 64, 8], [64, 32, 16]].reduce((s, [ci, co, n]) => s + 2 * ci * co * 64 * n ** 3, 0) + 2 * 32 * 27 * 32 ** 3;
 
 // ---------- ONNX graphs ----------
