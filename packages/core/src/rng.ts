@@ -38,7 +38,9 @@ export class Rng {
   private b: number;
   private c: number;
   private d: number;
-  private spareNormal: number | null = null;
+  // a plain number plus a flag (not `number | null`) keeps the field unboxed in V8: no allocation per draw
+  private spareNormal = 0;
+  private hasSpare = false;
   /** The seed this generator was created from (for metadata). */
   readonly seed: number;
 
@@ -119,10 +121,9 @@ export class Rng {
 
   /** Standard normal draw (Marsaglia polar method). */
   normal(): number {
-    if (this.spareNormal !== null) {
-      const s = this.spareNormal;
-      this.spareNormal = null;
-      return s;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spareNormal;
     }
     let u: number, v: number, s: number;
     do {
@@ -132,6 +133,7 @@ export class Rng {
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);
     this.spareNormal = v * f;
+    this.hasSpare = true;
     return u * f;
   }
 
@@ -244,6 +246,6 @@ export class Rng {
   setState(state: readonly number[]): void {
     if (state.length !== 4) throw new InvalidArgumentError('Rng.setState: expected 4 integers');
     [this.a, this.b, this.c, this.d] = state.map((x) => x | 0);
-    this.spareNormal = null;
+    this.hasSpare = false;
   }
 }

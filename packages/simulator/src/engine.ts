@@ -9,7 +9,6 @@ import type { Geometry, Rng } from '@calozoo/core';
 import type { DetectorModel } from './detector.js';
 import { slabBoundaries } from './detector.js';
 import { TMAX_OFFSET, drawEmFraction, emProfile, emRadial, hadronicProfile, hadronicRadial, type GammaProfile, type RadialShape } from './profiles.js';
-import { normal } from './random.js';
 import { gammaP, logGamma } from './special.js';
 import { spotModel, type SpotModel } from './spots.js';
 
@@ -139,11 +138,11 @@ export function longitudinalStage(d: DetectorModel, t: SliceTable, particle: Par
   s.eEm.fill(0);
   s.eHad.fill(0);
   s.track.fill(0);
-  const g = Math.max(0, 1 + d.constantTerm * normal(rng));
-  const radialScale = Math.exp(d.radialScaleSigma * normal(rng));
+  const g = Math.max(0, 1 + d.constantTerm * rng.normal());
+  const radialScale = Math.exp(d.radialScaleSigma * rng.normal());
   const offScale = particle === 'pion' ? d.pionOffsetScale : 1;
-  for (let i = 0; i < 2; i++) s.offset[i] = d.offsetMm * offScale * normal(rng);
-  for (let i = 2; i < 4; i++) s.offset[i] = d.offsetSlopeMmPerX0 * offScale * normal(rng);
+  for (let i = 0; i < 2; i++) s.offset[i] = d.offsetMm * offScale * rng.normal();
+  for (let i = 2; i < 4; i++) s.offset[i] = d.offsetSlopeMmPerX0 * offScale * rng.normal();
 
   let eEm = energyMeV;
   let eHadVis = 0;
@@ -166,7 +165,7 @@ export function longitudinalStage(d: DetectorModel, t: SliceTable, particle: Par
       const la = t.lambda[i] * sec;
       const lb = t.lambda[i + 1] * sec;
       const frac = Math.min(1, Math.max(0, (l0 - la) / (lb - la)));
-      if (frac > 0 && t.layer[i] >= 0) s.track[i] = t.mip[i] * sec * frac * Math.max(0.3, 1 + 0.12 * normal(rng));
+      if (frac > 0 && t.layer[i] >= 0) s.track[i] = t.mip[i] * sec * frac * Math.max(0.3, 1 + 0.12 * rng.normal());
     }
   }
   const em = emProfile(shapeEnergy, d.criticalEnergyMeV, d.zEff, offset, rng);

@@ -16,7 +16,6 @@
  * p2 = 0.401 + 0.00187 Z, p3 = 1.313 − 0.0686 ln E (E in GeV).
  */
 import type { Rng } from '@calozoo/core';
-import { beta, normal } from './random.js';
 import type { HadronicParams } from './detector.js';
 
 /** A gamma-distribution profile in depth: shape α, rate β, maximum T = (α−1)/β (same unit as 1/β). */
@@ -48,8 +47,8 @@ export function emProfile(energyMeV: number, ecMeV: number, z: number, offset: n
     const sT = Math.min(MAX_LOG_SIGMA, 1 / Math.max(-1.4 + 1.26 * lny, 1e-3));
     const sA = Math.min(MAX_LOG_SIGMA, 1 / Math.max(-0.58 + 0.86 * lny, 1e-3));
     const rho = Math.min(0.95, Math.max(0, 0.705 - 0.023 * lny));
-    const z1 = normal(rng);
-    const z2 = normal(rng);
+    const z1 = rng.normal();
+    const z2 = rng.normal();
     logT += sT * z1;
     logA += sA * (rho * z1 + Math.sqrt(1 - rho * rho) * z2);
   }
@@ -68,8 +67,8 @@ export function hadronicProfile(energyMeV: number, h: HadronicParams, rng: Rng |
   let tmax = Math.max(h.tmaxA + h.tmaxB * Math.log(eGeV), 0.2);
   let beta = Math.pow(eGeV, -h.attExponent);
   if (rng) {
-    tmax *= Math.exp(h.shapeSigma * normal(rng));
-    beta *= Math.exp(h.shapeSigma * normal(rng));
+    tmax *= Math.exp(h.shapeSigma * rng.normal());
+    beta *= Math.exp(h.shapeSigma * rng.normal());
   }
   return { alpha: 1 + beta * tmax, beta, tmax };
 }
@@ -84,8 +83,8 @@ export function meanEmFraction(energyMeV: number, h: HadronicParams): number {
 export function drawEmFraction(energyMeV: number, h: HadronicParams, rng: Rng): number {
   const m = meanEmFraction(energyMeV, h);
   const kappa = (m * (1 - m)) / (h.fEmSigma * h.fEmSigma) - 1;
-  if (kappa <= 1) return Math.min(1, Math.max(0, m + h.fEmSigma * normal(rng)));
-  return beta(rng, m * kappa, (1 - m) * kappa);
+  if (kappa <= 1) return Math.min(1, Math.max(0, m + h.fEmSigma * rng.normal()));
+  return rng.beta(m * kappa, (1 - m) * kappa);
 }
 
 /** Two-component radial profile: core radius, tail radius (mm) and core weight p. */

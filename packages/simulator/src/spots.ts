@@ -11,7 +11,6 @@
  * (Wigmans, "Calorimetry", 2nd ed., §4.3) comes out of the spot count.
  */
 import type { Rng } from '@calozoo/core';
-import { gamma, normal } from './random.js';
 
 /** Fraction of soft spots. */
 export const P_SOFT = 0.15;
@@ -70,7 +69,7 @@ export function drawSpot(m: SpotModel, rng: Rng): number {
   const u = rng.uniform();
   if (u < m.pSoft) return -m.softMean * Math.log(rng.uniformOpen());
   if (u < m.pMip) {
-    const z = normal(rng);
+    const z = rng.normal();
     const e = m.mpv - m.xi * Math.log(z * z + 1e-300);
     return e > 0 ? e : 0;
   }
@@ -130,10 +129,10 @@ export function depositCell(out: Float32Array, idx: number, muE: number, muH: nu
   const mu = muE + muH;
   const variance = muE * em.varPerMeV + muH * had.varPerMeV;
   if (lam >= GAUSS_SPOTS) {
-    const e = mu + Math.sqrt(variance) * normal(rng);
+    const e = mu + Math.sqrt(variance) * rng.normal();
     out[idx] = e > 0 ? e : 0;
     return;
   }
   const scale = variance / mu;
-  out[idx] = gamma(rng, mu / scale, scale);
+  out[idx] = rng.gamma(mu / scale, scale);
 }
