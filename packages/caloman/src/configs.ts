@@ -110,9 +110,10 @@ function base(latentDim: number, hidden: number[], thresholdMeV: number, discret
     voxelTransform: 'sqrt',
     thresholdMeV,
     discreteEnergiesMeV: discrete,
-    epl: { flow: flow(64), training: phase(1e-3, 512, 300, 'cosine') },
+    // Flows are cheap per shower but pay TensorFlow.js's per-op overhead per step: large batches.
+    epl: { flow: flow(64), training: phase(2e-3, 2048, 300, 'cosine') },
     vae: { hidden, beta: 1, training: phase(1e-3, 512, 300, 'cosine') },
-    latentFlow: { flow: flow(128), fitOn: 'samples', training: phase(1e-3, 512, 200, 'cosine') },
+    latentFlow: { flow: flow(128), fitOn: 'samples', training: phase(2e-3, 2048, 200, 'cosine') },
     calibration: { enabled: true, quantiles: 50, bins: 12 },
     generation: { clipToTrainingRange: true, keepLayerEnergy: true, batchSize: 10_000 },
     timeShares: { epl: 0.15, vae: 0.6, latentFlow: 0.25 },
@@ -148,8 +149,8 @@ export function publishedConfigFor(geometry: Geometry, latentDim = geometry.id =
     inputScaling: 'maxabs',
     voxelTransform: 'linear',
     thresholdMeV: 0,
-    epl: { ...c.epl, flow: { ...c.epl.flow, tailBound: 1 } },
-    latentFlow: { ...c.latentFlow, fitOn: 'means', flow: { ...flow(64), tailBound: 1 }, training: { ...c.latentFlow.training, schedule: 'constant' } },
+    epl: { flow: { ...c.epl.flow, tailBound: 1 }, training: { ...c.epl.training, learningRate: 1e-3 } },
+    latentFlow: { ...c.latentFlow, fitOn: 'means', flow: { ...flow(64), tailBound: 1 }, training: { ...c.latentFlow.training, learningRate: 1e-3, schedule: 'constant' } },
     calibration: { ...c.calibration, enabled: false },
     generation: { ...c.generation, keepLayerEnergy: false },
   };

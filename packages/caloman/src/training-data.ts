@@ -72,7 +72,7 @@ export function prepareTrainingData(
   const validationRows = perm.slice(0, nVal).sort();
   const trainRows = perm.slice(nVal).sort();
   const energy = showers.energy.slice(0, n);
-  const u = layerEnergiesToEpl(layerEnergy, energy, n, L, config.eplTransform);
+  const u = layerEnergiesToEpl(dequantisedLayerEnergies(layerEnergy, config.thresholdMeV, seed), energy, n, L, config.eplTransform);
   const c = energyContext(energy);
   const uTrain = rowsOf(u, L, trainRows);
   const eplSt = fitStandardiser(uTrain, trainRows.length, L, config.inputScaling);
@@ -98,6 +98,18 @@ export function prepareTrainingData(
     data: { n, layers: L, voxels: V, energy, layerEnergy, u, c, x, fractionLo: lo, fractionHi: hi, trainRows, validationRows },
     prep: { epl: eplSt, eplRange, context: ctxSt },
   };
+}
+
+/**
+ * After a voxel threshold t a layer holds either 0 or at least t MeV, so its energy has a point
+ * mass at 0 that a flow cannot represent. Empty layers get a seeded uniform energy in
+ * (0.05 t, t) instead (dequantisation); generation maps such samples back to 0 through the
+ * voxel threshold, since no voxel of a layer below t can reach t.
+ */
+export function dequantisedLayerEnergies(layerE: Float64Array, thresholdMeV: number, seed: number): Float64Array {
+  if (!(thresholdMeV > 0)) return layerE;
+  const rng = new Rng(seed, 3);
+  return layerE.map((e) => (e > 0 ? e : thresholdMeV * (0.05 + 0.95 * rng.uniform())));
 }
 
 /** Copies rows `rows` (optionally mapped through `map`) of a [*, d] array into a new array. */
