@@ -18,3 +18,7 @@ export { BatchNorm } from './batch-norm.js';
 export type { FlowConfig, LayerConfig } from './config.js';
 export { FLOW_FORMAT_VERSION, buildLayer, buildLayers, parseFlowConfig } from './config.js';
 export { FLOW_FILES, Flow } from './flow.js';
+export type { FitFlowOptions, FitProgress, FitReport, FlowData } from './train.js';
+export { fitFlow } from './train.js';
+export type { PresetOptions } from './presets.js';
+export { calomanFlowPreset, mafRqsPreset } from './presets.js';

@@ -1,0 +1,108 @@
+/**
+ * Benchmark of the CaloMan flow preset (dim 35, context 6): samples/s for sampling and log-prob
+ * at batch 1, 100 and 10 000, and training steps/s (batch 512, Adam), against the PyTorch
+ * reference in tools/flows-reference (same architecture, torch.set_num_threads(2)), measured in
+ * one run. Prints a ratio table and writes bench/RESULTS.md.
+ *
+ *   npm run bench -w @calozoo/flows          (FLOWS_BENCH_BACKEND=cpu|wasm to force a backend)
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, selectTfBackend } from '@calozoo/core';
+import { Flow, calomanFlowPreset, fitFlow } from '../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const BATCHES = [1, 100, 10000];
+const TRAIN_BATCH = 512;
+
+/** Mean seconds per call: one warm-up, then at least `minReps` calls and `minTime` seconds. */
+function timed(fn: () => void, minTime = 1, minReps = 3): number {
+  fn();
+  let reps = 0;
+  const t0 = performance.now();
+  while (reps < minReps || performance.now() - t0 < minTime * 1000) {
+    fn();
+    reps++;
+  }
+  return (performance.now() - t0) / 1000 / reps;
+}
+
+interface Numbers {
+  sample: Record<string, number>;
+  logProb: Record<string, number>;
+  trainStepsPerSecond: number;
+}
+
+function fmt(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v.toPrecision(3);
+}
+
+it('benchmarks the CaloMan flow against the PyTorch reference', async () => {
+  const report = await selectTfBackend(process.env.FLOWS_BENCH_BACKEND ? { backend: process.env.FLOWS_BENCH_BACKEND as 'cpu' | 'wasm' } : {});
+  const flow = new Flow(calomanFlowPreset(35, 6, { seed: 0 }));
+  const rng = new Rng(1);
+  const ts: Numbers = { sample: {}, logProb: {}, trainStepsPerSecond: 0 };
+  for (const n of BATCHES) {
+    const c = tf.keep(tf.randomUniform([n, 6], -1, 1, 'float32', 2) as tf.Tensor2D);
+    const x = tf.keep(tf.randomUniform([n, 35], -1, 1, 'float32', 3) as tf.Tensor2D);
+    ts.sample[n] = n / timed(() => tf.tidy(() => void flow.sample(n, rng, c).dataSync()));
+    ts.logProb[n] = n / timed(() => tf.tidy(() => void flow.logProb(x, c).dataSync()));
+    c.dispose();
+    x.dispose();
+  }
+  const steps = 40;
+  const data = { x: new Float32Array(steps * TRAIN_BATCH * 35), context: new Float32Array(steps * TRAIN_BATCH * 6) };
+  data.x.forEach((_, i) => (data.x[i] = 2 * rng.uniform() - 1));
+  data.context.forEach((_, i) => (data.context[i] = 2 * rng.uniform() - 1));
+  await fitFlow(flow, { x: data.x.subarray(0, 2 * TRAIN_BATCH * 35), context: data.context.subarray(0, 2 * TRAIN_BATCH * 6) }, { epochs: 1, batchSize: TRAIN_BATCH, lr: 1e-3, rng, validation: 0 });
+  const t0 = performance.now();
+  const fit = await fitFlow(flow, data, { epochs: 1, batchSize: TRAIN_BATCH, lr: 1e-3, rng, validation: 0 });
+  ts.trainStepsPerSecond = fit.steps / ((performance.now() - t0) / 1000);
+
+  const python = '/usr/bin/python3';
+  const script = join(root, 'tools', 'flows-reference', 'caloman_flow.py');
+  const torchOut = JSON.parse(execFileSync(python, [script, 'bench', '--threads', '2', '--train-batch', String(TRAIN_BATCH)], { encoding: 'utf8' })) as Numbers & { torch: string };
+
+  const rows: string[] = [];
+  rows.push('| measurement | calozoo (tfjs ' + report.chosen + ') | PyTorch ' + torchOut.torch + ' (2 threads) | calozoo / PyTorch |');
+  rows.push('|---|---:|---:|---:|');
+  for (const kind of ['sample', 'logProb'] as const) {
+    for (const n of BATCHES) {
+      const a = ts[kind][n];
+      const b = torchOut[kind][String(n)];
+      rows.push(`| ${kind} samples/s, batch ${n} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(2)} |`);
+    }
+  }
+  rows.push(`| training steps/s, batch ${TRAIN_BATCH} | ${fmt(ts.trainStepsPerSecond)} | ${fmt(torchOut.trainStepsPerSecond)} | ${(ts.trainStepsPerSecond / torchOut.trainStepsPerSecond).toFixed(2)} |`);
+  const table = rows.join('\n');
+  console.log(table);
+
+  const cpu = execFileSync('lscpu', { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => /^(Model name|CPU\(s\)|Thread\(s\) per core):/.test(l))
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .join('; ');
+  const md = `# @calozoo/flows benchmark
+
+CaloMan flow preset (\`calomanFlowPreset(35, 6)\`: 4 RQS couplings, 8 bins, 3 × 64 residual blocks,
+permutation + LU linear after each), against the PyTorch reference of the same flow in
+\`tools/flows-reference/caloman_flow.py\`, measured in one run. Samples/s = batch / seconds per call
+(sampling includes drawing the base noise; log-prob of given rows); training = Adam steps on the
+mean negative log-likelihood with batch ${TRAIN_BATCH}. Ratios above 1 mean calozoo is faster.
+
+- Date: ${new Date().toISOString()}
+- Machine: ${cpu}
+- Node ${process.version}, TensorFlow.js ${tf.version_core}, backend \`${report.chosen}\` (${report.threads ?? 1} thread(s))${report.tried.length ? `; unavailable: ${report.tried.map((t) => `${t.name} (${t.reason})`).join(', ')}` : ''}
+- PyTorch ${torchOut.torch}, \`torch.set_num_threads(2)\`, \`/usr/bin/python3\`
+- Command: \`npm run bench -w @calozoo/flows\` (vitest run --config bench/vitest.config.ts)
+- Note: measured on a shared 2-core machine; other jobs ran at the same time, so absolute numbers are noisy; both sides were measured back to back.
+
+${table}
+`;
+  writeFileSync(join(here, 'RESULTS.md'), md);
+});
