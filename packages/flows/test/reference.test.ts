@@ -1,0 +1,53 @@
+/**
+ * Cross-checks log-densities of a saved CaloMan-preset flow against the independent PyTorch
+ * reference (tools/flows-reference/caloman_flow.py, float64, searchsorted + gather, triangular
+ * solves), which reads the same config.json and weights.safetensors. Skipped without
+ * /usr/bin/python3 + torch.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, selectTfBackend } from '@calozoo/core';
+import { Flow, calomanFlowPreset } from '../src/index.js';
+import { perturbVariables } from '../src/testing.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const script = join(here, '..', '..', '..', 'tools', 'flows-reference', 'caloman_flow.py');
+const PYTHON = '/usr/bin/python3';
+const hasTorch = (() => {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const dir = mkdtempSync(join(tmpdir(), 'calozoo-flows-ref-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  await selectTfBackend({ backend: 'cpu' });
+});
+
+it.skipIf(!hasTorch)('log-densities of the CaloMan preset match the PyTorch reference (relative diff < 2e-5)', async () => {
+  const flow = new Flow(calomanFlowPreset(7, 3, { seed: 5 }));
+  perturbVariables(flow.bijector, new Rng(6), 0.3);
+  await flow.save(dir);
+  const rng = new Rng(7);
+  const n = 64;
+  // Mostly inside [−1, 1] (the spline domain), some rows in the linear tails.
+  const x = Array.from({ length: n }, (_, i) => Array.from({ length: 7 }, () => (i % 8 === 0 ? 1.6 : 0.6) * (2 * rng.uniform() - 1)));
+  const context = Array.from({ length: n }, () => Array.from({ length: 3 }, () => rng.normal()));
+  const input = join(dir, 'input.json');
+  writeFileSync(input, JSON.stringify({ x, context }));
+  const ref = JSON.parse(execFileSync(PYTHON, [script, 'logprob', dir, input], { encoding: 'utf8' })).logProb as number[];
+  const ours = flow.logProb(tf.tensor2d(x), tf.tensor2d(context)).dataSync();
+  let worst = 0;
+  // float32 against float64: compare relative to |log p| (which reaches ~100 nats here).
+  ref.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - ours[i]) / Math.max(1, Math.abs(v)))));
+  console.log(`PyTorch reference: max |Δ log p| / |log p| = ${worst.toExponential(2)} over ${n} rows; log p in [${Math.min(...ref).toFixed(1)}, ${Math.max(...ref).toFixed(1)}]`);
+  expect(worst).toBeLessThan(2e-5);
+});
