@@ -82,10 +82,13 @@ const gatherNdGrad: tf.GradConfig = {
  */
 const fusedBatchNormGrad: tf.GradConfig = {
   kernelName: 'FusedBatchNorm',
-  inputsToSave: ['x', 'mean', 'variance', 'scale', 'offset'],
+  // As in tfjs: the tape cannot hold an absent input, so tf.batchNorm is differentiable only when
+  // given both `offset` and `scale` tensors (zeros and ones if unused); offset's gradient takes
+  // the shape of `mean`, which is not saved separately.
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
   gradFunc: (dyIn, saved, attrs) => {
     const dy = dyIn as T;
-    const [x, mean, variance, scale, offset] = saved as [T, T, T, T | undefined, T | undefined];
+    const [x, mean, variance, scale] = saved as [T, T, T, T | undefined];
     const eps = (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
     const r = tf.rsqrt(tf.add(variance, tf.scalar(eps)));
     const s = scale ?? tf.scalar(1);
@@ -97,7 +100,7 @@ const fusedBatchNormGrad: tf.GradConfig = {
         sumToShape(tf.mul(tf.mul(dy, centred), tf.mul(s, tf.mul(tf.scalar(-0.5), tf.pow(r, tf.scalar(3))))), variance.shape),
     };
     if (scale) grads['scale'] = () => sumToShape(tf.mul(tf.mul(dy, centred), r), scale.shape);
-    if (offset) grads['offset'] = () => sumToShape(dy, offset.shape);
+    grads['offset'] = () => sumToShape(dy, mean.shape);
     return grads;
   },
 };
