@@ -14,6 +14,7 @@ import { registerTrain } from './commands/train.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerDemo } from './commands/demo.js';
+import { registerMerge } from './commands/merge.js';
 import { CLI_VERSION } from './version.js';
 
 /** Builds the program with every command registered. */
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTrain(program, ctx);
   registerGenerate(program, ctx);
   registerEvaluate(program, ctx);
+  registerMerge(program, ctx);
   registerDemo(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Rng, getGeometry, openShowerFile, writeShowerFile } from '@calozoo/core';
-import { BIN, FIXTURE_PLUGIN, run, start, tmp, waitFor } from './helpers.js';
+import { BIN, FIXTURE_PLUGIN, run, runInTerminal, start, tmp, waitFor } from './helpers.js';
 
-const COMMANDS = ['simulate', 'evaluate', 'demo', 'info', 'models', 'train', 'generate'];
+const COMMANDS = ['simulate', 'evaluate', 'demo', 'merge', 'info', 'models', 'train', 'generate'];
 
 let dir: string;
 let data: string;
@@ -24,12 +23,12 @@ beforeAll(async () => {
 });
 
 describe('calozoo CLI: help and usage errors', () => {
-  it('prints help with every command, and a working example for each', () => {
-    const r = run(['--help']);
+  it('prints help with every command, and a working example for each', async () => {
+    const r = await run(['--help']);
     expect(r.code).toBe(0);
     for (const c of COMMANDS) {
       expect(r.stdout).toContain(c);
-      const h = run([c, '--help']);
+      const h = await run([c, '--help']);
       expect(h.code, c).toBe(0);
       expect(h.stdout, c).toMatch(/Example:\n  calozoo /);
     }
@@ -43,25 +42,25 @@ describe('calozoo CLI: help and usage errors', () => {
     [['generate', 'x', '--seed', '1', '--out', 'y.h5', '--n', '0'], /--n must be a positive integer/],
     [['train', 'mean-shower', '--data', 'a.h5', '--out', 'o', '--time', 'soon'], /--time must be a duration/],
     [['info'], /missing required argument/],
-  ])('exits 2 on usage error %j', (args, message) => {
-    const r = run(args as string[]);
+  ])('exits 2 on usage error %j', async (args, message) => {
+    const r = await run(args as string[]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });
 
-  it('exits 1 with a clear message for a missing file and an unknown plugin', () => {
-    const r = run(['info', path.join(dir, 'absent.h5')]);
+  it('exits 1 with a clear message for a missing file and an unknown plugin', async () => {
+    const r = await run(['info', path.join(dir, 'absent.h5')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/absent\.h5/);
-    const p = run(['train', 'no-such-model', '--data', data, '--out', path.join(dir, 'x')]);
+    const p = await run(['train', 'no-such-model', '--data', data, '--out', path.join(dir, 'x')]);
     expect(p.code).toBe(1);
     expect(p.stderr).toMatch(/"no-such-model" is not registered\. Installed plugins:/);
   });
 });
 
 describe('calozoo CLI: info and models', () => {
-  it('info summarises a file, as text and JSON', () => {
-    const r = run(['info', data, '--json']);
+  it('info summarises a file, as text and JSON', async () => {
+    const r = await run(['info', data, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const info = JSON.parse(r.stdout);
     expect(info).toMatchObject({ n: 300, voxels: 368, geometry: 'calochallenge-1-photons' });
@@ -69,17 +68,17 @@ describe('calozoo CLI: info and models', () => {
     expect(info.incidentEnergyMeV.distinct).toBe(15);
     expect(info.sparsity).toBeGreaterThan(0.6);
     expect(info.sparsity).toBeLessThan(0.8);
-    const t = run(['info', data]);
+    const t = await run(['info', data]);
     expect(t.stdout).toMatch(/showers\s+300/);
   });
 
-  it('models lists plugins from --plugin and CALOZOO_PLUGINS, and fails on a bad module', () => {
-    const r = run(['--plugin', FIXTURE_PLUGIN, 'models', '--json']);
+  it('models lists plugins from --plugin and CALOZOO_PLUGINS, and fails on a bad module', async () => {
+    const r = await run(['--plugin', FIXTURE_PLUGIN, 'models', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).models.map((m: { name: string }) => m.name)).toContain('mean-shower');
-    const e = run(['models'], { env: { CALOZOO_PLUGINS: FIXTURE_PLUGIN } });
+    const e = await run(['models'], { env: { CALOZOO_PLUGINS: FIXTURE_PLUGIN } });
     expect(e.stdout).toContain('mean-shower');
-    const bad = run(['--plugin', './no-such-plugin.mjs', 'models']);
+    const bad = await run(['--plugin', './no-such-plugin.mjs', 'models']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/could not load plugin module.*no-such-plugin/);
   });
@@ -88,7 +87,7 @@ describe('calozoo CLI: info and models', () => {
 describe('calozoo CLI: train → generate', () => {
   it('trains, writes the model directory, and generates reproducibly', async () => {
     const out = path.join(dir, 'model');
-    const r = run(['--plugin', FIXTURE_PLUGIN, 'train', 'mean-shower', '--data', data, '--out', out, '--epochs', '2', '--seed', '4', '--backend', 'cpu', '--json']);
+    const r = await run(['--plugin', FIXTURE_PLUGIN, 'train', 'mean-shower', '--data', data, '--out', out, '--epochs', '2', '--seed', '4', '--backend', 'cpu', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ plugin: 'mean-shower', geometry: 'calochallenge-1-photons', stoppedBy: 'epochs', trainSize: 240, validationSize: 60 });
@@ -96,11 +95,11 @@ describe('calozoo CLI: train → generate', () => {
     expect(existsSync(path.join(out, 'training.json'))).toBe(true);
     const gen = (seed: number, file: string) =>
       run(['--plugin', FIXTURE_PLUGIN, 'generate', out, '--like', data, '--n', '120', '--seed', String(seed), '--out', file, '--json']);
-    const a = gen(9, path.join(dir, 'a.h5'));
+    const a = await gen(9, path.join(dir, 'a.h5'));
     expect(a.code, a.stderr).toBe(0);
     expect(JSON.parse(a.stdout)).toMatchObject({ n: 120, geometry: 'calochallenge-1-photons' });
-    gen(9, path.join(dir, 'b.h5'));
-    gen(10, path.join(dir, 'c.h5'));
+    await gen(9, path.join(dir, 'b.h5'));
+    await gen(10, path.join(dir, 'c.h5'));
     const read = async (f: string) => {
       const h = await openShowerFile(f);
       const s = h.readRange(0, h.n);
@@ -112,6 +111,34 @@ describe('calozoo CLI: train → generate', () => {
     expect(Array.from(sa.values)).not.toEqual(Array.from(sc.values));
     expect(Array.from(sa.energy)).toEqual(Array.from(ref.energy.subarray(0, 120)));
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('shards are disjoint and reproducible, and merge joins them into the unsharded file', async () => {
+    const out = path.join(dir, 'model');
+    const base = ['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000,5000,20000', '--n', '25000', '--seed', '3'];
+    expect((await run([...base, '--out', path.join(dir, 'full.h5')])).code).toBe(0);
+    const shards = [1, 2, 3].map((k) => path.join(dir, `shard-${k}.h5`));
+    for (const [i, f] of shards.entries()) {
+      const r = await run([...base, '--shard', `${i + 1}/3`, '--out', f]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect((await run([...base, '--shard', '4/3', '--out', path.join(dir, 'x.h5')])).code).toBe(2);
+    const m = await run(['merge', shards[2], shards[0], shards[1], '--out', path.join(dir, 'merged.h5'), '--json']);
+    expect(m.code, m.stderr).toBe(0);
+    expect(JSON.parse(m.stdout).n).toBe(25000);
+    const read = async (f: string) => {
+      const h = await openShowerFile(f);
+      const s = h.readRange(0, h.n);
+      h.close();
+      return s;
+    };
+    const [full, merged, first] = [await read(path.join(dir, 'full.h5')), await read(path.join(dir, 'merged.h5')), await read(shards[0])];
+    expect(first.n).toBe(10000);
+    expect(merged.n).toBe(full.n);
+    expect(Buffer.from(merged.values.buffer).equals(Buffer.from(full.values.buffer))).toBe(true);
+    const bad = await run(['merge', shards[0], shards[1], '--out', path.join(dir, 'incomplete.h5')]);
+    expect(bad.code).toBe(1);
+    expect(existsSync(path.join(dir, 'incomplete.h5'))).toBe(false);
   });
 
   it('Ctrl-C during train keeps the checkpoint, prints the resume command, and resume finishes', async () => {
@@ -126,7 +153,7 @@ describe('calozoo CLI: train → generate', () => {
     expect(r.stderr).toMatch(/resume with:\n  calozoo train mean-shower --data .* --resume/);
     expect(existsSync(path.join(out, 'config.json'))).toBe(false);
     const resume = r.stderr.split('resume with:\n  ')[1].trim().split(/\s+/).slice(1);
-    const rr = run(['--plugin', FIXTURE_PLUGIN, ...resume, '--epochs', '3', '--json']);
+    const rr = await run(['--plugin', FIXTURE_PLUGIN, ...resume, '--epochs', '3', '--json']);
     expect(rr.code, rr.stderr).toBe(0);
     expect(rr.stderr).toMatch(/resuming from epoch-/);
     const hist = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(path.join(out, 'training.json'), 'utf8'))).history;
@@ -148,31 +175,31 @@ describe('calozoo CLI: train → generate', () => {
 });
 
 describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
-  it('simulate writes a reproducible file that info reads; evaluate writes metrics.json and the report', () => {
+  it('simulate writes a reproducible file that info reads; evaluate writes metrics.json and the report', async () => {
     const a = path.join(dir, 'sim-a.h5');
-    const r = run(['simulate', '--geometry', 'ds1-photons', '--n', '400', '--seed', '5', '--out', a, '--json']);
+    const r = await run(['simulate', '--geometry', 'ds1-photons', '--n', '400', '--seed', '5', '--out', a, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ n: 400, seed: 5, geometry: 'calochallenge-1-photons' });
-    const info = JSON.parse(run(['info', a, '--json']).stdout);
+    const info = JSON.parse((await run(['info', a, '--json'])).stdout);
     expect(info).toMatchObject({ n: 400, voxels: 368, geometry: 'calochallenge-1-photons' });
     expect(info.attributes.generator).toBe('calozoo-simulator');
     const b = path.join(dir, 'sim-b.h5');
-    run(['simulate', '--geometry', 'ds1-photons', '--n', '400', '--seed', '6', '--out', b]);
+    await run(['simulate', '--geometry', 'ds1-photons', '--n', '400', '--seed', '6', '--out', b]);
     const report = path.join(dir, 'report');
-    const e = run(['evaluate', '--reference', a, '--generated', b, '--out', report, '--modes', 'hist-chi', '--json']);
+    const e = await run(['evaluate', '--reference', a, '--generated', b, '--out', report, '--modes', 'hist-chi', '--json']);
     expect(e.code, e.stderr).toBe(0);
     const m = JSON.parse(e.stdout);
     expect(m.geometry).toBe('calochallenge-1-photons');
     expect(existsSync(path.join(report, 'metrics.json'))).toBe(true);
     expect(existsSync(path.join(report, 'index.html'))).toBe(true);
-    const bad = run(['evaluate', '--reference', a, '--generated', b, '--modes', 'cls-magic']);
+    const bad = await run(['evaluate', '--reference', a, '--generated', b, '--modes', 'cls-magic']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown evaluation mode/);
   });
 
-  it('demo runs simulate → generate → evaluate with a given model directory', () => {
+  it('demo runs simulate → generate → evaluate with a given model directory', async () => {
     const report = path.join(dir, 'demo-report');
-    const r = run(['--plugin', FIXTURE_PLUGIN, 'demo', '--model', path.join(dir, 'model'), '--n', '300', '--out', report, '--work', path.join(dir, 'demo'), '--json']);
+    const r = await run(['--plugin', FIXTURE_PLUGIN, 'demo', '--model', path.join(dir, 'model'), '--n', '300', '--out', report, '--work', path.join(dir, 'demo'), '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.report).toBe(path.join(report, 'index.html'));
@@ -183,14 +210,14 @@ describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
 });
 
 describe('calozoo CLI: progress display', () => {
-  it('draws a progress bar in a terminal and plain lines otherwise', () => {
+  it('draws a progress bar in a terminal and plain lines otherwise', async () => {
     const out = path.join(dir, 'model');
     const args = ['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000', '--n', '20000', '--seed', '1', '--out', path.join(dir, 'tty.h5')];
     const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
-    const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, COLUMNS: '160' } });
-    expect(tty.status, tty.stderr).toBe(0);
+    const tty = await runInTerminal(cmd, { COLUMNS: '160' });
+    expect(tty.code, tty.stderr).toBe(0);
     expect(tty.stdout).toMatch(/generate \|[█░]+\| \d+% \| \d+\/20000 showers \| [\d.]+ showers\/s \| ETA/);
-    const plain = run([...args.slice(0, -1), path.join(dir, 'plain.h5')]);
+    const plain = await run([...args.slice(0, -1), path.join(dir, 'plain.h5')]);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).toMatch(/^generate: 20000\/20000 showers \(100%\), [\d.e+]+ showers\/s/m);
     expect(plain.stderr).not.toMatch(/[█░]/);

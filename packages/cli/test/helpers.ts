@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,15 +14,38 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the built CLI synchronously (no terminal). */
-export function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): RunResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: options.cwd ?? CLI_ROOT,
-    env: { ...process.env, ...options.env },
-    encoding: 'utf8',
-    timeout: 300_000,
+/** Runs the built CLI without a terminal (asynchronously, so the test worker stays responsive). */
+export function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? CLI_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a shell command line in a pseudo-terminal (util-linux `script`), asynchronously. */
+export function runInTerminal(commandLine: string, env: Record<string, string> = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', commandLine, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** Starts the CLI in the background; returns the child and a promise of its result. */

@@ -6,7 +6,10 @@
 import type { Command } from 'commander';
 import {
   AbortedError,
+  ATTR_SHARD,
   createShowerWriter,
+  parseShard,
+  shardRange,
   getGeometry,
   loadModel,
   openShowerFile,
@@ -34,6 +37,7 @@ export function blockSeed(seed: number, block: number): number {
 }
 
 interface GenerateFlags {
+  shard?: string;
   energies?: number[];
   like?: string;
   n?: number;
@@ -94,6 +98,8 @@ export interface GenerateToFileOptions {
   runtime?: 'onnx' | 'tfjs';
   signal?: AbortSignal;
   attributes?: Record<string, string | number>;
+  /** Index of the first seeded block (non-zero for shards; blocks are GENERATION_BLOCK showers). */
+  firstBlock?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -110,7 +116,7 @@ export async function generateToFile(model: Generator, conditions: Conditions, o
       if (o.signal?.aborted) throw new AbortedError('generation interrupted; no output file was written');
       const end = Math.min(n, start + GENERATION_BLOCK);
       const showers = await model.generate(slice(conditions, start, end), {
-        seed: blockSeed(o.seed, b),
+        seed: blockSeed(o.seed, (o.firstBlock ?? 0) + b),
         batchSize: o.batchSize,
         runtime: o.runtime,
         signal: o.signal,
@@ -141,11 +147,29 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--batch <size>', 'showers per network call', parsePositiveInt('--batch'))
     .option('--runtime <name>', 'onnx | tfjs (default: the model\'s fastest available)')
     .option('--backend <name>', 'TensorFlow.js backend for --runtime tfjs')
+    .option('--shard <k/N>', 'generate only shard k of N (1-based; whole seeded blocks, so merged shards equal the unsharded file)')
     .addHelpText('after', '\nExample:\n  calozoo generate models/caloman-ds1 --like data/ds1-photons.h5 --n 10000 --seed 2 --out gen.h5\n  calozoo generate models/caloman-ds1 --energies 1024,65536 --n 100 --seed 1 --out few.h5')
     .action(async (dir: string, flags: GenerateFlags, cmd: Command) => {
       const out = ctx.output(cmd);
       if (flags.runtime && !['onnx', 'tfjs'].includes(flags.runtime)) throw new UsageError(`--runtime must be onnx or tfjs, got "${flags.runtime}"`);
-      const conditions = await conditionsFromFlags(flags);
+      let conditions = await conditionsFromFlags(flags);
+      let firstBlock = 0;
+      let shardAttr: string | undefined;
+      if (flags.shard) {
+        let spec: { index: number; count: number };
+        try {
+          spec = parseShard(flags.shard);
+        } catch (err) {
+          throw new UsageError(`--shard: ${(err as Error).message}`);
+        }
+        const blocks = Math.ceil(conditions.energy.length / GENERATION_BLOCK);
+        const [b0, b1] = shardRange(blocks, spec.index, spec.count);
+        const rows: [number, number] = [b0 * GENERATION_BLOCK, Math.min(conditions.energy.length, b1 * GENERATION_BLOCK)];
+        if (rows[1] <= rows[0]) throw new UsageError(`--shard ${flags.shard}: ${conditions.energy.length} showers make only ${blocks} block(s) of ${GENERATION_BLOCK}; use at most ${blocks} shards`);
+        conditions = slice(conditions, rows[0], rows[1]);
+        firstBlock = b0;
+        shardAttr = `${spec.index}/${spec.count}`;
+      }
       await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
       const cfg = await readModelConfig(dir);
       const geometry = getGeometry(cfg.geometry);
@@ -162,7 +186,8 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
           signal: ctx.signal,
           geometry,
           generatorName: `${cfg.plugin}@${cfg.pluginVersion}`,
-          attributes: { model: dir },
+          attributes: shardAttr ? { model: dir, [ATTR_SHARD]: shardAttr } : { model: dir },
+          firstBlock,
           onProgress: (done, total) => bar.update(done, total),
         });
       } finally {
