@@ -1,7 +1,7 @@
 /** Runs the shared bijector conformance suite on every transform and a few compositions. */
-import { beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, selectTfBackend } from '@calozoo/core';
+import { Rng } from '@calozoo/core';
+import { forEachBackend } from '@calozoo/core/testing';
 import type { Bijector } from './bijector.js';
 import { compose } from './bijector.js';
 import { ActNorm } from './actnorm.js';
@@ -13,10 +13,6 @@ import { LuLinear } from './lu-linear.js';
 import { Permutation, randomPermutation, reversePermutation } from './permutation.js';
 import { rqsKnots } from './rqs.js';
 import { bijectorConformance, perturbVariables } from './testing.js';
-
-beforeAll(async () => {
-  await selectTfBackend({ backend: 'cpu' });
-});
 
 const rqs = { kind: 'rqs', bins: 6, tailBound: 2 } as const;
 const affine = { kind: 'affine' } as const;
@@ -52,61 +48,64 @@ const knotPoints = (() => {
   return rows;
 })();
 
-bijectorConformance(makeSpline, { dim: 3, name: 'elementwise rqs', points: [...knotPoints, ...tailPoints(3)] });
-bijectorConformance(perturbed((rng) => new ElementwiseLayer(3, 0, { transform: affine, hiddenFeatures: 8 }, rng), 1.0), {
-  dim: 3,
-  name: 'elementwise affine',
-});
-bijectorConformance(perturbed((rng) => new ElementwiseLayer(2, 2, { transform: rqs, hiddenFeatures: 8 }, rng)), {
-  dim: 2,
-  contextDim: 2,
-  name: 'elementwise rqs with context',
-  points: tailPoints(2),
-});
-for (const transform of [rqs, affine]) {
-  for (const contextDim of [0, 3]) {
-    bijectorConformance(
-      perturbed((rng) => new CouplingLayer(5, contextDim, { identityFeatures: 'even', transform, hiddenFeatures: 16, numBlocks: 2 }, rng)),
-      { dim: 5, contextDim, name: `coupling ${transform.kind}`, points: tailPoints(5) },
-    );
-    bijectorConformance(perturbed((rng) => new AutoregressiveLayer(4, contextDim, { transform, hiddenFeatures: 16, numBlocks: 2 }, rng)), {
-      dim: 4,
-      contextDim,
-      name: `autoregressive ${transform.kind}`,
-      points: tailPoints(4),
-    });
+// Every transform on every backend available here (wasm and cpu; native TensorFlow when built).
+await forEachBackend(() => {
+  bijectorConformance(makeSpline, { dim: 3, name: 'elementwise rqs', points: [...knotPoints, ...tailPoints(3)] });
+  bijectorConformance(perturbed((rng) => new ElementwiseLayer(3, 0, { transform: affine, hiddenFeatures: 8 }, rng), 1.0), {
+    dim: 3,
+    name: 'elementwise affine',
+  });
+  bijectorConformance(perturbed((rng) => new ElementwiseLayer(2, 2, { transform: rqs, hiddenFeatures: 8 }, rng)), {
+    dim: 2,
+    contextDim: 2,
+    name: 'elementwise rqs with context',
+    points: tailPoints(2),
+  });
+  for (const transform of [rqs, affine]) {
+    for (const contextDim of [0, 3]) {
+      bijectorConformance(
+        perturbed((rng) => new CouplingLayer(5, contextDim, { identityFeatures: 'even', transform, hiddenFeatures: 16, numBlocks: 2 }, rng)),
+        { dim: 5, contextDim, name: `coupling ${transform.kind}`, points: tailPoints(5) },
+      );
+      bijectorConformance(perturbed((rng) => new AutoregressiveLayer(4, contextDim, { transform, hiddenFeatures: 16, numBlocks: 2 }, rng)), {
+        dim: 4,
+        contextDim,
+        name: `autoregressive ${transform.kind}`,
+        points: tailPoints(4),
+      });
+    }
   }
-}
-bijectorConformance(perturbed((rng) => new AutoregressiveLayer(1, 2, { transform: rqs, hiddenFeatures: 8, numBlocks: 1 }, rng)), {
-  dim: 1,
-  contextDim: 2,
-  name: 'autoregressive rqs 1-D',
-  points: tailPoints(1),
-});
-bijectorConformance(() => new Permutation(reversePermutation(5)), { dim: 5, name: 'reverse permutation' });
-bijectorConformance(() => new Permutation(randomPermutation(5, new Rng(3))), { dim: 5, name: 'random permutation' });
-bijectorConformance(perturbed(() => new LuLinear(6), 0.3), { dim: 6, name: 'LU linear' });
-bijectorConformance(perturbed(() => new ActNorm(4)), { dim: 4, name: 'actnorm' });
-bijectorConformance(
-  () => {
-    const b = new BatchNorm(4, { momentum: 0.1, eps: 1e-5 });
-    perturbVariables(b, new Rng(9), 0.5);
-    const v = b.variables();
-    v.runningMean.assign(tf.tensor1d([0.5, -1, 0, 2]));
-    v.runningVar.assign(tf.tensor1d([0.5, 2, 1, 3]));
-    return b;
-  },
-  { dim: 4, name: 'batch norm (evaluation mode)' },
-);
-bijectorConformance(
-  perturbed((rng) =>
-    compose(
-      new CouplingLayer(4, 2, { identityFeatures: 'even', transform: rqs, hiddenFeatures: 16, numBlocks: 1 }, rng.fork()),
-      new Permutation(randomPermutation(4, rng)),
-      new LuLinear(4),
-      new CouplingLayer(4, 2, { identityFeatures: 'odd', transform: rqs, hiddenFeatures: 16, numBlocks: 1 }, rng.fork()),
-      new ActNorm(4),
+  bijectorConformance(perturbed((rng) => new AutoregressiveLayer(1, 2, { transform: rqs, hiddenFeatures: 8, numBlocks: 1 }, rng)), {
+    dim: 1,
+    contextDim: 2,
+    name: 'autoregressive rqs 1-D',
+    points: tailPoints(1),
+  });
+  bijectorConformance(() => new Permutation(reversePermutation(5)), { dim: 5, name: 'reverse permutation' });
+  bijectorConformance(() => new Permutation(randomPermutation(5, new Rng(3))), { dim: 5, name: 'random permutation' });
+  bijectorConformance(perturbed(() => new LuLinear(6), 0.3), { dim: 6, name: 'LU linear' });
+  bijectorConformance(perturbed(() => new ActNorm(4)), { dim: 4, name: 'actnorm' });
+  bijectorConformance(
+    () => {
+      const b = new BatchNorm(4, { momentum: 0.1, eps: 1e-5 });
+      perturbVariables(b, new Rng(9), 0.5);
+      const v = b.variables();
+      v.runningMean.assign(tf.tensor1d([0.5, -1, 0, 2]));
+      v.runningVar.assign(tf.tensor1d([0.5, 2, 1, 3]));
+      return b;
+    },
+    { dim: 4, name: 'batch norm (evaluation mode)' },
+  );
+  bijectorConformance(
+    perturbed((rng) =>
+      compose(
+        new CouplingLayer(4, 2, { identityFeatures: 'even', transform: rqs, hiddenFeatures: 16, numBlocks: 1 }, rng.fork()),
+        new Permutation(randomPermutation(4, rng)),
+        new LuLinear(4),
+        new CouplingLayer(4, 2, { identityFeatures: 'odd', transform: rqs, hiddenFeatures: 16, numBlocks: 1 }, rng.fork()),
+        new ActNorm(4),
+      ),
     ),
-  ),
-  { dim: 4, contextDim: 2, name: 'composition', points: tailPoints(4) },
-);
+    { dim: 4, contextDim: 2, name: 'composition', points: tailPoints(4) },
+  );
+});

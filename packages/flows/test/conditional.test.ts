@@ -8,7 +8,9 @@ import { Rng, selectTfBackend } from '@calozoo/core';
 import { Flow, FLOW_FORMAT_VERSION, fitFlow, reversePermutation } from '../src/index.js';
 
 beforeAll(async () => {
-  await selectTfBackend({ backend: (process.env.FLOWS_TEST_BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm' });
+  // The best backend here (native TensorFlow → wasm → cpu), or FLOWS_TEST_BACKEND.
+  const backend = process.env.FLOWS_TEST_BACKEND as 'tensorflow' | 'wasm' | 'cpu' | undefined;
+  await selectTfBackend(backend ? { backend } : {});
 });
 
 const sigma = (c: number) => 0.3 + 0.25 * (c + 1);

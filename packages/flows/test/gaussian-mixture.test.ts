@@ -11,7 +11,9 @@ import { correlatedMixture } from './densities.js';
 import { energyTest, ksCritical, maxKs } from './two-sample.js';
 
 beforeAll(async () => {
-  await selectTfBackend({ backend: (process.env.FLOWS_TEST_BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm' });
+  // The best backend here (native TensorFlow → wasm → cpu), or FLOWS_TEST_BACKEND.
+  const backend = process.env.FLOWS_TEST_BACKEND as 'tensorflow' | 'wasm' | 'cpu' | undefined;
+  await selectTfBackend(backend ? { backend } : {});
 });
 
 it('learns an 8-D correlated Gaussian mixture to within 0.05 nats/dim, and its samples pass two-sample tests', async () => {

@@ -12,7 +12,9 @@ import { twoMoons } from './densities.js';
 import { energyTest, ksCritical, maxKs } from './two-sample.js';
 
 beforeAll(async () => {
-  await selectTfBackend({ backend: (process.env.FLOWS_TEST_BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm' });
+  // The best backend here (native TensorFlow → wasm → cpu), or FLOWS_TEST_BACKEND.
+  const backend = process.env.FLOWS_TEST_BACKEND as 'tensorflow' | 'wasm' | 'cpu' | undefined;
+  await selectTfBackend(backend ? { backend } : {});
 });
 
 it('learns two moons to within 0.05 nats/dim of the true density, and its samples pass two-sample tests', async () => {
