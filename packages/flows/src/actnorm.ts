@@ -4,6 +4,7 @@
  * variance; afterwards ordinary parameters.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { makeVariable } from './variable.js';
 import type { Bijector } from './bijector.js';
 
 /** Per-feature affine map with data-dependent initialisation. */
@@ -15,9 +16,9 @@ export class ActNorm implements Bijector {
 
   /** Creates the identity map on `dim` features, to be initialised by the first training batch. */
   constructor(dim: number) {
-    this.logScale = tf.variable(tf.zeros([dim]));
-    this.shift = tf.variable(tf.zeros([dim]));
-    this.initializedFlag = tf.variable(tf.scalar(0), false);
+    this.logScale = makeVariable(tf.zeros([dim]));
+    this.shift = makeVariable(tf.zeros([dim]));
+    this.initializedFlag = makeVariable(tf.scalar(0), false);
   }
 
   private get initialized(): boolean {

@@ -3,6 +3,7 @@
  * passed per step, so that schedules need no optimizer internals.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { makeVariable } from './variable.js';
 
 /** Adam optimiser state for a fixed list of variables. */
 export class Adam {
@@ -17,8 +18,8 @@ export class Adam {
     private readonly beta2 = 0.999,
     private readonly eps = 1e-8,
   ) {
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = vars.map((x) => makeVariable(tf.zerosLike(x), false));
+    this.v = vars.map((x) => makeVariable(tf.zerosLike(x), false));
   }
 
   /** One update with gradients aligned to the variables and learning rate `lr`. */

@@ -5,6 +5,7 @@
  * is then an ordinary invertible affine map. The inverse exists only in evaluation mode.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { makeVariable } from './variable.js';
 import { InvalidArgumentError } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 
@@ -29,10 +30,10 @@ export class BatchNorm implements Bijector {
     dim: number,
     private readonly o: BatchNormOptions,
   ) {
-    this.weight = tf.variable(tf.fill([dim], Math.log(Math.expm1(1 - o.eps))));
-    this.bias = tf.variable(tf.zeros([dim]));
-    this.runningMean = tf.variable(tf.zeros([dim]), false);
-    this.runningVar = tf.variable(tf.ones([dim]), false);
+    this.weight = makeVariable(tf.fill([dim], Math.log(Math.expm1(1 - o.eps))));
+    this.bias = makeVariable(tf.zeros([dim]));
+    this.runningMean = makeVariable(tf.zeros([dim]), false);
+    this.runningVar = makeVariable(tf.ones([dim]), false);
   }
 
   private w(): tf.Tensor1D {

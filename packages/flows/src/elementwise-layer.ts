@@ -5,6 +5,7 @@
  * field-reference.md §4.3).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { makeVariable } from './variable.js';
 import { invariant, type Rng } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
@@ -33,7 +34,7 @@ export class ElementwiseLayer implements Bijector {
   ) {
     this.p = paramsPerFeature(o.transform);
     this.t = elementwiseTransform(o.transform, contextDim > 0 ? o.hiddenFeatures : 1);
-    this.free = contextDim > 0 ? null : tf.variable(tf.zeros([dim, this.p]));
+    this.free = contextDim > 0 ? null : makeVariable(tf.zeros([dim, this.p]));
     this.net = contextDim > 0 ? new Mlp(contextDim, [o.hiddenFeatures, o.hiddenFeatures], dim * this.p, rng) : null;
   }
 

@@ -63,14 +63,12 @@ export function elementwiseTransform(config: ElementwiseConfig, hiddenFeatures =
   const o = { bins: config.bins, tailBound: config.tailBound };
   const K = config.bins;
   const p = rqsParamCount(K);
-  const scale = tf.tidy(() => {
-    const s = new Float32Array(p).fill(1);
-    s.fill(1 / Math.sqrt(hiddenFeatures), 0, 2 * K);
-    return tf.keep(tf.tensor1d(s));
-  });
+  const scale = new Float32Array(p).fill(1);
+  scale.fill(1 / Math.sqrt(hiddenFeatures), 0, 2 * K);
   return {
     paramsPerFeature: p,
-    forward: (x, params) => tf.tidy(() => rqsForward(x, tf.mul(params, scale) as tf.Tensor3D, o)),
-    inverse: (y, params) => tf.tidy(() => rqsInverse(y, tf.mul(params, scale) as tf.Tensor3D, o)),
+    // The scale is a fresh tensor per call (inside the tidy), so the transform holds no tensors.
+    forward: (x, params) => tf.tidy(() => rqsForward(x, tf.mul(params, tf.tensor1d(scale)) as tf.Tensor3D, o)),
+    inverse: (y, params) => tf.tidy(() => rqsInverse(y, tf.mul(params, tf.tensor1d(scale)) as tf.Tensor3D, o)),
   };
 }

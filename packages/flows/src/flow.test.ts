@@ -93,6 +93,20 @@ describe('Flow', () => {
     await expect(Flow.load(join(dir, 'missing'))).rejects.toThrow(ModelFormatError);
   });
 
+  it('leaks no tensors: calls return only their outputs and dispose() frees every weight', () => {
+    const before = tf.memory().numTensors;
+    const flow = new Flow(small);
+    const ctx = tf.tensor2d([[0.1, 0.2]]);
+    const during = tf.memory().numTensors;
+    const lp = flow.logProb(tf.zeros([4, 3]) as tf.Tensor2D, tf.tile(ctx, [4, 1]) as tf.Tensor2D);
+    const s = flow.sampleAndLogProb(4, new Rng(1), ctx);
+    // zeros, tile, logProb output, and the sample's two outputs.
+    expect(tf.memory().numTensors - during).toBe(5);
+    tf.dispose([lp, s.x, s.logProb, ctx]);
+    flow.dispose();
+    expect(tf.memory().numTensors - before).toBe(2);
+  });
+
   it('validates configs and arguments', () => {
     expect(() => parseFlowConfig({ ...small, extra: 1 }, 'cfg.json')).toThrow(/cfg\.json: unknown key "extra"/);
     expect(() => parseFlowConfig({ ...small, formatVersion: 99 }, 'cfg.json')).toThrow(ConfigError);

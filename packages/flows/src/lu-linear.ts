@@ -5,6 +5,7 @@
  * log|det W| = Σ log U_ii. Starts at the identity.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { makeVariable } from './variable.js';
 import type { Bijector } from './bijector.js';
 
 /** Added to the softplus of the diagonal of U so that it stays invertible (nflows' eps). */
@@ -39,11 +40,11 @@ export class LuLinear implements Bijector {
 
   /** Creates the identity map on `dim` features. */
   constructor(private readonly dim: number) {
-    this.lower = tf.variable(tf.zeros([dim, dim]));
-    this.upper = tf.variable(tf.zeros([dim, dim]));
+    this.lower = makeVariable(tf.zeros([dim, dim]));
+    this.upper = makeVariable(tf.zeros([dim, dim]));
     // softplus(c) + ε = 1 at the start.
-    this.diag = tf.variable(tf.fill([dim], Math.log(Math.expm1(1 - LU_DIAGONAL_EPS))));
-    this.bias = tf.variable(tf.zeros([dim]));
+    this.diag = makeVariable(tf.fill([dim], Math.log(Math.expm1(1 - LU_DIAGONAL_EPS))));
+    this.bias = makeVariable(tf.zeros([dim]));
     this.lMask = tf.keep(tf.tensor2d(triMask(dim, true), [dim, dim]));
     this.uMask = tf.keep(tf.tensor2d(triMask(dim, false), [dim, dim]));
   }

@@ -5,6 +5,7 @@
  * layer and gates each block through a GLU) and a plain MLP.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { makeVariable } from './variable.js';
 import type { Rng } from '@calozoo/core';
 
 /** How a dense layer's weights start: PyTorch's U(±1/√fan_in), or U(±1e-3) for near-identity residual blocks. */
@@ -28,8 +29,8 @@ export class Dense {
   /** Creates the layer; `mask` [in, out] zeroes connections (kept constant, not saved). */
   constructor(inFeatures: number, outFeatures: number, rng: Rng, init: DenseInit = 'torch', mask?: Float32Array) {
     const bound = init === 'small' ? 1e-3 : 1 / Math.sqrt(Math.max(1, inFeatures));
-    this.w = tf.variable(uniformTensor(rng, [inFeatures, outFeatures], bound));
-    this.b = tf.variable(uniformTensor(rng, [outFeatures], bound));
+    this.w = makeVariable(uniformTensor(rng, [inFeatures, outFeatures], bound));
+    this.b = makeVariable(uniformTensor(rng, [outFeatures], bound));
     this.mask = mask ? tf.keep(tf.tensor2d(mask, [inFeatures, outFeatures])) : null;
   }
 
