@@ -7,7 +7,7 @@
  *   [shift (d) | Σ(x − shift) (d) | upper triangle of Σ(x − shift)(x − shift)ᵀ], shift = first row.
  * - `momentSums(x, d, idx, out)`: writes the symmetric moment tensors Σ x^{⊗j}, j = 1…4, over
  *   sorted index tuples (lengths C(d,1), C(d+1,2), C(d+2,3), C(d+3,4)).
- * Both process four rows per pass.
+ * Both process eight rows per pass (rows interleaved in a small buffer).
  */
 
 /** JavaScript source defining `secondMoments` and `momentSums`. */
@@ -19,21 +19,28 @@ function secondMoments(x, d, idx, out) {
   const tri = out.subarray(2 * d);
   const o0 = idx[0] * d;
   for (let j = 0; j < d; j++) shift[j] = x[o0 + j];
-  const a = new Float64Array(d), b = new Float64Array(d), c = new Float64Array(d), e = new Float64Array(d);
+  const T = new Float64Array(8 * d);
   let r = 0;
-  for (; r + 3 < m; r += 4) {
-    const oa = idx[r] * d, ob = idx[r + 1] * d, oc = idx[r + 2] * d, oe = idx[r + 3] * d;
-    for (let j = 0; j < d; j++) {
-      const s = shift[j];
-      a[j] = x[oa + j] - s; b[j] = x[ob + j] - s; c[j] = x[oc + j] - s; e[j] = x[oe + j] - s;
-      s1[j] += a[j] + b[j] + c[j] + e[j];
+  for (; r + 7 < m; r += 8) {
+    for (let q = 0; q < 8; q++) {
+      const o = idx[r + q] * d;
+      for (let j = 0; j < d; j++) {
+        const v = x[o + j] - shift[j];
+        T[j * 8 + q] = v;
+        s1[j] += v;
+      }
     }
     let o = 0;
     for (let i = 0; i < d; i++) {
-      const ai = a[i], bi = b[i], ci = c[i], ei = e[i];
-      for (let j = i; j < d; j++) tri[o++] += ai * a[j] + bi * b[j] + ci * c[j] + ei * e[j];
+      const i8 = i * 8;
+      const p0 = T[i8], p1 = T[i8 + 1], p2 = T[i8 + 2], p3 = T[i8 + 3], p4 = T[i8 + 4], p5 = T[i8 + 5], p6 = T[i8 + 6], p7 = T[i8 + 7];
+      for (let j = i; j < d; j++) {
+        const q = j * 8;
+        tri[o++] += p0 * T[q] + p1 * T[q + 1] + p2 * T[q + 2] + p3 * T[q + 3] + p4 * T[q + 4] + p5 * T[q + 5] + p6 * T[q + 6] + p7 * T[q + 7];
+      }
     }
   }
+  const a = new Float64Array(d);
   for (; r < m; r++) {
     const oa = idx[r] * d;
     for (let j = 0; j < d; j++) { a[j] = x[oa + j] - shift[j]; s1[j] += a[j]; }
@@ -44,21 +51,31 @@ function secondMoments(x, d, idx, out) {
 function momentSums(x, d, idx, out) {
   const n1 = d, n2 = d * (d + 1) / 2, n3 = d * (d + 1) * (d + 2) / 6;
   const m1 = out.subarray(0, n1), m2 = out.subarray(n1, n1 + n2), m3 = out.subarray(n1 + n2, n1 + n2 + n3), m4 = out.subarray(n1 + n2 + n3);
+  const T = new Float64Array(8 * d);
   let r = 0;
-  for (; r + 3 < idx.length; r += 4) {
-    const a = x.subarray(idx[r] * d, idx[r] * d + d), b = x.subarray(idx[r + 1] * d, idx[r + 1] * d + d);
-    const c = x.subarray(idx[r + 2] * d, idx[r + 2] * d + d), e = x.subarray(idx[r + 3] * d, idx[r + 3] * d + d);
+  for (; r + 7 < idx.length; r += 8) {
+    for (let q = 0; q < 8; q++) {
+      const o = idx[r + q] * d;
+      for (let j = 0; j < d; j++) T[j * 8 + q] = x[o + j];
+    }
     let o2 = 0, o3 = 0, o4 = 0;
     for (let i = 0; i < d; i++) {
-      const ai = a[i], bi = b[i], ci = c[i], ei = e[i];
-      m1[i] += ai + bi + ci + ei;
+      const i8 = i * 8;
+      m1[i] += T[i8] + T[i8 + 1] + T[i8 + 2] + T[i8 + 3] + T[i8 + 4] + T[i8 + 5] + T[i8 + 6] + T[i8 + 7];
       for (let j = i; j < d; j++) {
-        const aij = ai * a[j], bij = bi * b[j], cij = ci * c[j], eij = ei * e[j];
-        m2[o2++] += aij + bij + cij + eij;
+        const j8 = j * 8;
+        const q0 = T[i8] * T[j8], q1 = T[i8 + 1] * T[j8 + 1], q2 = T[i8 + 2] * T[j8 + 2], q3 = T[i8 + 3] * T[j8 + 3];
+        const q4 = T[i8 + 4] * T[j8 + 4], q5 = T[i8 + 5] * T[j8 + 5], q6 = T[i8 + 6] * T[j8 + 6], q7 = T[i8 + 7] * T[j8 + 7];
+        m2[o2++] += q0 + q1 + q2 + q3 + q4 + q5 + q6 + q7;
         for (let k = j; k < d; k++) {
-          const p = aij * a[k], q = bij * b[k], s = cij * c[k], t = eij * e[k];
-          m3[o3++] += p + q + s + t;
-          for (let l = k; l < d; l++) m4[o4++] += p * a[l] + q * b[l] + s * c[l] + t * e[l];
+          const k8 = k * 8;
+          const p0 = q0 * T[k8], p1 = q1 * T[k8 + 1], p2 = q2 * T[k8 + 2], p3 = q3 * T[k8 + 3];
+          const p4 = q4 * T[k8 + 4], p5 = q5 * T[k8 + 5], p6 = q6 * T[k8 + 6], p7 = q7 * T[k8 + 7];
+          m3[o3++] += p0 + p1 + p2 + p3 + p4 + p5 + p6 + p7;
+          for (let l = k; l < d; l++) {
+            const t = l * 8;
+            m4[o4++] += p0 * T[t] + p1 * T[t + 1] + p2 * T[t + 2] + p3 * T[t + 3] + p4 * T[t + 4] + p5 * T[t + 5] + p6 * T[t + 6] + p7 * T[t + 7];
+          }
         }
       }
     }
