@@ -4,7 +4,8 @@
  *   npx nx run-many -t build -p @calozoo/caloman @calozoo/simulator @calozoo/metrics
  *   node packages/caloman/scripts/train-ds1.mjs --train 50000 --test 50000 --minutes 60 --out /tmp/caloman-ds1
  * Options: --variant default|published, --set key.path=json (repeatable), --backend tensorflow|wasm|cpu,
- * --seed N, --resume, --eval-only (reuse --out/model), --no-classifier.
+ * --seed N, --resume, --eval-only (reuse --out/model), --no-classifier; generation-time ablations of a
+ * trained model: --no-calibration, --gen-set generation.keepLayerEnergy=false (repeatable), --tag name.
  * Writes <out>/model/, <out>/summary.json and prints one JSON line with the numbers.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,9 @@ else {
   await model.save(modelDir);
 }
 
+if (flag('no-calibration')) model.state.calibration = null;
+const genSets = args.flatMap((a, i) => (a === '--gen-set' ? [args[i + 1]] : []));
+if (genSets.length) Object.assign(model.config, applyOverrides(model.config, genSets, '--gen-set'));
 t = Date.now();
 const gen = await model.generate({ energy: test.energy }, { seed: 77, batchSize: 10000 });
 const genSeconds = (Date.now() - t) / 1000;
@@ -88,7 +92,10 @@ if (!flag('no-classifier')) {
 }
 
 const summary = {
+  tag: opt('tag', variant),
   variant,
+  genSets,
+  calibration: model.state.calibration !== null,
   sets,
   backend: device.chosen,
   nTrain,
@@ -104,6 +111,6 @@ const summary = {
   classifier,
   layerSlices: layerSlices(geometry).length,
 };
-writeFileSync(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+writeFileSync(path.join(out, `summary-${summary.tag}.json`), JSON.stringify(summary, null, 2));
 console.log(JSON.stringify(summary));
 model.dispose();

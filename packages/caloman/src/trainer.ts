@@ -41,6 +41,11 @@ export interface PhaseState {
   /** Seconds spent in this phase so far (across resumes). */
   seconds: number;
   done: boolean;
+  /**
+   * Epochs the cosine schedule anneals over: maxEpochs, or under a time limit the epochs that fit
+   * into the phase's budget at the speed of the first epoch (so the rate reaches 0 in time).
+   */
+  plannedEpochs?: number;
   stoppedBy?: 'epochs' | 'time' | 'early-stopping' | 'abort';
 }
 
@@ -95,7 +100,7 @@ export async function runPhase(
   let best: Record<string, NamedTensor> | null = resume?.best ?? null;
   const batch = Math.min(t.batchSize, spec.nTrain);
   const steps = Math.max(1, Math.floor(spec.nTrain / batch));
-  const totalSteps = steps * hooks.maxEpochs;
+  const phaseStart = Date.now() - state.seconds * 1000;
   const varList = Object.values(spec.vars);
   const nameOf = new Map(Object.entries(spec.vars).map(([k, v]) => [v.name, k]));
   let t0 = Date.now();
@@ -113,7 +118,7 @@ export async function runPhase(
     return state;
   };
   try {
-    while (state.epoch < hooks.maxEpochs) {
+    while (state.epoch < (state.plannedEpochs ?? hooks.maxEpochs)) {
       const perm = new Rng(hooks.seed, streamId(spec.index, state.epoch, 0)).permutation(spec.nTrain);
       while (state.step < steps) {
         if (hooks.signal?.aborted) return await finish('abort');
@@ -121,7 +126,8 @@ export async function runPhase(
         const rows = perm.subarray(state.step * batch, (state.step + 1) * batch);
         const rng = new Rng(hooks.seed, streamId(spec.index, state.epoch, state.step + 1));
         const globalStep = state.epoch * steps + state.step;
-        const lr = t.schedule === 'cosine' ? 0.5 * t.learningRate * (1 + Math.cos((Math.PI * globalStep) / totalSteps)) : t.learningRate;
+        const totalSteps = steps * (state.plannedEpochs ?? hooks.maxEpochs);
+        const lr = t.schedule === 'cosine' ? 0.5 * t.learningRate * (1 + Math.cos((Math.PI * Math.min(globalStep, totalSteps)) / totalSteps)) : t.learningRate;
         const { value, grads } = tf.variableGrads(() => spec.batchLoss(rows, rng), varList);
         const named: Record<string, tf.Tensor> = {};
         for (const [vn, g] of Object.entries(grads)) named[nameOf.get(vn)!] = g;
@@ -156,10 +162,15 @@ export async function runPhase(
       } else state.badEpochs += 1;
       state.epoch += 1;
       state.step = 0;
+      if (state.epoch === 1 && Number.isFinite(hooks.deadline)) {
+        const perEpoch = Math.max(1e-3, (Date.now() - phaseStart) / 1000);
+        const fit = Math.floor((hooks.deadline - phaseStart) / 1000 / perEpoch);
+        state.plannedEpochs = Math.max(1, Math.min(hooks.maxEpochs, fit));
+      }
       state.lossSum = 0;
       state.lossCount = 0;
       if (state.badEpochs >= t.patience) return await finish('early-stopping');
-      if (state.epoch < hooks.maxEpochs && hooks.checkpointDue()) await hooks.checkpoint(state, adam, best);
+      if (state.epoch < (state.plannedEpochs ?? hooks.maxEpochs) && hooks.checkpointDue()) await hooks.checkpoint(state, adam, best);
     }
     return await finish('epochs');
   } catch (err) {

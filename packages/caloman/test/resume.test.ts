@@ -47,4 +47,17 @@ describe('checkpoints', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('epoch-')).length).toBeLessThanOrEqual(2);
     for (const m of [straight, first, resumed]) m.dispose();
   }, 600_000);
+
+  it('a time limit is shared between the phases and every phase still trains', async () => {
+    const g = getGeometry('calochallenge-1-photons');
+    const data = memorySource(simulateShowers(g, { n: 300, seed: 32 }));
+    const model = new CaloManModel(tinyConfig(g, 64), g);
+    const report = await model.fit(data, { seed: 1, epochs: 10_000, timeLimitSeconds: 6 });
+    expect(['time', 'epochs']).toContain(report.stoppedBy);
+    expect(report.seconds).toBeLessThan(60);
+    for (const phase of ['epl', 'vae', 'latent-flow']) expect(report.history.some((h) => h.phase === phase)).toBe(true);
+    const s = await model.generate({ energy: Float32Array.of(8192) }, { seed: 1 });
+    expect(s.values.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    model.dispose();
+  }, 600_000);
 });
