@@ -3,7 +3,7 @@
  * and generated are the same DS3 file, streamed; modes hist-chi (FPD/KPD at d = 362 are compute-,
  * not memory-bound and take far longer). Reports VmHWM (peak RSS) of this process.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { it } from 'vitest';
 import { getGeometry } from '@calozoo/core';
 import { evaluate } from '../src/index.js';
@@ -12,6 +12,7 @@ const BIG_FILE = process.env.BENCH_FILE ?? '/tmp/calozoo-metrics-big-ds3.h5';
 const rssMb = (key: 'VmHWM' | 'VmRSS'): number => Number(/(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(key)) ?? '')?.[1] ?? NaN) / 1024;
 
 it('peak memory while evaluating a large file', async () => {
+  if (!existsSync(BIG_FILE)) throw new Error(`${BIG_FILE} is missing: run bench/memory-write.bench.ts first (npm run bench does)`);
   const before = rssMb('VmHWM');
   let sampled = 0;
   const t0 = performance.now();
