@@ -234,7 +234,7 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
     flow?.setTraining(false);
     resumeOpt = undefined;
     resumeBest = undefined;
-    if (phases[p].stoppedBy === 'abort') return report(phases, history, started, 'abort', data);
+    if (phases[p].stoppedBy === 'abort') return report(history, started, 'abort', data);
   }
 
   if (!calibrationDone && cfg.calibration.enabled) {
@@ -264,7 +264,7 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
   }
 
   const stoppedBy = phases.some((p) => p.stoppedBy === 'time') ? 'time' : phases[1].stoppedBy === 'early-stopping' ? 'early-stopping' : 'epochs';
-  const r = report(phases, history, started, stoppedBy, data);
+  const r = report(history, started, stoppedBy, data);
   model.state.training = {
     seed,
     trainSize: r.trainSize,
@@ -281,7 +281,6 @@ function rngMatrix(rng: Rng, n: number, d: number): Float32Array {
   return rng.fillNormal(new Float32Array(n * d)) as Float32Array;
 }
 
-function report(phases: PhaseState[], history: HistoryRow[], started: number, stoppedBy: FitReport['stoppedBy'], data: TrainingData): FitReport {
-  void phases;
+function report(history: HistoryRow[], started: number, stoppedBy: FitReport['stoppedBy'], data: TrainingData): FitReport {
   return { history, seconds: (Date.now() - started) / 1000, stoppedBy, trainSize: data.trainRows.length, validationSize: data.validationRows.length };
 }

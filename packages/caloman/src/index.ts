@@ -9,6 +9,7 @@ export { calomanPlugin, parseCaloManConfig } from './plugin.js';
 export { CaloManModel, PLUGIN_NAME, COMPONENTS, type CaloManState } from './model.js';
 export { defaultConfigFor, publishedConfigFor, DS1_ENERGIES_MEV, type CaloManConfig, type FlowNetConfig, type PhaseTrainingConfig } from './configs.js';
 export { intrinsicDimension, nearestSquaredDistances, type IntrinsicDimensionEstimate, type IntrinsicDimensionOptions } from './intrinsic-dimension.js';
+export { showerIntrinsicDimension, type ShowerIntrinsicDimensionOptions } from './shower-dimension.js';
 export { calibrateResponse, applyResponseCalibration, fitResponseCalibration, calibrationEdges, type ResponseCalibration } from './calibration.js';
 export { type EplTransform, type VoxelTransform } from './preprocess.js';
 export { CALOMAN_VERSION } from './version.js';

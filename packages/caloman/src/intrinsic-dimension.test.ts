@@ -59,3 +59,24 @@ describe('intrinsicDimension', () => {
     expect(() => intrinsicDimension(new Float64Array(20), 10, 2, { k: [2] })).toThrow(/k must/);
   });
 });
+
+describe('showerIntrinsicDimension', () => {
+  it('estimates a small dimension for showers that vary in two parameters only', async () => {
+    const { getGeometry } = await import('@calozoo/core');
+    const { showerIntrinsicDimension } = await import('./shower-dimension.js');
+    const g = getGeometry('calochallenge-1-photons');
+    const rng = new Rng(4);
+    const n = 800;
+    const values = new Float32Array(n * g.voxels);
+    const energy = new Float32Array(n).fill(1000);
+    for (let i = 0; i < n; i++) {
+      // Two latent parameters: an exponential fall-off rate and a phase, smooth in every voxel.
+      const a = 0.01 + 0.05 * rng.uniform();
+      const b = 2 * Math.PI * rng.uniform();
+      for (let v = 0; v < g.voxels; v++) values[i * g.voxels + v] = Math.exp(-a * (v % 40)) * (1.5 + Math.sin(b + v / 17));
+    }
+    const [e] = showerIntrinsicDimension({ n, voxels: g.voxels, energy, values }, g, { k: [10] });
+    expect(e.mackayGhahramani).toBeGreaterThan(1.5);
+    expect(e.mackayGhahramani).toBeLessThan(2.6);
+  });
+});

@@ -136,6 +136,9 @@ export class CaloManModel implements Generator, Trainable {
 
   /** Generates one shower per incident energy (MeV); the same seed gives the same showers. */
   async generate(c: Conditions, options: GenerateOptions): Promise<Showers> {
+    if (options.runtime === 'onnx') {
+      throw new InvalidArgumentError('caloman.generate: CaloMan has no ONNX export yet; generate with runtime "tfjs" (--runtime tfjs).');
+    }
     const energy = c.energy;
     const n = energy.length;
     for (let i = 0; i < n; i++) {
