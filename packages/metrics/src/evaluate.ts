@@ -2,7 +2,7 @@
  * `evaluate`: the CaloChallenge-style comparison of a generated sample with a reference sample
  * (field-reference.md §2, §2.7, §5.3), streaming both through feature extractors.
  */
-import { InvalidArgumentError, getGeometry, type Geometry } from '@calozoo/core';
+import { InvalidArgumentError, getGeometry, selectTfBackend, type Geometry } from '@calozoo/core';
 import { histogramSpecs } from './binning.js';
 import { FEATURE_EXTRACTOR_VERSION, datasetKind, defaultThreshold, type DatasetKind } from './dataset.js';
 import { compareCorrelations, type CorrelationComparison } from './distances/correlation.js';
@@ -16,18 +16,34 @@ import { fpd, type FpdOptions, type FpdResult } from './physics/fpd.js';
 import { kpd, type KpdOptions, type KpdResult } from './physics/kpd.js';
 import { clsHighFeatures, normaliseByReference } from './physics/physics-features.js';
 import { writeReport } from './report/write-report.js';
+import { CLASSIFIER_MODES, ClassifierInputBuilder, type ClassifierMode, type ClassifierSample } from './classifier/inputs.js';
+import { classifierTest, officialSplitFractions, type ClassifierTestOptions } from './classifier/index.js';
 import { defaultChunkRows, forEachChunk, type ShowerSource } from './sources.js';
 
 /** Evaluation modes, named as the CaloChallenge script names them (§2). */
-export type EvalMode = 'hist-chi' | 'fpd' | 'kpd';
+export type EvalMode = 'hist-chi' | 'fpd' | 'kpd' | ClassifierMode;
 
-/** All evaluation modes of this package. */
+/** The modes `evaluate` runs by default (the classifier tests train networks, so they are opt-in). */
 export const EVAL_MODES: readonly EvalMode[] = ['hist-chi', 'fpd', 'kpd'];
+
+/** Every evaluation mode, default ones and the classifier two-sample tests. */
+export const ALL_EVAL_MODES: readonly EvalMode[] = ['hist-chi', 'fpd', 'kpd', 'cls-low', 'cls-low-normed', 'cls-high'];
+
+/** What a classifier mode reports in the result. */
+export interface ClassifierSummary {
+  auc: number;
+  jsd: number;
+  bestEpoch: number;
+  protocol: string;
+  sizes: unknown;
+  seed: number;
+  backend: string;
+}
 
 /** Progress report of `evaluate`. */
 export interface EvaluateProgress {
   /** Current stage. */
-  stage: 'reference' | 'generated' | 'reference-voxels' | 'hist-chi' | 'fpd' | 'kpd' | 'report';
+  stage: 'reference' | 'generated' | 'reference-voxels' | 'hist-chi' | 'fpd' | 'kpd' | ClassifierMode | 'report';
   /** Units done (showers for the reading stages). */
   done: number;
   /** Units in total. */
@@ -52,6 +68,8 @@ export interface EvaluateOptions {
   chunkRows?: number;
   /** Largest thresholded reference voxel, if known: saves the second pass over a reference file. */
   referenceVoxelMax?: number;
+  /** Classifier-test settings for the `cls-*` modes (protocol 'official' by default, 'fast' for quick checks). */
+  classifier?: ClassifierTestOptions;
   /** FPD settings (defaults as in the challenge). */
   fpd?: FpdOptions;
   /** KPD settings (defaults as in the challenge). */
@@ -129,6 +147,8 @@ export interface EvaluationResult {
   fpd?: FpdResult;
   /** Kernel Physics Distance (raw; ×10³ in the challenge tables). */
   kpd?: KpdResult;
+  /** Classifier two-sample tests, per mode. */
+  classifier?: Partial<Record<ClassifierMode, ClassifierSummary>>;
   /** Wall time per stage, seconds. */
   timing: Record<string, number>;
 }
@@ -176,7 +196,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
   };
   const g = typeof options.geometry === 'string' ? getGeometry(options.geometry) : options.geometry;
   const modes = [...(options.modes ?? EVAL_MODES)];
-  for (const m of modes) if (!EVAL_MODES.includes(m)) throw new InvalidArgumentError(`unknown evaluation mode "${m}"; known: ${EVAL_MODES.join(', ')}`);
+  for (const m of modes) if (!ALL_EVAL_MODES.includes(m)) throw new InvalidArgumentError(`unknown evaluation mode "${m}"; known: ${ALL_EVAL_MODES.join(', ')}`);
   const threshold = options.threshold ?? defaultThreshold(g);
   const hitThreshold = options.hitThreshold ?? threshold;
   const chunkRows = options.chunkRows ?? defaultChunkRows(g.voxels);
@@ -285,6 +305,34 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
       result.kpd = await kpd(fr, fg, options.kpd);
       progress({ stage: 'kpd', done: 1, total: 1 });
       lap('kpd_s', t);
+    }
+  }
+  const clsModes = modes.filter((m): m is ClassifierMode => (CLASSIFIER_MODES as readonly string[]).includes(m));
+  if (clsModes.length) {
+    await selectTfBackend();
+    result.classifier = {};
+    const split = officialSplitFractions(datasetKind(g));
+    for (const mode of clsModes) {
+      progress({ stage: mode, done: 0, total: 1 });
+      const t1 = performance.now();
+      let a: ClassifierSample;
+      let b: ClassifierSample;
+      if (mode === 'cls-high') {
+        a = clsHighFeatures(ref);
+        b = clsHighFeatures(gen);
+      } else {
+        const build = async (src: ShowerSource): Promise<ClassifierSample> => {
+          const builder = new ClassifierInputBuilder(mode, g, { threshold });
+          await forEachChunk(src, g, chunkRows, (c) => builder.consume(c));
+          return builder.finish();
+        };
+        a = await build(options.reference);
+        b = await build(options.generated);
+      }
+      const r = await classifierTest(a, b, { ...options.classifier, split });
+      result.classifier[mode] = { auc: r.auc, jsd: r.jsd, bestEpoch: r.bestEpoch, protocol: r.protocol, sizes: r.sizes, seed: r.seed, backend: r.backend };
+      timing[`${mode}_s`] = (performance.now() - t1) / 1000;
+      progress({ stage: mode, done: 1, total: 1 });
     }
   }
   timing.total_s = (performance.now() - t0) / 1000;

@@ -3,8 +3,8 @@
  * observables, separation power, JSD, W1, correlations, linearity/resolution, FPD, KPD and an
  * HTML report (field-reference.md §2, §2.7, §5.3).
  */
-export { evaluate, voxelEdges, EVAL_MODES } from './evaluate.js';
-export type { EvalMode, EvaluateOptions, EvaluateProgress, EvaluationResult, EvaluationHistograms, EvaluationOutput, ObservableResult } from './evaluate.js';
+export { evaluate, voxelEdges, EVAL_MODES, ALL_EVAL_MODES } from './evaluate.js';
+export type { EvalMode, ClassifierSummary, EvaluateOptions, EvaluateProgress, EvaluationResult, EvaluationHistograms, EvaluationOutput, ObservableResult } from './evaluate.js';
 export { FEATURE_EXTRACTOR_VERSION, DS23_THRESHOLD_MEV, DS1_ENERGIES, datasetKind, defaultThreshold } from './dataset.js';
 export type { DatasetKind } from './dataset.js';
 export { FeatureExtractor, column } from './features/extractor.js';
@@ -38,3 +38,57 @@ export { formatTable } from './report/format.js';
 export { writeReport, renderReport } from './report/write-report.js';
 export { defaultChunkRows, forEachChunk, sourceSize } from './sources.js';
 export type { ShowerSource } from './sources.js';
+export {
+  classifierTest,
+  repeatedClassifierTest,
+  classifierSettings,
+  CLASSIFIER_PROTOCOLS,
+  ClassifierInputBuilder,
+  classifierInputs,
+  classifierInputDim,
+  CLASSIFIER_MODES,
+  fitIsotonic,
+  predictIsotonic,
+  pava,
+  rocAuc,
+  binaryCrossEntropy,
+  logitCrossEntropy,
+  jsdFromBce,
+  accuracy,
+  sigmoid,
+  officialSplitFractions,
+  splitClass,
+} from './classifier/index.js';
+export type {
+  ClassifierProtocol,
+  ClassifierSettings,
+  ClassifierEpoch,
+  ClassifierTestOptions,
+  ClassifierResult,
+  RepeatedClassifierResult,
+  ClassifierMode,
+  ClassifierSample,
+  ClassifierInputOptions,
+  IsotonicModel,
+  IsotonicOptions,
+  SplitFractions,
+  ClassSplit,
+} from './classifier/index.js';
+export { frd, FrdRegressor, loadOrTrainFrdRegressor, FRD_FEATURES } from './frd/index.js';
+export type { FrdOptions, FrdResult, FrdArchitecture, FrdRegressorConfig, FrdTrainOptions } from './frd/index.js';
+export {
+  DEFAULT_CAMEL_BACK,
+  camelBackCdf,
+  camelBackQuantile,
+  sampleCamelBack,
+  quantileEdges,
+  cellFractions,
+  quantileMse,
+  expectedQuantileMse,
+  equivalentEvents,
+  amplificationStudy,
+  empiricalQuantileEdges,
+  observableQuantileMse,
+  showerQuantileMse,
+} from './amplify/index.js';
+export type { CamelBack, AmplificationPoint, AmplificationResult, AmplificationOptions, ObservableQuantileMse } from './amplify/index.js';

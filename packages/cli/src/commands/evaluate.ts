@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import * as path from 'node:path';
 import { geometriesWithVoxels, getGeometry, openShowerFile } from '@calozoo/core';
-import { EVAL_MODES, evaluate, formatTable, type EvalMode } from '@calozoo/metrics';
+import { ALL_EVAL_MODES, EVAL_MODES, evaluate, formatTable, type EvalMode } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
 import type { CliContext } from '../context.js';
 
@@ -16,6 +16,7 @@ interface EvaluateFlags {
   out?: string;
   modes?: string;
   threshold?: number;
+  classifier?: 'official' | 'fast';
 }
 
 async function detectGeometry(file: string): Promise<string> {
@@ -46,20 +47,27 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
     .requiredOption('--generated <file>', 'generated HDF5 file')
     .option('--geometry <id>', 'geometry id (default: from the file attribute or voxel count)')
     .option('--out <dir>', 'write metrics.json and index.html here')
-    .option('--modes <list>', `comma-separated evaluation modes (${EVAL_MODES.join(', ')}); default all`)
+    .option('--modes <list>', `comma-separated evaluation modes (${ALL_EVAL_MODES.join(', ')}); default ${EVAL_MODES.join(',')}`)
+    .option('--classifier <protocol>', 'classifier protocol for cls-* modes: official (CaloChallenge, slow) or fast (quick check, not the official protocol)', 'official')
     .option('--threshold <MeV>', 'voxel threshold in MeV (default: the official one for the geometry)', (v) => {
       const x = Number(v);
       if (!(x >= 0)) throw new UsageError(`--threshold must be a number >= 0, got "${v}"`);
       return x;
     })
-    .addHelpText('after', '\nExample:\n  calozoo evaluate --reference data/ds1-photons-test.h5 --generated gen.h5 --out calozoo-report')
+    .addHelpText(
+      'after',
+      '\nExample:\n  calozoo evaluate --reference data/ds1-photons-test.h5 --generated gen.h5 --out calozoo-report\n  calozoo evaluate --reference ref.h5 --generated gen.h5 --modes hist-chi,cls-high --classifier fast',
+    )
     .action(async (flags: EvaluateFlags, cmd: Command) => {
       const out = ctx.output(cmd);
       let modes: EvalMode[] | undefined;
       if (flags.modes) {
         modes = flags.modes.split(',').map((m) => m.trim()) as EvalMode[];
-        const bad = modes.filter((m) => !EVAL_MODES.includes(m));
-        if (bad.length) throw new UsageError(`unknown evaluation mode(s) ${bad.join(', ')}; known: ${EVAL_MODES.join(', ')}`);
+        const bad = modes.filter((m) => !ALL_EVAL_MODES.includes(m));
+        if (bad.length) throw new UsageError(`unknown evaluation mode(s) ${bad.join(', ')}; known: ${ALL_EVAL_MODES.join(', ')}`);
+      }
+      if (flags.classifier && !['official', 'fast'].includes(flags.classifier)) {
+        throw new UsageError(`--classifier must be official or fast, got "${flags.classifier}"`);
       }
       const geometry = flags.geometry ? getGeometry(flags.geometry).id : await detectGeometry(flags.reference);
       const bar = out.progress('evaluate', undefined, 'showers');
@@ -70,6 +78,7 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
         geometry,
         modes,
         threshold: flags.threshold,
+        classifier: { protocol: flags.classifier ?? 'official' },
         outDir: flags.out,
         labels: { reference: path.basename(flags.reference), generated: path.basename(flags.generated) },
         onProgress: (p) => {

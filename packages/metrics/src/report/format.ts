@@ -12,6 +12,9 @@ export function formatTable(r: EvaluationResult): string {
   lines.push(`samples: ${r.labels.reference} ${r.samples.reference}, ${r.labels.generated} ${r.samples.generated}; threshold ${num(r.thresholds.voxel)} MeV, hit threshold ${num(r.thresholds.hit)} MeV`);
   if (r.fpd) lines.push(`FPD ×10³: ${num(r.fpd.value * 1e3)} ± ${num(r.fpd.error * 1e3, 2)}`);
   if (r.kpd) lines.push(`KPD ×10³: ${num(r.kpd.value * 1e3)} ± ${num(r.kpd.error * 1e3, 2)}`);
+  for (const [mode, c] of Object.entries(r.classifier ?? {})) {
+    lines.push(`${mode} classifier: AUC ${num(c.auc)}, JSD ${num(c.jsd)} (${c.protocol} protocol, best epoch ${c.bestEpoch}, ${c.backend})`);
+  }
   if (r.summary) {
     lines.push(`mean separation power: ${num(r.summary.meanSeparationPower)} (worst ${r.summary.worst.name}: ${num(r.summary.worst.separationPower)}), mean JSD ${num(r.summary.meanJsd)}`);
     const rows = Object.entries(r.summary.byGroup);
