@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * Training throughput of the native TensorFlow backend against wasm, cpu and PyTorch, in one run:
+ * `node tools/bench-native/bench.mjs [--quick] [--no-torch] [--no-cpu-3d]`.
+ * Networks: tfjs-nets.mjs (dense VAE, batch 256; 30³ WGAN-GP step, batch 32) and their PyTorch
+ * mirror torch_nets.py, run with /usr/bin/python3 and torch.set_num_threads(2). Each measurement
+ * runs in its own process. Prints a markdown table and writes tools/bench-native/RESULTS.md.
+ * Not part of the tests; needs `npm run setup:native` for the tensorflow column.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const BUNDLE = join(ROOT, 'tools', '.native', 'bench', 'device.mjs');
+
+/** Bundles core's device layer (TypeScript source) so plain node can import it. */
+async function bundleDeviceLayer() {
+  const { build } = await import('esbuild');
+  mkdirSync(dirname(BUNDLE), { recursive: true });
+  await build({
+    entryPoints: [join(ROOT, 'packages/core/src/device/index.ts')],
+    bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: BUNDLE, logLevel: 'error',
+  });
+}
+
+/** Child-process body: one network on one backend; prints a JSON line. */
+async function worker(backend, net, warmup, steps, batch) {
+  const device = await import(pathToFileURL(BUNDLE).href);
+  const { tf } = device;
+  const report = await device.selectTfBackend({ backend, requires: net === 'wgan' ? ['conv3d'] : [] });
+  const nets = await import('./tfjs-nets.mjs');
+  const model = net === 'dense' ? nets.denseVae(tf, batch || 256) : nets.wganGp(tf, device.leakyReluDiff, batch || 32);
+  for (let i = 0; i < warmup; i++) model.step();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let loss = 0;
+  for (let i = 0; i < steps; i++) loss = model.step();
+  const dt = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(JSON.stringify({
+    backend, net, steps, batch: model.batch, params: model.params, threads: report.threads, versions: report.versions,
+    samples_per_s: (model.batch * steps) / dt, seconds_per_step: dt / steps, cpu_ms_per_sample: (1000 * cpuSeconds) / (model.batch * steps), finite: Number.isFinite(loss),
+  }));
+}
+
+function runChild(cmd, args, label) {
+  process.stderr.write(`bench: ${label} ...\n`);
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, maxBuffer: 1 << 26 });
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) {
+    process.stderr.write(`bench: ${label} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}\n`);
+    return undefined;
+  }
+  const result = JSON.parse(line);
+  process.stderr.write(`bench: ${label}: ${JSON.stringify(result.samples_per_s ?? result)}\n`);
+  return result;
+}
+
+const fmt = (r) => (r ? `${r.samples_per_s >= 100 ? r.samples_per_s.toFixed(0) : r.samples_per_s.toPrecision(3)} (${r.seconds_per_step.toPrecision(3)} s/step, ${r.steps} steps)` : '–');
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--worker') return worker(args[1], args[2], Number(args[3]), Number(args[4]), Number(args[5] ?? 0));
+  const quick = args.includes('--quick');
+  const loadStart = loadavg()[0];
+  await bundleDeviceLayer();
+  const self = fileURLToPath(import.meta.url);
+  // [backend, net, warmup, steps]: cpu and wasm only for a few steps; 3D only on tensorflow and cpu.
+  const plan = [
+    ['tensorflow', 'dense', 3, quick ? 5 : 30], ['wasm', 'dense', 1, quick ? 2 : 5], ['cpu', 'dense', 1, quick ? 1 : 3],
+    ['tensorflow', 'wgan', 1, quick ? 1 : 5],
+    ...(args.includes('--no-cpu-3d') ? [] : [['cpu', 'wgan', 0, 1]]),
+  ];
+  const results = {};
+  for (const [backend, net, warmup, steps] of plan) {
+    results[`${backend}/${net}`] = runChild(process.execPath, [self, '--worker', backend, net, String(warmup), String(steps)], `tfjs ${backend} ${net}`);
+  }
+  let torch;
+  if (!args.includes('--no-torch')) {
+    torch = runChild('/usr/bin/python3', [join(HERE, 'torch_nets.py'), '--threads', '2', '--dense-steps', quick ? '5' : '20', '--wgan-steps', quick ? '1' : '3'], 'PyTorch');
+  }
+  const tfRes = results['tensorflow/dense'] ?? results['cpu/dense'];
+  const wganRes = results['tensorflow/wgan'] ?? results['cpu/wgan'];
+  const params = (r) => (r ? (typeof r.params === 'number' ? `${(r.params / 1e6).toFixed(2)}M` : `G ${(r.params.generator / 1e6).toFixed(2)}M, D ${(r.params.critic / 1e6).toFixed(2)}M`) : '?');
+  const speedup = (a, b) => (a && b ? `${(a.samples_per_s / b.samples_per_s).toFixed(1)}×` : '–');
+  const table = [
+    '| network (training samples/s) | tfjs tensorflow (native) | tfjs wasm | tfjs cpu | PyTorch | tensorflow ÷ cpu | tensorflow ÷ PyTorch |',
+    '|---|---|---|---|---|---|---|',
+    `| dense VAE 368→512³→35, ${params(tfRes)} params, batch 256 | ${fmt(results['tensorflow/dense'])} | ${fmt(results['wasm/dense'])} | ${fmt(results['cpu/dense'])} | ${fmt(torch?.dense)} | ${speedup(results['tensorflow/dense'], results['cpu/dense'])} | ${speedup(results['tensorflow/dense'], torch?.dense)} |`,
+    `| WGAN-GP 30³ step (critic+GP, generator), ${params(wganRes)}, batch 32 | ${fmt(results['tensorflow/wgan'])} | not run (wasm 3D conv gradients wrong) | ${fmt(results['cpu/wgan'])} | ${fmt(torch?.wgan)} | ${speedup(results['tensorflow/wgan'], results['cpu/wgan'])} | ${speedup(results['tensorflow/wgan'], torch?.wgan)} |`,
+  ].join('\n');
+  const ms = (r) => (r?.cpu_ms_per_sample ? r.cpu_ms_per_sample.toPrecision(3) : '–');
+  const ratio = (a, b) => (a?.cpu_ms_per_sample && b?.cpu_ms_per_sample ? `${(b.cpu_ms_per_sample / a.cpu_ms_per_sample).toFixed(1)}×` : '–');
+  const cpuTable = [
+    '| network (CPU time per training sample, core·ms; lower is better) | tfjs tensorflow (native) | tfjs wasm | tfjs cpu | PyTorch | cpu ÷ tensorflow | PyTorch ÷ tensorflow |',
+    '|---|---|---|---|---|---|---|',
+    `| dense VAE, batch 256 | ${ms(results['tensorflow/dense'])} | ${ms(results['wasm/dense'])} | ${ms(results['cpu/dense'])} | ${ms(torch?.dense)} | ${ratio(results['tensorflow/dense'], results['cpu/dense'])} | ${ratio(results['tensorflow/dense'], torch?.dense)} |`,
+    `| WGAN-GP 30³ step, batch 32 | ${ms(results['tensorflow/wgan'])} | – | ${ms(results['cpu/wgan'])} | ${ms(torch?.wgan)} | ${ratio(results['tensorflow/wgan'], results['cpu/wgan'])} | ${ratio(results['tensorflow/wgan'], torch?.wgan)} |`,
+  ].join('\n');
+  console.log(`${table}\n\n${cpuTable}`);
+  const lscpu = spawnSync('lscpu', [], { encoding: 'utf8' }).stdout ?? '';
+  const model = lscpu.match(/Model name:\s*(.+)/)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  const tfVersions = results['tensorflow/dense']?.versions ?? {};
+  const md = `# Native TensorFlow backend: training throughput
+
+- Machine: ${model}, ${cpus().length} cores (shared with other jobs; 1-minute load average ${loadStart.toFixed(1)} at the start of the run, ${loadavg()[0].toFixed(1)} at the end).
+- Command: \`node tools/bench-native/bench.mjs${args.length ? ` ${args.join(' ')}` : ''}\`
+- Date: ${new Date().toISOString()}
+- Software: Node ${process.version}; TensorFlow.js ${tfVersions['tfjs-core'] ?? '4.22.0'}; native TensorFlow ${tfVersions.tensorflow ?? '(not built)'} (tfjs-node ${tfVersions['tfjs-node'] ?? '–'}, built by \`npm run setup:native\`); PyTorch ${torch?.torch ?? '–'} (Debian, OpenBLAS pthread).
+- Threads: native TensorFlow uses its default pools (all ${cpus().length} cores); PyTorch \`torch.set_num_threads(2)\`; tfjs wasm and cpu run on one thread.
+- Networks: \`tools/bench-native/tfjs-nets.mjs\` and its mirror \`torch_nets.py\`; Adam; samples/s = batch × steps / time after warm-up steps.
+
+Wall-clock throughput (samples/s):
+
+${table}
+
+Process CPU time (all threads) per sample, which depends less on what else the shared machine is
+running than wall-clock time does:
+
+${cpuTable}
+
+The WGAN-GP step is one critic update with gradient penalty (double backprop through conv3d and
+leaky ReLU) plus one generator update. wasm is left out of 3D: its Conv3DBackprop* kernels are
+wrong in tfjs-backend-wasm 4.22, and calozoo routes them to the cpu implementation.
+`;
+  writeFileSync(join(HERE, 'RESULTS.md'), md);
+  process.stderr.write(`bench: wrote ${join(HERE, 'RESULTS.md')}\n`);
+}
+
+await main();
