@@ -15,6 +15,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerDemo } from './commands/demo.js';
 import { registerMerge } from './commands/merge.js';
+import { registerIntrinsicDim } from './commands/intrinsic-dim.js';
 import { CLI_VERSION } from './version.js';
 
 /** Builds the program with every command registered. */
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGenerate(program, ctx);
   registerEvaluate(program, ctx);
   registerMerge(program, ctx);
+  registerIntrinsicDim(program, ctx);
   registerDemo(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;

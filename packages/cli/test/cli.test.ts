@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Rng, getGeometry, openShowerFile, writeShowerFile } from '@calozoo/core';
 import { BIN, FIXTURE_PLUGIN, run, runInTerminal, start, tmp, waitFor } from './helpers.js';
 
-const COMMANDS = ['simulate', 'evaluate', 'demo', 'merge', 'info', 'models', 'train', 'generate'];
+const COMMANDS = ['simulate', 'evaluate', 'demo', 'merge', 'intrinsic-dim', 'info', 'models', 'train', 'generate'];
 
 let dir: string;
 let data: string;
@@ -192,6 +192,13 @@ describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
     expect(m.geometry).toBe('calochallenge-1-photons');
     expect(existsSync(path.join(report, 'metrics.json'))).toBe(true);
     expect(existsSync(path.join(report, 'index.html'))).toBe(true);
+    const id = await run(['intrinsic-dim', a, '--k', '5,10', '--json']);
+    expect(id.code, id.stderr).toBe(0);
+    const est = JSON.parse(id.stdout).estimates;
+    expect(est.map((e: { k: number }) => e.k)).toEqual([5, 10]);
+    expect(est[0].levinaBickel).toBeGreaterThan(1);
+    expect(est[0].levinaBickel).toBeLessThan(368);
+    expect((await run(['intrinsic-dim', a, '--k', '2'])).code).toBe(2);
     const bad = await run(['evaluate', '--reference', a, '--generated', b, '--modes', 'cls-magic']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown evaluation mode/);

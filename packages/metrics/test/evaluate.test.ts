@@ -117,7 +117,7 @@ describe('evaluate', () => {
   });
 
   it('rejects unknown modes and mismatched geometries', async () => {
-    await expect(evaluate({ reference: a, generated: a, geometry: g, modes: ['cls-low' as never] })).rejects.toThrow(/unknown evaluation mode/);
+    await expect(evaluate({ reference: a, generated: a, geometry: g, modes: ['cls-magic' as never] })).rejects.toThrow(/unknown evaluation mode/);
     await expect(evaluate({ reference: a, generated: a, geometry: 'ds1-pions' })).rejects.toThrow(/533/);
   });
 });
