@@ -3,13 +3,16 @@
  * dataset's own incident-energy distribution. Prints wall-clock and CPU-time rates (the CPU rate
  * is the honest single-core number on a shared machine) as a Markdown table.
  *
- *   npm run bench -w @calozoo/simulator            # ~3 s per geometry
+ * Runs the built `dist/` (what users run), after a warm-up long enough for the JIT to settle.
+ *
+ *   npm run bench -w @calozoo/simulator            # builds, then ~3 s per geometry
  *   BENCH_SECONDS=10 npm run bench -w @calozoo/simulator
  */
 import { cpus } from 'node:os';
-import { simulateShowers } from '../src/index.js';
+import { simulateShowers } from '../dist/index.js';
 
-const CASES: Array<[string, number]> = [
+/** [geometry, showers per call] */
+const CASES = [
   ['ds1-photons', 2000],
   ['ds1-pions', 2000],
   ['ds2', 200],
@@ -20,7 +23,7 @@ const CASES: Array<[string, number]> = [
 ];
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 
-const cpuSeconds = (): number => {
+const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
@@ -30,7 +33,7 @@ console.log('\n| geometry | voxels | showers | wall showers/s | CPU showers/s |'
 console.log('|---|---|---|---|---|');
 let seed = 1;
 for (const [id, batch] of CASES) {
-  simulateShowers(id, { n: Math.max(10, Math.ceil(batch / 4)), seed: seed++ }); // warm-up (JIT)
+  for (let w = 0; w < 3; w++) simulateShowers(id, { n: batch, seed: seed++ }); // warm-up (JIT)
   let n = 0;
   let voxels = 0;
   const w0 = performance.now();
