@@ -43,7 +43,7 @@ export interface PhaseState {
   done: boolean;
   /**
    * Epochs the cosine schedule anneals over: maxEpochs, or under a time limit the epochs that fit
-   * into the phase's budget at the speed of the first epoch (so the rate reaches 0 in time).
+   * into the phase's budget at the mean speed so far (so the rate reaches 0 in time).
    */
   plannedEpochs?: number;
   stoppedBy?: 'epochs' | 'time' | 'early-stopping' | 'abort';
@@ -162,10 +162,12 @@ export async function runPhase(
       } else state.badEpochs += 1;
       state.epoch += 1;
       state.step = 0;
-      if (state.epoch === 1 && Number.isFinite(hooks.deadline)) {
-        const perEpoch = Math.max(1e-3, (Date.now() - phaseStart) / 1000);
-        const fit = Math.floor((hooks.deadline - phaseStart) / 1000 / perEpoch);
-        state.plannedEpochs = Math.max(1, Math.min(hooks.maxEpochs, fit));
+      if (Number.isFinite(hooks.deadline)) {
+        // Re-planned after every epoch from the mean epoch time so far, since the speed of a
+        // shared machine drifts; the schedule then still reaches zero at the deadline.
+        const perEpoch = Math.max(1e-3, (Date.now() - phaseStart) / 1000 / state.epoch);
+        const more = Math.floor((hooks.deadline - Date.now()) / 1000 / perEpoch);
+        state.plannedEpochs = Math.max(state.epoch, Math.min(hooks.maxEpochs, state.epoch + Math.max(0, more)));
       }
       state.lossSum = 0;
       state.lossCount = 0;
