@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import {
   applyOverrides,
   getGeometry,
+  mergeConfig,
   geometriesWithVoxels,
   getModel,
   openShowerFile,
@@ -108,7 +109,8 @@ export function registerTrain(program: Command, ctx: CliContext): void {
         config = (await readJson<{ config: unknown }>(savedConfig)).config;
       } else {
         let raw: unknown = plugin.defaultConfig(geometry);
-        if (flags.config) raw = plugin.parseConfig(await readJson(flags.config), flags.config);
+        // a partial config file is layered over this geometry's defaults, not the plugin's generic ones
+        if (flags.config) raw = mergeConfig(raw, await readJson(flags.config), flags.config);
         if (flags.set?.length) raw = applyOverrides(raw, flags.set);
         config = plugin.parseConfig(raw, flags.config ?? 'defaults');
         await writeJsonAtomic(savedConfig, { plugin: plugin.name, geometry: geometry.id, config });
