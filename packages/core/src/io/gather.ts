@@ -2,7 +2,7 @@
  * Row gathering and concatenation of `Showers` that carry their row indices. Internal to the
  * I/O module (the dataset's shuffle buffer and subset reads).
  */
-import type { Showers } from '../showers.js';
+import { concatShowers, type Showers } from '../showers.js';
 
 /** Showers with the row index of each shower. */
 export interface IndexedShowers extends Showers {
@@ -32,29 +32,21 @@ export function gatherShowers<T extends Showers & { indices?: Uint32Array }>(s: 
   return out;
 }
 
-/** Concatenates parts (same voxels and conditions) into one; a single part is returned as is. */
-export function concatShowers(parts: readonly IndexedShowers[], voxels: number): IndexedShowers {
+/**
+ * Concatenates parts (same voxels and conditions) into one, indices included; a single part is
+ * returned as is, no part gives an empty batch.
+ */
+export function concatIndexed(parts: readonly IndexedShowers[], voxels: number): IndexedShowers {
   if (parts.length === 1) return parts[0];
-  const n = parts.reduce((a, p) => a + p.n, 0);
-  const out: IndexedShowers = {
-    n,
-    voxels,
-    energy: new Float32Array(n),
-    values: new Float32Array(n * voxels),
-    indices: new Uint32Array(n),
-  };
-  if (parts[0]?.theta) out.theta = new Float32Array(n);
-  if (parts[0]?.phi) out.phi = new Float32Array(n);
+  if (parts.length === 0) return { n: 0, voxels, energy: new Float32Array(0), values: new Float32Array(0), indices: new Uint32Array(0) };
+  const out = concatShowers(parts);
+  const indices = new Uint32Array(out.n);
   let at = 0;
   for (const p of parts) {
-    out.energy.set(p.energy, at);
-    out.values.set(p.values, at * voxels);
-    out.indices.set(p.indices, at);
-    if (out.theta && p.theta) out.theta.set(p.theta, at);
-    if (out.phi && p.phi) out.phi.set(p.phi, at);
+    indices.set(p.indices.subarray(0, p.n), at);
     at += p.n;
   }
-  return out;
+  return { ...out, indices };
 }
 
 /**

@@ -15,7 +15,7 @@ import { Rng } from '../rng.js';
 import type { Showers } from '../showers.js';
 import { ShowerFileError } from './errors.js';
 import { openShowerFile, type OpenShowerFileOptions, type OptionalCondition, type ShowerFile } from './shower-file.js';
-import { concatShowers, gatherFromParts, gatherShowers, type IndexedShowers } from './gather.js';
+import { concatIndexed, gatherFromParts, gatherShowers, type IndexedShowers } from './gather.js';
 
 /** One batch: showers plus their row indices in the dataset (files concatenated in order). */
 export interface ShowerBatch extends Showers {
@@ -277,7 +277,7 @@ export class ShowerDataset {
       const p = this.readBlock(b);
       if (p) parts.push(p);
     }
-    return concatShowers(parts, this.voxels);
+    return concatIndexed(parts, this.voxels);
   }
 
   /** Closes the files (only on the dataset that opened them; subsets share them). */

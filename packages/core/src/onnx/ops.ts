@@ -33,6 +33,16 @@ const f = (x: number): OnnxAttribute => ({ f: x });
 const i = (x: number): OnnxAttribute => ({ i: x });
 const ints = (x: readonly number[]): OnnxAttribute => ({ ints: x });
 
+/** Spatial rank, kernel shape and the strides, pads and dilations of a (transposed) convolution with their defaults. */
+function convParams(W: OnnxValue, o: ConvOptions) {
+  const nd = W.shape!.length - 2;
+  const k = W.shape!.slice(2) as number[];
+  const s = o.strides ?? k.map(() => 1);
+  const p = o.pads ?? new Array<number>(2 * nd).fill(0);
+  const d = o.dilations ?? k.map(() => 1);
+  return { nd, k, s, p, d };
+}
+
 /** The builder's operator methods (see `OnnxGraphBuilder`). */
 export class OnnxOps extends OnnxGraphCore {
   /** Appends a single-output node. */
@@ -231,11 +241,7 @@ export class OnnxOps extends OnnxGraphCore {
   /** N-d convolution (1D/2D/3D from W's rank), input NC…, weights (C_out, C_in/group, k…). */
   conv(x: OnnxValue, w: WeightLike, b?: WeightLike, o: ConvOptions = {}): OnnxValue {
     const W = this.weight(w, 'conv_w');
-    const nd = W.shape!.length - 2;
-    const k = W.shape!.slice(2) as number[];
-    const s = o.strides ?? k.map(() => 1);
-    const p = o.pads ?? new Array<number>(2 * nd).fill(0);
-    const d = o.dilations ?? k.map(() => 1);
+    const { nd, k, s, p, d } = convParams(W, o);
     const shape = x.shape && [x.shape[0]!, W.shape![0]!, ...k.map((kk, j) => convOut(x.shape![2 + j]!, kk, s[j]!, p[j]!, p[nd + j]!, d[j]!))];
     const attrs = { kernel_shape: ints(k), strides: ints(s), pads: ints(p), dilations: ints(d), group: i(o.group ?? 1) };
     return this.op1('Conv', b ? [x, W, this.weight(b, 'conv_b')] : [x, W], attrs, x.dtype, shape);
@@ -243,11 +249,7 @@ export class OnnxOps extends OnnxGraphCore {
   /** N-d transposed convolution, weights (C_in, C_out/group, k…) as ONNX and PyTorch. */
   convTranspose(x: OnnxValue, w: WeightLike, b?: WeightLike, o: ConvTransposeOptions = {}): OnnxValue {
     const W = this.weight(w, 'convT_w');
-    const nd = W.shape!.length - 2;
-    const k = W.shape!.slice(2) as number[];
-    const s = o.strides ?? k.map(() => 1);
-    const p = o.pads ?? new Array<number>(2 * nd).fill(0);
-    const d = o.dilations ?? k.map(() => 1);
+    const { nd, k, s, p, d } = convParams(W, o);
     const op = o.outputPadding ?? k.map(() => 0);
     const g = o.group ?? 1;
     const shape = x.shape && [x.shape[0]!, W.shape![1]! * g, ...k.map((kk, j) => convTransposeOut(x.shape![2 + j]!, kk, s[j]!, p[j]!, p[nd + j]!, op[j]!, d[j]!))];

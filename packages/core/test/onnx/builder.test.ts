@@ -5,19 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ModelFormatError } from '../../src/errors.js';
 import { OnnxGraphBuilder, createOrtSession, readOnnxInfo, writeOnnx } from '../../src/onnx/index.js';
 import { Rng } from '../../src/rng.js';
-import { maxRelDiff, randn } from './helpers.js';
+import { maxRelDiff, randn, runOnnx } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'calozoo-onnx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(g: OnnxGraphBuilder, feeds: Record<string, { data: Float32Array; dims: number[] }>) {
-  const s = await createOrtSession(g.toBytes(), { threads: 1 });
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.dispose();
-  }
-}
 
 describe('OnnxGraphBuilder + writeOnnx', () => {
   it('writes a model that decodes to the declared header, inputs, outputs and metadata', async () => {
@@ -32,7 +23,7 @@ describe('OnnxGraphBuilder + writeOnnx', () => {
     expect(info).toMatchObject({ irVersion: 8, opset: 17, producerName: 'calozoo', inputs: ['x'], outputs: ['y'], props: { plugin: 'test', seed: '7' } });
     expect(info.opTypes).toEqual(['Add', 'Identity', 'MatMul', 'Relu']);
     expect(readFileSync(file).byteLength).toBeGreaterThan(24);
-    const out = await run(g, { x: { data: Float32Array.of(1, -2, 0.5, -3, -3, -3), dims: [2, 3] } });
+    const out = await runOnnx(g, { x: { data: Float32Array.of(1, -2, 0.5, -3, -3, -3), dims: [2, 3] } });
     expect([...(out.y!.data as Float32Array)]).toEqual([0.5, 1.5, 0, 0]);
     expect(out.y!.dims).toEqual([2, 2]);
   });
@@ -73,7 +64,7 @@ describe('OnnxGraphBuilder + writeOnnx', () => {
     expect(outs.ga![0].shape).toEqual([2, 2]);
     expect(outs.sl![0].shape).toEqual([2, 2]);
     expect(outs.rmax![0].shape).toEqual([1, 3]);
-    const res = await run(g, { x: { data: xs, dims: [2, 3] } });
+    const res = await runOnnx(g, { x: { data: xs, dims: [2, 3] } });
     for (const [name, [v, want]] of Object.entries(outs)) {
       expect(res[name]!.dims, name).toEqual(v.shape);
       expect(maxRelDiff(res[name]!.data as Float32Array, want), name).toBeLessThan(1e-6);
@@ -84,7 +75,7 @@ describe('OnnxGraphBuilder + writeOnnx', () => {
     for (const opset of [17, 18]) {
       const g = new OnnxGraphBuilder({ opset });
       g.output(g.reduceMax(g.input('x', 'float32', [2, 2]), [1]), 'y');
-      const res = await run(g, { x: { data: Float32Array.of(1, 5, 7, 2), dims: [2, 2] } });
+      const res = await runOnnx(g, { x: { data: Float32Array.of(1, 5, 7, 2), dims: [2, 2] } });
       expect([...(res.y!.data as Float32Array)]).toEqual([5, 7]);
     }
   });

@@ -1,5 +1,6 @@
-/** Shared helpers of the ONNX tests: seeded random arrays and a max relative difference. */
-import { Rng } from '../../src/rng.js';
+/** Shared helpers of the ONNX tests: seeded random arrays, a max relative difference, a one-shot run. */
+import { createOrtSession, type OnnxGraphBuilder } from '../../src/onnx/index.js';
+import type { Rng } from '../../src/rng.js';
 
 /** n standard-normal float32 values scaled by `scale`, from a fixed seed. */
 export function randn(rng: Rng, n: number, scale = 1): Float32Array {
@@ -18,4 +19,14 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
     m = Math.max(m, Math.abs(b[i]!));
   }
   return d / m;
+}
+
+/** Runs the graph once in a single-threaded onnxruntime session and disposes of the session. */
+export async function runOnnx(g: OnnxGraphBuilder, feeds: Record<string, { data: Float32Array; dims: number[] }>) {
+  const s = await createOrtSession(g.toBytes(), { threads: 1 });
+  try {
+    return await s.run(feeds);
+  } finally {
+    await s.dispose();
+  }
 }

@@ -8,7 +8,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/device/tf.js';
 import {
   OnnxGraphBuilder,
-  createOrtSession,
   denseStackFromLayers,
   denseStackFromVariables,
   exportDenseStack,
@@ -16,7 +15,7 @@ import {
   type OnnxValue,
 } from '../../src/onnx/index.js';
 import { Rng } from '../../src/rng.js';
-import { maxRelDiff, randn } from './helpers.js';
+import { maxRelDiff, randn, runOnnx } from './helpers.js';
 
 const TOL = 1e-4;
 
@@ -25,19 +24,10 @@ beforeAll(async () => {
   tfjs.randomUniform([1]).dispose();
 });
 
-async function runOnnx(g: OnnxGraphBuilder, feeds: Record<string, { data: Float32Array; dims: number[] }>) {
-  const s = await createOrtSession(g.toBytes(), { threads: 1 });
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.dispose();
-  }
-}
-
 /** tf conv3d filter [kd, kh, kw, in, out] → ONNX Conv weight (out, in, kd, kh, kw). */
 const convW = (f: tf.Tensor) => ({ data: f.transpose([4, 3, 0, 1, 2]).dataSync() as Float32Array, shape: [f.shape[4]!, f.shape[3]!, f.shape[0]!, f.shape[1]!, f.shape[2]!] });
-/** tf conv3dTranspose filter [kd, kh, kw, out, in] → ONNX ConvTranspose weight (in, out, kd, kh, kw). */
-const convTW = (f: tf.Tensor) => ({ data: f.transpose([4, 3, 0, 1, 2]).dataSync() as Float32Array, shape: [f.shape[4]!, f.shape[3]!, f.shape[0]!, f.shape[1]!, f.shape[2]!] });
+/** tf conv3dTranspose filter [kd, kh, kw, out, in] → ONNX ConvTranspose weight (in, out, kd, kh, kw): the same axis swap. */
+const convTW = convW;
 const toNCDHW = (t: tf.Tensor) => t.transpose([0, 4, 1, 2, 3]).dataSync() as Float32Array;
 
 describe('TF.js ↔ onnxruntime parity', () => {

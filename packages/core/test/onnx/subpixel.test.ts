@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/device/tf.js';
-import { OnnxGraphBuilder, createOrtSession, subPixelPlan } from '../../src/onnx/index.js';
+import { OnnxGraphBuilder, subPixelPlan } from '../../src/onnx/index.js';
 import { Rng } from '../../src/rng.js';
-import { maxRelDiff, randn } from './helpers.js';
+import { maxRelDiff, randn, runOnnx } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -67,9 +67,7 @@ describe('convTranspose3dSubPixel', () => {
       expect(sub.shape).toEqual(plain.shape);
       g.output(plain, 'plain');
       g.output(sub, 'sub');
-      const s = await createOrtSession(g.toBytes(), { threads: 1 });
-      const r = await s.run({ x: { data: x, dims: [batch, c.cin, ...c.n] } });
-      await s.dispose();
+      const r = await runOnnx(g, { x: { data: x, dims: [batch, c.cin, ...c.n] } });
       const out = plain.shape!.slice(2) as number[];
       expect(r.sub!.dims).toEqual([batch, c.cout, ...out]);
       expect(maxRelDiff(r.sub!.data as Float32Array, r.plain!.data as Float32Array)).toBeLessThan(1e-5);
