@@ -14,7 +14,7 @@ import { VoxelSpectrum, maxVoxel } from './features/voxel-spectrum.js';
 import { histogram, logEdges, type HistogramPair } from './histogram.js';
 import { fpd, type FpdOptions, type FpdResult } from './physics/fpd.js';
 import { kpd, type KpdOptions, type KpdResult } from './physics/kpd.js';
-import { clsHighFeatures, normaliseByReference } from './physics/physics-features.js';
+import { clsHighFeatures, normaliseByReference, type FeatureMatrix } from './physics/physics-features.js';
 import { writeReport } from './report/write-report.js';
 import { CLASSIFIER_MODES, ClassifierInputBuilder, type ClassifierMode, type ClassifierSample } from './classifier/inputs.js';
 import { classifierTest, officialSplitFractions, type ClassifierTestOptions } from './classifier/index.js';
@@ -208,22 +208,20 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
   let vmax = options.referenceVoxelMax;
   if (vmax === undefined && typeof options.reference !== 'string') vmax = maxVoxel(options.reference, threshold);
   let edges = hist && vmax !== undefined ? voxelEdges(threshold, vmax) : undefined;
-  const refEx = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
-  await forEachChunk(options.reference, g, chunkRows, (s, done, total) => {
-    refEx.consume(s);
-    progress({ stage: 'reference', done, total });
-  });
-  let ref = refEx.finish();
+  const extract = async (src: ShowerSource, stage: 'reference' | 'generated'): Promise<FeatureTable> => {
+    const ex = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
+    await forEachChunk(src, g, chunkRows, (s, done, total) => {
+      ex.consume(s);
+      progress({ stage, done, total });
+    });
+    return ex.finish();
+  };
+  let ref = await extract(options.reference, 'reference');
   if (vmax === undefined) vmax = ref.voxelMax;
   t = lap('reference_s', t);
 
   edges = hist ? voxelEdges(threshold, vmax) : undefined;
-  const genEx = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
-  await forEachChunk(options.generated, g, chunkRows, (s, done, total) => {
-    genEx.consume(s);
-    progress({ stage: 'generated', done, total });
-  });
-  const gen = genEx.finish();
+  const gen = await extract(options.generated, 'generated');
   t = lap('generated_s', t);
 
   if (edges && !ref.voxelCounts) {
@@ -265,7 +263,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
         hg = gen.voxelCounts ?? new Float64Array(spec.edges.length - 1);
       }
       histograms.histograms[spec.name] = { edges: Array.from(spec.edges), reference: Array.from(hr), generated: Array.from(hg), logX: spec.logX };
-      const empty = sum(hr) === 0 || sum(hg) === 0;
+      const referenceEntries = sum(hr);
+      const generatedEntries = sum(hg);
+      const empty = referenceEntries === 0 || generatedEntries === 0;
       result.observables.push({
         name: spec.name,
         group: spec.group,
@@ -275,25 +275,29 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
         separationPower: empty ? NaN : separationPower(hr, hg),
         jsd: empty ? NaN : jensenShannon(hr, hg),
         w1,
-        referenceEntries: sum(hr),
-        generatedEntries: sum(hg),
+        referenceEntries,
+        generatedEntries,
       });
       progress({ stage: 'hist-chi', done: k + 1, total: specs.length });
     });
     result.summary = summarise(result.observables);
     const L = histograms.longitudinal;
     const R = histograms.radial;
-    result.profiles = {
-      longitudinal: { separationPower: separationPower(L.reference, L.generated), jsd: jensenShannon(L.reference, L.generated) },
-      radial: { separationPower: separationPower(R.reference, R.generated), jsd: jensenShannon(R.reference, R.generated) },
-    };
+    const distances = (p: { reference: number[]; generated: number[] }): { separationPower: number; jsd: number } => ({
+      separationPower: separationPower(p.reference, p.generated),
+      jsd: jensenShannon(p.reference, p.generated),
+    });
+    result.profiles = { longitudinal: distances(L), radial: distances(R) };
     result.correlation = compareCorrelations(ref, gen, options.correlationRows);
     result.linearity = linearityTable(ref, gen);
     t = lap('hist_chi_s', t);
   }
 
+  // cls-high features of both samples, shared by fpd, kpd and cls-high
+  let high: [FeatureMatrix, FeatureMatrix] | undefined;
+  const clsHigh = (): [FeatureMatrix, FeatureMatrix] => (high ??= [clsHighFeatures(ref), clsHighFeatures(gen)]);
   if (modes.includes('fpd') || modes.includes('kpd')) {
-    const [fr, fg] = normaliseByReference(clsHighFeatures(ref), clsHighFeatures(gen));
+    const [fr, fg] = normaliseByReference(...clsHigh());
     if (modes.includes('fpd')) {
       progress({ stage: 'fpd', done: 0, total: 1 });
       result.fpd = await fpd(fr, fg, options.fpd);
@@ -318,8 +322,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
       let a: ClassifierSample;
       let b: ClassifierSample;
       if (mode === 'cls-high') {
-        a = clsHighFeatures(ref);
-        b = clsHighFeatures(gen);
+        [a, b] = clsHigh();
       } else {
         const build = async (src: ShowerSource): Promise<ClassifierSample> => {
           const builder = new ClassifierInputBuilder(mode, g, { threshold });

@@ -2,7 +2,7 @@
  * Shower sources for evaluation: in-memory `Showers` or a CaloChallenge HDF5 file path, read
  * chunk by chunk through `@calozoo/core`'s reader so memory stays bounded.
  */
-import { InvalidArgumentError, openShowerFile, sliceShowers, type Geometry, type Showers } from '@calozoo/core';
+import { InvalidArgumentError, memorySource, openShowerFile, type Geometry, type Showers } from '@calozoo/core';
 
 /** Showers in memory, or the path of a CaloChallenge HDF5 file. */
 export type ShowerSource = string | Showers;
@@ -29,18 +29,10 @@ export async function sourceSize(src: ShowerSource, g: Geometry): Promise<number
  */
 export async function forEachChunk(src: ShowerSource, g: Geometry, chunkRows: number, fn: (s: Showers, done: number, total: number) => void): Promise<void> {
   if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new InvalidArgumentError(`chunkRows must be a positive integer, got ${chunkRows}`);
-  if (typeof src !== 'string') {
-    if (src.voxels !== g.voxels) {
-      throw new InvalidArgumentError(`showers have ${src.voxels} voxels, geometry "${g.id}" has ${g.voxels}; pass the matching geometry`);
-    }
-    for (let s = 0; s < src.n; s += chunkRows) {
-      const e = Math.min(src.n, s + chunkRows);
-      fn(sliceShowers(src, s, e), e, src.n);
-      await new Promise((r) => setImmediate(r));
-    }
-    return;
+  if (typeof src !== 'string' && src.voxels !== g.voxels) {
+    throw new InvalidArgumentError(`showers have ${src.voxels} voxels, geometry "${g.id}" has ${g.voxels}; pass the matching geometry`);
   }
-  const f = await openShowerFile(src, { geometry: g });
+  const f = typeof src === 'string' ? await openShowerFile(src, { geometry: g }) : { ...memorySource(src), close: (): void => undefined };
   try {
     for (let s = 0; s < f.n; s += chunkRows) {
       const e = Math.min(f.n, s + chunkRows);

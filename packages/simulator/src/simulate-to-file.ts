@@ -4,7 +4,7 @@
  * (see `simulateShowers`), so the file is identical for any chunk size.
  */
 import { AbortedError, InvalidArgumentError, createShowerWriter, getGeometry, type Geometry } from '@calozoo/core';
-import type { EnergySampler } from './energies.js';
+import { hasAngle, type EnergySampler } from './energies.js';
 import type { Particle } from './engine.js';
 import { resolveParticle, simulateShowers, type SimulatorParams } from './simulate.js';
 import { simulatorVersion } from './version.js';
@@ -63,7 +63,7 @@ export async function simulateToFile(path: string, geometry: Geometry | string, 
     generator: GENERATOR_NAME,
     seed,
     compression: options.compression,
-    conditions: options.theta !== undefined || g.id === 'ild-ecal-angular' ? ['theta'] : [],
+    conditions: options.theta !== undefined || hasAngle(g.id) ? ['theta'] : [],
     attributes: { generator_version: simulatorVersion(), particle },
   });
   try {

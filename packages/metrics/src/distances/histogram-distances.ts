@@ -6,8 +6,10 @@
 import { InvalidArgumentError } from '@calozoo/core';
 import { toProbabilities } from '../histogram.js';
 
-function check(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+/** Both histograms as unit-sum probabilities, after checking that their bin counts match. */
+function probabilities(a: ArrayLike<number>, b: ArrayLike<number>, what: string): [Float64Array, Float64Array] {
   if (a.length !== b.length) throw new InvalidArgumentError(`${what}: histograms have ${a.length} and ${b.length} bins`);
+  return [toProbabilities(a), toProbabilities(b)];
 }
 
 /**
@@ -15,9 +17,7 @@ function check(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
  * each to unit-sum probabilities (§2.3): 0 for identical shapes, 1 for disjoint ones.
  */
 export function separationPower(reference: ArrayLike<number>, generated: ArrayLike<number>): number {
-  check(reference, generated, 'separationPower');
-  const h = toProbabilities(reference);
-  const g = toProbabilities(generated);
+  const [h, g] = probabilities(reference, generated, 'separationPower');
   let s = 0;
   for (let i = 0; i < h.length; i++) {
     const d = h[i] - g[i];
@@ -31,9 +31,7 @@ export function separationPower(reference: ArrayLike<number>, generated: ArrayLi
  * histograms, as `scipy.spatial.distance.jensenshannon` (§2.7): 0 identical, sqrt(ln 2) disjoint.
  */
 export function jensenShannon(reference: ArrayLike<number>, generated: ArrayLike<number>): number {
-  check(reference, generated, 'jensenShannon');
-  const p = toProbabilities(reference);
-  const q = toProbabilities(generated);
+  const [p, q] = probabilities(reference, generated, 'jensenShannon');
   let js = 0;
   for (let i = 0; i < p.length; i++) {
     const m = (p[i] + q[i]) / 2;
@@ -45,9 +43,7 @@ export function jensenShannon(reference: ArrayLike<number>, generated: ArrayLike
 
 /** Area difference ½ Σ |p − q| of the unit-sum histograms (DESY helper, §2.7). */
 export function areaDifference(reference: ArrayLike<number>, generated: ArrayLike<number>): number {
-  check(reference, generated, 'areaDifference');
-  const p = toProbabilities(reference);
-  const q = toProbabilities(generated);
+  const [p, q] = probabilities(reference, generated, 'areaDifference');
   let s = 0;
   for (let i = 0; i < p.length; i++) s += Math.abs(p[i] - q[i]);
   return 0.5 * s;
