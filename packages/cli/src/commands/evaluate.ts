@@ -4,10 +4,11 @@
  */
 import type { Command } from 'commander';
 import * as path from 'node:path';
-import { geometriesWithVoxels, getGeometry, openShowerFile } from '@calozoo/core';
+import { getGeometry, openShowerFile } from '@calozoo/core';
 import { ALL_EVAL_MODES, EVAL_MODES, evaluate, formatTable, type EvalMode } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
 import type { CliContext } from '../context.js';
+import { resolveFileGeometry } from '../file-geometry.js';
 
 interface EvaluateFlags {
   reference: string;
@@ -22,17 +23,7 @@ interface EvaluateFlags {
 async function detectGeometry(file: string): Promise<string> {
   const f = await openShowerFile(file, { validate: false });
   try {
-    const attr = f.attributes.geometry;
-    if (typeof attr === 'string') {
-      try {
-        if (getGeometry(attr).voxels === f.voxels) return getGeometry(attr).id;
-      } catch {
-        /* not a known id: use the voxel count */
-      }
-    }
-    const c = geometriesWithVoxels(f.voxels);
-    if (c.length === 1) return c[0].id;
-    throw new UsageError(`cannot tell the geometry of ${file} (${f.voxels} voxels); pass --geometry`);
+    return resolveFileGeometry(f).id;
   } finally {
     f.close();
   }

@@ -21,7 +21,7 @@ import {
   type TfBackendName,
 } from '@calozoo/core';
 import { UsageError } from '../exit-codes.js';
-import { parseNumberList, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
+import { parseNumberList, parsePositiveInt, parseSeed, readChunkRows, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
 
 /** Showers per seeded block: the seed of block b is derived from (seed, b), so results do not depend on --batch. */
@@ -63,7 +63,7 @@ export async function conditionsFromFlags(f: GenerateFlags): Promise<Conditions>
       const energy = new Float32Array(n);
       const theta = ref.conditions.includes('theta') ? new Float32Array(n) : undefined;
       const phi = ref.conditions.includes('phi') ? new Float32Array(n) : undefined;
-      const chunk = Math.max(1, Math.floor(2e7 / ref.voxels));
+      const chunk = readChunkRows(ref.voxels);
       for (let s = 0; s < n; s += chunk) {
         const part = ref.readRange(s, Math.min(n, s + chunk));
         energy.set(part.energy, s);

@@ -3,8 +3,9 @@
  * E_dep/E_inc, attributes. Reads the file in chunks, so any size works.
  */
 import type { Command } from 'commander';
-import { getGeometry, geometriesWithVoxels, openShowerFile } from '@calozoo/core';
-import type { CliContext } from '../context.js';
+import { openShowerFile } from '@calozoo/core';
+import { detectFileGeometry } from '../file-geometry.js';
+import { readChunkRows, type CliContext } from '../context.js';
 
 /** Summary statistics of a shower file. */
 export interface FileInfo {
@@ -25,17 +26,8 @@ export interface FileInfo {
 export async function fileInfo(file: string, options: { chunk?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<FileInfo> {
   const f = await openShowerFile(file);
   try {
-    const attrGeometry = typeof f.attributes.geometry === 'string' ? f.attributes.geometry : null;
-    let geometry: string | null = null;
-    if (attrGeometry) {
-      try {
-        geometry = getGeometry(attrGeometry).voxels === f.voxels ? getGeometry(attrGeometry).id : null;
-      } catch {
-        geometry = null;
-      }
-    }
-    if (!geometry) geometry = geometriesWithVoxels(f.voxels)[0]?.id ?? null;
-    const chunk = options.chunk ?? Math.max(1, Math.floor(2e7 / f.voxels));
+    const geometry = detectFileGeometry(f)?.id ?? null;
+    const chunk = options.chunk ?? readChunkRows(f.voxels);
     let eMin = Infinity;
     let eMax = -Infinity;
     let eSum = 0;

@@ -4,8 +4,8 @@
  * choose a latent size. The estimator ships with @calozoo/caloman, loaded on demand.
  */
 import type { Command } from 'commander';
-import { geometriesWithVoxels, getGeometry, openShowerFile, type Geometry, type Showers } from '@calozoo/core';
-import { CalozooError } from '@calozoo/core';
+import { CalozooError, openShowerFile, type Geometry, type Showers } from '@calozoo/core';
+import { resolveFileGeometry } from '../file-geometry.js';
 import { UsageError } from '../exit-codes.js';
 import { parsePositiveInt, type CliContext } from '../context.js';
 
@@ -45,10 +45,7 @@ export function registerIntrinsicDim(program: Command, ctx: CliContext): void {
       let showers: Showers;
       let geometry: Geometry;
       try {
-        const attr = typeof f.attributes.geometry === 'string' ? f.attributes.geometry : undefined;
-        const id = flags.geometry ?? attr ?? geometriesWithVoxels(f.voxels)[0]?.id;
-        if (!id) throw new UsageError(`cannot tell the geometry of ${file} (${f.voxels} voxels); pass --geometry`);
-        geometry = getGeometry(id);
+        geometry = resolveFileGeometry(f, flags.geometry);
         showers = f.readRange(0, Math.min(f.n, flags.maxShowers));
       } finally {
         f.close();

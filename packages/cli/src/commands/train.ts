@@ -8,9 +8,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
   applyOverrides,
-  getGeometry,
   mergeConfig,
-  geometriesWithVoxels,
   getModel,
   openShowerFile,
   readJson,
@@ -18,12 +16,12 @@ import {
   selectTfBackend,
   writeJsonAtomic,
   type FitReport,
-  type Geometry,
   type TfBackendName,
 } from '@calozoo/core';
 import { EXIT_INTERRUPTED, UsageError } from '../exit-codes.js';
 import { parseDuration, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
+import { resolveFileGeometry } from '../file-geometry.js';
 
 /** Options of the train command as parsed. */
 interface TrainFlags {
@@ -39,25 +37,6 @@ interface TrainFlags {
   seed: number;
   geometry?: string;
   checkpointEvery?: number;
-}
-
-function resolveGeometry(flag: string | undefined, attr: unknown, voxels: number, file: string): Geometry {
-  if (flag) {
-    const g = getGeometry(flag);
-    if (g.voxels !== voxels) throw new UsageError(`--geometry ${flag} has ${g.voxels} voxels but ${file} has ${voxels} per shower`);
-    return g;
-  }
-  if (typeof attr === 'string') {
-    try {
-      const g = getGeometry(attr);
-      if (g.voxels === voxels) return g;
-    } catch {
-      /* fall through to the voxel count */
-    }
-  }
-  const candidates = geometriesWithVoxels(voxels);
-  if (candidates.length === 1) return candidates[0];
-  throw new UsageError(`cannot tell the geometry of ${file} (${voxels} voxels per shower); pass --geometry`);
 }
 
 function resumeCommand(plugin: string, f: TrainFlags): string {
@@ -101,7 +80,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       const device = await selectTfBackend({ backend: flags.backend, logger: { debug: (m) => out.verbose && out.log(m) } });
       out.log(`backend: ${device.chosen}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
       const file = await openShowerFile(flags.data);
-      const geometry = resolveGeometry(flags.geometry, file.attributes.geometry, file.voxels, flags.data);
+      const geometry = resolveFileGeometry(file, flags.geometry);
       let config: unknown;
       const savedConfig = path.join(flags.out, 'checkpoints', 'config.json');
       if (flags.resume) {
