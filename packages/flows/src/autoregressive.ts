@@ -8,6 +8,7 @@ import type { Rng } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
 import { Made } from './made.js';
+import { prefixed } from './nn.js';
 
 /** Options of a masked autoregressive layer. */
 export interface AutoregressiveOptions {
@@ -32,14 +33,14 @@ export class AutoregressiveLayer implements Bijector {
     this.made = new Made(dim, contextDim, paramsPerFeature(o.transform), o, rng);
   }
 
-  private params(v: tf.Tensor2D, context?: tf.Tensor2D): tf.Tensor3D {
-    return tf.reshape(this.made.apply(v, context), [v.shape[0], this.dim, this.t.paramsPerFeature]) as tf.Tensor3D;
+  private params(v: tf.Tensor2D, made: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor3D {
+    return tf.reshape(made(v), [v.shape[0], this.dim, this.t.paramsPerFeature]) as tf.Tensor3D;
   }
 
   /** One MADE pass, then the element-wise transform. */
   forward(x: tf.Tensor2D, context?: tf.Tensor2D) {
     return tf.tidy(() => {
-      const r = this.t.forward(x, this.params(x, context));
+      const r = this.t.forward(x, this.params(x, this.made.conditioned(context)));
       return { y: r.y, logDet: tf.sum(r.logDet, 1) as tf.Tensor1D };
     });
   }
@@ -47,11 +48,13 @@ export class AutoregressiveLayer implements Bijector {
   /** Fixed-point iteration: after pass i the first i features are exact, so `dim` passes invert exactly. */
   inverse(y: tf.Tensor2D, context?: tf.Tensor2D) {
     return tf.tidy(() => {
+      // Masked weights and context terms are the same for every pass: computed once here.
+      const made = this.made.conditioned(context);
       let x: tf.Tensor2D = tf.zerosLike(y);
       let logDet: tf.Tensor2D = tf.zerosLike(y);
       for (let i = 0; i < this.dim; i++) {
         const xi = x;
-        const r = tf.tidy(() => this.t.inverse(y, this.params(xi, context)));
+        const r = tf.tidy(() => this.t.inverse(y, this.params(xi, made)));
         // Free each pass's intermediates now rather than at the end of the outer tidy.
         x.dispose();
         logDet.dispose();
@@ -64,9 +67,7 @@ export class AutoregressiveLayer implements Bijector {
 
   /** MADE weights under `made.`. */
   variables(): Record<string, tf.Variable> {
-    const out: Record<string, tf.Variable> = {};
-    for (const [k, v] of Object.entries(this.made.variables())) out[`made.${k}`] = v;
-    return out;
+    return prefixed('made', this.made.variables());
   }
 
   /** Releases the weights. */

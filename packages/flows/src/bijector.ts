@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@calozoo/core';
+import { prefixed } from './nn.js';
 
 /** Result of a forward pass: outputs and per-sample log|det ∂y/∂x|. */
 export interface ForwardResult {
@@ -61,11 +62,7 @@ export function compose(...bijectors: Bijector[]): Bijector {
       });
     },
     variables() {
-      const out: Record<string, tf.Variable> = {};
-      bijectors.forEach((b, i) => {
-        for (const [k, v] of Object.entries(b.variables?.() ?? {})) out[`${i}.${k}`] = v;
-      });
-      return out;
+      return Object.assign({}, ...bijectors.map((b, i) => prefixed(String(i), b.variables?.() ?? {})));
     },
     setTraining(training) {
       for (const b of bijectors) b.setTraining?.(training);

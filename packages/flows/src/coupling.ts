@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, type Rng } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
-import { ResidualNet } from './nn.js';
+import { ResidualNet, prefixed } from './nn.js';
 import { scatterColumns, selectColumns, selectionMatrix } from './select.js';
 
 /** Options of a coupling layer. */
@@ -69,9 +69,7 @@ export class CouplingLayer implements Bijector {
 
   /** Conditioner weights under `conditioner.`. */
   variables(): Record<string, tf.Variable> {
-    const out: Record<string, tf.Variable> = {};
-    for (const [k, v] of Object.entries(this.net.variables())) out[`conditioner.${k}`] = v;
-    return out;
+    return prefixed('conditioner', this.net.variables());
   }
 
   /** Releases the weights. */

@@ -9,7 +9,7 @@ import { makeVariable } from './variable.js';
 import { invariant, type Rng } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
-import { Mlp } from './nn.js';
+import { Mlp, prefixed } from './nn.js';
 
 /** Options of an element-wise layer. */
 export interface ElementwiseLayerOptions {
@@ -63,9 +63,7 @@ export class ElementwiseLayer implements Bijector {
   /** `params` (free) or `net.*` (context MLP). */
   variables(): Record<string, tf.Variable> {
     if (this.free) return { params: this.free };
-    const out: Record<string, tf.Variable> = {};
-    for (const [k, v] of Object.entries(this.net?.variables() ?? {})) out[`net.${k}`] = v;
-    return out;
+    return prefixed('net', this.net?.variables() ?? {});
   }
 
   /** Releases the weights. */

@@ -18,6 +18,7 @@ import {
 } from '@calozoo/core';
 import { compose, type Bijector } from './bijector.js';
 import { buildLayers, parseFlowConfig, type FlowConfig } from './config.js';
+import { prefixed } from './nn.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -96,9 +97,7 @@ export class Flow {
 
   /** Every weight and buffer, keyed `layers.<i>.<name>` as in `weights.safetensors`. */
   variables(): Record<string, tf.Variable> {
-    const out: Record<string, tf.Variable> = {};
-    for (const [k, v] of Object.entries(this.bijector.variables?.() ?? {})) out[`layers.${k}`] = v;
-    return out;
+    return prefixed('layers', this.bijector.variables?.() ?? {});
   }
 
   /** The trainable variables (what the optimiser updates). */

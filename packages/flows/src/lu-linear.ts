@@ -49,8 +49,12 @@ export class LuLinear implements Bijector {
     this.uMask = tf.keep(tf.tensor2d(triMask(dim, false), [dim, dim]));
   }
 
+  private diagonal(): tf.Tensor1D {
+    return tf.add(tf.softplus(this.diag), LU_DIAGONAL_EPS) as tf.Tensor1D;
+  }
+
   private parts(): { l: tf.Tensor2D; u: tf.Tensor2D; d: tf.Tensor1D } {
-    const d = tf.add(tf.softplus(this.diag), LU_DIAGONAL_EPS) as tf.Tensor1D;
+    const d = this.diagonal();
     const l = tf.add(tf.eye(this.dim), tf.mul(this.lower, this.lMask)) as tf.Tensor2D;
     // eye · dᵀ rather than tf.diag, which has no registered gradient.
     const u = tf.add(tf.mul(tf.eye(this.dim), tf.reshape(d, [1, this.dim])), tf.mul(this.upper, this.uMask)) as tf.Tensor2D;
@@ -69,7 +73,7 @@ export class LuLinear implements Bijector {
   /** x = (y − b) L⁻ᵀ U⁻ᵀ, with U⁻¹ = (I + D⁻¹M)⁻¹ D⁻¹. */
   inverse(y: tf.Tensor2D) {
     return tf.tidy(() => {
-      const { d } = this.parts();
+      const d = this.diagonal();
       const lInv = unipotentInverse(tf.mul(this.lower, this.lMask) as tf.Tensor2D, this.dim);
       const dInv = tf.reciprocal(d);
       const m = tf.mul(tf.reshape(dInv, [this.dim, 1]), tf.mul(this.upper, this.uMask)) as tf.Tensor2D;

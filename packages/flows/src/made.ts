@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@calozoo/core';
-import { Dense, prefixed } from './nn.js';
+import { Dense, disposeResidual, residualBlock, residualVariables, type ResidualBlock } from './nn.js';
 
 /** Options of a MADE network. */
 export interface MadeOptions {
@@ -26,7 +26,7 @@ function mask(inDeg: number[], outDeg: number[], strict: boolean): Float32Array 
 export class Made {
   private readonly initial: Dense;
   private readonly context: Dense | null;
-  private readonly blocks: { l0: Dense; l1: Dense; ctx: Dense | null }[] = [];
+  private readonly blocks: ResidualBlock[] = [];
   private readonly final: Dense;
 
   /** Creates the network; hidden degrees are assigned sequentially as in nflows (random_mask=False). */
@@ -39,45 +39,44 @@ export class Made {
     const hidden = mask(hDeg, hDeg, false);
     this.initial = new Dense(F, h, rng, 'torch', mask(inDeg, hDeg, false));
     this.context = contextFeatures > 0 ? new Dense(contextFeatures, h, rng) : null;
-    for (let i = 0; i < o.numBlocks; i++) {
-      this.blocks.push({
-        l0: new Dense(h, h, rng, 'torch', hidden),
-        l1: new Dense(h, h, rng, 'small', hidden),
-        ctx: contextFeatures > 0 ? new Dense(contextFeatures, h, rng) : null,
-      });
-    }
+    for (let i = 0; i < o.numBlocks; i++) this.blocks.push(residualBlock(h, contextFeatures, rng, hidden));
     this.final = new Dense(h, F * paramsPerFeature, rng, 'torch', mask(hDeg, outDeg, true));
   }
 
   /** Evaluates the network on x [n, F] and optional context [n, c]. */
   apply(x: tf.Tensor2D, context?: tf.Tensor2D): tf.Tensor2D {
-    let h = this.initial.apply(x);
-    if (this.context && context) h = tf.add(h, this.context.apply(context));
-    for (const b of this.blocks) {
-      let t = b.l0.apply(tf.relu(h));
-      if (b.ctx && context) t = tf.add(t, b.ctx.apply(context));
-      t = b.l1.apply(tf.relu(t));
-      h = tf.add(h, t);
-    }
-    return this.final.apply(h);
+    return this.conditioned(context)(x);
   }
 
-  /** Named variables. */
+  /**
+   * The network for a fixed context, with the masked weights and the context terms computed once:
+   * the autoregressive inverse evaluates it F times with the same context and weights.
+   */
+  conditioned(context?: tf.Tensor2D): (x: tf.Tensor2D) => tf.Tensor2D {
+    const wInitial = this.initial.weight();
+    const cInitial = this.context && context ? this.context.apply(context) : null;
+    const blocks = this.blocks.map((b) => ({ b, w0: b.l0.weight(), w1: b.l1.weight(), c: b.ctx && context ? b.ctx.apply(context) : null }));
+    const wFinal = this.final.weight();
+    return (x) => {
+      let h = this.initial.apply(x, 'linear', wInitial);
+      if (cInitial) h = tf.add(h, cInitial);
+      for (const { b, w0, w1, c } of blocks) {
+        let t = b.l0.apply(tf.relu(h), 'linear', w0);
+        if (c) t = tf.add(t, c);
+        t = b.l1.apply(tf.relu(t), 'linear', w1);
+        h = tf.add(h, t);
+      }
+      return this.final.apply(h, 'linear', wFinal);
+    };
+  }
+
+  /** Named variables (`initial`, `final`, `context`, `blocks.i.{l0,l1,context}`). */
   variables(): Record<string, tf.Variable> {
-    const out = { ...prefixed('initial', this.initial.variables()), ...prefixed('final', this.final.variables()) };
-    if (this.context) Object.assign(out, prefixed('context', this.context.variables()));
-    this.blocks.forEach((b, i) => {
-      Object.assign(out, prefixed(`blocks.${i}.l0`, b.l0.variables()), prefixed(`blocks.${i}.l1`, b.l1.variables()));
-      if (b.ctx) Object.assign(out, prefixed(`blocks.${i}.context`, b.ctx.variables()));
-    });
-    return out;
+    return residualVariables({ initial: this.initial, final: this.final, context: this.context }, this.blocks);
   }
 
   /** Releases the variables. */
   dispose(): void {
-    this.initial.dispose();
-    this.final.dispose();
-    this.context?.dispose();
-    for (const b of this.blocks) [b.l0, b.l1, b.ctx].forEach((d) => d?.dispose());
+    disposeResidual([this.initial, this.final, this.context], this.blocks);
   }
 }

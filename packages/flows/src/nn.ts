@@ -34,10 +34,14 @@ export class Dense {
     this.mask = mask ? tf.keep(tf.tensor2d(mask, [inFeatures, outFeatures])) : null;
   }
 
-  /** Applies the layer, with an optional fused activation. */
-  apply(x: tf.Tensor2D, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
-    const w = this.mask ? tf.mul(this.w, this.mask) : this.w;
-    return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: this.b, activation }) as tf.Tensor2D;
+  /** The effective weight matrix [in, out]: W, masked when the layer has a mask. */
+  weight(): tf.Tensor2D {
+    return (this.mask ? tf.mul(this.w, this.mask) : this.w) as tf.Tensor2D;
+  }
+
+  /** Applies the layer, with an optional fused activation; `w` reuses a `weight()` computed earlier. */
+  apply(x: tf.Tensor2D, activation: 'linear' | 'relu' = 'linear', w: tf.Tensor2D = this.weight()): tf.Tensor2D {
+    return tf.fused.matMul({ a: x, b: w, bias: this.b, activation }) as tf.Tensor2D;
   }
 
   /** The layer's variables as `{weight, bias}`. */
@@ -60,6 +64,39 @@ export function prefixed(prefix: string, vars: Record<string, tf.Variable>): Rec
   return out;
 }
 
+/** A residual block: two hidden layers and an optional context layer. */
+export interface ResidualBlock {
+  l0: Dense;
+  l1: Dense;
+  ctx: Dense | null;
+}
+
+/** Creates a residual block of width `h`; its last layer starts near zero, so the block starts near the identity (nflows' zero_initialization). */
+export function residualBlock(h: number, contextFeatures: number, rng: Rng, mask?: Float32Array): ResidualBlock {
+  return {
+    l0: new Dense(h, h, rng, 'torch', mask),
+    l1: new Dense(h, h, rng, 'small', mask),
+    ctx: contextFeatures > 0 ? new Dense(contextFeatures, h, rng) : null,
+  };
+}
+
+/** Named variables of the (present) `layers` under their keys, then of `blocks` under `blocks.i.{l0,l1,context}`. */
+export function residualVariables(layers: Record<string, Dense | null>, blocks: readonly ResidualBlock[]): Record<string, tf.Variable> {
+  const out: Record<string, tf.Variable> = {};
+  for (const [name, d] of Object.entries(layers)) if (d) Object.assign(out, prefixed(name, d.variables()));
+  blocks.forEach((b, i) => {
+    Object.assign(out, prefixed(`blocks.${i}.l0`, b.l0.variables()), prefixed(`blocks.${i}.l1`, b.l1.variables()));
+    if (b.ctx) Object.assign(out, prefixed(`blocks.${i}.context`, b.ctx.variables()));
+  });
+  return out;
+}
+
+/** Releases the (present) `layers` and every layer of `blocks`. */
+export function disposeResidual(layers: (Dense | null)[], blocks: readonly ResidualBlock[]): void {
+  for (const d of layers) d?.dispose();
+  for (const b of blocks) [b.l0, b.l1, b.ctx].forEach((d) => d?.dispose());
+}
+
 /** Options of a residual network. */
 export interface ResidualNetOptions {
   hiddenFeatures: number;
@@ -69,21 +106,14 @@ export interface ResidualNetOptions {
 /** nflows' `ResidualNet`: context joins the input of the first layer and gates every block (GLU). */
 export class ResidualNet {
   private readonly initial: Dense;
-  private readonly blocks: { l0: Dense; l1: Dense; ctx: Dense | null }[] = [];
+  private readonly blocks: ResidualBlock[] = [];
   private readonly final: Dense;
 
   /** Creates the network mapping [inFeatures (+ contextFeatures)] to [outFeatures]. */
   constructor(inFeatures: number, outFeatures: number, contextFeatures: number, o: ResidualNetOptions, rng: Rng) {
     const h = o.hiddenFeatures;
     this.initial = new Dense(inFeatures + contextFeatures, h, rng);
-    for (let i = 0; i < o.numBlocks; i++) {
-      this.blocks.push({
-        l0: new Dense(h, h, rng),
-        // Last layer of each block starts near zero, so every block starts near the identity (nflows' zero_initialization).
-        l1: new Dense(h, h, rng, 'small'),
-        ctx: contextFeatures > 0 ? new Dense(contextFeatures, h, rng) : null,
-      });
-    }
+    for (let i = 0; i < o.numBlocks; i++) this.blocks.push(residualBlock(h, contextFeatures, rng));
     this.final = new Dense(h, outFeatures, rng);
   }
 
@@ -101,19 +131,12 @@ export class ResidualNet {
 
   /** Named variables (`initial`, `blocks.i.{l0,l1,context}`, `final`). */
   variables(): Record<string, tf.Variable> {
-    const out = { ...prefixed('initial', this.initial.variables()), ...prefixed('final', this.final.variables()) };
-    this.blocks.forEach((b, i) => {
-      Object.assign(out, prefixed(`blocks.${i}.l0`, b.l0.variables()), prefixed(`blocks.${i}.l1`, b.l1.variables()));
-      if (b.ctx) Object.assign(out, prefixed(`blocks.${i}.context`, b.ctx.variables()));
-    });
-    return out;
+    return residualVariables({ initial: this.initial, final: this.final }, this.blocks);
   }
 
   /** Releases the variables. */
   dispose(): void {
-    this.initial.dispose();
-    this.final.dispose();
-    for (const b of this.blocks) [b.l0, b.l1, b.ctx].forEach((d) => d?.dispose());
+    disposeResidual([this.initial, this.final], this.blocks);
   }
 }
 

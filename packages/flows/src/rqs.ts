@@ -118,6 +118,33 @@ function insideMask(v: tf.Tensor2D, B: number): tf.Tensor2D {
   return tf.mul(tf.cast(tf.greaterEqual(v, -B), 'float32'), tf.cast(tf.greaterEqual(tf.scalar(B), v), 'float32'));
 }
 
+/** A clamped input's bin with its width w, height h and slope s = h / w, each [n, f]. */
+interface Located extends Bin {
+  /** 1 where the input lies in [−B, B], else 0. */
+  inside: tf.Tensor2D;
+  /** The input clamped to [−B, B]. */
+  v: tf.Tensor2D;
+  w: tf.Tensor;
+  h: tf.Tensor;
+  s: tf.Tensor;
+}
+
+/** Clamps `t` to [−B, B] and finds its bin among the x-knots (axis 0, forward) or y-knots (axis 1, inverse). */
+function locate(t: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions, axis: 0 | 1): Located {
+  const B = o.tailBound;
+  const inside = insideMask(t, B);
+  const v = tf.clipByValue(t, -B, B);
+  const bin = selectBin(v, knotStack(raw, o), axis);
+  const w = tf.sub(bin.x1, bin.x0);
+  const h = tf.sub(bin.y1, bin.y0);
+  return { ...bin, inside, v, w, h, s: tf.div(h, w) };
+}
+
+/** inside · spline + (1 − inside) · identity: the linear tails outside [−B, B]. */
+function withTails(inside: tf.Tensor2D, spline: tf.Tensor, identity: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(tf.mul(inside, spline), tf.mul(tf.sub(1, inside), identity)) as tf.Tensor2D;
+}
+
 /** log dy/dx of the rational-quadratic segment at ξ (Durkan et al. 2019, eq. 5). */
 function logDerivative(xi: tf.Tensor, s: tf.Tensor, d0: tf.Tensor, d1: tf.Tensor): tf.Tensor {
   const om = tf.sub(1, xi);
@@ -138,24 +165,13 @@ function logDerivative(xi: tf.Tensor, s: tf.Tensor, d0: tf.Tensor, d1: tf.Tensor
  */
 export function rqsForward(x: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions): { y: tf.Tensor2D; logDet: tf.Tensor2D } {
   return tf.tidy(() => {
-    const B = o.tailBound;
-    const inside = insideMask(x, B);
-    const v = tf.clipByValue(x, -B, B);
-    const { x0, x1, y0, y1, d0, d1 } = selectBin(v, knotStack(raw, o), 0);
-    const w = tf.sub(x1, x0);
-    const h = tf.sub(y1, y0);
-    const s = tf.div(h, w);
+    const { inside, v, x0, y0, d0, d1, w, h, s } = locate(x, raw, o, 0);
     const xi = tf.clipByValue(tf.div(tf.sub(v, x0), w), 0, 1);
     const xo = tf.mul(xi, tf.sub(1, xi));
     const num = tf.mul(h, tf.add(tf.mul(s, tf.square(xi)), tf.mul(d0, xo)));
     const den = tf.add(s, tf.mul(tf.sub(tf.add(d0, d1), tf.mul(2, s)), xo));
     const ys = tf.add(y0, tf.div(num, den));
-    const ld = logDerivative(xi, s, d0, d1);
-    const outside = tf.sub(1, inside);
-    return {
-      y: tf.add(tf.mul(inside, ys), tf.mul(outside, x)) as tf.Tensor2D,
-      logDet: tf.mul(inside, ld) as tf.Tensor2D,
-    };
+    return { y: withTails(inside, ys, x), logDet: tf.mul(inside, logDerivative(xi, s, d0, d1)) as tf.Tensor2D };
   });
 }
 
@@ -166,13 +182,7 @@ export function rqsForward(x: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions): { y
  */
 export function rqsInverse(y: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions): { x: tf.Tensor2D; logDet: tf.Tensor2D } {
   return tf.tidy(() => {
-    const B = o.tailBound;
-    const inside = insideMask(y, B);
-    const v = tf.clipByValue(y, -B, B);
-    const { x0, x1, y0, y1, d0, d1 } = selectBin(v, knotStack(raw, o), 1);
-    const w = tf.sub(x1, x0);
-    const h = tf.sub(y1, y0);
-    const s = tf.div(h, w);
+    const { inside, v, x0, y0, d0, d1, w, h, s } = locate(y, raw, o, 1);
     const delta = tf.sub(v, y0);
     const t = tf.sub(tf.add(d0, d1), tf.mul(2, s));
     const a = tf.add(tf.mul(h, tf.sub(s, d0)), tf.mul(delta, t));
@@ -181,11 +191,6 @@ export function rqsInverse(y: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions): { x
     const disc = tf.relu(tf.sub(tf.square(b), tf.mul(4, tf.mul(a, c))));
     const xi = tf.clipByValue(tf.div(tf.mul(2, c), tf.sub(tf.neg(b), tf.sqrt(disc))), 0, 1);
     const xs = tf.add(x0, tf.mul(xi, w));
-    const ld = logDerivative(xi, s, d0, d1);
-    const outside = tf.sub(1, inside);
-    return {
-      x: tf.add(tf.mul(inside, xs), tf.mul(outside, y)) as tf.Tensor2D,
-      logDet: tf.neg(tf.mul(inside, ld)) as tf.Tensor2D,
-    };
+    return { x: withTails(inside, xs, y), logDet: tf.neg(tf.mul(inside, logDerivative(xi, s, d0, d1))) as tf.Tensor2D };
   });
 }
