@@ -3,7 +3,7 @@
  * CaloMan's "parallel" conditional MLP (field-reference.md §4.7).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@calozoo/core';
+import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
 import type { ParamStore } from './params.js';
 
 /** Uniform initial values in [−limit, limit) drawn from `rng`. */
@@ -31,6 +31,12 @@ export class Dense {
   /** Applies the layer to x [n, in]. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return tf.add(tf.matMul(x, this.kernel), this.bias);
+  }
+
+  /** Appends the layer (MatMul + Add, then the activation) to an ONNX graph with its current weights. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, activation: 'linear' | 'relu' = 'linear'): OnnxValue {
+    const raw = (v: tf.Variable) => ({ data: Float32Array.from(v.dataSync() as Float32Array), shape: [...v.shape] });
+    return g.dense(x, raw(this.kernel), raw(this.bias), activation);
   }
 }
 
@@ -66,5 +72,16 @@ export class ParallelMlp {
       h = tf.relu(this.main[i].apply(tf.concat([h, c], 1)));
     }
     return this.out.apply(tf.concat([h, c], 1));
+  }
+
+  /** Appends the network to an ONNX graph (same ops as `apply`). */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, y: OnnxValue): OnnxValue {
+    let h = x;
+    let c = y;
+    for (let i = 0; i < this.main.length; i++) {
+      c = this.cond[i].toOnnx(g, c, 'relu');
+      h = this.main[i].toOnnx(g, g.concat([h, c], 1), 'relu');
+    }
+    return this.out.toOnnx(g, g.concat([h, c], 1));
   }
 }

@@ -25,6 +25,8 @@ import {
   type LayerSlice,
   type ModelCard,
   type NamedTensor,
+  type OnnxExportMetadata,
+  type OnnxExportable,
   type ShowerSource,
   type Showers,
   type Trainable,
@@ -37,6 +39,7 @@ import { fitCaloMan } from './fit.js';
 import { createNetworks, type CaloManNetworks } from './networks.js';
 import { energyContext, eplToLayerEnergies, fractionsToShowers, layerEnergiesToEpl, standardise, voxelInverse } from './preprocess.js';
 import { identityStandardiser, type Preprocessing } from './training-data.js';
+import { exportCaloManOnnx, openCaloManSessions, type CaloManSessions } from './onnx.js';
 import { CALOMAN_VERSION } from './version.js';
 
 /** Plugin name written into config.json. */
@@ -56,8 +59,14 @@ export interface CaloManState extends Preprocessing {
   training: Record<string, unknown> | null;
 }
 
+/** The two noise sources of generation, each its own Rng stream. */
+interface NoiseStreams {
+  epl: Rng;
+  latent: Rng;
+}
+
 /** A CaloMan model: a `Generator` that can be trained and saved. */
-export class CaloManModel implements Generator, Trainable {
+export class CaloManModel implements Generator, Trainable, OnnxExportable {
   /** What the model is. */
   readonly card: ModelCard;
   /** Its networks (replaced when `fit` re-initialises them from the fit seed). */
@@ -66,6 +75,10 @@ export class CaloManModel implements Generator, Trainable {
   state: CaloManState;
   /** Layer slices of the geometry. */
   readonly slices: LayerSlice[];
+  /** Directory the weights were loaded from or last saved to (its `onnx/` export is used when current). */
+  private dir: string | null = null;
+  /** onnxruntime sessions, opened on the first ONNX generation. */
+  private sessions: Promise<CaloManSessions> | null = null;
 
   /** Creates an untrained model (weights from `seed`). */
   constructor(readonly config: CaloManConfig, readonly geometry: Geometry, seed = 0) {
@@ -94,9 +107,15 @@ export class CaloManModel implements Generator, Trainable {
   /** Samples layer energies (MeV, [n, L], calibrated when a calibration is fitted) for incident energies (MeV). */
   sampleLayerEnergies(energy: Float32Array, rng: Rng, calibrate = true): Float64Array {
     const n = energy.length;
-    const L = this.slices.length;
     const c = standardise(energyContext(energy), this.state.context);
     const u = tf.tidy(() => this.nets.epl.sample(n, rng, tf.tensor2d(c, [n, 1])).dataSync() as Float32Array);
+    return this.layerEnergiesFromFlow(Float32Array.from(u), energy, calibrate);
+  }
+
+  /** Layer energies (MeV, [n, L]) from the EPL flow's standardised output `u` (overwritten). */
+  layerEnergiesFromFlow(u: Float32Array, energy: Float32Array, calibrate = true): Float64Array {
+    const n = energy.length;
+    const L = this.slices.length;
     standardise(u, this.state.epl, true);
     const { lo, hi } = this.state.eplRange;
     for (let i = 0; i < u.length; i++) u[i] = Math.min(hi[i % L], Math.max(lo[i % L], u[i]));
@@ -124,7 +143,13 @@ export class CaloManModel implements Generator, Trainable {
     const n = energy.length;
     const L = this.slices.length;
     const mean = tf.tidy(() => this.nets.vae.decode(z, tf.tensor2d(y, [n, 1 + L])).dataSync() as Float32Array);
-    const fractions = voxelInverse(new Float32Array(mean), this.config.voxelTransform);
+    return this.meanToShowers(new Float32Array(mean), energy, layerE);
+  }
+
+  /** Turns decoder means [n, V] (overwritten) into showers (MeV) carrying `layerE`. */
+  meanToShowers(mean: Float32Array, energy: Float32Array, layerE: Float64Array): Float32Array {
+    const n = energy.length;
+    const fractions = voxelInverse(mean, this.config.voxelTransform);
     const clip = this.config.generation.clipToTrainingRange && this.state.fractionLo && this.state.fractionHi;
     return fractionsToShowers(fractions, layerE, n, this.geometry.voxels, this.slices, {
       lo: clip ? this.state.fractionLo! : undefined,
@@ -134,44 +159,100 @@ export class CaloManModel implements Generator, Trainable {
     });
   }
 
-  /** Generates one shower per incident energy (MeV); the same seed gives the same showers. */
+  /**
+   * Generates one shower per incident energy (MeV); the same seed gives the same showers, on
+   * either runtime up to float32 rounding. The default runtime is ONNX Runtime (measured faster
+   * at every batch size, BENCHMARKS.md); `runtime: 'tfjs'` uses the TF.js networks.
+   */
   async generate(c: Conditions, options: GenerateOptions): Promise<Showers> {
-    if (options.runtime === 'onnx') {
-      throw new InvalidArgumentError('caloman.generate: CaloMan has no ONNX export yet; generate with runtime "tfjs" (--runtime tfjs).');
-    }
+    const runtime = options.runtime ?? 'onnx';
     const energy = c.energy;
     const n = energy.length;
     for (let i = 0; i < n; i++) {
       if (!(energy[i] > 0) || !Number.isFinite(energy[i])) throw new InvalidArgumentError(`caloman.generate: incident energy ${i} is ${energy[i]} MeV; energies must be finite and > 0.`);
     }
     const V = this.geometry.voxels;
-    const D = this.config.latentDim;
     const batch = Math.max(1, options.batchSize ?? this.config.generation.batchSize);
     const values = new Float32Array(n * V);
-    const rng = new Rng(options.seed);
+    // One stream per noise source, so a shower's noise does not depend on the batch size.
+    const rng: NoiseStreams = { epl: new Rng(options.seed, 0), latent: new Rng(options.seed, 1) };
+    const ort = runtime === 'onnx' ? await this.onnxSessions(options.threads) : null;
     for (let s = 0; s < n; s += batch) {
       if (options.signal?.aborted) throw new AbortedError(`caloman.generate: aborted after ${s} of ${n} showers`);
       const e = energy.slice(s, Math.min(n, s + batch));
-      const m = e.length;
-      const layerE = this.sampleLayerEnergies(e, rng);
-      const y = this.condition(e, layerE);
-      const zData = tf.tidy(() => this.nets.latentFlow.sample(m, rng, tf.tensor2d(y, [m, y.length / m])).dataSync() as Float32Array);
-      standardise(zData, this.state.latent, true);
-      const z = tf.tensor2d(zData, [m, D]);
-      try {
-        values.set(this.decodeShowers(z, y, e, layerE), s * V);
-      } finally {
-        z.dispose();
-      }
-      options.onProgress?.({ phase: 'generate', done: s + m, total: n });
+      values.set(ort ? await this.generateBatchOnnx(ort, e, rng) : this.generateBatchTfjs(e, rng), s * V);
+      options.onProgress?.({ phase: 'generate', done: Math.min(n, s + batch), total: n });
       await new Promise((r) => setImmediate(r));
     }
     return { n, voxels: V, energy: Float32Array.from(energy), values };
   }
 
+  /** One batch on TF.js: EPL flow, latent flow and decoder. */
+  private generateBatchTfjs(e: Float32Array, rng: NoiseStreams): Float32Array {
+    const m = e.length;
+    const layerE = this.sampleLayerEnergies(e, rng.epl);
+    const y = this.condition(e, layerE);
+    const zData = tf.tidy(() => this.nets.latentFlow.sample(m, rng.latent, tf.tensor2d(y, [m, y.length / m])).dataSync() as Float32Array);
+    standardise(zData, this.state.latent, true);
+    const z = tf.tensor2d(zData, [m, this.config.latentDim]);
+    try {
+      return this.decodeShowers(z, y, e, layerE);
+    } finally {
+      z.dispose();
+    }
+  }
+
+  /** One batch on onnxruntime, drawing the same noise in the same order as `generateBatchTfjs`. */
+  private async generateBatchOnnx(ort: CaloManSessions, e: Float32Array, rng: NoiseStreams): Promise<Float32Array> {
+    const m = e.length;
+    const L = this.slices.length;
+    const D = this.config.latentDim;
+    const c = standardise(energyContext(e), this.state.context);
+    const eplNoise = this.nets.epl.drawNoise(m, rng.epl);
+    const u = await ort.layerEnergies.run({ noise: { data: eplNoise, dims: [m, L] }, context: { data: c, dims: [m, 1] } });
+    const layerE = this.layerEnergiesFromFlow(u.x!.data as Float32Array, e);
+    const y = this.condition(e, layerE);
+    const zNoise = this.nets.latentFlow.drawNoise(m, rng.latent);
+    const out = await ort.generator.run({ condition: { data: y, dims: [m, 1 + L] }, noise: { data: zNoise, dims: [m, D] } });
+    return this.meanToShowers(out.mean!.data as Float32Array, e, layerE);
+  }
+
+  /** The onnxruntime sessions (opened once; reopened when the thread count changes). */
+  async onnxSessions(threads?: number): Promise<CaloManSessions> {
+    if (this.sessions) {
+      const open = await this.sessions;
+      if (threads === undefined || open.threads === threads) return open;
+      this.closeSessions();
+    }
+    this.sessions = openCaloManSessions(this, this.dir, threads);
+    this.sessions.catch(() => {
+      this.sessions = null;
+    });
+    return this.sessions;
+  }
+
+  /** Releases the onnxruntime sessions (weights changed, or the model is disposed). */
+  private closeSessions(): void {
+    const s = this.sessions;
+    this.sessions = null;
+    s?.then((o) => Promise.all([o.layerEnergies.dispose(), o.generator.dispose()])).catch(() => undefined);
+  }
+
+  /** Writes `onnx/layer-energies.onnx`, `onnx/generator.onnx` and `onnx/metadata.json` into the saved model directory `dir`. */
+  async exportOnnx(dir: string): Promise<OnnxExportMetadata> {
+    const meta = await exportCaloManOnnx(this, dir);
+    if (this.dir === dir) this.closeSessions();
+    return meta;
+  }
+
   /** Trains the three networks in turn (see `fitCaloMan`). */
   async fit(data: ShowerSource, options: FitOptions): Promise<FitReport> {
-    return fitCaloMan(this, data, options);
+    this.closeSessions();
+    try {
+      return await fitCaloMan(this, data, options);
+    } finally {
+      this.closeSessions();
+    }
   }
 
   /** The preprocessing constants as JSON (config.json `preprocessing`). */
@@ -213,6 +294,7 @@ export class CaloManModel implements Generator, Trainable {
       config: this.config,
       training: this.state.training ?? undefined,
     });
+    this.dir = dir;
   }
 
   /** Loads weights and preprocessing from a directory written by `save` into this model. */
@@ -252,6 +334,8 @@ export class CaloManModel implements Generator, Trainable {
     this.state.latent = p.latent!;
     this.state.calibration = p.calibration ?? null;
     this.state.training = training ?? null;
+    this.closeSessions();
+    this.dir = dir;
   }
 
   /** Number of parameters used at generation (EPL flow, decoder, latent flow). */
@@ -263,8 +347,9 @@ export class CaloManModel implements Generator, Trainable {
     return { total: flows + count(vae), generation: flows + decoder };
   }
 
-  /** Frees every weight. */
+  /** Frees every weight and the onnxruntime sessions. */
   dispose(): void {
+    this.closeSessions();
     this.nets.epl.dispose();
     this.nets.vae.dispose();
     this.nets.latentFlow.dispose();

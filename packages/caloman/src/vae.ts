@@ -4,7 +4,7 @@
  * likelihood with one shared log σ, loss = negative ELBO with a β-weighted KL term.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@calozoo/core';
+import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
 import { ParallelMlp } from './dense.js';
 import { ParamStore } from './params.js';
 
@@ -64,6 +64,11 @@ export class ConditionalVae {
   /** Decoder: mean of the voxels [n, voxels] given z and y. */
   decode(z: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     return this.dec.apply(z, y);
+  }
+
+  /** Appends the decoder z, y → voxel means to an ONNX graph. */
+  decodeOnnx(g: OnnxGraphBuilder, z: OnnxValue, y: OnnxValue): OnnxValue {
+    return this.dec.toOnnx(g, z, y);
   }
 
   /** The shared output log σ. */

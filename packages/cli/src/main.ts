@@ -16,6 +16,8 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerDemo } from './commands/demo.js';
 import { registerMerge } from './commands/merge.js';
 import { registerIntrinsicDim } from './commands/intrinsic-dim.js';
+import { registerExport } from './commands/export.js';
+import { registerBench } from './commands/bench.js';
 import { CLI_VERSION } from './version.js';
 
 /** Builds the program with every command registered. */
@@ -39,6 +41,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerGenerate(program, ctx);
   registerEvaluate(program, ctx);
   registerMerge(program, ctx);
+  registerExport(program, ctx);
+  registerBench(program, ctx);
   registerIntrinsicDim(program, ctx);
   registerDemo(program, ctx);
   for (const c of program.commands) c.exitOverride();

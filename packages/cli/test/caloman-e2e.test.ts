@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { getGeometry } from '@calozoo/core';
+import { getGeometry, openShowerFile } from '@calozoo/core';
 import { calomanPlugin } from '@calozoo/caloman';
 import { run, start, tmp, waitFor } from './helpers.js';
 
@@ -61,5 +61,32 @@ describe('calozoo with CaloMan', () => {
     expect(m.samples).toEqual({ reference: 400, generated: 400 });
     expect(m.summary.meanSeparationPower).toBeGreaterThanOrEqual(0);
     expect(m.summary.meanSeparationPower).toBeLessThanOrEqual(1);
+
+    // export → generate on ONNX Runtime (the default once exported) → same showers as TF.js.
+    const x = await run(['export', out, '--json']);
+    expect(x.code, x.stderr).toBe(0);
+    expect(JSON.parse(x.stdout).graphs.map((r: { role: string }) => r.role).sort()).toEqual(['generator', 'layerEnergies']);
+    expect(existsSync(path.join(out, 'onnx', 'generator.onnx'))).toBe(true);
+    const genOnnx = path.join(dir, 'gen-onnx.h5');
+    const go = await run(['generate', out, '--like', ref, '--seed', '5', '--out', genOnnx, '--threads', '1', '--json']);
+    expect(go.code, go.stderr).toBe(0);
+    const [a, b] = await Promise.all([gen, genOnnx].map(async (f) => {
+      const h = await openShowerFile(f);
+      try {
+        return h.readRange(0, h.n);
+      } finally {
+        h.close();
+      }
+    }));
+    let worst = 0;
+    for (let i = 0; i < a!.values.length; i++) worst = Math.max(worst, Math.abs(a!.values[i]! - b!.values[i]!) / a!.energy[Math.floor(i / a!.voxels)]!);
+    expect(worst).toBeLessThan(1e-4);
+
+    const bench = await run(['bench', '--model', out, '--batch', '1,64', '--seconds', '1', '--json']);
+    expect(bench.code, bench.stderr).toBe(0);
+    const rows = JSON.parse(bench.stdout).rows as { runtime: string; batch: number; msPerShower: number; showersPerSecond: number }[];
+    expect(rows.map((r) => `${r.runtime}/${r.batch}`)).toEqual(['onnx/1', 'onnx/64', 'tfjs/1', 'tfjs/64']);
+    for (const r of rows) expect(r.msPerShower * r.showersPerSecond).toBeCloseTo(1000, 0);
+    expect((await run(['bench', '--model', out, '--runtime', 'gpu'])).code).toBe(2);
   }, 600_000);
 });

@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
+import type { OnnxGraphBuilder, OnnxValue } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
+import { rawComputed, rawOf } from './onnx.js';
 
 /** Per-feature affine map with data-dependent initialisation. */
 export class ActNorm implements Bijector {
@@ -50,6 +52,13 @@ export class ActNorm implements Bijector {
       x: tf.mul(tf.sub(y, this.shift), tf.exp(tf.neg(this.logScale))) as tf.Tensor2D,
       logDet: tf.mul(tf.ones([y.shape[0]]), tf.neg(tf.sum(this.logScale))) as tf.Tensor1D,
     }));
+  }
+
+  /** Appends the inverse (y − t)·e^−s with the current s, t as constants. */
+  onnxInverse(g: OnnxGraphBuilder, y: OnnxValue): OnnxValue {
+    const shift = rawOf(this.shift);
+    const inv = rawComputed(() => tf.exp(tf.neg(this.logScale)));
+    return g.mul(g.sub(y, shift), inv);
   }
 
   /** Enables data-dependent initialisation on the next forward pass. */

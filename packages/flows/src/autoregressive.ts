@@ -4,7 +4,8 @@
  * forward (density) pass is one network call; the inverse (sampling) pass needs `dim` calls.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@calozoo/core';
+import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
+import { zerosLikeOnnx } from './onnx.js';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
 import { Made } from './made.js';
@@ -63,6 +64,15 @@ export class AutoregressiveLayer implements Bijector {
       }
       return { x, logDet: tf.sum(logDet, 1) as tf.Tensor1D };
     });
+  }
+
+  /** The same `dim` fixed-point passes, unrolled into an ONNX graph (weights stored once). */
+  onnxInverse(g: OnnxGraphBuilder, y: OnnxValue, context: OnnxValue | undefined): OnnxValue {
+    const made = this.made.conditionedOnnx(g, context);
+    const p = this.t.paramsPerFeature;
+    let x = zerosLikeOnnx(g, y);
+    for (let i = 0; i < this.dim; i++) x = this.t.inverseOnnx(g, y, g.reshape(made(x), [-1, this.dim, p]), this.dim);
+    return x;
   }
 
   /** MADE weights under `made.`. */

@@ -6,8 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import { InvalidArgumentError } from '@calozoo/core';
+import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
+import { rawComputed, rawOf } from './onnx.js';
 
 /** Options of batch normalisation. */
 export interface BatchNormOptions {
@@ -71,6 +72,12 @@ export class BatchNorm implements Bijector {
       const ld = tf.sum(tf.sub(tf.log(sd), tf.log(w)));
       return { x, logDet: tf.mul(tf.ones([y.shape[0]]), ld) as tf.Tensor1D };
     });
+  }
+
+  /** Appends the evaluation-mode inverse (y − β)/w·σ + μ, with σ/w and μ as constants. */
+  onnxInverse(g: OnnxGraphBuilder, y: OnnxValue): OnnxValue {
+    const k = rawComputed(() => tf.div(tf.sqrt(tf.add(this.runningVar, this.o.eps)), this.w()));
+    return g.add(g.mul(g.sub(y, rawOf(this.bias)), k), rawOf(this.runningMean));
   }
 
   /** Switches between batch statistics (true) and running averages (false). */

@@ -4,8 +4,9 @@
  * optional context. `compose` and `invert` turn bijectors into bijectors, so a flow is a list.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@calozoo/core';
+import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import { prefixed } from './nn.js';
+import { notExportable } from './onnx.js';
 
 /** Result of a forward pass: outputs and per-sample log|det ∂y/∂x|. */
 export interface ForwardResult {
@@ -25,6 +26,8 @@ export interface Bijector {
   forward(x: tf.Tensor2D, context?: tf.Tensor2D): ForwardResult;
   /** Maps y back to x; `logDet[i]` = log|det ∂x_i/∂y_i| (minus the forward one). */
   inverse(y: tf.Tensor2D, context?: tf.Tensor2D): InverseResult;
+  /** Appends the inverse map to an ONNX graph (present on every built-in layer except inverted ones). */
+  onnxInverse?(g: OnnxGraphBuilder, y: OnnxValue, context: OnnxValue | undefined): OnnxValue;
   /** Named state (trainable parameters and non-trainable buffers), keyed for safetensors. */
   variables?(): Record<string, tf.Variable>;
   /** Switches training behaviour (batch statistics, data-dependent initialisation). */
@@ -60,6 +63,15 @@ export function compose(...bijectors: Bijector[]): Bijector {
         }
         return { x, logDet };
       });
+    },
+    onnxInverse(g, y, context) {
+      let x = y;
+      for (let i = bijectors.length - 1; i >= 0; i--) {
+        const b = bijectors[i];
+        if (!b.onnxInverse) notExportable(`layer ${i} (${b.constructor.name})`);
+        x = b.onnxInverse(g, x, context);
+      }
+      return x;
     },
     variables() {
       return Object.assign({}, ...bijectors.map((b, i) => prefixed(String(i), b.variables?.() ?? {})));

@@ -4,7 +4,7 @@
  * the others through nflows' ResidualNet.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, type Rng } from '@calozoo/core';
+import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
 import { ResidualNet, prefixed } from './nn.js';
@@ -26,13 +26,14 @@ export class CouplingLayer implements Bijector {
   private readonly sId: tf.Tensor2D;
   private readonly sTr: tf.Tensor2D;
   private readonly nTr: number;
+  private readonly idIdx: number[] = [];
+  private readonly trIdx: number[] = [];
 
   /** Creates the layer; needs dim ≥ 2 so both halves are non-empty. */
   constructor(dim: number, contextDim: number, o: CouplingOptions, rng: Rng) {
     if (dim < 2) throw new InvalidArgumentError(`coupling layer: needs at least 2 features, got ${dim}; use an autoregressive or elementwise layer for 1-D data`);
     const parity = o.identityFeatures === 'even' ? 0 : 1;
-    const idIdx: number[] = [];
-    const trIdx: number[] = [];
+    const { idIdx, trIdx } = this;
     for (let i = 0; i < dim; i++) (i % 2 === parity ? idIdx : trIdx).push(i);
     this.nTr = trIdx.length;
     this.sId = selectionMatrix(dim, idIdx);
@@ -65,6 +66,20 @@ export class CouplingLayer implements Bijector {
   inverse(y: tf.Tensor2D, context?: tf.Tensor2D) {
     const r = this.run(y, context, true);
     return { x: r.out, logDet: r.logDet };
+  }
+
+  /** Appends the inverse: the conditioner on the identity features, the inverse transform of the others, columns put back in order. */
+  onnxInverse(g: OnnxGraphBuilder, y: OnnxValue, context: OnnxValue | undefined): OnnxValue {
+    const vId = g.gather(y, this.idIdx, 1);
+    const vTr = g.gather(y, this.trIdx, 1);
+    const params = g.reshape(this.net.toOnnx(g, vId, context), [-1, this.nTr, this.t.paramsPerFeature]);
+    const moved = this.t.inverseOnnx(g, vTr, params, this.nTr);
+    const order = [...this.idIdx, ...this.trIdx];
+    const back = new Array<number>(order.length);
+    order.forEach((col, k) => {
+      back[col] = k;
+    });
+    return g.gather(g.concat([vId, moved], 1), back, 1);
   }
 
   /** Conditioner weights under `conditioner.`. */

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import { invariant, type Rng } from '@calozoo/core';
+import { invariant, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
+import { rawOf } from './onnx.js';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
 import { Mlp, prefixed } from './nn.js';
@@ -58,6 +59,18 @@ export class ElementwiseLayer implements Bijector {
       const r = this.t.inverse(y, this.params(y.shape[0], context));
       return { x: r.x, logDet: tf.sum(r.logDet, 1) as tf.Tensor1D };
     });
+  }
+
+  /** Appends the inverse; free parameters are broadcast to the batch with Expand. */
+  onnxInverse(g: OnnxGraphBuilder, y: OnnxValue, context: OnnxValue | undefined): OnnxValue {
+    let params: OnnxValue;
+    if (this.net && context) params = g.reshape(this.net.toOnnx(g, context), [-1, this.dim, this.p]);
+    else {
+      invariant(this.free, 'elementwise layer has neither a context network nor free parameters');
+      const n = g.slice(g.shapeOf(y), [0], [1]);
+      params = g.expand(g.unsqueeze(g.weight(rawOf(this.free), 'elementwise_params'), [0]), g.concat([n, g.int64s([this.dim, this.p])], 0), [null, this.dim, this.p]);
+    }
+    return this.t.inverseOnnx(g, y, params, this.dim);
   }
 
   /** `params` (free) or `net.*` (context MLP). */

@@ -3,7 +3,8 @@
  * coupling and autoregressive layers can plug any of them in (zuko's `univariate` + `shapes`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@calozoo/core';
+import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
+import { rqsInverseOnnx } from './onnx.js';
 import { rqsForward, rqsInverse, rqsParamCount } from './rqs.js';
 
 /** Which element-wise transform a layer applies: affine, or a rational-quadratic spline with K bins on [−B, B]. */
@@ -22,6 +23,8 @@ export interface ElementwiseTransform {
   forward(x: tf.Tensor2D, params: tf.Tensor3D): { y: tf.Tensor2D; logDet: tf.Tensor2D };
   /** x = g⁻¹(y); logDet is element-wise [n, f]. */
   inverse(y: tf.Tensor2D, params: tf.Tensor3D): { x: tf.Tensor2D; logDet: tf.Tensor2D };
+  /** Appends x = g⁻¹(y) to an ONNX graph: y [n, f], params [n, f, p] → x [n, f]. */
+  inverseOnnx(g: OnnxGraphBuilder, y: OnnxValue, params: OnnxValue, f: number): OnnxValue;
 }
 
 /** Number of parameters per feature that `config` needs (3K − 1 for a spline, 2 for affine). */
@@ -57,6 +60,11 @@ export function elementwiseTransform(config: ElementwiseConfig, hiddenFeatures =
           return { x: tf.div(tf.sub(y, shift), scale) as tf.Tensor2D, logDet: tf.neg(tf.log(scale)) as tf.Tensor2D };
         });
       },
+      inverseOnnx(g, y, params, f) {
+        const u = g.reshape(g.slice(params, [0], [1], [2]), [-1, f]);
+        const shift = g.reshape(g.slice(params, [1], [2], [2]), [-1, f]);
+        return g.div(g.sub(y, shift), g.add(g.sigmoid(g.add(u, AFFINE_SCALE_OFFSET)), AFFINE_MIN_SCALE));
+      },
     };
   }
   if (config.kind !== 'rqs') throw new InvalidArgumentError(`elementwise: unknown kind "${(config as { kind: string }).kind}"; valid: affine, rqs`);
@@ -70,5 +78,6 @@ export function elementwiseTransform(config: ElementwiseConfig, hiddenFeatures =
     // The scale is a fresh tensor per call (inside the tidy), so the transform holds no tensors.
     forward: (x, params) => tf.tidy(() => rqsForward(x, tf.mul(params, tf.tensor1d(scale)) as tf.Tensor3D, o)),
     inverse: (y, params) => tf.tidy(() => rqsInverse(y, tf.mul(params, tf.tensor1d(scale)) as tf.Tensor3D, o)),
+    inverseOnnx: (g, y, params, f) => rqsInverseOnnx(g, y, g.mul(params, { data: scale, shape: [p] }), o, f),
   };
 }

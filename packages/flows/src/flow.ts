@@ -9,6 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   InvalidArgumentError,
   ModelFormatError,
+  OnnxGraphBuilder,
+  type OnnxValue,
   readJson,
   readSafetensors,
   writeJsonAtomic,
@@ -87,12 +89,43 @@ export class Flow {
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`Flow.sample: n must be a positive integer, got ${n}`);
     return tf.tidy(() => {
       const c = this.prepare(n, context, 'Flow.sample');
-      const noise = new Float32Array(n * this.dim);
-      rng.fillNormal(noise);
-      const z = tf.tensor2d(noise, [n, this.dim]);
+      const z = tf.tensor2d(this.drawNoise(n, rng), [n, this.dim]);
       const { x, logDet } = this.bijector.inverse(z, c);
       return { x, logProb: tf.sub(this.baseLogProb(z), logDet) as tf.Tensor1D };
     });
+  }
+
+  /** The base noise `sample(n, rng)` would use: n·dim standard normals from `rng`, row-major. */
+  drawNoise(n: number, rng: Rng): Float32Array {
+    const noise = new Float32Array(n * this.dim);
+    rng.fillNormal(noise);
+    return noise;
+  }
+
+  /**
+   * Appends the sampling map noise [n, dim] (+ context [n, contextDim]) → x [n, dim] to an ONNX
+   * graph, with the current weights as initializers (evaluation mode).
+   * @throws InvalidArgumentError for a layer without an ONNX inverse, or a missing/extra context
+   */
+  toOnnxSample(g: OnnxGraphBuilder, noise: OnnxValue, context?: OnnxValue): OnnxValue {
+    if ((this.contextDim > 0) !== Boolean(context)) {
+      throw new InvalidArgumentError(`Flow.toOnnxSample: this flow has contextDim ${this.contextDim}; pass a context exactly when it is > 0`);
+    }
+    const inv = this.bijector.onnxInverse;
+    if (!inv) throw new InvalidArgumentError('Flow.toOnnxSample: this flow has no ONNX inverse');
+    return inv.call(this.bijector, g, noise, context);
+  }
+
+  /**
+   * A standalone ONNX sampler: inputs `noise` [batch, dim] (standard normal, e.g. `drawNoise`) and,
+   * for conditional flows, `context` [batch, contextDim]; output `x` [batch, dim].
+   */
+  onnxSampler(opset = 17): OnnxGraphBuilder {
+    const g = new OnnxGraphBuilder({ opset, name: 'flow_sampler' });
+    const noise = g.input('noise', 'float32', ['batch', this.dim]);
+    const context = this.contextDim > 0 ? g.input('context', 'float32', ['batch', this.contextDim]) : undefined;
+    g.output(this.toOnnxSample(g, noise, context), 'x');
+    return g;
   }
 
   /** Every weight and buffer, keyed `layers.<i>.<name>` as in `weights.safetensors`. */

@@ -22,3 +22,5 @@ export type { FitFlowOptions, FitProgress, FitReport, FlowData } from './train.j
 export { fitFlow } from './train.js';
 export type { PresetOptions } from './presets.js';
 export { calomanFlowPreset, mafRqsPreset } from './presets.js';
+export type { OnnxInvertible } from './onnx.js';
+export { rqsInverseOnnx } from './onnx.js';

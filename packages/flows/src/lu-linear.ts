@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
+import type { OnnxGraphBuilder, OnnxValue } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
+import { rawOf } from './onnx.js';
 
 /** Added to the softplus of the diagonal of U so that it stays invertible (nflows' eps). */
 export const LU_DIAGONAL_EPS = 1e-3;
@@ -81,6 +83,42 @@ export class LuLinear implements Bijector {
       const x = tf.matMul(tf.matMul(tf.sub(y, this.bias), lInv, false, true), uInv, false, true) as tf.Tensor2D;
       return { x, logDet: tf.mul(tf.ones([y.shape[0]]), tf.neg(tf.sum(tf.log(d)))) as tf.Tensor1D };
     });
+  }
+
+  /**
+   * Appends the inverse x = (y − b) W⁻ᵀ as one MatMul, with W = L U formed and inverted in float64
+   * (Gauss–Jordan with partial pivoting) at export time.
+   */
+  onnxInverse(g: OnnxGraphBuilder, y: OnnxValue): OnnxValue {
+    const D = this.dim;
+    const lo = this.lower.dataSync();
+    const up = this.upper.dataSync();
+    const dg = this.diag.dataSync();
+    const L = (i: number, j: number): number => (i === j ? 1 : i > j ? lo[i * D + j] : 0);
+    const U = (i: number, j: number): number => (i === j ? Math.log1p(Math.exp(dg[i])) + LU_DIAGONAL_EPS : i < j ? up[i * D + j] : 0);
+    // Augmented [W | I], reduced to [I | W⁻¹].
+    const a = Array.from({ length: D }, (_, i) => {
+      const row = new Float64Array(2 * D);
+      for (let j = 0; j < D; j++) for (let k = 0; k <= Math.min(i, j); k++) row[j] += L(i, k) * U(k, j);
+      row[D + i] = 1;
+      return row;
+    });
+    for (let c = 0; c < D; c++) {
+      let piv = c;
+      for (let r = c + 1; r < D; r++) if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) piv = r;
+      [a[c], a[piv]] = [a[piv], a[c]];
+      const p = a[c][c];
+      for (let j = 0; j < 2 * D; j++) a[c][j] /= p;
+      for (let r = 0; r < D; r++) {
+        if (r === c || a[r][c] === 0) continue;
+        const m = a[r][c];
+        for (let j = 0; j < 2 * D; j++) a[r][j] -= m * a[c][j];
+      }
+    }
+    // x = (y − b) M with M[i][j] = W⁻¹[j][i].
+    const M = new Float32Array(D * D);
+    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) M[i * D + j] = a[j][D + i];
+    return g.matMul(g.sub(y, rawOf(this.bias)), { data: M, shape: [D, D] });
   }
 
   /** `lower`, `upper` (strict triangles used), `unconstrainedDiagonal`, `bias`. */

@@ -4,7 +4,7 @@
  * depends only on inputs < i (and on the context).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@calozoo/core';
+import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
 import { Dense, disposeResidual, residualBlock, residualVariables, type ResidualBlock } from './nn.js';
 
 /** Options of a MADE network. */
@@ -67,6 +67,22 @@ export class Made {
         h = tf.add(h, t);
       }
       return this.final.apply(h, 'linear', wFinal);
+    };
+  }
+
+  /** `conditioned` for an ONNX graph: the context terms are appended once, each call appends one pass. */
+  conditionedOnnx(g: OnnxGraphBuilder, context?: OnnxValue): (x: OnnxValue) => OnnxValue {
+    const cInitial = this.context && context ? this.context.toOnnx(g, context) : null;
+    const blocks = this.blocks.map((b) => ({ b, c: b.ctx && context ? b.ctx.toOnnx(g, context) : null }));
+    return (x) => {
+      let h = this.initial.toOnnx(g, x);
+      if (cInitial) h = g.add(h, cInitial);
+      for (const { b, c } of blocks) {
+        let t = b.l0.toOnnx(g, g.relu(h));
+        if (c) t = g.add(t, c);
+        h = g.add(h, b.l1.toOnnx(g, g.relu(t)));
+      }
+      return this.final.toOnnx(g, h);
     };
   }
 

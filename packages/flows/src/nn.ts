@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import type { Rng } from '@calozoo/core';
+import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
+import { cachedWeight, rawComputed, rawOf } from './onnx.js';
 
 /** How a dense layer's weights start: PyTorch's U(±1/√fan_in), or U(±1e-3) for near-identity residual blocks. */
 export type DenseInit = 'torch' | 'small';
@@ -42,6 +43,13 @@ export class Dense {
   /** Applies the layer, with an optional fused activation; `w` reuses a `weight()` computed earlier. */
   apply(x: tf.Tensor2D, activation: 'linear' | 'relu' = 'linear', w: tf.Tensor2D = this.weight()): tf.Tensor2D {
     return tf.fused.matMul({ a: x, b: w, bias: this.b, activation }) as tf.Tensor2D;
+  }
+
+  /** Appends the layer (masked weights, stored once per graph) to an ONNX graph. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, activation: 'linear' | 'relu' = 'linear'): OnnxValue {
+    const w = cachedWeight(g, this.w, () => rawComputed(() => this.weight()), 'dense_w');
+    const b = cachedWeight(g, this.b, () => rawOf(this.b), 'dense_b');
+    return g.dense(x, w, b, activation);
   }
 
   /** The layer's variables as `{weight, bias}`. */
@@ -129,6 +137,17 @@ export class ResidualNet {
     return this.final.apply(h);
   }
 
+  /** Appends the network to an ONNX graph (same ops as `apply`). */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, context?: OnnxValue): OnnxValue {
+    let h = this.initial.toOnnx(g, context ? g.concat([x, context], 1) : x);
+    for (const b of this.blocks) {
+      let t = b.l1.toOnnx(g, b.l0.toOnnx(g, g.relu(h), 'relu'));
+      if (b.ctx && context) t = g.mul(t, g.sigmoid(b.ctx.toOnnx(g, context)));
+      h = g.add(h, t);
+    }
+    return this.final.toOnnx(g, h);
+  }
+
   /** Named variables (`initial`, `blocks.i.{l0,l1,context}`, `final`). */
   variables(): Record<string, tf.Variable> {
     return residualVariables({ initial: this.initial, final: this.final }, this.blocks);
@@ -155,6 +174,15 @@ export class Mlp {
     let h = x;
     this.layers.forEach((l, i) => {
       h = l.apply(h, i + 1 < this.layers.length ? 'relu' : 'linear');
+    });
+    return h;
+  }
+
+  /** Appends the MLP to an ONNX graph. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    let h = x;
+    this.layers.forEach((l, i) => {
+      h = l.toOnnx(g, h, i + 1 < this.layers.length ? 'relu' : 'linear');
     });
     return h;
   }

@@ -1,6 +1,6 @@
 /** Fixed feature permutations (reverse or random from a seed), as a matmul by a permutation matrix. */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, type Rng } from '@calozoo/core';
+import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { selectionMatrix } from './select.js';
 
@@ -35,6 +35,15 @@ export class Permutation implements Bijector {
   /** Restores the original order. */
   inverse(y: tf.Tensor2D) {
     return tf.tidy(() => ({ x: tf.matMul(y, this.p, false, true) as tf.Tensor2D, logDet: tf.zeros([y.shape[0]]) as tf.Tensor1D }));
+  }
+
+  /** Appends the inverse: x[:, indices[j]] = y[:, j], a Gather. */
+  onnxInverse(g: OnnxGraphBuilder, y: OnnxValue): OnnxValue {
+    const back = new Array<number>(this.indices.length);
+    this.indices.forEach((col, j) => {
+      back[col] = j;
+    });
+    return g.gather(y, back, 1);
   }
 
   /** No variables: the order lives in the config. */

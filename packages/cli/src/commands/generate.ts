@@ -45,6 +45,7 @@ interface GenerateFlags {
   out: string;
   batch?: number;
   runtime?: 'onnx' | 'tfjs';
+  threads?: number;
   backend?: TfBackendName;
 }
 
@@ -96,6 +97,8 @@ export interface GenerateToFileOptions {
   generatorName: string;
   batchSize?: number;
   runtime?: 'onnx' | 'tfjs';
+  /** ONNX Runtime threads (default: all cores). */
+  threads?: number;
   signal?: AbortSignal;
   attributes?: Record<string, string | number>;
   /** Index of the first seeded block (non-zero for shards; blocks are GENERATION_BLOCK showers). */
@@ -119,6 +122,7 @@ export async function generateToFile(model: Generator, conditions: Conditions, o
         seed: blockSeed(o.seed, (o.firstBlock ?? 0) + b),
         batchSize: o.batchSize,
         runtime: o.runtime,
+        ...(o.threads ? { threads: o.threads } : {}),
         signal: o.signal,
         onProgress: (e) => o.onProgress?.(start + e.done, n),
       });
@@ -145,7 +149,8 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .requiredOption('--seed <n>', 'seed; the same seed gives the same file', parseSeed)
     .requiredOption('--out <file>', 'output HDF5 file (written atomically)')
     .option('--batch <size>', 'showers per network call', parsePositiveInt('--batch'))
-    .option('--runtime <name>', 'onnx | tfjs (default: the model\'s fastest available)')
+    .option('--runtime <name>', 'onnx | tfjs (default: the model\'s fastest, ONNX Runtime where the model has an export; `calozoo export` writes it)')
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt('--threads'))
     .option('--backend <name>', 'TensorFlow.js backend for --runtime tfjs')
     .option('--shard <k/N>', 'generate only shard k of N (1-based; whole seeded blocks, so merged shards equal the unsharded file)')
     .addHelpText('after', '\nExample:\n  calozoo generate models/caloman-ds1 --like data/ds1-photons.h5 --n 10000 --seed 2 --out gen.h5\n  calozoo generate models/caloman-ds1 --energies 1024,65536 --n 100 --seed 1 --out few.h5')
@@ -183,6 +188,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
           seed: flags.seed,
           batchSize: flags.batch,
           runtime: flags.runtime,
+          threads: flags.threads,
           signal: ctx.signal,
           geometry,
           generatorName: `${cfg.plugin}@${cfg.pluginVersion}`,

@@ -52,6 +52,8 @@ export interface GenerateOptions {
   batchSize?: number;
   /** Runtime for the networks: TensorFlow.js or ONNX Runtime (default: the model's fastest). */
   runtime?: 'tfjs' | 'onnx';
+  /** CPU threads of the ONNX Runtime session (default: all cores); TF.js sets its threads at start-up. */
+  threads?: number;
   /** Stops generation early with an AbortedError. */
   signal?: AbortSignal;
   /** Progress in showers generated. */
@@ -84,6 +86,42 @@ export interface Generator {
   generate(c: Conditions, options: GenerateOptions): Promise<Showers>;
   /** Frees weights and sessions. */
   dispose(): void;
+}
+
+/** One exported graph: its file (relative to the model directory) and its inputs and outputs. */
+export interface OnnxGraphInfo {
+  file: string;
+  inputs: Record<string, (number | string)[]>;
+  outputs: Record<string, (number | string)[]>;
+  /** What the graph computes. */
+  description: string;
+}
+
+/** `onnx/metadata.json` of an exported model. */
+export interface OnnxExportMetadata {
+  format: 'calozoo-onnx';
+  formatVersion: number;
+  plugin: string;
+  pluginVersion: string;
+  geometry: string;
+  opset: number;
+  /** SHA-256 of the weight and config files the graphs were built from (stale exports are ignored). */
+  weightsDigest: string;
+  /** The graphs, by role; `generator` is the main one. */
+  graphs: Record<string, OnnxGraphInfo>;
+  /** What runs outside the graphs (in JavaScript) and why. */
+  glue: string;
+}
+
+/** A generator whose generation networks can be exported to ONNX (`calozoo export`). */
+export interface OnnxExportable {
+  /** Writes `onnx/*.onnx` and `onnx/metadata.json` into the model directory `dir` (atomically per file). */
+  exportOnnx(dir: string): Promise<OnnxExportMetadata>;
+}
+
+/** Whether a generator can export ONNX graphs. */
+export function isOnnxExportable(g: unknown): g is OnnxExportable {
+  return typeof (g as Partial<OnnxExportable> | null)?.exportOnnx === 'function';
 }
 
 /** Any source of training showers: an in-memory set or a file read in ranges. */

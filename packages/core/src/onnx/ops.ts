@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { OnnxGraphCore } from './graph.js';
 import { broadcastShapes, convOut, convTransposeOut, matMulShape, normAxis, reshapeShape } from './shapes.js';
-import type { OnnxAttribute, OnnxDType, OnnxShape, OnnxValue, WeightLike } from './types.js';
+import type { OnnxAttribute, OnnxDType, OnnxShape, OnnxValue, RawTensor, WeightLike } from './types.js';
 
 /** Options of `conv` (ONNX Conv); lists have one entry per spatial dimension. */
 export interface ConvOptions {
@@ -26,8 +26,8 @@ export interface ConvTransposeOptions extends ConvOptions {
   outputPadding?: readonly number[];
 }
 
-/** Operand of elementwise ops: a value or a float32 scalar. */
-export type Operand = OnnxValue | number;
+/** Operand of elementwise ops: a value, raw constant data or a float32 scalar. */
+export type Operand = OnnxValue | RawTensor | number;
 
 const f = (x: number): OnnxAttribute => ({ f: x });
 const i = (x: number): OnnxAttribute => ({ i: x });
@@ -57,7 +57,7 @@ export class OnnxOps extends OnnxGraphCore {
   }
 
   private operand(x: Operand): OnnxValue {
-    return typeof x === 'number' ? this.scalar(x) : x;
+    return typeof x === 'number' ? this.scalar(x) : this.weight(x, 'operand');
   }
 
   private binary(op: string, a: Operand, b: Operand, dtype?: OnnxDType): OnnxValue {
@@ -103,6 +103,12 @@ export class OnnxOps extends OnnxGraphCore {
   greater(a: Operand, b: Operand): OnnxValue { return this.binary('Greater', a, b, 'bool'); }
   /** a < b (bool). */
   less(a: Operand, b: Operand): OnnxValue { return this.binary('Less', a, b, 'bool'); }
+  /** a ≥ b (bool; opset ≥ 12). */
+  greaterOrEqual(a: Operand, b: Operand): OnnxValue { return this.binary('GreaterOrEqual', a, b, 'bool'); }
+  /** a ≤ b (bool; opset ≥ 12). */
+  lessOrEqual(a: Operand, b: Operand): OnnxValue { return this.binary('LessOrEqual', a, b, 'bool'); }
+  /** Logical and of two bool values. */
+  and(a: OnnxValue, b: OnnxValue): OnnxValue { return this.binary('And', a, b, 'bool'); }
   /** a == b (bool). */
   equal(a: Operand, b: Operand): OnnxValue { return this.binary('Equal', a, b, 'bool'); }
   /** cond ? a : b, broadcast. */
@@ -190,6 +196,28 @@ export class OnnxOps extends OnnxGraphCore {
       shape = [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)];
     }
     return this.op1('Gather', [x, idx], { axis: i(axis) }, x.dtype, shape);
+  }
+  /**
+   * Gathers along `axis` with an index tensor of the same rank as x (ONNX GatherElements):
+   * out[i][j][k] = x[i][idx[i][j][k]][k] for axis 1; the output has the indices' shape.
+   */
+  gatherElements(x: OnnxValue, indices: OnnxValue, axis: number): OnnxValue {
+    return this.op1('GatherElements', [x, indices], { axis: i(axis) }, x.dtype, indices.shape);
+  }
+  /** The run-time shape of x as a 1-D int64 tensor (ONNX Shape). */
+  shapeOf(x: OnnxValue): OnnxValue {
+    return this.op1('Shape', [x], {}, 'int64', x.shape ? [x.shape.length] : undefined);
+  }
+  /** Broadcasts x to the shape held in the int64 tensor `shape` (ONNX Expand); `static` is that shape where known. */
+  expand(x: OnnxValue, shape: OnnxValue, known?: OnnxShape): OnnxValue {
+    return this.op1('Expand', [x, shape], {}, x.dtype, known);
+  }
+  /** Constant padding: `pads` lists begin pads then end pads per dimension, as ONNX. */
+  pad(x: OnnxValue, pads: readonly number[], value = 0): OnnxValue {
+    if (x.shape && pads.length !== 2 * x.shape.length) throw new InvalidArgumentError(`pad: needs ${2 * x.shape.length} pads for rank ${x.shape.length}, got ${pads.length}`);
+    const r = pads.length / 2;
+    const shape = x.shape?.map((d, k) => (d === null ? null : d + pads[k]! + pads[r + k]!));
+    return this.op1('Pad', [x, this.int64s(pads, 'pads'), this.scalar(value, x.dtype === 'float64' ? 'float64' : 'float32')], { mode: { s: 'constant' } }, x.dtype, shape);
   }
   /** Reshape to a constant shape (0 copies the input dimension, −1 is inferred). */
   reshape(x: OnnxValue, shape: readonly number[]): OnnxValue {

@@ -1,0 +1,123 @@
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, createOrtSession, readJson, readOnnxInfo, type OnnxExportMetadata } from '@calozoo/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DS1_ENERGIES_MEV, calomanPlugin, type CaloManModel } from '../src/index.js';
+import { ONNX_FILES, buildCaloManGraphs } from '../src/onnx.js';
+import { standardise } from '../src/preprocess.js';
+
+const SHIPPED = fileURLToPath(new URL('../models/ds1-photons', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'caloman-onnx-'));
+let model: CaloManModel;
+
+beforeAll(async () => {
+  cpSync(SHIPPED, join(dir, 'model'), { recursive: true });
+  model = (await calomanPlugin.load(join(dir, 'model'))) as CaloManModel;
+});
+afterAll(() => {
+  model?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const energies = (n: number): Float32Array => {
+  const rng = new Rng(7);
+  return Float32Array.from({ length: n }, () => DS1_ENERGIES_MEV[rng.int(DS1_ENERGIES_MEV.length)]);
+};
+
+describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
+  it('each graph matches its TF.js networks on the same noise and conditions (< 1e-4 relative)', async () => {
+    const n = 256;
+    const L = model.slices.length;
+    const D = model.config.latentDim;
+    const rng = new Rng(3);
+    const g = buildCaloManGraphs(model);
+    const ctx = Float32Array.from({ length: n }, () => rng.normal());
+    const eplNoise = model.nets.epl.drawNoise(n, rng);
+    const y = Float32Array.from({ length: n * (1 + L) }, () => rng.normal());
+    const zNoise = model.nets.latentFlow.drawNoise(n, rng);
+    const epl = await createOrtSession(g.layerEnergies.toBytes(), { threads: 1 });
+    const gen = await createOrtSession(g.generator.toBytes(), { threads: 1 });
+    const u = (await epl.run({ noise: { data: eplNoise, dims: [n, L] }, context: { data: ctx, dims: [n, 1] } })).x!.data as Float32Array;
+    const mean = (await gen.run({ condition: { data: y, dims: [n, 1 + L] }, noise: { data: zNoise, dims: [n, D] } })).mean!.data as Float32Array;
+    await Promise.all([epl.dispose(), gen.dispose()]);
+    const uRef = tf.tidy(() => model.nets.epl.bijector.inverse(tf.tensor2d(eplNoise, [n, L]), tf.tensor2d(ctx, [n, 1])).x.dataSync() as Float32Array);
+    const meanRef = tf.tidy(() => {
+      const yt = tf.tensor2d(y, [n, 1 + L]);
+      const z = standardise(Float32Array.from(model.nets.latentFlow.bijector.inverse(tf.tensor2d(zNoise, [n, D]), yt).x.dataSync()), model.state.latent, true);
+      return model.nets.vae.decode(tf.tensor2d(z, [n, D]), yt).dataSync() as Float32Array;
+    });
+    const rel = (a: Float32Array, b: Float32Array): number => {
+      let d = 0;
+      let s = 0;
+      for (let i = 0; i < a.length; i++) {
+        d = Math.max(d, Math.abs(a[i] - b[i]));
+        s = Math.max(s, Math.abs(b[i]));
+      }
+      return d / Math.max(s, 1e-12);
+    };
+    expect(rel(u, uRef)).toBeLessThan(1e-4);
+    expect(rel(mean, meanRef)).toBeLessThan(1e-4);
+  });
+
+  /** Largest |a − b| relative to the shower's incident energy, and how many voxels differ at all. */
+  const compareShowers = (a: Float32Array, b: Float32Array, energy: Float32Array, voxels: number): { worst: number; moved: number } => {
+    let worst = 0;
+    let moved = 0;
+    for (let i = 0; i < a.length; i++) {
+      worst = Math.max(worst, Math.abs(a[i] - b[i]) / energy[Math.floor(i / voxels)]);
+      if (a[i] !== b[i]) moved++;
+    }
+    return { worst, moved };
+  };
+
+  it('same seed ⇒ the same showers on both runtimes and at any batch size (max |Δ| < 1e-4 of the incident energy)', async () => {
+    const energy = energies(500);
+    const V = model.geometry.voxels;
+    const a = await model.generate({ energy }, { seed: 12, runtime: 'tfjs', batchSize: 128 });
+    const b = await model.generate({ energy }, { seed: 12, runtime: 'onnx', batchSize: 128 });
+    const d = await model.generate({ energy }, { seed: 12, batchSize: 500 });
+    const runtimes = compareShowers(a.values, b.values, energy, V);
+    expect(runtimes.worst).toBeLessThan(1e-4);
+    // Not trivially equal: float32 rounding differs between the runtimes somewhere.
+    expect(runtimes.moved).toBeGreaterThan(0);
+    expect(compareShowers(b.values, d.values, energy, V).worst).toBeLessThan(1e-4);
+    const other = await model.generate({ energy }, { seed: 13, runtime: 'onnx' });
+    expect(compareShowers(other.values, b.values, energy, V).worst).toBeGreaterThan(1e-3);
+  });
+
+  it('exportOnnx writes both graphs and metadata; generation uses the export while it matches the weights', async () => {
+    const mdir = join(dir, 'model');
+    const meta = await model.exportOnnx(mdir);
+    expect(existsSync(join(mdir, ONNX_FILES.generator))).toBe(true);
+    expect(await readJson<OnnxExportMetadata>(join(mdir, ONNX_FILES.metadata))).toEqual(meta);
+    const info = await readOnnxInfo(join(mdir, ONNX_FILES.generator));
+    expect(info.inputs).toEqual(['condition', 'noise']);
+    expect(info.outputs).toEqual(['mean']);
+    expect(info.props.plugin).toBe('caloman');
+    expect(meta.graphs.generator!.outputs.mean).toEqual(['batch', 368]);
+    const loaded = (await calomanPlugin.load(mdir)) as CaloManModel;
+    try {
+      expect((await loaded.onnxSessions()).source).toBe('files');
+      const energy = energies(50);
+      const x = await loaded.generate({ energy }, { seed: 4 });
+      const y = await model.generate({ energy }, { seed: 4, runtime: 'onnx' });
+      expect(compareShowers(x.values, y.values, energy, 368).moved).toBe(0);
+    } finally {
+      loaded.dispose();
+    }
+    // A re-saved model (new weights) no longer matches the export: graphs are built from memory.
+    const copy = join(dir, 'changed');
+    cpSync(mdir, copy, { recursive: true });
+    const changed = (await calomanPlugin.load(copy)) as CaloManModel;
+    try {
+      tf.tidy(() => changed.nets.epl.variables()['layers.0.conditioner.final.bias']!.assign(tf.zeros([changed.nets.epl.variables()['layers.0.conditioner.final.bias']!.size])));
+      await changed.save(copy);
+      expect((await changed.onnxSessions()).source).toBe('memory');
+    } finally {
+      changed.dispose();
+    }
+  });
+});

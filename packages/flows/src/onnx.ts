@@ -1,0 +1,112 @@
+/**
+ * ONNX export of the sampling direction (noise → data) of flows: each layer appends its inverse
+ * to an `OnnxGraphBuilder` with its trained weights as initializers, so that onnxruntime can draw
+ * samples without TensorFlow.js. The maths mirrors the TF.js inverses op for op (rqs.ts,
+ * elementwise.ts), so both runtimes agree to float32 rounding for the same noise and context.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, type RawTensor } from '@calozoo/core';
+import { KNOT_SEARCH_EPS, MIN_BIN_WIDTH, MIN_DERIVATIVE, type RqsOptions } from './rqs.js';
+
+/** A bijector whose inverse can be written into an ONNX graph. */
+export interface OnnxInvertible {
+  /** Appends the inverse map y → x (feature count unchanged) and returns x. */
+  onnxInverse(g: OnnxGraphBuilder, y: OnnxValue, context: OnnxValue | undefined): OnnxValue;
+}
+
+/** Copies a tensor's float32 values and shape (for initializers). */
+export function rawOf(t: tf.Tensor): RawTensor {
+  return { data: Float32Array.from(t.dataSync() as Float32Array), shape: [...t.shape] };
+}
+
+/** Values and shape of the tensor `fn` computes (intermediates freed). */
+export function rawComputed(fn: () => tf.Tensor): RawTensor {
+  const t = tf.tidy(fn);
+  try {
+    return rawOf(t);
+  } finally {
+    // A function that returns a variable itself (an unmasked weight) must not free it.
+    if (!(t instanceof tf.Variable)) t.dispose();
+  }
+}
+
+/** Initializers already written per graph, so weights used several times (MADE passes) are stored once. */
+const written = new WeakMap<OnnxGraphBuilder, Map<object, OnnxValue>>();
+
+/** The initializer for `key`'s value in graph `g`, created by `make` on first use. */
+export function cachedWeight(g: OnnxGraphBuilder, key: object, make: () => RawTensor, prefix: string): OnnxValue {
+  let m = written.get(g);
+  if (!m) written.set(g, (m = new Map()));
+  let v = m.get(key);
+  if (!v) {
+    const r = make();
+    v = g.constant(r.data, r.shape, prefix);
+    m.set(key, v);
+  }
+  return v;
+}
+
+/** Zeros with the run-time shape of `like` (float32). */
+export function zerosLikeOnnx(g: OnnxGraphBuilder, like: OnnxValue): OnnxValue {
+  return g.expand(g.scalar(0), g.shapeOf(like), like.shape);
+}
+
+/** Columns `idx` of a [n, d] value. */
+export function columnsOnnx(g: OnnxGraphBuilder, x: OnnxValue, idx: readonly number[]): OnnxValue {
+  return g.gather(x, idx, 1);
+}
+
+/**
+ * Inverse rational-quadratic spline in ONNX (same knots, bin search and root formula as
+ * `rqsInverse`): y [n, f], raw parameters [n, f, 3K−1] → x [n, f].
+ */
+export function rqsInverseOnnx(g: OnnxGraphBuilder, y: OnnxValue, raw: OnnxValue, o: RqsOptions, f: number): OnnxValue {
+  const K = o.bins;
+  const B = o.tailBound;
+  const logits = g.reshape(g.slice(raw, [0], [2 * K], [2]), [-1, f, 2, K]);
+  const sizes = g.add(MIN_BIN_WIDTH, g.mul(1 - MIN_BIN_WIDTH * K, g.softmax(logits, -1)));
+  // 0, c_1 … c_K, then the last knot set to exactly 1 (as rqsKnots does).
+  const padded = g.pad(g.cumSum(sizes, 3), [0, 0, 0, 1, 0, 0, 0, 0]);
+  const keep = new Float32Array(K + 1).fill(1);
+  keep[K] = 0;
+  const last = new Float32Array(K + 1);
+  last[K] = 1;
+  const unit = g.add(g.mul(padded, { data: keep, shape: [K + 1] }), { data: last, shape: [K + 1] });
+  const knots = g.sub(g.mul(unit, 2 * B), B);
+  const xk = g.reshape(g.slice(knots, [0], [1], [2]), [-1, f, K + 1]);
+  const yk = g.reshape(g.slice(knots, [1], [2], [2]), [-1, f, K + 1]);
+  const interior = K > 1 ? g.add(MIN_DERIVATIVE, g.softplus(g.slice(raw, [2 * K], [3 * K - 1], [2]))) : g.slice(g.mul(raw, 0), [0], [0], [2]);
+  const dk = g.pad(interior, [0, 0, 1, 0, 0, 1], 1);
+
+  const inside = g.and(g.greaterOrEqual(y, -B), g.lessOrEqual(y, B));
+  const v = g.clip(y, -B, B);
+  const bump = new Float32Array(K + 1);
+  bump[K] = KNOT_SEARCH_EPS;
+  const ge = g.cast(g.greaterOrEqual(g.unsqueeze(v, [2]), g.add(yk, { data: bump, shape: [K + 1] })), 'float32');
+  const binF = g.sub(g.reduceSum(ge, [2], true), 1);
+  const lo = g.cast(binF, 'int64');
+  const hi = g.cast(g.add(binF, 1), 'int64');
+  const at = (t: OnnxValue, idx: OnnxValue): OnnxValue => g.squeeze(g.gatherElements(t, idx, 2), [2]);
+  const x0 = at(xk, lo);
+  const x1 = at(xk, hi);
+  const y0 = at(yk, lo);
+  const y1 = at(yk, hi);
+  const d0 = at(dk, lo);
+  const d1 = at(dk, hi);
+  const w = g.sub(x1, x0);
+  const h = g.sub(y1, y0);
+  const s = g.div(h, w);
+  const delta = g.sub(v, y0);
+  const t = g.sub(g.add(d0, d1), g.mul(s, 2));
+  const a = g.add(g.mul(h, g.sub(s, d0)), g.mul(delta, t));
+  const b = g.sub(g.mul(h, d0), g.mul(delta, t));
+  const c = g.neg(g.mul(s, delta));
+  const disc = g.relu(g.sub(g.mul(b, b), g.mul(g.mul(a, c), 4)));
+  const xi = g.clip(g.div(g.mul(c, 2), g.sub(g.neg(b), g.sqrt(disc))), 0, 1);
+  return g.where(inside, g.add(x0, g.mul(xi, w)), y);
+}
+
+/** Throws the error every non-exportable bijector gives. */
+export function notExportable(what: string): never {
+  throw new InvalidArgumentError(`ONNX export: ${what} has no ONNX inverse; export flows built from coupling, autoregressive, elementwise, permutation, lu-linear, actnorm and batch-norm layers.`);
+}
