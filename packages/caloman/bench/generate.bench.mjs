@@ -16,12 +16,15 @@
  * decoder, clip/threshold/rescale) and each network alone (EPL-flow sample, latent-flow sample,
  * decoder forward, each including the read-back to JavaScript).
  */
-import { promises as fs } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, getGeometry, selectTfBackend } from '@calozoo/core';
+import { Rng, createOrtSession, getGeometry, selectTfBackend } from '@calozoo/core';
 import { DS1_ENERGIES_MEV, calomanPlugin, defaultConfigFor } from '../dist/index.js';
+import { buildCaloManGraphs } from '../dist/onnx.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -33,6 +36,12 @@ const modelArg = opt('--model', undefined);
 const outDir = opt('--out', undefined) ?? (await fs.mkdtemp(path.join(tmpdir(), 'caloman-bench-')));
 const jsonOut = opt('--json', path.join(outDir, 'results-tfjs.json'));
 const withWasm = !args.includes('--no-wasm');
+const withTorch = !args.includes('--no-torch');
+const threads = Number(opt('--threads', 2));
+const writeDocs = !args.includes('--no-write');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** Peak float32 FLOP/s of this CPU: cores × 2.6 GHz × 32 FLOP/cycle (two 256-bit FMA pipes, AVX2). */
+const PEAK_FLOPS = cpus().length * 2.6e9 * 32;
 const BATCHES = [1, 100, 10_000];
 const CHECK_N = 64;
 
@@ -58,6 +67,61 @@ function energies(n, seed) {
   return Float32Array.from({ length: n }, () => DS1_ENERGIES_MEV[rng.int(DS1_ENERGIES_MEV.length)]);
 }
 
+/** FLOPs per shower of a graph's MatMul/Gemm nodes with a constant [K, N] right operand (2·K·N each; elementwise ops not counted). */
+function matmulFlops(builder) {
+  const m = builder.toModelObject();
+  const dims = new Map(m.graph.initializer.map((t) => [t.name, t.dims]));
+  let flops = 0;
+  for (const n of m.graph.node) {
+    if (n.op_type !== 'MatMul' && n.op_type !== 'Gemm') continue;
+    const d = dims.get(n.input[1]);
+    if (d && d.length === 2) flops += 2 * d[0] * d[1];
+  }
+  return flops;
+}
+
+/** ONNX Runtime: the full generate (runtime 'onnx') and each graph alone, at each batch size. */
+async function timeOnnx(model, batches, minSeconds) {
+  const rows = [];
+  const L = model.slices.length;
+  const D = model.config.latentDim;
+  const graphs = buildCaloManGraphs(model);
+  const epl = await createOrtSession(graphs.layerEnergies.toBytes(), { threads });
+  const gen = await createOrtSession(graphs.generator.toBytes(), { threads });
+  for (const n of batches) {
+    const energy = energies(n, n);
+    let seed = 1;
+    const full = await repeat(() => model.generate({ energy }, { seed: seed++, batchSize: n, runtime: 'onnx', threads }), minSeconds);
+    const rng = new Rng(5);
+    const c = rng.fillNormal(new Float32Array(n));
+    const en = rng.fillNormal(new Float32Array(n * L));
+    const y = rng.fillNormal(new Float32Array(n * (1 + L)));
+    const z = rng.fillNormal(new Float32Array(n * D));
+    const le = Float32Array.from({ length: n * L }, () => 1000 * rng.uniform());
+    const eplT = await repeat(() => epl.run({ noise: { data: en, dims: [n, L] }, context: { data: c, dims: [n, 1] } }), minSeconds);
+    const genT = await repeat(() => gen.run({ condition: { data: y, dims: [n, 1 + L] }, noise: { data: z, dims: [n, D] }, layerEnergies: { data: le, dims: [n, L] } }), minSeconds);
+    const stat = (t) => ({ meanMs: mean(t) / n, stdMs: std(t) / n, reps: t.length });
+    const row = { batch: n, generate: stat(full), eplGraph: stat(eplT), generatorGraph: stat(genT) };
+    const f = (s) => `${s.meanMs.toPrecision(3)} ± ${s.stdMs.toPrecision(2)}`;
+    console.log(`  batch ${n}: generate ${f(row.generate)} ms/shower (${(1000 / row.generate.meanMs).toFixed(0)} showers/s); EPL graph ${f(row.eplGraph)}, generator graph ${f(row.generatorGraph)}`);
+    rows.push(row);
+  }
+  await Promise.all([epl.dispose(), gen.dispose()]);
+  return { rows, flops: { layerEnergies: matmulFlops(graphs.layerEnergies), generator: matmulFlops(graphs.generator) } };
+}
+
+/** Replaces the text between `<!-- name -->` and `<!-- /name -->` in `file`. */
+async function writeSection(file, name, text) {
+  const s = await fs.readFile(file, 'utf8');
+  const a = s.indexOf(`<!-- ${name} -->`);
+  const b = s.indexOf(`<!-- /${name} -->`);
+  if (a < 0 || b < a) {
+    console.log(`(${file} has no <!-- ${name} --> section; not written)`);
+    return;
+  }
+  await fs.writeFile(file, `${s.slice(0, a + name.length + 9)}\n${text}\n${s.slice(b)}`);
+}
+
 /** Times the full generate and the three networks at each batch size. */
 async function timeModel(model, batches, minSeconds) {
   const rows = [];
@@ -66,7 +130,7 @@ async function timeModel(model, batches, minSeconds) {
   for (const n of batches) {
     const energy = energies(n, n);
     let seed = 1;
-    const gen = await repeat(() => model.generate({ energy }, { seed: seed++, batchSize: n }), minSeconds);
+    const gen = await repeat(() => model.generate({ energy }, { seed: seed++, batchSize: n, runtime: 'tfjs' }), minSeconds);
     const rng = new Rng(5);
     const ctx = tf.tensor2d(Float32Array.from(energy, (e) => Math.log10(e)), [n, 1]);
     const y = tf.randomUniform([n, 1 + L], -1, 1, 'float32', 3);
@@ -118,8 +182,9 @@ async function dumpCheck(model, dir) {
 }
 
 const load0 = loadavg();
-console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${new Date().toISOString()}, load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
-const report = { date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, seconds, backends: {} };
+const started = new Date().toISOString();
+console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${started}, load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
+const report = { date: started, cpu: cpus()[0]?.model, node: process.version, seconds, threads, backends: {} };
 
 const device = await selectTfBackend({ backend: 'tensorflow' });
 console.log(`backend ${device.chosen} (${JSON.stringify(device.versions)})`);
@@ -132,6 +197,10 @@ console.log(`model ${modelArg ?? `untrained default (saved to ${modelDir})`}: la
 report.model = { dir: modelArg ?? modelDir, latentDim: model.config.latentDim, generationParameters: params.generation };
 await dumpCheck(model, path.join(outDir, 'check'));
 console.log(`check inputs/outputs written to ${path.join(outDir, 'check')}`);
+console.log(`onnxruntime, ${threads} threads:`);
+const onnx = await timeOnnx(model, BATCHES, seconds);
+report.onnx = onnx;
+console.log(`tfjs ${device.chosen}:`);
 report.backends.tensorflow = await timeModel(model, BATCHES, seconds);
 model.dispose();
 
@@ -142,6 +211,45 @@ if (withWasm) {
   report.backends.wasm = await timeModel(wm, [1, 100], Math.min(seconds, 2));
   wm.dispose();
 }
+
+if (withTorch) {
+  const torchJson = path.join(outDir, 'results-torch.json');
+  const script = path.join(ROOT, 'tools', 'caloman-reference', 'generate_torch.py');
+  console.log(`PyTorch mirror (${threads} threads): ${script}`);
+  const r = spawnSync('/usr/bin/python3', [script, report.model.dir, '--check', path.join(outDir, 'check'), '--threads', String(threads), '--seconds', String(seconds), '--json', torchJson], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status === 0 && existsSync(torchJson)) report.torch = JSON.parse(await fs.readFile(torchJson, 'utf8'));
+  else console.log('PyTorch mirror failed or is not installed (apt-get install python3-torch libopenblas0-pthread); no ratio column');
+}
 report.loadavg = { start: load0, end: loadavg() };
 await fs.writeFile(jsonOut, JSON.stringify(report, null, 1));
+
+// The table: ms/shower per runtime, ONNX Runtime's speed-up over PyTorch, achieved FLOP/s.
+const flopsPerShower = onnx.flops.layerEnergies + onnx.flops.generator;
+const fmt = (s) => (s ? `${s.meanMs.toPrecision(3)} ± ${s.stdMs.toPrecision(2)}` : '–');
+const lines = [
+  `Measured ${started.slice(0, 16).replace('T', ' ')} UTC by \`cd packages/caloman && npm run bench\` (${modelArg ? `model ${path.relative(ROOT, path.resolve(modelArg))}` : 'untrained default DS1-photon config'}; ` +
+    `${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}, load average ${load0[0].toFixed(2)} → ${report.loadavg.end[0].toFixed(2)}; ONNX Runtime and PyTorch ${threads} threads, TF.js native default threads).`,
+  '',
+  '| batch | ONNX Runtime ms/shower | showers/s | TF.js native | PyTorch 1.13 | PyTorch ÷ ONNX Runtime | generator graph GFLOP/s (% of peak) | published CaloMan CPU |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
+for (const row of onnx.rows) {
+  const tfRow = report.backends.tensorflow.find((r) => r.batch === row.batch);
+  const tRow = report.torch?.rows?.find((r) => r.batch === row.batch);
+  const ratio = tRow ? (tRow.generate.meanMs / row.generate.meanMs).toFixed(2) + '×' : '–';
+  const gflops = (flopsPerShower / (row.eplGraph.meanMs + row.generatorGraph.meanMs) / 1e6);
+  const published = row.batch === 1 ? '186' : row.batch === 10000 ? '1.46' : '–';
+  lines.push(`| ${row.batch} | **${fmt(row.generate)}** | ${(1000 / row.generate.meanMs).toFixed(0)} | ${fmt(tfRow?.generate)} | ${fmt(tRow?.generate)} | **${ratio}** | ${gflops.toFixed(1)} (${((100 * gflops * 1e9) / PEAK_FLOPS).toFixed(0)} %) | ${published} |`);
+}
+lines.push(
+  '',
+  `FLOP/s: ${(flopsPerShower / 1e6).toFixed(2)} MFLOP per shower, counted as 2·K·N for every MatMul/Gemm with a K×N weight in the two graphs (spline and other elementwise ops not counted, so this under-counts), divided by the time of the two graphs alone; ` +
+    `peak ${(PEAK_FLOPS / 1e9).toFixed(0)} GFLOP/s = ${cpus().length} cores × 2.6 GHz × 32 float32 FLOP/cycle (two 256-bit FMA pipes). Published CaloMan: CaloChallenge DS1-photon CPU times (field-reference.md; their hardware is not known).`,
+);
+const table = lines.join('\n');
+console.log('\n' + table);
+if (writeDocs) {
+  await writeSection(path.join(ROOT, 'BENCHMARKS.md'), 'bench:caloman-generation', table);
+  await writeSection(path.join(ROOT, 'packages', 'caloman', 'bench', 'RESULTS.md'), 'bench:caloman-generation', table);
+}
 console.log(`load average at end ${report.loadavg.end.map((x) => x.toFixed(2)).join(' ')}; results in ${jsonOut}`);

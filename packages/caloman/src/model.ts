@@ -213,8 +213,12 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const layerE = this.layerEnergiesFromFlow(u.x!.data as Float32Array, e);
     const y = this.condition(e, layerE);
     const zNoise = this.nets.latentFlow.drawNoise(m, rng.latent);
-    const out = await ort.generator.run({ condition: { data: y, dims: [m, 1 + L] }, noise: { data: zNoise, dims: [m, D] } });
-    return this.meanToShowers(out.mean!.data as Float32Array, e, layerE);
+    const out = await ort.generator.run({
+      condition: { data: y, dims: [m, 1 + L] },
+      noise: { data: zNoise, dims: [m, D] },
+      layerEnergies: { data: Float32Array.from(layerE), dims: [m, L] },
+    });
+    return out.showers!.data as Float32Array;
   }
 
   /** The onnxruntime sessions (opened once; reopened when the thread count changes). */

@@ -4,12 +4,12 @@
  * Two graphs (the split is where CaloMan's per-shower preprocessing sits):
  * - `onnx/layer-energies.onnx`: the EPL flow's sampling pass, noise [b, L] + context [b, 1] → u [b, L]
  *   (standardised EPL values);
- * - `onnx/generator.onnx`: the latent flow's sampling pass, the latent de-standardisation and the
- *   VAE decoder, condition y [b, 1 + L] + noise [b, D] → mean [b, V] (voxel values before the
- *   inverse voxel transform).
- * Between and after them JavaScript does the O(b·V) glue the networks do not: EPL inversion and
- * clipping, the response calibration (a quantile lookup), the condition vector, the inverse voxel
- * transform, clipping to the training range, per-layer renormalisation and the threshold.
+ * - `onnx/generator.onnx`: the latent flow's sampling pass, the latent de-standardisation, the
+ *   VAE decoder and the shower assembly (inverse voxel transform, clip to the training range,
+ *   per-layer renormalisation to the sampled layer energies, threshold, layer-energy rescale),
+ *   condition y [b, 1 + L] + noise [b, D] + layer energies [b, L] (MeV) → showers [b, V] (MeV).
+ * Between them JavaScript does the O(b·L) glue: EPL inversion and clipping, the response
+ * calibration (a quantile lookup per shower) and the condition vector.
  * Noise is drawn in JavaScript from calozoo's Rng in the same order as the TF.js path, so both
  * runtimes give the same showers up to float32 rounding.
  */
@@ -23,8 +23,10 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
   type OnnxExportMetadata,
+  type OnnxValue,
   type OrtSession,
 } from '@calozoo/core';
+import { VOXEL_LOGIT_EPSILON } from './preprocess.js';
 import type { CaloManModel } from './model.js';
 import { CALOMAN_VERSION } from './version.js';
 
@@ -52,8 +54,51 @@ export function buildCaloManGraphs(model: CaloManModel): { layerEnergies: OnnxGr
   const zStd = model.nets.latentFlow.toOnnxSample(g, noise, y);
   const { shift, scale } = model.state.latent;
   const z = g.add(g.mul(zStd, { data: Float32Array.from(scale), shape: [D] }), { data: Float32Array.from(shift), shape: [D] });
-  g.output(model.nets.vae.decodeOnnx(g, z, y), 'mean');
+  const layerE = g.input('layerEnergies', 'float32', ['batch', L]);
+  g.output(assembleShowersOnnx(g, model, model.nets.vae.decodeOnnx(g, z, y), layerE), 'showers');
   return { layerEnergies, generator: g };
+}
+
+/**
+ * `voxelInverse` + `fractionsToShowers` (preprocess.ts) as graph ops: per-layer sums and their
+ * broadcast back to voxels are MatMuls with the constant voxel→layer membership matrix.
+ */
+function assembleShowersOnnx(g: OnnxGraphBuilder, model: CaloManModel, mean: OnnxValue, layerE: OnnxValue): OnnxValue {
+  const V = model.geometry.voxels;
+  const L = model.slices.length;
+  const member = new Float32Array(V * L);
+  const memberT = new Float32Array(L * V);
+  model.slices.forEach(({ start, end }, l) => {
+    for (let v = start; v < end; v++) {
+      member[v * L + l] = 1;
+      memberT[l * V + v] = 1;
+    }
+  });
+  const M = g.constant(member, [V, L], 'voxel_to_layer');
+  const MT = g.constant(memberT, [L, V], 'layer_to_voxel');
+  const kind = model.config.voxelTransform;
+  let f: OnnxValue;
+  if (kind === 'linear') f = g.relu(mean);
+  else if (kind === 'sqrt') {
+    const r = g.relu(mean);
+    f = g.mul(r, r);
+  } else f = g.relu(g.div(g.sub(g.sigmoid(mean), VOXEL_LOGIT_EPSILON), 1 - 2 * VOXEL_LOGIT_EPSILON));
+  const { fractionLo: lo, fractionHi: hi } = model.state;
+  if (model.config.generation.clipToTrainingRange && lo && hi) f = g.min(g.max(f, { data: lo, shape: [V] }), { data: hi, shape: [V] });
+  const e = g.relu(layerE);
+  const s = g.matMul(f, M);
+  const ok = g.and(g.greater(s, 0), g.greater(e, 0));
+  const k = g.where(ok, g.div(e, g.where(ok, s, 1)), 0);
+  const x = g.mul(f, g.matMul(k, MT));
+  const t = model.config.thresholdMeV;
+  let out = g.where(g.greaterOrEqual(x, t), x, 0);
+  if (model.config.generation.keepLayerEnergy) {
+    const kept = g.matMul(out, M);
+    const rescale = g.and(g.greater(kept, 0), g.less(kept, e));
+    const r = g.where(rescale, g.div(e, g.where(rescale, kept, 1)), 1);
+    out = g.mul(out, g.matMul(r, MT));
+  }
+  return out;
 }
 
 /** SHA-256 over the model directory's weight and config files (missing files count as empty). */
@@ -92,12 +137,12 @@ export async function exportCaloManOnnx(model: CaloManModel, dir: string): Promi
       },
       generator: {
         file: ONNX_FILES.generator,
-        inputs: { condition: ['batch', 1 + L], noise: ['batch', D] },
-        outputs: { mean: ['batch', V] },
-        description: 'latent flow sampling (condition y = [context, u_1 … u_L]) → de-standardised latent → VAE decoder mean (transformed voxel fractions)',
+        inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L] },
+        outputs: { showers: ['batch', V] },
+        description: 'latent flow sampling (condition y = [context, u_1 … u_L]) → de-standardised latent → VAE decoder → inverse voxel transform, clip, per-layer renormalisation to layerEnergies (MeV), threshold, rescale → showers (MeV)',
       },
     },
-    glue: 'JavaScript (CaloManModel.generate): noise from calozoo Rng, EPL inversion, clipping and response calibration, the condition vector, inverse voxel transform, clip to the training range, per-layer renormalisation to the sampled layer energies and the threshold (config.json preprocessing holds every constant).',
+    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
   };
   await writeJsonAtomic(path.join(dir, ONNX_FILES.metadata), meta);
   return meta;

@@ -38,10 +38,14 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     const eplNoise = model.nets.epl.drawNoise(n, rng);
     const y = Float32Array.from({ length: n * (1 + L) }, () => rng.normal());
     const zNoise = model.nets.latentFlow.drawNoise(n, rng);
+    const energy = energies(n);
+    const layerE = model.sampleLayerEnergies(energy, rng);
     const epl = await createOrtSession(g.layerEnergies.toBytes(), { threads: 1 });
     const gen = await createOrtSession(g.generator.toBytes(), { threads: 1 });
     const u = (await epl.run({ noise: { data: eplNoise, dims: [n, L] }, context: { data: ctx, dims: [n, 1] } })).x!.data as Float32Array;
-    const mean = (await gen.run({ condition: { data: y, dims: [n, 1 + L] }, noise: { data: zNoise, dims: [n, D] } })).mean!.data as Float32Array;
+    const layerE32 = Float32Array.from(layerE);
+    const feeds = { condition: { data: y, dims: [n, 1 + L] }, noise: { data: zNoise, dims: [n, D] }, layerEnergies: { data: layerE32, dims: [n, L] } };
+    const showers = (await gen.run(feeds)).showers!.data as Float32Array;
     await Promise.all([epl.dispose(), gen.dispose()]);
     const uRef = tf.tidy(() => model.nets.epl.bijector.inverse(tf.tensor2d(eplNoise, [n, L]), tf.tensor2d(ctx, [n, 1])).x.dataSync() as Float32Array);
     const meanRef = tf.tidy(() => {
@@ -49,6 +53,7 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
       const z = standardise(Float32Array.from(model.nets.latentFlow.bijector.inverse(tf.tensor2d(zNoise, [n, D]), yt).x.dataSync()), model.state.latent, true);
       return model.nets.vae.decode(tf.tensor2d(z, [n, D]), yt).dataSync() as Float32Array;
     });
+    const showersRef = model.meanToShowers(Float32Array.from(meanRef), energy, Float64Array.from(layerE32));
     const rel = (a: Float32Array, b: Float32Array): number => {
       let d = 0;
       let s = 0;
@@ -59,7 +64,12 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
       return d / Math.max(s, 1e-12);
     };
     expect(rel(u, uRef)).toBeLessThan(1e-4);
-    expect(rel(mean, meanRef)).toBeLessThan(1e-4);
+    // Per shower, relative to its incident energy (threshold flips at exactly 1 MeV would show here).
+    let worst = 0;
+    const V = model.geometry.voxels;
+    for (let i = 0; i < showers.length; i++) worst = Math.max(worst, Math.abs(showers[i] - showersRef[i]) / energy[Math.floor(i / V)]);
+    expect(worst).toBeLessThan(1e-4);
+    expect(rel(showers, showersRef)).toBeLessThan(1e-4);
   });
 
   /** Largest |a − b| relative to the shower's incident energy, and how many voxels differ at all. */
@@ -94,10 +104,10 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     expect(existsSync(join(mdir, ONNX_FILES.generator))).toBe(true);
     expect(await readJson<OnnxExportMetadata>(join(mdir, ONNX_FILES.metadata))).toEqual(meta);
     const info = await readOnnxInfo(join(mdir, ONNX_FILES.generator));
-    expect(info.inputs).toEqual(['condition', 'noise']);
-    expect(info.outputs).toEqual(['mean']);
+    expect(info.inputs).toEqual(['condition', 'noise', 'layerEnergies']);
+    expect(info.outputs).toEqual(['showers']);
     expect(info.props.plugin).toBe('caloman');
-    expect(meta.graphs.generator!.outputs.mean).toEqual(['batch', 368]);
+    expect(meta.graphs.generator!.outputs.showers).toEqual(['batch', 368]);
     const loaded = (await calomanPlugin.load(mdir)) as CaloManModel;
     try {
       expect((await loaded.onnxSessions()).source).toBe('files');
