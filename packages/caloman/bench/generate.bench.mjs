@@ -230,7 +230,7 @@ const lines = [
   `Measured ${started.slice(0, 16).replace('T', ' ')} UTC by \`cd packages/caloman && npm run bench\` (${modelArg ? `model ${path.relative(ROOT, path.resolve(modelArg))}` : 'untrained default DS1-photon config'}; ` +
     `${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}, load average ${load0[0].toFixed(2)} → ${report.loadavg.end[0].toFixed(2)}; ONNX Runtime and PyTorch ${threads} threads, TF.js native default threads).`,
   '',
-  '| batch | ONNX Runtime ms/shower | showers/s | TF.js native | PyTorch 1.13 | PyTorch ÷ ONNX Runtime | generator graph GFLOP/s (% of peak) | published CaloMan CPU |',
+  '| batch | ONNX Runtime ms/shower | showers/s | TF.js native | PyTorch 1.13 | PyTorch ÷ ONNX Runtime | achieved GFLOP/s of the two graphs (% of peak) | published CaloMan CPU |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const row of onnx.rows) {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Rng, getGeometry, openShowerFile, writeShowerFile } from '@calozoo/core';
 import { BIN, FIXTURE_PLUGIN, run, runInTerminal, start, tmp, waitFor } from './helpers.js';
 
-const COMMANDS = ['simulate', 'evaluate', 'demo', 'merge', 'intrinsic-dim', 'info', 'models', 'train', 'generate'];
+const COMMANDS = ['simulate', 'evaluate', 'demo', 'merge', 'intrinsic-dim', 'info', 'models', 'train', 'generate', 'export', 'bench'];
 
 let dir: string;
 let data: string;
@@ -111,6 +111,14 @@ describe('calozoo CLI: train → generate', () => {
     expect(Array.from(sa.values)).not.toEqual(Array.from(sc.values));
     expect(Array.from(sa.energy)).toEqual(Array.from(ref.energy.subarray(0, 120)));
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // A plugin without an ONNX export: `export` says so (exit 1); `bench` still times its TF.js path.
+    const x = await run(['--plugin', FIXTURE_PLUGIN, 'export', out]);
+    expect(x.code).toBe(1);
+    expect(x.stderr).toMatch(/plugin "mean-shower" has no ONNX export; generate with --runtime tfjs/);
+    const b = await run(['--plugin', FIXTURE_PLUGIN, 'bench', '--model', out, '--runtime', 'tfjs', '--batch', '1,10', '--seconds', '1', '--json']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout).rows.map((r: { batch: number }) => r.batch)).toEqual([1, 10]);
+    expect((await run(['bench', '--model', out, '--batch', '0'])).code).toBe(2);
   });
 
   it('shards are disjoint and reproducible, and merge joins them into the unsharded file', async () => {

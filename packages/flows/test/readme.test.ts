@@ -6,5 +6,5 @@ import { runReadmeExamples } from '@calozoo/core/testing';
 
 it('README examples run', async () => {
   const readme = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
-  expect(await runReadmeExamples(readme)).toBe(2);
+  expect(await runReadmeExamples(readme)).toBe(3);
 });
