@@ -43,7 +43,7 @@ async function worker(backend, net, warmup, steps, batch) {
   const cpu = process.cpuUsage(c0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   console.log(JSON.stringify({
-    backend, net, steps, batch: model.batch, params: model.params, threads: report.threads, versions: report.versions,
+    backend, net, steps, batch: model.batch, onednn: process.env.TF_ENABLE_ONEDNN_OPTS, params: model.params, threads: report.threads, versions: report.versions,
     samples_per_s: (model.batch * steps) / dt, seconds_per_step: dt / steps, cpu_ms_per_sample: (1000 * cpuSeconds) / (model.batch * steps), finite: Number.isFinite(loss),
   }));
 }
@@ -112,7 +112,7 @@ async function main() {
 - Command: \`node tools/bench-native/bench.mjs${args.length ? ` ${args.join(' ')}` : ''}\`
 - Date: ${new Date().toISOString()}
 - Software: Node ${process.version}; TensorFlow.js ${tfVersions['tfjs-core'] ?? '4.22.0'}; native TensorFlow ${tfVersions.tensorflow ?? '(not built)'} (tfjs-node ${tfVersions['tfjs-node'] ?? '–'}, built by \`npm run setup:native\`); PyTorch ${torch?.torch ?? '–'} (Debian, OpenBLAS pthread).
-- Threads: native TensorFlow uses its default pools (all ${cpus().length} cores); PyTorch \`torch.set_num_threads(2)\`; tfjs wasm and cpu run on one thread.
+- Threads: native TensorFlow uses its default pools (all ${cpus().length} cores), with oneDNN kernels on (\`TF_ENABLE_ONEDNN_OPTS=${results['tensorflow/wgan']?.onednn ?? results['tensorflow/dense']?.onednn ?? '?'}\`, set by the device layer: \`packages/core/src/device/native-tuning.ts\`); PyTorch \`torch.set_num_threads(2)\` (Debian build with MKL-DNN 2.6 and OpenBLAS pthread); tfjs wasm and cpu run on one thread.
 - Networks: \`tools/bench-native/tfjs-nets.mjs\` and its mirror \`torch_nets.py\`; Adam; samples/s = batch × steps / time after warm-up steps.
 
 Wall-clock throughput (samples/s):

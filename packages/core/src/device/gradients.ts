@@ -5,6 +5,7 @@
  * Gulrajani et al. 2017, arXiv:1704.00028, eq. 3), GatherNd, and FusedBatchNorm of any rank.
  * Each is checked against float64 finite differences in `patches.test.ts`.
  */
+import { registerLeakyReluGradient } from './leaky-relu.js';
 import { tf } from './tf.js';
 
 type T = tf.Tensor;
@@ -109,7 +110,7 @@ const COMPARISONS = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'N
 
 /** Registers the gradients above; returns the kernel names whose gradient was (re)defined. */
 export function registerMissingGradients(): string[] {
-  const added: string[] = [];
+  const added: string[] = registerLeakyReluGradient();
   const always = [conv3dBackpropInputGrad, conv3dBackpropFilterGrad, fusedBatchNormGrad];
   const ifMissing = [gatherNdGrad, ...COMPARISONS.map(zeroGrad)];
   for (const config of always) {

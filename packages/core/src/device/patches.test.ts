@@ -16,7 +16,7 @@ import {
   randomArr,
   type Arr,
 } from './__tests__/reference.js';
-import { leakyReluDiff } from './leaky-relu.js';
+import { LEAKY_RELU_GRAD, leakyReluDiff } from './leaky-relu.js';
 import { tf } from './tf.js';
 
 const t = (a: Arr) => tf.tensor(Float32Array.from(a.data), a.shape);
@@ -106,6 +106,21 @@ await forEachBackend((backend) => {
     });
   });
 
+  it('leakyRelu gradient: one registered kernel, same values as tfjs (α at 0), second derivative w.r.t. dy only', () => {
+    const a = 0.2, xs = [-2, -0.5, 0, 0.5, 3], dys = [1, -2, 3, 0.5, -1];
+    tf.tidy(() => {
+      // Native TensorFlow's fused LeakyReluGrad on 'tensorflow', the where() formula elsewhere.
+      expect(tf.getKernel(LEAKY_RELU_GRAD, backend)).toBeDefined();
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.tensor1d(dys), leakyReluDiff(x, a))))(tf.tensor1d(xs));
+      expectClose(vals(g), xs.map((x, i) => (x > 0 ? dys[i]! : a * dys[i]!)), 1e-7);
+      // d/dv Σ (∂/∂x Σ v·lrelu(x))² = 2·lrelu'(x)²·v, and the x-derivative of lrelu' is zero.
+      const [gv, gx] = tf.grads((v: tf.Tensor, x: tf.Tensor) =>
+        tf.sum(tf.square(tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(v, tf.leakyRelu(xx, a))))(x))))([tf.tensor1d(dys), tf.tensor1d(xs)]);
+      expectClose(vals(gv!), xs.map((x, i) => 2 * (x > 0 ? 1 : a * a) * dys[i]!), 1e-6);
+      expect(Array.from(vals(gx!))).toEqual([0, 0, 0, 0, 0]);
+    });
+  });
+
   it('comparisons have zero gradients', () => {
     tf.tidy(() => {
       const x = tf.tensor1d([-1, 0.5, 2]), y = tf.tensor1d([0, 0.5, 1]);
@@ -135,6 +150,20 @@ await forEachBackend((backend) => {
         expectClose(vals(grads[k]!), numericGrad(f, arg.data), 1e-4);
       });
     });
+  });
+
+  it('batchNorm of rank-2, -3 and -5 tensors (native: reshaped for oneDNN\'s rank-4 FusedBatchNorm)', () => {
+    const eps = 1e-3;
+    for (const shape of [[4, 3], [2, 5, 3], [3, 2, 1, 2, 3]]) {
+      const x = randomArr(shape, 26), m = randomArr([3], 27), s = randomArr([3], 28), o = randomArr([3], 29);
+      const vr = arr([3], randomArr([3], 30).data.map((q) => 0.5 + q * q));
+      const want = x.data.map((xi, i) => ((xi - m.data[i % 3]!) / Math.sqrt(vr.data[i % 3]! + eps)) * s.data[i % 3]! + o.data[i % 3]!);
+      tf.tidy(() => {
+        const y = tf.batchNorm(t(x), t(m) as tf.Tensor1D, t(vr) as tf.Tensor1D, t(o) as tf.Tensor1D, t(s) as tf.Tensor1D, eps);
+        expect(y.shape).toEqual(shape);
+        expectClose(vals(y), want, 1e-5);
+      });
+    }
   });
 
   it('gather and gatherND gradients (wasm: UnsortedSegmentSum from cpu)', () => {

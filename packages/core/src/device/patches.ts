@@ -5,6 +5,7 @@
  */
 import { registerMissingGradients } from './gradients.js';
 import { installCpuFallbacks, type KernelFallback } from './kernel-fallbacks.js';
+import { installNativeKernels } from './native-kernels.js';
 
 /** What `installTfPatches` changed in this call (empty lists when already installed). */
 export interface TfPatchReport {
@@ -12,6 +13,8 @@ export interface TfPatchReport {
   gradients: string[];
   /** Kernels routed to the cpu implementation on another backend. */
   kernels: KernelFallback[];
+  /** Native TensorFlow kernels wrapped by calozoo (`native-kernels.ts`). */
+  native: string[];
 }
 
 const BACKENDS_WITH_GAPS = ['wasm', 'tensorflow'];
@@ -20,5 +23,6 @@ const BACKENDS_WITH_GAPS = ['wasm', 'tensorflow'];
 export function installTfPatches(): TfPatchReport {
   const gradients = registerMissingGradients();
   const kernels = BACKENDS_WITH_GAPS.flatMap((b) => installCpuFallbacks(b));
-  return { gradients, kernels };
+  const native = installNativeKernels();
+  return { gradients, kernels, native };
 }

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { BackendUnavailableError, InvalidArgumentError, type BackendFailure } from '../errors.js';
 import { backendSupports3dConv } from './capabilities.js';
+import { applyNativeTfEnv } from './native-tuning.js';
 import { installTfPatches } from './patches.js';
 import { setTfVerbose } from './quiet.js';
 import { tf } from './tf.js';
@@ -67,6 +68,8 @@ async function activate(tfBackend: string): Promise<void> {
 
 /** Loads the native (tfjs-node) package and activates its 'tensorflow' backend. */
 async function startNative(pkg: string, wantGpu: boolean): Promise<Started> {
+  // Read by the TensorFlow C library when it loads (oneDNN kernels: see native-tuning.ts).
+  applyNativeTfEnv();
   const mod = (await import(pkg)) as { version?: Record<string, string> };
   await activate('tensorflow');
   // tfjs-node sets `isUsingGpuDevice` as a boolean field when the backend is created.
