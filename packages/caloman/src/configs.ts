@@ -4,6 +4,7 @@
  */
 import type { Geometry } from '@calozoo/core';
 import type { EplTransform, VoxelTransform } from './preprocess.js';
+import type { VaeLikelihood } from './vae.js';
 
 /** A rational-quadratic coupling flow (field-reference.md §4.7: 4 couplings, 3×64 residual, 8 bins). */
 export interface FlowNetConfig {
@@ -59,6 +60,8 @@ export interface CaloManConfig {
     hidden: number[];
     /** Weight of the KL term (1 = ELBO). */
     beta: number;
+    /** Output noise model: one shared σ (published) or a σ per voxel predicted by the decoder. */
+    likelihood: VaeLikelihood;
     training: PhaseTrainingConfig;
   };
   /** Flow on the VAE latent space p(z | y). */
@@ -82,6 +85,12 @@ export interface CaloManConfig {
     clipToTrainingRange: boolean;
     /** After the threshold, rescale the surviving voxels so every layer keeps its sampled energy. */
     keepLayerEnergy: boolean;
+    /**
+     * Generated voxels (in the VAE's transformed space) are the decoder mean plus this multiple of
+     * the decoder's σ times standard-normal noise: 0 = the mean (published), 1 = a sample of the
+     * likelihood. Restores shower-to-shower fluctuations the mean averages away.
+     */
+    decoderNoise: number;
     /** Default showers per network call. */
     batchSize: number;
   };
@@ -112,10 +121,10 @@ function base(latentDim: number, hidden: number[], thresholdMeV: number, discret
     discreteEnergiesMeV: discrete,
     // Flows are cheap per shower but pay TensorFlow.js's per-op overhead per step: large batches.
     epl: { flow: flow(64), training: phase(2e-3, 2048, 300, 'cosine') },
-    vae: { hidden, beta: 1, training: phase(1e-3, 512, 300, 'cosine') },
+    vae: { hidden, beta: 1, likelihood: 'shared', training: phase(1e-3, 512, 300, 'cosine') },
     latentFlow: { flow: flow(128), fitOn: 'samples', training: phase(2e-3, 2048, 200, 'cosine') },
     calibration: { enabled: true, quantiles: 50, bins: 12 },
-    generation: { clipToTrainingRange: true, keepLayerEnergy: true, batchSize: 10_000 },
+    generation: { clipToTrainingRange: true, keepLayerEnergy: true, decoderNoise: 0, batchSize: 10_000 },
     timeShares: { epl: 0.15, vae: 0.6, latentFlow: 0.25 },
   };
 }

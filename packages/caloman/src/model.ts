@@ -63,6 +63,8 @@ export interface CaloManState extends Preprocessing {
 interface NoiseStreams {
   epl: Rng;
   latent: Rng;
+  /** Decoder output noise (used when `generation.decoderNoise` > 0). */
+  voxel: Rng;
 }
 
 /** A CaloMan model: a `Generator` that can be trained and saved. */
@@ -175,7 +177,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const batch = Math.max(1, options.batchSize ?? this.config.generation.batchSize);
     const values = new Float32Array(n * V);
     // One stream per noise source, so a shower's noise does not depend on the batch size.
-    const rng: NoiseStreams = { epl: new Rng(options.seed, 0), latent: new Rng(options.seed, 1) };
+    const rng: NoiseStreams = { epl: new Rng(options.seed, 0), latent: new Rng(options.seed, 1), voxel: new Rng(options.seed, 2) };
     const ort = runtime === 'onnx' ? await this.onnxSessions(options.threads) : null;
     for (let s = 0; s < n; s += batch) {
       if (options.signal?.aborted) throw new AbortedError(`caloman.generate: aborted after ${s} of ${n} showers`);
@@ -194,12 +196,19 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const y = this.condition(e, layerE);
     const zData = tf.tidy(() => this.nets.latentFlow.sample(m, rng.latent, tf.tensor2d(y, [m, y.length / m])).dataSync() as Float32Array);
     standardise(zData, this.state.latent, true);
-    const z = tf.tensor2d(zData, [m, this.config.latentDim]);
-    try {
-      return this.decodeShowers(z, y, e, layerE);
-    } finally {
-      z.dispose();
+    const k = this.config.generation.decoderNoise;
+    const d = tf.tidy(() => {
+      const r = this.nets.vae.decodeWithScale(tf.tensor2d(zData, [m, this.config.latentDim]), tf.tensor2d(y, [m, y.length / m]));
+      return [r.mean, tf.exp(r.logSigma)];
+    });
+    const mean = Float32Array.from(d[0]!.dataSync() as Float32Array);
+    const sigma = k > 0 ? (d[1]!.dataSync() as Float32Array) : null;
+    tf.dispose(d);
+    if (sigma) {
+      const noise = rng.voxel.fillNormal(new Float32Array(mean.length));
+      for (let i = 0; i < mean.length; i++) mean[i] += k * sigma[i] * noise[i];
     }
+    return this.meanToShowers(mean, e, layerE);
   }
 
   /** One batch on onnxruntime, drawing the same noise in the same order as `generateBatchTfjs`. */
@@ -213,19 +222,25 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const layerE = this.layerEnergiesFromFlow(u.x!.data as Float32Array, e);
     const y = this.condition(e, layerE);
     const zNoise = this.nets.latentFlow.drawNoise(m, rng.latent);
-    const out = await ort.generator.run({
+    const feeds: Record<string, { data: Float32Array; dims: number[] }> = {
       condition: { data: y, dims: [m, 1 + L] },
       noise: { data: zNoise, dims: [m, D] },
       layerEnergies: { data: Float32Array.from(layerE), dims: [m, L] },
-    });
+    };
+    if (this.config.generation.decoderNoise > 0) {
+      const V = this.geometry.voxels;
+      feeds.voxelNoise = { data: rng.voxel.fillNormal(new Float32Array(m * V)) as Float32Array, dims: [m, V] };
+    }
+    const out = await ort.generator.run(feeds);
     return out.showers!.data as Float32Array;
   }
 
-  /** The onnxruntime sessions (opened once; reopened when the thread count changes). */
+  /** The onnxruntime sessions (opened once; reopened when the thread count or `generation.decoderNoise` changes). */
   async onnxSessions(threads?: number): Promise<CaloManSessions> {
     if (this.sessions) {
       const open = await this.sessions;
-      if (threads === undefined || open.threads === threads) return open;
+      const same = (threads === undefined || open.threads === threads) && open.decoderNoise === this.config.generation.decoderNoise;
+      if (same) return open;
       this.closeSessions();
     }
     this.sessions = openCaloManSessions(this, this.dir, threads);

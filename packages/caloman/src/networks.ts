@@ -17,7 +17,7 @@ export function createNetworks(config: CaloManConfig, geometry: Geometry, seed: 
   const L = layerSlices(geometry).length;
   return {
     epl: createFlow(L, 1, config.epl.flow, seed + 1),
-    vae: new ConditionalVae({ voxels: geometry.voxels, conditionDim: 1 + L, latentDim: config.latentDim, hidden: config.vae.hidden }, new Rng(seed, 2)),
+    vae: new ConditionalVae({ voxels: geometry.voxels, conditionDim: 1 + L, latentDim: config.latentDim, hidden: config.vae.hidden, likelihood: config.vae.likelihood }, new Rng(seed, 2)),
     latentFlow: createFlow(config.latentDim, 1 + L, config.latentFlow.flow, seed + 3),
   };
 }

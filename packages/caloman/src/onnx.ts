@@ -55,7 +55,14 @@ export function buildCaloManGraphs(model: CaloManModel): { layerEnergies: OnnxGr
   const { shift, scale } = model.state.latent;
   const z = g.add(g.mul(zStd, { data: Float32Array.from(scale), shape: [D] }), { data: Float32Array.from(shift), shape: [D] });
   const layerE = g.input('layerEnergies', 'float32', ['batch', L]);
-  g.output(assembleShowersOnnx(g, model, model.nets.vae.decodeOnnx(g, z, y), layerE), 'showers');
+  const dec = model.nets.vae.decodeOnnx(g, z, y);
+  let mean = dec.mean;
+  const k = model.config.generation.decoderNoise;
+  if (k > 0) {
+    const eps = g.input('voxelNoise', 'float32', ['batch', model.geometry.voxels]);
+    mean = g.add(mean, g.mul(eps, typeof dec.sigma === 'number' ? k * dec.sigma : g.mul(dec.sigma, k)));
+  }
+  g.output(assembleShowersOnnx(g, model, mean, layerE), 'showers');
   return { layerEnergies, generator: g };
 }
 
@@ -137,12 +144,12 @@ export async function exportCaloManOnnx(model: CaloManModel, dir: string): Promi
       },
       generator: {
         file: ONNX_FILES.generator,
-        inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L] },
+        inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L], ...(model.config.generation.decoderNoise > 0 ? { voxelNoise: ['batch', V] } : {}) },
         outputs: { showers: ['batch', V] },
         description: 'latent flow sampling (condition y = [context, u_1 … u_L]) → de-standardised latent → VAE decoder → inverse voxel transform, clip, per-layer renormalisation to layerEnergies (MeV), threshold, rescale → showers (MeV)',
       },
     },
-    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
+    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1, decoder voxel noise stream 2 when generation.decoderNoise > 0), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
   };
   await writeJsonAtomic(path.join(dir, ONNX_FILES.metadata), meta);
   return meta;
@@ -155,6 +162,8 @@ export interface CaloManSessions {
   /** Where the graphs came from: the exported files, or built in memory from the loaded weights. */
   source: 'files' | 'memory';
   threads: number;
+  /** `generation.decoderNoise` the generator graph was built for (it decides the graph's inputs). */
+  decoderNoise: number;
 }
 
 /**
@@ -171,10 +180,10 @@ export async function openCaloManSessions(model: CaloManModel, dir: string | nul
   if (files) {
     const layerEnergies = await createOrtSession(path.join(dir!, ONNX_FILES.layerEnergies), o);
     const generator = await createOrtSession(path.join(dir!, ONNX_FILES.generator), o);
-    return { layerEnergies, generator, source: 'files', threads: generator.threads };
+    return { layerEnergies, generator, source: 'files', threads: generator.threads, decoderNoise: model.config.generation.decoderNoise };
   }
   const g = buildCaloManGraphs(model);
   const layerEnergies = await createOrtSession(g.layerEnergies.toBytes(), o);
   const generator = await createOrtSession(g.generator.toBytes(), o);
-  return { layerEnergies, generator, source: 'memory', threads: generator.threads };
+  return { layerEnergies, generator, source: 'memory', threads: generator.threads, decoderNoise: model.config.generation.decoderNoise };
 }

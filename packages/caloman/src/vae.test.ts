@@ -36,6 +36,36 @@ describe('ConditionalVae', () => {
     vae.dispose();
   });
 
+  it('per-voxel likelihood: the decoder predicts a clipped log σ per voxel and the loss is their Gaussian NLL', () => {
+    const vae = new ConditionalVae({ ...shape, likelihood: 'per-voxel' }, new Rng(1));
+    expect(vae.params.named()['decoder.out.kernel'].shape).toEqual([16, 12]);
+    const rng = new Rng(3);
+    const n = 4;
+    const x = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => rng.uniform()), [n, 6]);
+    const y = tf.tensor2d(Float32Array.from({ length: n * 3 }, () => rng.normal()), [n, 3]);
+    const eps = tf.tensor2d(Float32Array.from({ length: n * 2 }, () => rng.normal()), [n, 2]);
+    const { reconstruction } = vae.loss(x, y, eps, 1);
+    const { mu, logSigma } = vae.encode(x, y);
+    const z = tf.add(mu, tf.mul(tf.exp(logSigma), eps)) as tf.Tensor2D;
+    // Independent calculation from the raw decoder output [mean | log σ].
+    const d = vae.decodeWithScale(z, y);
+    const mean = d.mean.arraySync();
+    const ls = d.logSigma.arraySync();
+    const xs = x.arraySync();
+    let rec = 0;
+    for (let i = 0; i < n; i++) {
+      for (let v = 0; v < 6; v++) {
+        expect(ls[i][v]).toBeGreaterThanOrEqual(-6);
+        expect(ls[i][v]).toBeLessThanOrEqual(1);
+        rec += (xs[i][v] - mean[i][v]) ** 2 / (2 * Math.exp(2 * ls[i][v])) + ls[i][v] + 0.5 * Math.log(2 * Math.PI);
+      }
+    }
+    expect(reconstruction.dataSync()[0]).toBeCloseTo(rec / n, 3);
+    // Different voxels get different σ (not one shared value).
+    expect(new Set(ls[0].map((v) => v.toFixed(4))).size).toBeGreaterThan(1);
+    vae.dispose();
+  });
+
   it('conditions encoder and decoder on y, and names its weights for safetensors', () => {
     const vae = new ConditionalVae(shape, new Rng(1));
     const z = tf.zeros([1, 2]) as tf.Tensor2D;

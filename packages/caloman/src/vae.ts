@@ -18,7 +18,15 @@ export interface VaeShape {
   latentDim: number;
   /** Hidden widths of encoder and decoder, e.g. [512, 512, 512]. */
   hidden: readonly number[];
+  /**
+   * Output noise model: one learned σ shared by every voxel (`shared`, CaloMan's), or a σ per
+   * voxel and shower predicted by the decoder next to the mean (`per-voxel`, heteroscedastic).
+   */
+  likelihood?: VaeLikelihood;
 }
+
+/** The VAE's output noise model (see `VaeShape.likelihood`). */
+export type VaeLikelihood = 'shared' | 'per-voxel';
 
 /** Scalar parts of the loss, averaged over the batch. */
 export interface VaeLoss {
@@ -32,6 +40,8 @@ export interface VaeLoss {
 
 /** Bounds of the encoder's log σ, which keep exp() finite early in training. */
 const LOG_SIGMA_RANGE = [-12, 4] as const;
+/** Bounds of the per-voxel output log σ: the floor keeps exactly-zero voxels from driving σ → 0. */
+export const VOXEL_LOG_SIGMA_RANGE = [-6, 1] as const;
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** The conditional VAE with named variables `encoder.*`, `decoder.*` and `decoder.logSigma`. */
@@ -46,7 +56,8 @@ export class ConditionalVae {
   constructor(readonly shape: VaeShape, rng: Rng) {
     this.params = new ParamStore('vae');
     this.enc = new ParallelMlp(this.params, 'encoder', shape.voxels, shape.conditionDim, shape.hidden, 2 * shape.latentDim, rng);
-    this.dec = new ParallelMlp(this.params, 'decoder', shape.latentDim, shape.conditionDim, shape.hidden, shape.voxels, rng);
+    const perVoxel = shape.likelihood === 'per-voxel';
+    this.dec = new ParallelMlp(this.params, 'decoder', shape.latentDim, shape.conditionDim, shape.hidden, perVoxel ? 2 * shape.voxels : shape.voxels, rng);
     this.logSigmaX = this.params.add('decoder.logSigma', tf.scalar(-1));
   }
 
@@ -63,12 +74,28 @@ export class ConditionalVae {
 
   /** Decoder: mean of the voxels [n, voxels] given z and y. */
   decode(z: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
-    return this.dec.apply(z, y);
+    return this.decodeWithScale(z, y).mean;
   }
 
-  /** Appends the decoder z, y → voxel means to an ONNX graph. */
-  decodeOnnx(g: OnnxGraphBuilder, z: OnnxValue, y: OnnxValue): OnnxValue {
-    return this.dec.toOnnx(g, z, y);
+  /** Decoder mean and log σ of every voxel [n, voxels] (the shared σ broadcast for `shared`). */
+  decodeWithScale(z: tf.Tensor2D, y: tf.Tensor2D): { mean: tf.Tensor2D; logSigma: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const out = this.dec.apply(z, y);
+      const V = this.shape.voxels;
+      if (this.shape.likelihood !== 'per-voxel') return { mean: out, logSigma: tf.mul(tf.onesLike(out), this.logSigmaX) as tf.Tensor2D };
+      const mean = tf.slice(out, [0, 0], [-1, V]) as tf.Tensor2D;
+      const logSigma = tf.clipByValue(tf.slice(out, [0, V], [-1, V]), VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
+      return { mean, logSigma };
+    });
+  }
+
+  /** Appends the decoder z, y → voxel means (and σ, for sampling) to an ONNX graph. */
+  decodeOnnx(g: OnnxGraphBuilder, z: OnnxValue, y: OnnxValue): { mean: OnnxValue; sigma: OnnxValue | number } {
+    const out = this.dec.toOnnx(g, z, y);
+    const V = this.shape.voxels;
+    if (this.shape.likelihood !== 'per-voxel') return { mean: out, sigma: Math.exp(this.outputLogSigma()) };
+    const [mean, raw] = g.split(out, 1, [V, V]);
+    return { mean: mean!, sigma: g.exp(g.clip(raw!, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1])) };
   }
 
   /** The shared output log σ. */
@@ -84,11 +111,18 @@ export class ConditionalVae {
     return tf.tidy(() => {
       const { mu, logSigma } = this.encode(x, y);
       const z = tf.add(mu, tf.mul(tf.exp(logSigma), eps)) as tf.Tensor2D;
-      const mean = this.decode(z, y);
       const V = this.shape.voxels;
-      const invVar = tf.exp(tf.mul(-2, this.logSigmaX));
-      const sq = tf.sum(tf.square(tf.sub(x, mean)), 1);
-      const rec = tf.add(tf.mul(tf.mul(0.5, invVar), sq), tf.mul(V, tf.add(this.logSigmaX, HALF_LOG_2PI)));
+      let rec: tf.Tensor;
+      if (this.shape.likelihood === 'per-voxel') {
+        const { mean, logSigma: ls } = this.decodeWithScale(z, y);
+        const t = tf.mul(tf.sub(x, mean), tf.exp(tf.neg(ls)));
+        rec = tf.add(tf.sum(tf.add(tf.mul(0.5, tf.square(t)), ls), 1), V * HALF_LOG_2PI);
+      } else {
+        const mean = this.decode(z, y);
+        const invVar = tf.exp(tf.mul(-2, this.logSigmaX));
+        const sq = tf.sum(tf.square(tf.sub(x, mean)), 1);
+        rec = tf.add(tf.mul(tf.mul(0.5, invVar), sq), tf.mul(V, tf.add(this.logSigmaX, HALF_LOG_2PI)));
+      }
       const kl = tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mu), tf.exp(tf.mul(2, logSigma))), tf.add(1, tf.mul(2, logSigma))), 1));
       const reconstruction = tf.mean(rec) as tf.Scalar;
       const klMean = tf.mean(kl) as tf.Scalar;

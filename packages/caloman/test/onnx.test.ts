@@ -98,6 +98,23 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     expect(compareShowers(other.values, b.values, energy, V).worst).toBeGreaterThan(1e-3);
   });
 
+  it('decoder sampling (generation.decoderNoise) draws the same voxel noise on both runtimes', async () => {
+    const energy = energies(300);
+    const before = model.config.generation.decoderNoise;
+    model.config.generation.decoderNoise = 0.5;
+    try {
+      const a = await model.generate({ energy }, { seed: 21, runtime: 'tfjs', batchSize: 100 });
+      // The sessions opened without decoder noise are rebuilt with the voxelNoise input.
+      const b = await model.generate({ energy }, { seed: 21, runtime: 'onnx' });
+      expect(compareShowers(a.values, b.values, energy, 368).worst).toBeLessThan(1e-4);
+      model.config.generation.decoderNoise = 0;
+      const c = await model.generate({ energy }, { seed: 21, runtime: 'tfjs', batchSize: 100 });
+      expect(compareShowers(a.values, c.values, energy, 368).worst).toBeGreaterThan(1e-3);
+    } finally {
+      model.config.generation.decoderNoise = before;
+    }
+  });
+
   it('exportOnnx writes both graphs and metadata; generation uses the export while it matches the weights', async () => {
     const mdir = join(dir, 'model');
     const meta = await model.exportOnnx(mdir);
