@@ -70,24 +70,27 @@ function chunkedMean(rows: Uint32Array, f: (r: Uint32Array) => number): number {
 }
 
 /** Encodes every shower to the latent vectors the latent flow learns (means or one sample each). */
-function latentData(model: CaloManModel, data: TrainingData, seed: number): Float32Array {
+function latentData(model: CaloManModel, data: TrainingData, seed: number): { z: Float32Array; mu: Float32Array; sigma: Float32Array } {
   const D = model.config.latentDim;
   const L = data.layers;
   const all = Uint32Array.from({ length: data.n }, (_, i) => i);
-  const out = new Float32Array(data.n * D);
+  const z = new Float32Array(data.n * D);
+  const mu = new Float32Array(data.n * D);
+  const sigma = new Float32Array(data.n * D);
   const rng = new Rng(seed, streamId(3, 1, 0));
   for (let i = 0; i < data.n; i += CHUNK) {
     const rows = all.subarray(i, i + CHUNK);
     const m = rows.length;
-    const z = tf.tidy(() => {
-      const { mu, logSigma } = model.nets.vae.encode(tf.tensor2d(gatherRows(data.x, data.voxels, rows), [m, data.voxels]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]));
-      if (model.config.latentFlow.fitOn === 'means') return mu.dataSync() as Float32Array;
-      const eps = tf.tensor2d(rng.fillNormal(new Float32Array(m * D)) as Float32Array, [m, D]);
-      return tf.add(mu, tf.mul(tf.exp(logSigma), eps)).dataSync() as Float32Array;
+    const [a, b] = tf.tidy(() => {
+      const e = model.nets.vae.encode(tf.tensor2d(gatherRows(data.x, data.voxels, rows), [m, data.voxels]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]));
+      return [e.mu.dataSync() as Float32Array, tf.exp(e.logSigma).dataSync() as Float32Array];
     });
-    out.set(z, i * D);
+    mu.set(a!, i * D);
+    sigma.set(b!, i * D);
   }
-  return out;
+  const eps = rng.fillNormal(new Float32Array(data.n * D));
+  for (let i = 0; i < z.length; i++) z[i] = model.config.latentFlow.fitOn === 'means' ? mu[i] : mu[i] + sigma[i] * eps[i];
+  return { z, mu, sigma };
 }
 
 /**
@@ -196,19 +199,31 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
       };
     }
     // Latent flow: data are the (standardised) encodings of the trained VAE, recomputed on resume.
-    const z = latentData(model, data, seed);
+    // Validation (and the standardiser) use one fixed draw; with fitOn 'samples' every training
+    // step draws fresh z ~ q(z | x, y), so the flow sees the posterior, not one sample of it.
+    const { z, mu, sigma } = latentData(model, data, seed);
     const zTrain = gatherRows(z, D, data.trainRows);
-    model.state.latent = fitStandardiser(zTrain, nTrain, D, cfg.inputScaling);
-    standardise(z, model.state.latent);
+    const st = fitStandardiser(zTrain, nTrain, D, cfg.inputScaling);
+    model.state.latent = st;
+    standardise(z, st);
     const flow = model.nets.latentFlow;
-    const nll = (rows: Uint32Array, map?: Uint32Array): tf.Scalar => {
+    const nllOf = (zRows: Float32Array, rows: Uint32Array, map?: Uint32Array): tf.Scalar => {
       const m = rows.length;
-      return tf.neg(tf.mean(flow.logProb(tf.tensor2d(gatherRows(z, D, rows, map), [m, D]), tf.tensor2d(conditionRows(data, rows, map), [m, 1 + L])))) as tf.Scalar;
+      return tf.neg(tf.mean(flow.logProb(tf.tensor2d(zRows, [m, D]), tf.tensor2d(conditionRows(data, rows, map), [m, 1 + L])))) as tf.Scalar;
+    };
+    const fresh = (rows: Uint32Array, rng: Rng): Float32Array => {
+      const out = new Float32Array(rows.length * D);
+      const eps = rng.fillNormal(new Float32Array(rows.length * D));
+      for (let i = 0; i < rows.length; i++) {
+        const r = data.trainRows[rows[i]] * D;
+        for (let j = 0; j < D; j++) out[i * D + j] = (mu[r + j] + sigma[r + j] * eps[i * D + j] - st.shift[j]) / st.scale[j];
+      }
+      return out;
     };
     return {
       name: 'latent-flow', index: 2, vars: trainableNamed(flow), nTrain, training: cfg.latentFlow.training,
-      batchLoss: (rows) => nll(rows, data.trainRows),
-      validate: () => chunkedMean(data.validationRows, (r) => tf.tidy(() => nll(r).dataSync()[0] * r.length)),
+      batchLoss: (rows, rng) => nllOf(cfg.latentFlow.fitOn === 'samples' ? fresh(rows, rng) : gatherRows(z, D, rows, data.trainRows), rows, data.trainRows),
+      validate: () => chunkedMean(data.validationRows, (r) => tf.tidy(() => nllOf(gatherRows(z, D, r), r).dataSync()[0] * r.length)),
     };
   };
 
