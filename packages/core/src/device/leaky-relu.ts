@@ -9,6 +9,8 @@
  * LeakyReluGrad op on the native backend, the where() formula elsewhere. It is linear in dy, so
  * its gradient is itself (w.r.t. dy) and zero (w.r.t. x, piecewise constant). Same values as
  * tfjs's gradient, α at x = 0 included; checked against finite differences in patches.test.ts.
+ * Relu's gradient is the same kernel with α = 0 (tfjs: dy·step(x), where tfjs-node's Step is six
+ * ops: IsNan, Greater, two fills, Select, Select); unlike step, it gives 0, not NaN, at x = NaN.
  */
 import { tf } from './tf.js';
 
@@ -68,6 +70,16 @@ const leakyReluGradConfig: tf.GradConfig = {
   },
 };
 
+/** Relu's gradient dy·(x > 0) is the same kernel with α = 0 (tfjs's dy·step(x) is six ops on tfjs-node). */
+const reluGradConfig: tf.GradConfig = {
+  kernelName: 'Relu',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved as [T];
+    return { x: () => leakyReluGrad(dy as T, x, 0) };
+  },
+};
+
 const leakyReluGradGradConfig: tf.GradConfig = {
   kernelName: LEAKY_RELU_GRAD,
   inputsToSave: ['x'],
@@ -80,14 +92,14 @@ const leakyReluGradGradConfig: tf.GradConfig = {
   },
 };
 
-/** Registers the LeakyRelu gradient kernels and gradients (idempotent); returns kernel names whose gradient it set. */
+/** Registers the LeakyRelu/Relu gradient kernels and gradients (idempotent); returns kernel names whose gradient it set. */
 export function registerLeakyReluGradient(): string[] {
   for (const backendName of GENERIC_BACKENDS) {
     if (!tf.getKernel(LEAKY_RELU_GRAD, backendName)) tf.registerKernel(genericKernel(backendName));
   }
   if (!tf.getKernel(LEAKY_RELU_GRAD, 'tensorflow')) tf.registerKernel(nativeKernel);
   const set: string[] = [];
-  for (const config of [leakyReluGradConfig, leakyReluGradGradConfig]) {
+  for (const config of [leakyReluGradConfig, reluGradConfig, leakyReluGradGradConfig]) {
     if (tf.getGradient(config.kernelName) !== config) {
       tf.registerGradient(config);
       set.push(config.kernelName);

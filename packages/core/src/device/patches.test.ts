@@ -121,6 +121,18 @@ await forEachBackend((backend) => {
     });
   });
 
+  it('relu gradient (the same kernel with α = 0): first and second derivative', () => {
+    const xs = [-2, -0.5, 0, 0.5, 3], dys = [1, -2, 3, 0.5, -1];
+    tf.tidy(() => {
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.tensor1d(dys), tf.relu(x))))(tf.tensor1d(xs));
+      expectClose(vals(g), xs.map((x, i) => (x > 0 ? dys[i]! : 0)), 1e-7);
+      const [gv, gx] = tf.grads((v: tf.Tensor, x: tf.Tensor) =>
+        tf.sum(tf.square(tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(v, tf.relu(xx))))(x))))([tf.tensor1d(dys), tf.tensor1d(xs)]);
+      expectClose(vals(gv!), xs.map((x, i) => (x > 0 ? 2 * dys[i]! : 0)), 1e-6);
+      expect(Array.from(vals(gx!))).toEqual([0, 0, 0, 0, 0]);
+    });
+  });
+
   it('comparisons have zero gradients', () => {
     tf.tidy(() => {
       const x = tf.tensor1d([-1, 0.5, 2]), y = tf.tensor1d([0, 0.5, 1]);
