@@ -39,6 +39,7 @@ describe('ConditionalVae', () => {
   it('per-voxel likelihood: the decoder predicts a clipped log σ per voxel and the loss is their Gaussian NLL', () => {
     const vae = new ConditionalVae({ ...shape, likelihood: 'per-voxel' }, new Rng(1));
     expect(vae.params.named()['decoder.out.kernel'].shape).toEqual([16, 12]);
+    expect(Object.keys(vae.params.named())).not.toContain('decoder.logSigma');
     const rng = new Rng(3);
     const n = 4;
     const x = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => rng.uniform()), [n, 6]);

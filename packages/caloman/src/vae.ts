@@ -50,7 +50,7 @@ export class ConditionalVae {
   readonly params: ParamStore;
   private readonly enc: ParallelMlp;
   private readonly dec: ParallelMlp;
-  private readonly logSigmaX: tf.Variable;
+  private readonly logSigmaX: tf.Variable | null;
 
   /** Creates the networks with weights drawn from `rng`. */
   constructor(readonly shape: VaeShape, rng: Rng) {
@@ -58,7 +58,8 @@ export class ConditionalVae {
     this.enc = new ParallelMlp(this.params, 'encoder', shape.voxels, shape.conditionDim, shape.hidden, 2 * shape.latentDim, rng);
     const perVoxel = shape.likelihood === 'per-voxel';
     this.dec = new ParallelMlp(this.params, 'decoder', shape.latentDim, shape.conditionDim, shape.hidden, perVoxel ? 2 * shape.voxels : shape.voxels, rng);
-    this.logSigmaX = this.params.add('decoder.logSigma', tf.scalar(-1));
+    // The shared σ exists only for the shared likelihood (an unused variable would get no gradient).
+    this.logSigmaX = perVoxel ? null : this.params.add('decoder.logSigma', tf.scalar(-1));
   }
 
   /** Encoder: mean and log σ [n, latentDim] of q(z | x, y). */
@@ -74,7 +75,8 @@ export class ConditionalVae {
 
   /** Decoder: mean of the voxels [n, voxels] given z and y. */
   decode(z: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
-    return this.decodeWithScale(z, y).mean;
+    if (this.logSigmaX) return this.dec.apply(z, y);
+    return tf.tidy(() => tf.slice(this.dec.apply(z, y), [0, 0], [-1, this.shape.voxels]) as tf.Tensor2D);
   }
 
   /** Decoder mean and log σ of every voxel [n, voxels] (the shared σ broadcast for `shared`). */
@@ -82,10 +84,12 @@ export class ConditionalVae {
     return tf.tidy(() => {
       const out = this.dec.apply(z, y);
       const V = this.shape.voxels;
-      if (this.shape.likelihood !== 'per-voxel') return { mean: out, logSigma: tf.mul(tf.onesLike(out), this.logSigmaX) as tf.Tensor2D };
-      const mean = tf.slice(out, [0, 0], [-1, V]) as tf.Tensor2D;
-      const logSigma = tf.clipByValue(tf.slice(out, [0, V], [-1, V]), VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
-      return { mean, logSigma };
+      if (!this.logSigmaX) {
+        const mean = tf.slice(out, [0, 0], [-1, V]) as tf.Tensor2D;
+        const logSigma = tf.clipByValue(tf.slice(out, [0, V], [-1, V]), VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
+        return { mean, logSigma };
+      }
+      return { mean: out, logSigma: tf.mul(tf.onesLike(out), this.logSigmaX) as tf.Tensor2D };
     });
   }
 
@@ -98,9 +102,9 @@ export class ConditionalVae {
     return { mean: mean!, sigma: g.exp(g.clip(raw!, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1])) };
   }
 
-  /** The shared output log σ. */
+  /** The shared output log σ (NaN for the per-voxel likelihood, whose σ depends on the input). */
   outputLogSigma(): number {
-    return this.logSigmaX.dataSync()[0];
+    return this.logSigmaX ? this.logSigmaX.dataSync()[0] : NaN;
   }
 
   /**
@@ -118,10 +122,11 @@ export class ConditionalVae {
         const t = tf.mul(tf.sub(x, mean), tf.exp(tf.neg(ls)));
         rec = tf.add(tf.sum(tf.add(tf.mul(0.5, tf.square(t)), ls), 1), V * HALF_LOG_2PI);
       } else {
+        const ls = this.logSigmaX!;
         const mean = this.decode(z, y);
-        const invVar = tf.exp(tf.mul(-2, this.logSigmaX));
+        const invVar = tf.exp(tf.mul(-2, ls));
         const sq = tf.sum(tf.square(tf.sub(x, mean)), 1);
-        rec = tf.add(tf.mul(tf.mul(0.5, invVar), sq), tf.mul(V, tf.add(this.logSigmaX, HALF_LOG_2PI)));
+        rec = tf.add(tf.mul(tf.mul(0.5, invVar), sq), tf.mul(V, tf.add(ls, HALF_LOG_2PI)));
       }
       const kl = tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mu), tf.exp(tf.mul(2, logSigma))), tf.add(1, tf.mul(2, logSigma))), 1));
       const reconstruction = tf.mean(rec) as tf.Scalar;
