@@ -72,17 +72,19 @@ async function main() {
   const self = fileURLToPath(import.meta.url);
   // [backend, net, warmup, steps]: cpu and wasm only for a few steps; 3D only on tensorflow and cpu.
   const plan = [
-    ['tensorflow', 'dense', 3, quick ? 5 : 30], ['wasm', 'dense', 1, quick ? 2 : 5], ['cpu', 'dense', 1, quick ? 1 : 3],
-    ['tensorflow', 'wgan', 1, quick ? 1 : 5],
+    ['tensorflow', 'dense', 3, quick ? 5 : 30], ['tensorflow', 'wgan', 1, quick ? 1 : 5],
+    ['wasm', 'dense', 1, quick ? 2 : 5], ['cpu', 'dense', 1, quick ? 1 : 3],
     ...(args.includes('--no-cpu-3d') ? [] : [['cpu', 'wgan', 0, 1]]),
   ];
   const results = {};
-  for (const [backend, net, warmup, steps] of plan) {
-    results[`${backend}/${net}`] = runChild(process.execPath, [self, '--worker', backend, net, String(warmup), String(steps)], `tfjs ${backend} ${net}`);
-  }
   let torch;
-  if (!args.includes('--no-torch')) {
-    torch = runChild('/usr/bin/python3', [join(HERE, 'torch_nets.py'), '--threads', '2', '--dense-steps', quick ? '5' : '20', '--wgan-steps', quick ? '1' : '3'], 'PyTorch');
+  // Native TensorFlow first, PyTorch right after it (so that their ratio sees the same load),
+  // then the slow pure-JS backends.
+  for (const [backend, net, warmup, steps] of plan) {
+    if (backend !== 'tensorflow' && torch === undefined && !args.includes('--no-torch')) {
+      torch = runChild('/usr/bin/python3', [join(HERE, 'torch_nets.py'), '--threads', '2', '--dense-steps', quick ? '5' : '20', '--wgan-steps', quick ? '1' : '3'], 'PyTorch') ?? null;
+    }
+    results[`${backend}/${net}`] = runChild(process.execPath, [self, '--worker', backend, net, String(warmup), String(steps)], `tfjs ${backend} ${net}`);
   }
   const tfRes = results['tensorflow/dense'] ?? results['cpu/dense'];
   const wganRes = results['tensorflow/wgan'] ?? results['cpu/wgan'];

@@ -1,0 +1,237 @@
+#!/usr/bin/env node
+/**
+ * CaloMan training throughput: one optimisation step (forward, backward, global-norm clip, Adam)
+ * of each of CaloMan's three networks with the default dataset-1-photon config
+ * (`defaultConfigFor(getGeometry('calochallenge-1-photons'))`, its batch sizes and clip norm),
+ * on the TensorFlow.js backends `tensorflow` (native), `wasm` and `cpu`, next to the PyTorch
+ * mirror tools/caloman-reference/train_torch.py (same layer sizes, flow layer configs and loss),
+ * each measurement in its own process, in one run:
+ *
+ *   node packages/caloman/bench/train.bench.mjs [--quick] [--no-torch] [--no-write] [--nets vae,latent,epl]
+ *
+ * Steps as in the trainer (src/trainer.ts + src/fit.ts): `tf.variableGrads` of the batch loss
+ * (VAE: negative ELBO with fresh ε ~ N(0, 1) per step; flows: −mean log p(x | context)), then
+ * caloman's Adam with `gradClipNorm`, the batch built from Float32Arrays each step. Inputs are
+ * random (speed does not depend on the values). Bundles the TypeScript sources with esbuild, so
+ * no build is needed; the `tensorflow` column needs `npm run setup:native`.
+ * Prints a markdown table and writes packages/caloman/bench/TRAINING.md (unless --no-write).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..', '..');
+const BUNDLE = join(ROOT, 'tools', '.native', 'bench', 'caloman-train.mjs');
+const TORCH = join(ROOT, 'tools', 'caloman-reference', 'train_torch.py');
+const GEOMETRY = 'calochallenge-1-photons';
+
+/** Bundles the caloman, flows and core sources (npm dependencies left external) for plain node. */
+async function bundle() {
+  const { build } = await import('esbuild');
+  mkdirSync(dirname(BUNDLE), { recursive: true });
+  const external = { name: 'npm-external', setup(b) { b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@calozoo/') ? undefined : { path: a.path, external: true })); } };
+  await build({
+    stdin: {
+      contents: [
+        "export { ConditionalVae } from './src/vae.ts';",
+        "export { Adam } from './src/adam.ts';",
+        "export { defaultConfigFor } from './src/configs.ts';",
+        "export { flowConfigFor } from './src/flow-net.ts';",
+        "export { Flow } from '@calozoo/flows';",
+        "export { Rng, getGeometry, layerSlices, selectTfBackend, tf } from '@calozoo/core';",
+      ].join('\n'),
+      resolveDir: join(ROOT, 'packages', 'caloman'),
+      loader: 'ts',
+    },
+    bundle: true, platform: 'node', format: 'esm', outfile: BUNDLE, logLevel: 'error',
+    conditions: ['@calozoo/source'], plugins: [external],
+  });
+}
+
+/** The three training problems of the default config: sizes, batch, learning rate, clip. */
+function problems(m) {
+  const cfg = m.defaultConfigFor(m.getGeometry(GEOMETRY));
+  const geometry = m.getGeometry(GEOMETRY);
+  const L = m.layerSlices(geometry).length;
+  return {
+    cfg, L, V: geometry.voxels,
+    vae: { batch: cfg.vae.training.batchSize, lr: cfg.vae.training.learningRate, clip: cfg.vae.training.gradClipNorm },
+    latent: { batch: cfg.latentFlow.training.batchSize, lr: cfg.latentFlow.training.learningRate, clip: cfg.latentFlow.training.gradClipNorm, dim: cfg.latentDim, context: 1 + L, flow: cfg.latentFlow.flow },
+    epl: { batch: cfg.epl.training.batchSize, lr: cfg.epl.training.learningRate, clip: cfg.epl.training.gradClipNorm, dim: L, context: 1, flow: cfg.epl.flow },
+  };
+}
+
+/** Uniform [lo, hi) Float32Array from a seeded Rng. */
+const uniform = (m, n, seed, lo = 0, hi = 1) => {
+  const rng = new m.Rng(seed, 3);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
+};
+
+/** Builds one network's training step: { params, batch, step() → loss }. */
+function makeStep(m, net) {
+  const { tf } = m;
+  const p = problems(m);
+  if (net === 'vae') {
+    const { batch, lr, clip } = p.vae;
+    const D = p.cfg.latentDim;
+    const vae = new m.ConditionalVae({ voxels: p.V, conditionDim: 1 + p.L, latentDim: D, hidden: p.cfg.vae.hidden }, new m.Rng(1, 2));
+    const vars = vae.params.named();
+    const adam = new m.Adam(vars, { clipNorm: clip });
+    const x = uniform(m, batch * p.V, 4), y = uniform(m, batch * (1 + p.L), 5, -1, 1);
+    const rng = new m.Rng(6, 1);
+    const names = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));
+    const step = () => {
+      const eps = rng.fillNormal(new Float32Array(batch * D));
+      const { value, grads } = tf.variableGrads(() => vae.loss(tf.tensor2d(x, [batch, p.V]), tf.tensor2d(y, [batch, 1 + p.L]), tf.tensor2d(eps, [batch, D]), p.cfg.vae.beta).loss, Object.values(vars));
+      const named = Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k), g]));
+      const loss = value.dataSync()[0];
+      adam.apply(named, lr);
+      tf.dispose([value, ...Object.values(grads)]);
+      return loss;
+    };
+    return { params: Object.values(vars).reduce((a, v) => a + v.size, 0), batch, step };
+  }
+  const q = p[net];
+  const config = m.flowConfigFor(q.dim, q.context, q.flow, net === 'epl' ? 2 : 4);
+  const flow = new m.Flow(config);
+  const vars = Object.fromEntries(Object.entries(flow.variables()).filter(([, v]) => v.trainable));
+  const adam = new m.Adam(vars, { clipNorm: q.clip });
+  const names = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));
+  const x = uniform(m, q.batch * q.dim, 7, -2, 2), c = uniform(m, q.batch * q.context, 8, -1, 1);
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(flow.logProb(tf.tensor2d(x, [q.batch, q.dim]), tf.tensor2d(c, [q.batch, q.context])))), Object.values(vars));
+    const named = Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k), g]));
+    const loss = value.dataSync()[0];
+    adam.apply(named, q.lr);
+    tf.dispose([value, ...Object.values(grads)]);
+    return loss;
+  };
+  return { params: Object.values(vars).reduce((a, v) => a + v.size, 0), batch: q.batch, step, config };
+}
+
+/** Child-process body: times one network on one backend; prints a JSON line. */
+async function worker(backend, net, warmup, steps) {
+  const m = await import(pathToFileURL(BUNDLE).href);
+  const report = await m.selectTfBackend({ backend });
+  const s = makeStep(m, net);
+  for (let i = 0; i < warmup; i++) s.step();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let loss = 0;
+  for (let i = 0; i < steps; i++) loss = s.step();
+  const dt = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  console.log(JSON.stringify({
+    backend, net, steps, batch: s.batch, params: s.params, threads: report.threads, versions: report.versions, finite: Number.isFinite(loss),
+    samples_per_s: (s.batch * steps) / dt, seconds_per_step: dt / steps, cpu_ms_per_sample: ((cpu.user + cpu.system) / 1000) / (s.batch * steps),
+  }));
+}
+
+/** Writes the PyTorch mirror's inputs: sizes, batch sizes and the exact flow layer configs. */
+async function torchSpec(file) {
+  const m = await import(pathToFileURL(BUNDLE).href);
+  const p = problems(m);
+  const spec = {
+    voxels: p.V, layers: p.L, latentDim: p.cfg.latentDim, hidden: p.cfg.vae.hidden, beta: p.cfg.vae.beta, vae: p.vae,
+    latent: { ...p.latent, config: m.flowConfigFor(p.latent.dim, p.latent.context, p.latent.flow, 4) },
+    epl: { ...p.epl, config: m.flowConfigFor(p.epl.dim, p.epl.context, p.epl.flow, 2) },
+  };
+  writeFileSync(file, JSON.stringify(spec));
+  console.log(JSON.stringify({ spec: file }));
+}
+
+function runChild(cmd, args, label) {
+  process.stderr.write(`bench: ${label} ...\n`);
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, maxBuffer: 1 << 26 });
+  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) {
+    process.stderr.write(`bench: ${label} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}\n`);
+    return undefined;
+  }
+  const result = JSON.parse(line);
+  process.stderr.write(`bench: ${label}: ${JSON.stringify(result.samples_per_s ?? result)}\n`);
+  return result;
+}
+
+const sps = (r) => (r ? (r.samples_per_s >= 100 ? r.samples_per_s.toFixed(0) : r.samples_per_s.toPrecision(3)) : '–');
+const cell = (r) => (r ? `${sps(r)} (${r.seconds_per_step.toPrecision(3)} s/step, ${r.steps} steps)` : '–');
+const ratio = (a, b) => (a && b ? `${(a.samples_per_s / b.samples_per_s).toFixed(2)}×` : '–');
+const cpuCell = (r) => (r?.cpu_ms_per_sample ? r.cpu_ms_per_sample.toPrecision(3) : '–');
+const cpuRatio = (a, b) => (a?.cpu_ms_per_sample && b?.cpu_ms_per_sample ? `${(b.cpu_ms_per_sample / a.cpu_ms_per_sample).toFixed(2)}×` : '–');
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--worker') return worker(args[1], args[2], Number(args[3]), Number(args[4]));
+  if (args[0] === '--spec') return torchSpec(args[1]);
+  if (args[0] === '--bundle') return bundle();
+  const quick = args.includes('--quick');
+  const netsArg = args.includes('--nets') ? args[args.indexOf('--nets') + 1] : 'vae,latent,epl';
+  const nets = netsArg.split(',');
+  const loadStart = loadavg()[0];
+  await bundle();
+  const self = fileURLToPath(import.meta.url);
+  // [warm-up, timed] steps per backend: the pure-JS backends are 10–100× slower.
+  // Native and PyTorch back to back for each network, so that the ratio sees the same load.
+  const plan = { tensorflow: [2, quick ? 5 : 20], wasm: [1, quick ? 1 : 2], cpu: [1, 1] };
+  const results = {};
+  const torch = { torch: undefined };
+  const withTorch = !args.includes('--no-torch');
+  const specFile = join(dirname(BUNDLE), 'caloman-train-spec.json');
+  if (withTorch) runChild(process.execPath, [self, '--spec', specFile], 'spec');
+  for (const net of nets) {
+    for (const [backend, [warmup, steps]] of Object.entries(plan)) {
+      results[`${backend}/${net}`] = runChild(process.execPath, [self, '--worker', backend, net, String(warmup), String(steps)], `tfjs ${backend} ${net}`);
+      if (backend === 'tensorflow' && withTorch) {
+        const r = runChild('/usr/bin/python3', [TORCH, specFile, '--threads', '2', '--nets', net, '--steps', quick ? '5' : '20'], `PyTorch ${net}`);
+        torch[net] = r?.[net];
+        torch.torch ??= r?.torch;
+      }
+    }
+  }
+  const label = {
+    vae: (r) => `conditional VAE 368+6 → 512³ → 2·24 / 24+6 → 512³ → 368 (${r ? (r.params / 1e6).toFixed(2) : '?'}M params), batch ${r?.batch ?? '?'}`,
+    latent: (r) => `latent flow: 24-dim RQS, 4 couplings × 3×128 residual, context 6 (${r ? (r.params / 1e3).toFixed(0) : '?'}k params), batch ${r?.batch ?? '?'}`,
+    epl: (r) => `EPL flow: 5-dim RQS, 4 couplings × 3×64 residual, context 1 (${r ? (r.params / 1e3).toFixed(0) : '?'}k params), batch ${r?.batch ?? '?'}`,
+  };
+  const any = (net) => results[`tensorflow/${net}`] ?? results[`cpu/${net}`] ?? results[`wasm/${net}`];
+  const table = [
+    '| CaloMan training step (samples/s) | tfjs tensorflow (native) | tfjs wasm | tfjs cpu | PyTorch | native ÷ PyTorch |',
+    '|---|---|---|---|---|---|',
+    ...nets.map((net) => `| ${label[net](any(net))} | ${cell(results[`tensorflow/${net}`])} | ${cell(results[`wasm/${net}`])} | ${cell(results[`cpu/${net}`])} | ${cell(torch?.[net])} | **${ratio(results[`tensorflow/${net}`], torch?.[net])}** |`),
+  ].join('\n');
+  const cpuTable = [
+    '| CPU time per training sample (core·ms, lower is better) | native | wasm | cpu | PyTorch | PyTorch ÷ native |',
+    '|---|---|---|---|---|---|',
+    ...nets.map((net) => `| ${net} | ${cpuCell(results[`tensorflow/${net}`])} | ${cpuCell(results[`wasm/${net}`])} | ${cpuCell(results[`cpu/${net}`])} | ${cpuCell(torch?.[net])} | ${cpuRatio(results[`tensorflow/${net}`], torch?.[net])} |`),
+  ].join('\n');
+  const paramCheck = nets.map((net) => `${net} ${any(net)?.params ?? '?'} / ${torch?.[net]?.params ?? '?'}`).join(', ');
+  console.log(`${table}\n\n${cpuTable}\n\nparameters tfjs / PyTorch: ${paramCheck}`);
+  if (args.includes('--no-write')) return;
+  const lscpu = spawnSync('lscpu', [], { encoding: 'utf8' }).stdout ?? '';
+  const model = lscpu.match(/Model name:\s*(.+)/)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  const v = any(nets[0])?.versions ?? {};
+  const md = `# CaloMan training throughput
+
+- Machine: ${model}, ${cpus().length} cores (shared; 1-minute load average ${loadStart.toFixed(1)} at the start of the run, ${loadavg()[0].toFixed(1)} at the end).
+- Command: \`node packages/caloman/bench/train.bench.mjs${args.length ? ` ${args.join(' ')}` : ''}\`
+- Date: ${new Date().toISOString()}
+- Software: Node ${process.version}; TensorFlow.js ${v['tfjs-core'] ?? '4.22.0'}; native TensorFlow ${v.tensorflow ?? '(not built)'} with oneDNN on (device layer default); PyTorch ${torch.torch ?? '–'} (Debian, 2 threads). Each network: native TensorFlow, then PyTorch right after it, then wasm and cpu.
+- Config: \`defaultConfigFor(getGeometry('${GEOMETRY}'))\` — batch sizes, learning rates and gradient-clip norm from it; one step = forward, backward, global-norm clip, Adam (caloman's \`Adam\`; \`torch.optim.Adam\` + \`clip_grad_norm_\`).
+- PyTorch mirror: \`tools/caloman-reference/train_torch.py\` (the parallel MLP of \`src/dense.ts\` and the loss of \`src/vae.ts\`; the flows from \`tools/flows-reference/caloman_flow.py\` built from the same layer configs, permutations included). Parameters tfjs / PyTorch: ${paramCheck}.
+
+Wall-clock throughput (training samples/s; samples/s = batch × steps / time after warm-up steps):
+
+${table}
+
+Process CPU time (all threads) per sample, which depends less on the other jobs of the shared machine:
+
+${cpuTable}
+`;
+  writeFileSync(join(HERE, 'TRAINING.md'), md);
+  process.stderr.write(`bench: wrote ${join(HERE, 'TRAINING.md')}\n`);
+}
+
+await main();
