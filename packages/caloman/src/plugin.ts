@@ -3,7 +3,7 @@
  * geometry, config parsing that rejects unknown keys, creation and loading.
  */
 import { ConfigError, ModelFormatError, getGeometry, mergeConfig, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
-import { defaultConfigFor, type CaloManConfig } from './configs.js';
+import { LEGACY_DEFAULTS, defaultConfigFor, type CaloManConfig } from './configs.js';
 import { CaloManModel, PLUGIN_NAME } from './model.js';
 import { CALOMAN_VERSION } from './version.js';
 
@@ -44,6 +44,17 @@ export function parseCaloManConfig(raw: unknown, source: string, geometry?: Geom
   return checkValues(mergeConfig(defaults, raw, source), source);
 }
 
+/** Fills keys that older model directories lack with the values those models were trained with. */
+function withLegacyDefaults(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const r = raw as Record<string, Record<string, unknown> | undefined>;
+  const vae = { ...r.vae };
+  const generation = { ...r.generation };
+  if (!('likelihood' in vae)) vae.likelihood = LEGACY_DEFAULTS.vae.likelihood;
+  if (!('decoderNoise' in generation)) generation.decoderNoise = LEGACY_DEFAULTS.generation.decoderNoise;
+  return { ...r, vae, generation };
+}
+
 /** The `caloman` plugin. */
 export const calomanPlugin: ModelPlugin<CaloManConfig> = {
   name: PLUGIN_NAME,
@@ -57,7 +68,7 @@ export const calomanPlugin: ModelPlugin<CaloManConfig> = {
     const mc = await readModelConfig(dir);
     if (mc.plugin !== PLUGIN_NAME) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${PLUGIN_NAME}"; load it with that plugin.`);
     const geometry = getGeometry(mc.geometry);
-    const config = parseCaloManConfig(mc.config, `${dir}/config.json`, geometry);
+    const config = parseCaloManConfig(withLegacyDefaults(mc.config), `${dir}/config.json`, geometry);
     const model = new CaloManModel(config, geometry);
     try {
       await model.loadFrom(dir, mc.preprocessing, mc.training);
