@@ -5,7 +5,8 @@ TypeScript networks (packages/caloman/bench/generate.bench.mjs writes the model 
 Loads the SAME saved model directory: the EPL flow and the latent flow through
 tools/flows-reference/caloman_flow.py, the decoder's dense weights from vae/weights.safetensors,
 and mirrors packages/caloman/src: the parallel MLP of dense.ts, and model.ts `generate` (EPL
-sample, clip to eplRange, preprocess.ts inversion, condition y, latent sample, decoder mean,
+sample, clip to eplRange, preprocess.ts inversion, condition y, latent sample, decoder mean (plus
+generation.decoderNoise · σ · ε for models that sample their decoder),
 voxel inverse, clip to the training range, per-layer renormalisation, threshold, layer-energy
 rescale). Not mirrored: the response calibration (a model that has one is timed without it; the
 script says so). Random numbers come from torch, not calozoo's Rng, so showers differ from the
@@ -67,7 +68,12 @@ class CaloManTorch:
         self.epl = caloman_flow.load(os.path.join(model_dir, comp['epl']))
         self.latent_flow = caloman_flow.load(os.path.join(model_dir, comp['latent-flow']))
         vae = caloman_flow.read_safetensors(os.path.join(model_dir, comp['vae'], 'weights.safetensors'))
-        self.decoder = ParallelMlp(vae, 'decoder', len(self.config['vae']['hidden']))
+        self.decoder_net = ParallelMlp(vae, 'decoder', len(self.config['vae']['hidden']))
+        # vae.ts: 'per-voxel' decoders output [mean | log σ] (log σ clipped to [−6, 1]); 'shared'
+        # ones the mean, with one learned decoder.logSigma. Model directories without the key are shared.
+        self.per_voxel = self.config['vae'].get('likelihood', 'shared') == 'per-voxel'
+        self.shared_log_sigma = vae.get('decoder.logSigma')
+        self.decoder_noise = self.config['generation'].get('decoderNoise', 0)
         self.frac_lo, self.frac_hi = vae.get('buffer.fractionLo'), vae.get('buffer.fractionHi')
         t = lambda s: (torch.tensor(s['shift'], dtype=torch.float32), torch.tensor(s['scale'], dtype=torch.float32))  # noqa: E731
         self.st_epl, self.st_ctx, self.st_latent = t(pre['epl']), t(pre['context']), t(pre['latent'])
@@ -79,6 +85,22 @@ class CaloManTorch:
         self.voxels = slices[-1][1]
         # Voxel → layer index, for per-layer sums with index_add / gather.
         self.layer_of = torch.cat([torch.full((e - s,), l, dtype=torch.long) for l, (s, e) in enumerate(slices)])
+
+    def decoder(self, z, y):
+        """Decoder mean [n, V] (the TF.js `decode`)."""
+        out = self.decoder_net(z, y)
+        return out[:, :self.voxels] if self.per_voxel else out
+
+    def decoder_sample(self, z, y):
+        """Mean + decoderNoise · σ · ε, as model.ts generates (ε from torch, not calozoo's Rng)."""
+        out = self.decoder_net(z, y)
+        if self.per_voxel:
+            mean, sigma = out[:, :self.voxels], torch.exp(out[:, self.voxels:].clamp(-6, 1))
+        else:
+            mean, sigma = out, torch.exp(self.shared_log_sigma)
+        if self.decoder_noise > 0:
+            mean = mean + self.decoder_noise * sigma * torch.randn_like(mean)
+        return mean
 
     def epl_to_energies(self, u, energy):
         if self.config['eplTransform'] == 'published':
@@ -129,7 +151,7 @@ class CaloManTorch:
         layer_e = self.epl_to_energies(u, energy)
         y = torch.cat([c, (self.energies_to_epl(layer_e, energy) - self.st_epl[0]) / self.st_epl[1]], 1)
         z = self.latent_flow.sample(n, y) * self.st_latent[1] + self.st_latent[0]
-        return self.fractions_to_showers(self.voxel_inverse(self.decoder(z, y)), layer_e)
+        return self.fractions_to_showers(self.voxel_inverse(self.decoder_sample(z, y)), layer_e)
 
 
 def read_check(check_dir):
