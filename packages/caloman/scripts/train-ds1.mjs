@@ -3,7 +3,7 @@
  * (the package's quality target: README, "Numbers"). Needs built dist/ folders:
  *   npx nx run-many -t build -p @calozoo/caloman @calozoo/simulator @calozoo/metrics
  *   node packages/caloman/scripts/train-ds1.mjs --train 50000 --test 50000 --minutes 60 --out /tmp/caloman-ds1
- * Options: --variant default|published, --set key.path=json (repeatable), --backend tensorflow|wasm|cpu,
+ * Options: --geometry ds1-photons|ds1-pions (default photons), --variant default|published, --set key.path=json (repeatable), --backend tensorflow|wasm|cpu,
  * --seed N, --resume, --eval-only (reuse --out/model), --no-classifier; generation-time ablations of a
  * trained model: --no-calibration, --gen-set generation.keepLayerEnergy=false (repeatable), --tag name.
  * Writes <out>/model/, <out>/summary.json and prints one JSON line with the numbers.
@@ -33,7 +33,7 @@ const log = (m) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${
 
 const device = await selectTfBackend({ backend: opt('backend', undefined) });
 log(`backend ${device.chosen} (${device.threads} threads)`);
-const geometry = getGeometry('calochallenge-1-photons');
+const geometry = getGeometry(opt('geometry', 'calochallenge-1-photons'));
 mkdirSync(out, { recursive: true });
 let t = Date.now();
 const train = simulateShowers(geometry, { n: nTrain, seed: 1000 + seed });
