@@ -143,9 +143,9 @@ async function torchSpec(file) {
   console.log(JSON.stringify({ spec: file }));
 }
 
-function runChild(cmd, args, label) {
+function runChild(cmd, args, label, extraEnv = {}) {
   process.stderr.write(`bench: ${label} ...\n`);
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, maxBuffer: 1 << 26 });
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...extraEnv }, maxBuffer: 1 << 26 });
   const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {
     process.stderr.write(`bench: ${label} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}\n`);
@@ -157,7 +157,7 @@ function runChild(cmd, args, label) {
 }
 
 const sps = (r) => (r ? (r.samples_per_s >= 100 ? r.samples_per_s.toFixed(0) : r.samples_per_s.toPrecision(3)) : '–');
-const cell = (r) => (r ? `${sps(r)} (${r.seconds_per_step.toPrecision(3)} s/step, ${r.steps} steps)` : '–');
+const cell = (r) => (r ? `${sps(r)} (${r.seconds_per_step.toPrecision(3)} s/step, ${r.steps} steps${r.omp ? `; OMP wait ${r.omp}${r.other ? `, other ${sps({ samples_per_s: r.other })}` : ''}` : ''})` : '–');
 const ratio = (a, b) => (a && b ? `${(a.samples_per_s / b.samples_per_s).toFixed(2)}×` : '–');
 const cpuCell = (r) => (r?.cpu_ms_per_sample ? r.cpu_ms_per_sample.toPrecision(3) : '–');
 const cpuRatio = (a, b) => (a?.cpu_ms_per_sample && b?.cpu_ms_per_sample ? `${(b.cpu_ms_per_sample / a.cpu_ms_per_sample).toFixed(2)}×` : '–');
@@ -185,9 +185,15 @@ async function main() {
     for (const [backend, [warmup, steps]] of Object.entries(plan)) {
       results[`${backend}/${net}`] = runChild(process.execPath, [self, '--worker', backend, net, String(warmup), String(steps)], `tfjs ${backend} ${net}`);
       if (backend === 'tensorflow' && withTorch) {
-        const r = runChild('/usr/bin/python3', [TORCH, specFile, '--threads', '2', '--nets', net, '--steps', quick ? '5' : '20'], `PyTorch ${net}`);
-        torch[net] = r?.[net];
-        torch.torch ??= r?.torch;
+        // libgomp's default OMP_WAIT_POLICY spins at barriers, which on a shared machine slows
+        // PyTorch's 2-thread steps up to 30×; PASSIVE sleeps. Both run, the faster is kept.
+        const torchRun = (env, tag) => {
+          const r = runChild('/usr/bin/python3', [TORCH, specFile, '--threads', '2', '--nets', net, '--steps', quick ? '5' : '20'], `PyTorch ${net} (OMP_WAIT_POLICY ${tag})`, env);
+          torch.torch ??= r?.torch;
+          return r?.[net];
+        };
+        const a = torchRun({}, 'default'), pa = torchRun({ OMP_WAIT_POLICY: 'PASSIVE' }, 'PASSIVE');
+        torch[net] = !a || (pa && pa.samples_per_s > a.samples_per_s) ? pa && { ...pa, omp: 'passive', other: a?.samples_per_s } : { ...a, omp: 'default', other: pa?.samples_per_s };
       }
     }
   }
@@ -218,7 +224,7 @@ async function main() {
 - Machine: ${model}, ${cpus().length} cores (shared; 1-minute load average ${loadStart.toFixed(1)} at the start of the run, ${loadavg()[0].toFixed(1)} at the end).
 - Command: \`node packages/caloman/bench/train.bench.mjs${args.length ? ` ${args.join(' ')}` : ''}\`
 - Date: ${new Date().toISOString()}
-- Software: Node ${process.version}; TensorFlow.js ${v['tfjs-core'] ?? '4.22.0'}; native TensorFlow ${v.tensorflow ?? '(not built)'} with oneDNN on (device layer default); PyTorch ${torch.torch ?? '–'} (Debian, 2 threads). Each network: native TensorFlow, then PyTorch right after it, then wasm and cpu.
+- Software: Node ${process.version}; TensorFlow.js ${v['tfjs-core'] ?? '4.22.0'}; native TensorFlow ${v.tensorflow ?? '(not built)'} with oneDNN on (device layer default); PyTorch ${torch.torch ?? '–'} (Debian, 2 threads, run with libgomp's default OMP_WAIT_POLICY and with PASSIVE; the faster is kept, the other shown in the cell). Each network: native TensorFlow, then PyTorch right after it, then wasm and cpu.
 - Config: \`defaultConfigFor(getGeometry('${GEOMETRY}'))\` — batch sizes, learning rates and gradient-clip norm from it; one step = forward, backward, global-norm clip, Adam (caloman's \`Adam\`; \`torch.optim.Adam\` + \`clip_grad_norm_\`).
 - PyTorch mirror: \`tools/caloman-reference/train_torch.py\` (the parallel MLP of \`src/dense.ts\` and the loss of \`src/vae.ts\`; the flows from \`tools/flows-reference/caloman_flow.py\` built from the same layer configs, permutations included). Parameters tfjs / PyTorch: ${paramCheck}.
 
