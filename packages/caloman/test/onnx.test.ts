@@ -46,14 +46,20 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     const gen = await createOrtSession(g.generator.toBytes(), { threads: 1 });
     const u = (await epl.run({ noise: { data: eplNoise, dims: [n, L] }, context: { data: ctx, dims: [n, 1] } })).x!.data as Float32Array;
     const layerE32 = Float32Array.from(layerE);
-    const feeds = { condition: { data: y, dims: [n, 1 + L] }, noise: { data: zNoise, dims: [n, D] }, layerEnergies: { data: layerE32, dims: [n, L] } };
+    const V = model.geometry.voxels;
+    const k = model.config.generation.decoderNoise;
+    const voxelNoise = rng.fillNormal(new Float32Array(n * V)) as Float32Array;
+    const feeds: Record<string, { data: Float32Array; dims: number[] }> = { condition: { data: y, dims: [n, 1 + L] }, noise: { data: zNoise, dims: [n, D] }, layerEnergies: { data: layerE32, dims: [n, L] } };
+    if (k > 0) feeds.voxelNoise = { data: voxelNoise, dims: [n, V] };
     const showers = (await gen.run(feeds)).showers!.data as Float32Array;
     await Promise.all([epl.dispose(), gen.dispose()]);
     const uRef = tf.tidy(() => model.nets.epl.bijector.inverse(tf.tensor2d(eplNoise, [n, L]), tf.tensor2d(ctx, [n, 1])).x.dataSync() as Float32Array);
     const meanRef = tf.tidy(() => {
       const yt = tf.tensor2d(y, [n, 1 + L]);
       const z = standardise(Float32Array.from(model.nets.latentFlow.bijector.inverse(tf.tensor2d(zNoise, [n, D]), yt).x.dataSync()), model.state.latent, true);
-      return model.nets.vae.decode(tf.tensor2d(z, [n, D]), yt).dataSync() as Float32Array;
+      const d = model.nets.vae.decodeWithScale(tf.tensor2d(z, [n, D]), yt);
+      // mean + k·σ·ε with the same ε the graph got (k = generation.decoderNoise).
+      return tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), tf.tensor2d(voxelNoise, [n, V]))).dataSync() as Float32Array;
     });
     const showersRef = model.meanToShowers(Float32Array.from(meanRef), energy, Float64Array.from(layerE32));
     const rel = (a: Float32Array, b: Float32Array): number => {
@@ -68,7 +74,6 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     expect(rel(u, uRef)).toBeLessThan(1e-4);
     // Per shower, relative to its incident energy (threshold flips at exactly 1 MeV would show here).
     let worst = 0;
-    const V = model.geometry.voxels;
     for (let i = 0; i < showers.length; i++) worst = Math.max(worst, Math.abs(showers[i] - showersRef[i]) / energy[Math.floor(i / V)]);
     expect(worst).toBeLessThan(1e-4);
     expect(rel(showers, showersRef)).toBeLessThan(1e-4);
@@ -123,7 +128,7 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     expect(existsSync(join(mdir, ONNX_FILES.generator))).toBe(true);
     expect(await readJson<OnnxExportMetadata>(join(mdir, ONNX_FILES.metadata))).toEqual(meta);
     const info = await readOnnxInfo(join(mdir, ONNX_FILES.generator));
-    expect(info.inputs).toEqual(['condition', 'noise', 'layerEnergies']);
+    expect(info.inputs).toEqual(['condition', 'noise', 'layerEnergies', 'voxelNoise']);
     expect(info.outputs).toEqual(['showers']);
     expect(info.props.plugin).toBe('caloman');
     expect(meta.graphs.generator!.outputs.showers).toEqual(['batch', 368]);
