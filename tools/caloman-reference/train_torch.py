@@ -4,8 +4,9 @@
 One optimisation step (forward, backward, torch.nn.utils.clip_grad_norm_, torch.optim.Adam) of
   - the conditional VAE of packages/caloman/src/vae.ts with the parallel MLP of src/dense.ts
     (condition stack c_i = relu(c W + b), main h_i = relu([h, c_i] W + b), out = [h, c] W + b;
-    PyTorch-default U(±1/sqrt(in)) initialisation), loss = negative ELBO with one shared output
-    log sigma, encoder log sigma clipped to [-12, 4], fresh eps ~ N(0, 1) every step;
+    PyTorch-default U(+-1/sqrt(in)) initialisation), loss = negative ELBO with the config's
+    likelihood (per-voxel mean and log sigma in [-6, 1], or one shared output log sigma), encoder
+    log sigma clipped to [-12, 4], fresh eps ~ N(0, 1) every step;
   - the latent flow and the EPL flow, built by tools/flows-reference/caloman_flow.py from the
     exact layer configs the TypeScript flows use (written by train.bench.mjs --spec), loss
     -mean log p(x | context).
@@ -27,6 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import caloman_flow  # noqa: E402  (tools/flows-reference)
 
 LOG_SIGMA_RANGE = (-12.0, 4.0)
+VOXEL_LOG_SIGMA_RANGE = (-6.0, 1.0)
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
@@ -61,22 +63,30 @@ class ParallelMlp(torch.nn.Module):
 class ConditionalVae(torch.nn.Module):
     """vae.ts ConditionalVae: encoder x, y -> (mu, log sigma), decoder z, y -> voxel means."""
 
-    def __init__(self, voxels, cond_dim, latent_dim, hidden):
+    def __init__(self, voxels, cond_dim, latent_dim, hidden, likelihood='shared'):
         super().__init__()
-        self.latent_dim, self.voxels = latent_dim, voxels
+        self.latent_dim, self.voxels, self.per_voxel = latent_dim, voxels, likelihood == 'per-voxel'
         self.enc = ParallelMlp(voxels, cond_dim, hidden, 2 * latent_dim)
-        self.dec = ParallelMlp(latent_dim, cond_dim, hidden, voxels)
-        self.log_sigma_x = torch.nn.Parameter(torch.tensor(-1.0))
+        # per-voxel: the decoder predicts a mean and a log sigma for every voxel; shared: one log sigma.
+        self.dec = ParallelMlp(latent_dim, cond_dim, hidden, 2 * voxels if self.per_voxel else voxels)
+        self.log_sigma_x = None if self.per_voxel else torch.nn.Parameter(torch.tensor(-1.0))
 
     def loss(self, x, y, eps, beta):
         h = self.enc(x, y)
         d = self.latent_dim
         mu, log_sigma = h[:, :d], torch.clamp(h[:, d:], *LOG_SIGMA_RANGE)
         z = mu + torch.exp(log_sigma) * eps
-        mean = self.dec(z, y)
-        inv_var = torch.exp(-2 * self.log_sigma_x)
-        sq = torch.sum((x - mean) ** 2, 1)
-        rec = 0.5 * inv_var * sq + self.voxels * (self.log_sigma_x + HALF_LOG_2PI)
+        V = self.voxels
+        if self.per_voxel:
+            out = self.dec(z, y)
+            mean, ls = out[:, :V], torch.clamp(out[:, V:], *VOXEL_LOG_SIGMA_RANGE)
+            t = (x - mean) * torch.exp(-ls)
+            rec = torch.sum(0.5 * t * t + ls, 1) + V * HALF_LOG_2PI
+        else:
+            mean = self.dec(z, y)
+            inv_var = torch.exp(-2 * self.log_sigma_x)
+            sq = torch.sum((x - mean) ** 2, 1)
+            rec = 0.5 * inv_var * sq + V * (self.log_sigma_x + HALF_LOG_2PI)
         kl = 0.5 * torch.sum(mu ** 2 + torch.exp(2 * log_sigma) - (1 + 2 * log_sigma), 1)
         return torch.mean(rec) + beta * torch.mean(kl)
 
@@ -121,7 +131,7 @@ def main():
     for net in args.nets.split(','):
         if net == 'vae':
             q, V, C, D = spec['vae'], spec['voxels'], 1 + spec['layers'], spec['latentDim']
-            vae = ConditionalVae(V, C, D, spec['hidden'])
+            vae = ConditionalVae(V, C, D, spec['hidden'], spec.get('likelihood', 'shared'))
             x, y = torch.rand(q['batch'], V), torch.rand(q['batch'], C) * 2 - 1
             params = list(vae.parameters())
             step = make_step(params, lambda: vae.loss(x, y, torch.randn(q['batch'], D), spec['beta']), q['lr'], q['clip'])

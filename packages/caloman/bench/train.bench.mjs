@@ -77,7 +77,7 @@ function makeStep(m, net) {
   if (net === 'vae') {
     const { batch, lr, clip } = p.vae;
     const D = p.cfg.latentDim;
-    const vae = new m.ConditionalVae({ voxels: p.V, conditionDim: 1 + p.L, latentDim: D, hidden: p.cfg.vae.hidden }, new m.Rng(1, 2));
+    const vae = new m.ConditionalVae({ voxels: p.V, conditionDim: 1 + p.L, latentDim: D, hidden: p.cfg.vae.hidden, likelihood: p.cfg.vae.likelihood }, new m.Rng(1, 2));
     const vars = vae.params.named();
     const adam = new m.Adam(vars, { clipNorm: clip });
     const x = uniform(m, batch * p.V, 4), y = uniform(m, batch * (1 + p.L), 5, -1, 1);
@@ -135,7 +135,7 @@ async function torchSpec(file) {
   const m = await import(pathToFileURL(BUNDLE).href);
   const p = problems(m);
   const spec = {
-    voxels: p.V, layers: p.L, latentDim: p.cfg.latentDim, hidden: p.cfg.vae.hidden, beta: p.cfg.vae.beta, vae: p.vae,
+    voxels: p.V, layers: p.L, latentDim: p.cfg.latentDim, hidden: p.cfg.vae.hidden, beta: p.cfg.vae.beta, likelihood: p.cfg.vae.likelihood ?? 'shared', vae: p.vae,
     latent: { ...p.latent, config: m.flowConfigFor(p.latent.dim, p.latent.context, p.latent.flow, 4) },
     epl: { ...p.epl, config: m.flowConfigFor(p.epl.dim, p.epl.context, p.epl.flow, 2) },
   };
@@ -198,7 +198,7 @@ async function main() {
     }
   }
   const label = {
-    vae: (r) => `conditional VAE 368+6 → 512³ → 2·24 / 24+6 → 512³ → 368 (${r ? (r.params / 1e6).toFixed(2) : '?'}M params), batch ${r?.batch ?? '?'}`,
+    vae: (r) => `conditional VAE 368+6 → 512³ → 2·24 / 24+6 → 512³ → 2·368 (per-voxel μ, log σ; ${r ? (r.params / 1e6).toFixed(2) : '?'}M params), batch ${r?.batch ?? '?'}`,
     latent: (r) => `latent flow: 24-dim RQS, 4 couplings × 3×128 residual, context 6 (${r ? (r.params / 1e3).toFixed(0) : '?'}k params), batch ${r?.batch ?? '?'}`,
     epl: (r) => `EPL flow: 5-dim RQS, 4 couplings × 3×64 residual, context 1 (${r ? (r.params / 1e3).toFixed(0) : '?'}k params), batch ${r?.batch ?? '?'}`,
   };
