@@ -99,7 +99,10 @@ async function timeOnnx(model, batches, minSeconds) {
     const z = rng.fillNormal(new Float32Array(n * D));
     const le = Float32Array.from({ length: n * L }, () => 1000 * rng.uniform());
     const eplT = await repeat(() => epl.run({ noise: { data: en, dims: [n, L] }, context: { data: c, dims: [n, 1] } }), minSeconds);
-    const genT = await repeat(() => gen.run({ condition: { data: y, dims: [n, 1 + L] }, noise: { data: z, dims: [n, D] }, layerEnergies: { data: le, dims: [n, L] } }), minSeconds);
+    const V = model.geometry.voxels;
+    const genFeeds = { condition: { data: y, dims: [n, 1 + L] }, noise: { data: z, dims: [n, D] }, layerEnergies: { data: le, dims: [n, L] } };
+    if (gen.inputNames.includes('voxelNoise')) genFeeds.voxelNoise = { data: rng.fillNormal(new Float32Array(n * V)), dims: [n, V] };
+    const genT = await repeat(() => gen.run(genFeeds), minSeconds);
     const stat = (t) => ({ meanMs: mean(t) / n, stdMs: std(t) / n, reps: t.length });
     const row = { batch: n, generate: stat(full), eplGraph: stat(eplT), generatorGraph: stat(genT) };
     const f = (s) => `${s.meanMs.toPrecision(3)} ± ${s.stdMs.toPrecision(2)}`;
