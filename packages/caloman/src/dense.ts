@@ -3,7 +3,7 @@
  * CaloMan's "parallel" conditional MLP (field-reference.md §4.7).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
+import { tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 import type { ParamStore } from './params.js';
 
 /** Uniform initial values in [−limit, limit) drawn from `rng`. */
@@ -35,8 +35,7 @@ export class Dense {
 
   /** Appends the layer (MatMul + Add, then the activation) to an ONNX graph with its current weights. */
   toOnnx(g: OnnxGraphBuilder, x: OnnxValue, activation: 'linear' | 'relu' = 'linear'): OnnxValue {
-    const raw = (v: tf.Variable) => ({ data: Float32Array.from(v.dataSync() as Float32Array), shape: [...v.shape] });
-    return g.dense(x, raw(this.kernel), raw(this.bias), activation);
+    return g.dense(x, tensorToRaw(this.kernel), tensorToRaw(this.bias), activation);
   }
 }
 

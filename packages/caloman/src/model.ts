@@ -197,18 +197,17 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const zData = tf.tidy(() => this.nets.latentFlow.sample(m, rng.latent, tf.tensor2d(y, [m, y.length / m])).dataSync() as Float32Array);
     standardise(zData, this.state.latent, true);
     const k = this.config.generation.decoderNoise;
-    const d = tf.tidy(() => {
-      const r = this.nets.vae.decodeWithScale(tf.tensor2d(zData, [m, this.config.latentDim]), tf.tensor2d(y, [m, y.length / m]));
-      return [r.mean, tf.exp(r.logSigma)];
+    // mean + k·σ·ε in one tidy; σ is only computed when the decoder is sampled.
+    const z = tf.tensor2d(zData, [m, this.config.latentDim]);
+    const yt = tf.tensor2d(y, [m, y.length / m]);
+    const noise = k > 0 ? (rng.voxel.fillNormal(new Float32Array(m * this.geometry.voxels)) as Float32Array) : null;
+    const mean = tf.tidy(() => {
+      if (!noise) return this.nets.vae.decode(z, yt).dataSync() as Float32Array;
+      const d = this.nets.vae.decodeWithScale(z, yt);
+      return tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), tf.tensor2d(noise, d.mean.shape))).dataSync() as Float32Array;
     });
-    const mean = Float32Array.from(d[0]!.dataSync() as Float32Array);
-    const sigma = k > 0 ? (d[1]!.dataSync() as Float32Array) : null;
-    tf.dispose(d);
-    if (sigma) {
-      const noise = rng.voxel.fillNormal(new Float32Array(mean.length));
-      for (let i = 0; i < mean.length; i++) mean[i] += k * sigma[i] * noise[i];
-    }
-    return this.meanToShowers(mean, e, layerE);
+    tf.dispose([z, yt]);
+    return this.meanToShowers(Float32Array.from(mean), e, layerE);
   }
 
   /** One batch on onnxruntime, drawing the same noise in the same order as `generateBatchTfjs`. */

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import type { OnnxGraphBuilder, OnnxValue } from '@calozoo/core';
+import { tensorToRaw, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
-import { rawComputed, rawOf } from './onnx.js';
+import { rawComputed } from './onnx.js';
 
 /** Per-feature affine map with data-dependent initialisation. */
 export class ActNorm implements Bijector {
@@ -56,7 +56,7 @@ export class ActNorm implements Bijector {
 
   /** Appends the inverse (y − t)·e^−s with the current s, t as constants. */
   onnxInverse(g: OnnxGraphBuilder, y: OnnxValue): OnnxValue {
-    const shift = rawOf(this.shift);
+    const shift = tensorToRaw(this.shift);
     const inv = rawComputed(() => tf.exp(tf.neg(this.logScale)));
     return g.mul(g.sub(y, shift), inv);
   }

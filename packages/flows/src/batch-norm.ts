@@ -6,9 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
+import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, tensorToRaw } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
-import { rawComputed, rawOf } from './onnx.js';
+import { rawComputed } from './onnx.js';
 
 /** Options of batch normalisation. */
 export interface BatchNormOptions {
@@ -77,7 +77,7 @@ export class BatchNorm implements Bijector {
   /** Appends the evaluation-mode inverse (y − β)/w·σ + μ, with σ/w and μ as constants. */
   onnxInverse(g: OnnxGraphBuilder, y: OnnxValue): OnnxValue {
     const k = rawComputed(() => tf.div(tf.sqrt(tf.add(this.runningVar, this.o.eps)), this.w()));
-    return g.add(g.mul(g.sub(y, rawOf(this.bias)), k), rawOf(this.runningMean));
+    return g.add(g.mul(g.sub(y, tensorToRaw(this.bias)), k), tensorToRaw(this.runningMean));
   }
 
   /** Switches between batch statistics (true) and running averages (false). */

@@ -6,8 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import { invariant, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
-import { rawOf } from './onnx.js';
+import { invariant, type OnnxGraphBuilder, type OnnxValue, type Rng, tensorToRaw } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
 import { Mlp, prefixed } from './nn.js';
@@ -68,7 +67,7 @@ export class ElementwiseLayer implements Bijector {
     else {
       invariant(this.free, 'elementwise layer has neither a context network nor free parameters');
       const n = g.slice(g.shapeOf(y), [0], [1]);
-      params = g.expand(g.unsqueeze(g.weight(rawOf(this.free), 'elementwise_params'), [0]), g.concat([n, g.int64s([this.dim, this.p])], 0), [null, this.dim, this.p]);
+      params = g.expand(g.unsqueeze(g.weight(tensorToRaw(this.free), 'elementwise_params'), [0]), g.concat([n, g.int64s([this.dim, this.p])], 0), [null, this.dim, this.p]);
     }
     return this.t.inverseOnnx(g, y, params, this.dim);
   }

@@ -6,9 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import type { OnnxGraphBuilder, OnnxValue } from '@calozoo/core';
+import { tensorToRaw, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
-import { rawOf } from './onnx.js';
 
 /** Added to the softplus of the diagonal of U so that it stays invertible (nflows' eps). */
 export const LU_DIAGONAL_EPS = 1e-3;
@@ -118,7 +117,7 @@ export class LuLinear implements Bijector {
     // x = (y − b) M with M[i][j] = W⁻¹[j][i].
     const M = new Float32Array(D * D);
     for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) M[i * D + j] = a[j][D + i];
-    return g.matMul(g.sub(y, rawOf(this.bias)), { data: M, shape: [D, D] });
+    return g.matMul(g.sub(y, tensorToRaw(this.bias)), { data: M, shape: [D, D] });
   }
 
   /** `lower`, `upper` (strict triangles used), `unconstrainedDiagonal`, `bias`. */

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
-import { cachedWeight, rawComputed, rawOf } from './onnx.js';
+import { tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
+import { cachedWeight, rawComputed } from './onnx.js';
 
 /** How a dense layer's weights start: PyTorch's U(±1/√fan_in), or U(±1e-3) for near-identity residual blocks. */
 export type DenseInit = 'torch' | 'small';
@@ -48,7 +48,7 @@ export class Dense {
   /** Appends the layer (masked weights, stored once per graph) to an ONNX graph. */
   toOnnx(g: OnnxGraphBuilder, x: OnnxValue, activation: 'linear' | 'relu' = 'linear'): OnnxValue {
     const w = cachedWeight(g, this.w, () => rawComputed(() => this.weight()), 'dense_w');
-    const b = cachedWeight(g, this.b, () => rawOf(this.b), 'dense_b');
+    const b = cachedWeight(g, this.b, () => tensorToRaw(this.b), 'dense_b');
     return g.dense(x, w, b, activation);
   }
 

@@ -5,7 +5,7 @@
  * elementwise.ts), so both runtimes agree to float32 rounding for the same noise and context.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, type RawTensor } from '@calozoo/core';
+import { InvalidArgumentError, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type RawTensor } from '@calozoo/core';
 import { KNOT_SEARCH_EPS, MIN_BIN_WIDTH, MIN_DERIVATIVE, type RqsOptions } from './rqs.js';
 
 /** A bijector whose inverse can be written into an ONNX graph. */
@@ -14,16 +14,11 @@ export interface OnnxInvertible {
   onnxInverse(g: OnnxGraphBuilder, y: OnnxValue, context: OnnxValue | undefined): OnnxValue;
 }
 
-/** Copies a tensor's float32 values and shape (for initializers). */
-export function rawOf(t: tf.Tensor): RawTensor {
-  return { data: Float32Array.from(t.dataSync() as Float32Array), shape: [...t.shape] };
-}
-
 /** Values and shape of the tensor `fn` computes (intermediates freed). */
 export function rawComputed(fn: () => tf.Tensor): RawTensor {
   const t = tf.tidy(fn);
   try {
-    return rawOf(t);
+    return tensorToRaw(t);
   } finally {
     // A function that returns a variable itself (an unmasked weight) must not free it.
     if (!(t instanceof tf.Variable)) t.dispose();
