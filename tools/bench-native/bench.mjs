@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runChild as runChildIn, timeSteps } from './child.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -34,32 +35,11 @@ async function worker(backend, net, warmup, steps, batch) {
   const report = await device.selectTfBackend({ backend, requires: net === 'wgan' ? ['conv3d'] : [] });
   const nets = await import('./tfjs-nets.mjs');
   const model = net === 'dense' ? nets.denseVae(tf, batch || 256) : nets.wganGp(tf, device.leakyReluDiff, batch || 32);
-  for (let i = 0; i < warmup; i++) model.step();
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  let loss = 0;
-  for (let i = 0; i < steps; i++) loss = model.step();
-  const dt = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(c0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(JSON.stringify({
-    backend, net, steps, batch: model.batch, onednn: process.env.TF_ENABLE_ONEDNN_OPTS, params: model.params, threads: report.threads, versions: report.versions,
-    samples_per_s: (model.batch * steps) / dt, seconds_per_step: dt / steps, cpu_ms_per_sample: (1000 * cpuSeconds) / (model.batch * steps), finite: Number.isFinite(loss),
-  }));
+  const t = timeSteps(() => model.step(), model.batch, warmup, steps);
+  console.log(JSON.stringify({ backend, net, batch: model.batch, onednn: process.env.TF_ENABLE_ONEDNN_OPTS, params: model.params, threads: report.threads, versions: report.versions, ...t }));
 }
 
-function runChild(cmd, args, label, extraEnv = {}) {
-  process.stderr.write(`bench: ${label} ...\n`);
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...extraEnv }, maxBuffer: 1 << 26 });
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || !line) {
-    process.stderr.write(`bench: ${label} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}\n`);
-    return undefined;
-  }
-  const result = JSON.parse(line);
-  process.stderr.write(`bench: ${label}: ${JSON.stringify(result.samples_per_s ?? result)}\n`);
-  return result;
-}
+const runChild = (cmd, args, label, extraEnv) => runChildIn(ROOT, cmd, args, label, extraEnv);
 
 /**
  * Runs the PyTorch peer with libgomp's default OMP_WAIT_POLICY (threads spin at barriers) and with

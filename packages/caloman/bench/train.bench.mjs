@@ -21,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runChild as runChildIn, timeSteps } from '../../../tools/bench-native/child.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..', '..');
@@ -117,17 +118,8 @@ async function worker(backend, net, warmup, steps) {
   const m = await import(pathToFileURL(BUNDLE).href);
   const report = await m.selectTfBackend({ backend });
   const s = makeStep(m, net);
-  for (let i = 0; i < warmup; i++) s.step();
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  let loss = 0;
-  for (let i = 0; i < steps; i++) loss = s.step();
-  const dt = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(c0);
-  console.log(JSON.stringify({
-    backend, net, steps, batch: s.batch, params: s.params, threads: report.threads, versions: report.versions, finite: Number.isFinite(loss),
-    samples_per_s: (s.batch * steps) / dt, seconds_per_step: dt / steps, cpu_ms_per_sample: ((cpu.user + cpu.system) / 1000) / (s.batch * steps),
-  }));
+  const t = timeSteps(() => s.step(), s.batch, warmup, steps);
+  console.log(JSON.stringify({ backend, net, batch: s.batch, params: s.params, threads: report.threads, versions: report.versions, ...t }));
 }
 
 /** Writes the PyTorch mirror's inputs: sizes, batch sizes and the exact flow layer configs. */
@@ -143,18 +135,7 @@ async function torchSpec(file) {
   console.log(JSON.stringify({ spec: file }));
 }
 
-function runChild(cmd, args, label, extraEnv = {}) {
-  process.stderr.write(`bench: ${label} ...\n`);
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...extraEnv }, maxBuffer: 1 << 26 });
-  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || !line) {
-    process.stderr.write(`bench: ${label} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}\n`);
-    return undefined;
-  }
-  const result = JSON.parse(line);
-  process.stderr.write(`bench: ${label}: ${JSON.stringify(result.samples_per_s ?? result)}\n`);
-  return result;
-}
+const runChild = (cmd, args, label, extraEnv) => runChildIn(ROOT, cmd, args, label, extraEnv);
 
 const sps = (r) => (r ? (r.samples_per_s >= 100 ? r.samples_per_s.toFixed(0) : r.samples_per_s.toPrecision(3)) : '–');
 const cell = (r) => (r ? `${sps(r)} (${r.seconds_per_step.toPrecision(3)} s/step, ${r.steps} steps${r.omp ? `; OMP wait ${r.omp}${r.other ? `, other ${sps({ samples_per_s: r.other })}` : ''}` : ''})` : '–');
