@@ -25,9 +25,9 @@ export interface OrtSessionOptions {
   threads?: number;
   /**
    * Whether idle intra-op threads spin-wait for work (onnxruntime's own default). Default here
-   * false: spinning threads compete with the JavaScript thread that prepares the next batch, and
-   * CaloMan generation on 2 threads measured 15–20 % faster at batch 100 and 10 000 without it
-   * (slightly slower at batch 1).
+   * false: spinning threads compete with the JavaScript thread that prepares the next batch. One
+   * ad-hoc run of CaloMan's generator graph on 2 threads (not a recorded benchmark): 61 vs 73 µs per
+   * shower at batch 10 000 and 95 vs 115 µs at batch 100 without spinning; 0.74 vs 0.58 ms at batch 1.
    */
   allowSpinning?: boolean;
   /** Where the device layer logs its choice. */
