@@ -3,7 +3,7 @@
  * CaloMan's "parallel" conditional MLP (field-reference.md §4.7).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
+import { InvalidArgumentError, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type RawTensor, type Rng } from '@calozoo/core';
 import type { ParamStore } from './params.js';
 
 /** Uniform initial values in [−limit, limit) drawn from `rng`. */
@@ -73,14 +73,44 @@ export class ParallelMlp {
     return this.out.apply(tf.concat([h, c], 1));
   }
 
-  /** Appends the network to an ONNX graph (same ops as `apply`). */
-  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, y: OnnxValue): OnnxValue {
+  /**
+   * Appends the network to an ONNX graph. Same maths as `apply`, without the concatenations: a
+   * layer on [h, c] is written as h·W_h + (c·W_c + b), two Gemms on the row blocks of its kernel
+   * (exact up to float32 summation order). `outputColumns` splits the output layer into column
+   * ranges computed by separate Gemms (e.g. a decoder's mean and log σ), so no Split copy follows.
+   */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, y: OnnxValue, outputColumns?: readonly number[]): OnnxValue[] {
     let h = x;
     let c = y;
     for (let i = 0; i < this.main.length; i++) {
       c = this.cond[i].toOnnx(g, c, 'relu');
-      h = this.main[i].toOnnx(g, g.concat([h, c], 1), 'relu');
+      h = g.relu(splitDense(g, this.main[i], h, c));
     }
-    return this.out.toOnnx(g, g.concat([h, c], 1));
+    const sizes = outputColumns ?? [this.out.outDim];
+    if (sizes.reduce((a, b) => a + b, 0) !== this.out.outDim) throw new InvalidArgumentError(`ParallelMlp.toOnnx: output columns [${sizes.join(', ')}] do not add up to ${this.out.outDim}`);
+    let start = 0;
+    return sizes.map((n) => splitDense(g, this.out, h, c, [start, (start += n)]));
   }
 }
+
+/**
+ * layer([h, c]) as Gemm(h, W[:kh], Gemm(c, W[kh:], b)) on the columns [from, to) of the layer's
+ * kernel (default all), where kh is h's feature count.
+ */
+function splitDense(g: OnnxGraphBuilder, layer: Dense, h: OnnxValue, c: OnnxValue, cols?: readonly [number, number]): OnnxValue {
+  const W = tensorToRaw(layer.kernel);
+  const b = tensorToRaw(layer.bias);
+  const [rows, out] = W.shape as [number, number];
+  const kh = h.shape?.[1];
+  if (typeof kh !== 'number' || kh >= rows) throw new InvalidArgumentError(`ParallelMlp.toOnnx: input has ${kh} features, the kernel [${rows}, ${out}]`);
+  const [from, to] = cols ?? [0, out];
+  const n = to - from;
+  const block = (r0: number, r1: number): RawTensor => {
+    const data = new Float32Array((r1 - r0) * n);
+    for (let r = r0; r < r1; r++) data.set((W.data as Float32Array).subarray(r * out + from, r * out + to), (r - r0) * n);
+    return { data, shape: [r1 - r0, n] };
+  };
+  const bias: RawTensor = { data: (b.data as Float32Array).slice(from, to), shape: [n] };
+  return g.gemm(h, block(0, kh), g.gemm(c, block(kh, rows), bias));
+}
+

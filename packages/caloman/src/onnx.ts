@@ -60,7 +60,7 @@ export function buildCaloManGraphs(model: CaloManModel): { layerEnergies: OnnxGr
   const k = model.config.generation.decoderNoise;
   if (k > 0) {
     const eps = g.input('voxelNoise', 'float32', ['batch', model.geometry.voxels]);
-    mean = g.add(mean, g.mul(eps, typeof dec.sigma === 'number' ? k * dec.sigma : g.mul(dec.sigma, k)));
+    mean = g.add(mean, g.mul(eps, typeof dec.sigma === 'number' ? k * dec.sigma : k === 1 ? dec.sigma : g.mul(dec.sigma, k)));
   }
   g.output(assembleShowersOnnx(g, model, mean, layerE), 'showers');
   return { layerEnergies, generator: g };

@@ -95,10 +95,9 @@ export class ConditionalVae {
 
   /** Appends the decoder z, y → voxel means (and σ, for sampling) to an ONNX graph. */
   decodeOnnx(g: OnnxGraphBuilder, z: OnnxValue, y: OnnxValue): { mean: OnnxValue; sigma: OnnxValue | number } {
-    const out = this.dec.toOnnx(g, z, y);
     const V = this.shape.voxels;
-    if (this.shape.likelihood !== 'per-voxel') return { mean: out, sigma: Math.exp(this.outputLogSigma()) };
-    const [mean, raw] = g.split(out, 1, [V, V]);
+    if (this.shape.likelihood !== 'per-voxel') return { mean: this.dec.toOnnx(g, z, y)[0]!, sigma: Math.exp(this.outputLogSigma()) };
+    const [mean, raw] = this.dec.toOnnx(g, z, y, [V, V]);
     return { mean: mean!, sigma: g.exp(g.clip(raw!, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1])) };
   }
 

@@ -12,6 +12,37 @@ const TWO_POW_32 = 4294967296;
 const TWO_POW_M32 = 1 / TWO_POW_32;
 const TWO_POW_M53 = 1 / 9007199254740992;
 
+/** Right edge of the ziggurat's base strip for 128 strips (Marsaglia & Tsang 2000). */
+const ZIGGURAT_R = 3.442619855899;
+/**
+ * Ziggurat tables for 25-bit signed draws j: strip i accepts |j| < k[i] at once as x = j·w[i];
+ * f[i] = exp(−x_i²/2) at the strip's edge x_i.
+ */
+const ZIGGURAT = (() => {
+  const scale = 2 ** 24;
+  const vArea = 9.91256303526217e-3;
+  const k = new Float64Array(128);
+  const w = new Float64Array(128);
+  const f = new Float64Array(128);
+  let dn = ZIGGURAT_R;
+  let tn = dn;
+  const q = vArea / Math.exp(-0.5 * dn * dn);
+  k[0] = (dn / q) * scale;
+  k[1] = 0;
+  w[0] = q / scale;
+  w[127] = dn / scale;
+  f[0] = 1;
+  f[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(vArea / dn + Math.exp(-0.5 * dn * dn)));
+    k[i + 1] = (dn / tn) * scale;
+    tn = dn;
+    f[i] = Math.exp(-0.5 * dn * dn);
+    w[i] = dn / scale;
+  }
+  return { k, w, f };
+})();
+
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
   let z = state.s;
@@ -212,9 +243,88 @@ export class Rng {
     }
   }
 
-  /** Fills `out` with standard normal draws and returns it. */
+  /**
+   * Fills `out` with standard normal draws and returns it: the same values as `out.length` calls
+   * of `normal()`, with the generator state kept in locals (about 2× faster).
+   */
   fillNormal(out: Float32Array | Float64Array): typeof out {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    const n = out.length;
+    let i = 0;
+    if (n > 0 && this.hasSpare) {
+      this.hasSpare = false;
+      out[i++] = this.spareNormal;
+    }
+    let a = this.a, b = this.b, c = this.c, d = this.d;
+    while (i < n) {
+      let u: number, v: number, s: number;
+      do {
+        // two xoshiro128** steps, as nextUint32()
+        let r = Math.imul(b, 5);
+        r = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
+        let t = b << 9;
+        c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
+        u = 2 * (r * TWO_POW_M32) - 1;
+        r = Math.imul(b, 5);
+        r = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
+        t = b << 9;
+        c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
+        v = 2 * (r * TWO_POW_M32) - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
+      out[i++] = u * f;
+      if (i < n) out[i++] = v * f;
+      else {
+        this.spareNormal = v * f;
+        this.hasSpare = true;
+      }
+    }
+    this.a = a; this.b = b; this.c = c; this.d = d;
+    return out;
+  }
+
+  /**
+   * Fills `out` with standard normal draws by the ziggurat method (Marsaglia & Tsang 2000, 128
+   * strips; each draw takes its strip from the low 7 bits and its value from the other 25 bits of
+   * one 32-bit draw), about 4× faster than `fillNormal` and a different stream of values. Like
+   * `fillNormal`, filling n values and then m gives the same numbers as filling n + m at once. Used
+   * where millions of normals per second matter (per-voxel generation noise).
+   */
+  fillNormalZiggurat(out: Float32Array | Float64Array): typeof out {
+    const { k, w, f } = ZIGGURAT;
+    // xoshiro128** inlined (as nextUint32) so the state stays in locals; r is the int32 output.
+    let a = this.a, b = this.b, c = this.c, d = this.d, r = 0, t = 0;
+    const n = out.length;
+    for (let i = 0; i < n; ) {
+      r = Math.imul(b, 5); r = Math.imul((r << 7) | (r >>> 25), 9); t = b << 9;
+      c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
+      const strip = r & 127;
+      const j = r >> 7; // signed 25-bit
+      if (Math.abs(j) < k[strip]!) {
+        out[i++] = j * w[strip]!;
+        continue;
+      }
+      if (strip === 0) {
+        // Tail beyond R (Marsaglia 1964): x = −log(U₁)/R, accepted when −2·log(U₂) > x².
+        let x: number, y: number;
+        do {
+          r = Math.imul(b, 5); r = Math.imul((r << 7) | (r >>> 25), 9); t = b << 9;
+          c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
+          x = -Math.log(((r >>> 0) + 0.5) * TWO_POW_M32) / ZIGGURAT_R;
+          r = Math.imul(b, 5); r = Math.imul((r << 7) | (r >>> 25), 9); t = b << 9;
+          c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
+          y = -Math.log(((r >>> 0) + 0.5) * TWO_POW_M32);
+        } while (y + y < x * x);
+        out[i++] = j < 0 ? -(ZIGGURAT_R + x) : ZIGGURAT_R + x;
+        continue;
+      }
+      // Wedge of the strip: accept x under the density, else draw again.
+      const x = j * w[strip]!;
+      r = Math.imul(b, 5); r = Math.imul((r << 7) | (r >>> 25), 9); t = b << 9;
+      c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
+      if (f[strip]! + (r >>> 0) * TWO_POW_M32 * (f[strip - 1]! - f[strip]!) < Math.exp(-0.5 * x * x)) out[i++] = x;
+    }
+    this.a = a; this.b = b; this.c = c; this.d = d;
     return out;
   }
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import { prefixed } from './nn.js';
-import { notExportable } from './onnx.js';
+import { identityLayout, notExportable, relayoutOnnx, type OnnxLayoutInverse } from './onnx.js';
 
 /** Result of a forward pass: outputs and per-sample log|det ∂y/∂x|. */
 export interface ForwardResult {
@@ -21,7 +21,7 @@ export interface InverseResult {
 }
 
 /** A bijection with exact log|det J| per sample, optionally conditioned on a context. */
-export interface Bijector {
+export interface Bijector extends Partial<OnnxLayoutInverse> {
   /** Maps x to y; `logDet[i]` = log|det ∂y_i/∂x_i|. */
   forward(x: tf.Tensor2D, context?: tf.Tensor2D): ForwardResult;
   /** Maps y back to x; `logDet[i]` = log|det ∂x_i/∂y_i| (minus the forward one). */
@@ -65,13 +65,42 @@ export function compose(...bijectors: Bijector[]): Bijector {
       });
     },
     onnxInverse(g, y, context) {
+      const dim = y.shape?.[1];
+      if (typeof dim !== 'number') {
+        let x = y;
+        for (let i = bijectors.length - 1; i >= 0; i--) {
+          const b = bijectors[i];
+          if (!b.onnxInverse) notExportable(`layer ${i} (${b.constructor.name})`);
+          x = b.onnxInverse(g, x, context);
+        }
+        return x;
+      }
+      const natural = identityLayout(dim);
+      const r = this.onnxInverseInLayout!(g, y, natural, null, context);
+      return relayoutOnnx(g, r.x, r.layout, natural);
+    },
+    onnxInverseInLayout(g, y, layout, want, context) {
+      // wantIn[i]: the layout layer i's inverse would like its input in, looking through permutations.
+      const wantIn: (readonly number[] | null)[] = [];
+      for (let i = 0; i < bijectors.length; i++) {
+        const b = bijectors[i];
+        const next = i === 0 ? want : wantIn[i - 1];
+        wantIn.push(b.onnxRelabelBack ? b.onnxRelabelBack(next ?? identityLayout(layout.length)) : (b.onnxInputLayout?.() ?? null));
+      }
       let x = y;
+      let lay: readonly number[] = layout;
       for (let i = bijectors.length - 1; i >= 0; i--) {
         const b = bijectors[i];
-        if (!b.onnxInverse) notExportable(`layer ${i} (${b.constructor.name})`);
-        x = b.onnxInverse(g, x, context);
+        const w = i === 0 ? want : wantIn[i - 1];
+        if (b.onnxInverseInLayout) ({ x, layout: lay } = b.onnxInverseInLayout(g, x, lay, w, context));
+        else {
+          if (!b.onnxInverse) notExportable(`layer ${i} (${b.constructor.name})`);
+          const natural = identityLayout(lay.length);
+          x = b.onnxInverse(g, relayoutOnnx(g, x, lay, natural), context);
+          lay = natural;
+        }
       }
-      return x;
+      return { x, layout: [...lay] };
     },
     variables() {
       return Object.assign({}, ...bijectors.map((b, i) => prefixed(String(i), b.variables?.() ?? {})));

@@ -8,6 +8,7 @@ import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, type Rng }
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
 import { ResidualNet, prefixed } from './nn.js';
+import { identityLayout, relayoutOnnx } from './onnx.js';
 import { scatterColumns, selectColumns, selectionMatrix } from './select.js';
 
 /** Options of a coupling layer. */
@@ -70,16 +71,30 @@ export class CouplingLayer implements Bijector {
 
   /** Appends the inverse: the conditioner on the identity features, the inverse transform of the others, columns put back in order. */
   onnxInverse(g: OnnxGraphBuilder, y: OnnxValue, context: OnnxValue | undefined): OnnxValue {
-    const vId = g.gather(y, this.idIdx, 1);
-    const vTr = g.gather(y, this.trIdx, 1);
+    const natural = identityLayout(this.idIdx.length + this.nTr);
+    const r = this.onnxInverseInLayout(g, y, natural, null, context);
+    return relayoutOnnx(g, r.x, r.layout, natural);
+  }
+
+  /** The layout [identity features…, transformed features…], read with one Split. */
+  onnxInputLayout(): number[] {
+    return [...this.idIdx, ...this.trIdx];
+  }
+
+  /** Appends the inverse for y in `layout`; x comes out as [identity features…, transformed features…]. */
+  onnxInverseInLayout(g: OnnxGraphBuilder, y: OnnxValue, layout: readonly number[], _want: readonly number[] | null, context: OnnxValue | undefined): { x: OnnxValue; layout: number[] } {
+    const order = this.onnxInputLayout();
+    let vId: OnnxValue;
+    let vTr: OnnxValue;
+    if (layout.every((c, k) => c === order[k])) [vId, vTr] = g.split(y, 1, [this.idIdx.length, this.nTr]) as [OnnxValue, OnnxValue];
+    else {
+      const pos = new Map(layout.map((c, k) => [c, k]));
+      vId = g.gather(y, this.idIdx.map((c) => pos.get(c)!), 1);
+      vTr = g.gather(y, this.trIdx.map((c) => pos.get(c)!), 1);
+    }
     const params = g.reshape(this.net.toOnnx(g, vId, context), [-1, this.nTr, this.t.paramsPerFeature]);
     const moved = this.t.inverseOnnx(g, vTr, params, this.nTr);
-    const order = [...this.idIdx, ...this.trIdx];
-    const back = new Array<number>(order.length);
-    order.forEach((col, k) => {
-      back[col] = k;
-    });
-    return g.gather(g.concat([vId, moved], 1), back, 1);
+    return { x: g.concat([vId, moved], 1), layout: order };
   }
 
   /** Conditioner weights under `conditioner.`. */

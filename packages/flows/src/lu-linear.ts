@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import { tensorToRaw, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
+import type { OnnxGraphBuilder, OnnxValue } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 
 /** Added to the softplus of the diagonal of U so that it stays invertible (nflows' eps). */
@@ -89,6 +89,27 @@ export class LuLinear implements Bijector {
    * (Gauss–Jordan with partial pivoting) at export time.
    */
   onnxInverse(g: OnnxGraphBuilder, y: OnnxValue): OnnxValue {
+    const natural = Array.from({ length: this.dim }, (_, i) => i);
+    return this.onnxInverseInLayout(g, y, natural, null).x;
+  }
+
+  /**
+   * The same MatMul for y in `layout`, emitting x in layout `want` (natural order when null): the
+   * rows of the matrix and the bias follow the input layout, the columns the output layout.
+   */
+  onnxInverseInLayout(g: OnnxGraphBuilder, y: OnnxValue, layout: readonly number[], want: readonly number[] | null): { x: OnnxValue; layout: number[] } {
+    const D = this.dim;
+    const M = this.inverseMatrix();
+    const out = want ?? Array.from({ length: D }, (_, i) => i);
+    const m = new Float32Array(D * D);
+    for (let k = 0; k < D; k++) for (let j = 0; j < D; j++) m[k * D + j] = M[layout[k]!]![out[j]!]!;
+    const bias = this.bias.dataSync();
+    const b = Float32Array.from(layout, (c) => bias[c]!);
+    return { x: g.matMul(g.sub(y, { data: b, shape: [D] }), { data: m, shape: [D, D] }), layout: [...out] };
+  }
+
+  /** M with x = (y − b) M, i.e. M[i][j] = W⁻¹[j][i], in float64. */
+  private inverseMatrix(): Float64Array[] {
     const D = this.dim;
     const lo = this.lower.dataSync();
     const up = this.upper.dataSync();
@@ -115,9 +136,7 @@ export class LuLinear implements Bijector {
       }
     }
     // x = (y − b) M with M[i][j] = W⁻¹[j][i].
-    const M = new Float32Array(D * D);
-    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) M[i * D + j] = a[j][D + i];
-    return g.matMul(g.sub(y, tensorToRaw(this.bias)), { data: M, shape: [D, D] });
+    return Array.from({ length: D }, (_, i) => Float64Array.from({ length: D }, (_, j) => a[j]![D + i]!));
   }
 
   /** `lower`, `upper` (strict triangles used), `unconstrainedDiagonal`, `bias`. */

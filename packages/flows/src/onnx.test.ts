@@ -5,6 +5,7 @@ import { compose, invert } from './bijector.js';
 import { FLOW_FORMAT_VERSION, type FlowConfig, type LayerConfig } from './config.js';
 import { Flow } from './flow.js';
 import { Permutation } from './permutation.js';
+import { calomanFlowPreset } from './presets.js';
 import { perturbVariables } from './testing.js';
 
 beforeAll(async () => {
@@ -61,6 +62,20 @@ describe('ONNX export of flow sampling', () => {
     expect(r.diff).toBeLessThan(1e-4 * Math.max(1, r.scale));
     // Noise of width 2.5 reaches beyond the tail bound 3: both branches were exercised.
     expect(r.x.some((v) => Math.abs(v) > 3)).toBe(true);
+  });
+
+  it('the CaloMan preset exports with column layouts: one Split per coupling, one Gather in all, same samples as TF.js', async () => {
+    const config = calomanFlowPreset(7, 2, { seed: 4 });
+    const r = await compare(config, 200, 1.5, 0.3);
+    expect(r.diff).toBeLessThan(1e-4 * Math.max(1, r.scale));
+    const flow = new Flow(config);
+    const model = flow.onnxSampler().toModelObject() as { graph: { node: { op_type: string }[] } };
+    const ops = model.graph.node.map((n) => n.op_type);
+    flow.dispose();
+    // Without layouts: 3 Gathers per coupling and 1 per permutation (16); now the permutations vanish,
+    // the LU maps emit what the next coupling reads, and only the final natural order needs a Gather.
+    expect(ops.filter((o) => o === 'Gather').length).toBe(1);
+    expect(ops.filter((o) => o === 'Split').length).toBe(4);
   });
 
   it('MAF (autoregressive spline and affine, unrolled passes) and context-driven elementwise splines match TF.js', async () => {

@@ -39,11 +39,27 @@ export class Permutation implements Bijector {
 
   /** Appends the inverse: x[:, indices[j]] = y[:, j], a Gather. */
   onnxInverse(g: OnnxGraphBuilder, y: OnnxValue): OnnxValue {
+    return g.gather(y, this.back(), 1);
+  }
+
+  /** The inverse as a relabelling of columns: no graph nodes (y column j is x column indices[j]). */
+  onnxInverseInLayout(_g: OnnxGraphBuilder, y: OnnxValue, layout: readonly number[]): { x: OnnxValue; layout: number[] } {
+    return { x: y, layout: layout.map((j) => this.indices[j]!) };
+  }
+
+  /** The input layout whose relabelled inverse output is in layout `want`. */
+  onnxRelabelBack(want: readonly number[]): number[] {
+    const back = this.back();
+    return want.map((c) => back[c]!);
+  }
+
+  /** back[indices[j]] = j. */
+  private back(): number[] {
     const back = new Array<number>(this.indices.length);
     this.indices.forEach((col, j) => {
       back[col] = j;
     });
-    return g.gather(y, back, 1);
+    return back;
   }
 
   /** No variables: the order lives in the config. */
