@@ -13,7 +13,11 @@ script says so). Random numbers come from torch, not calozoo's Rng, so showers d
 TypeScript ones sample by sample; the networks are checked on identical inputs instead.
 
   /usr/bin/python3 tools/caloman-reference/generate_torch.py MODEL_DIR --check CHECK_DIR \
-      [--threads 2] [--seconds 2] [--batches 1,100,10000] [--json OUT.json]
+      [--threads 2] [--seconds 2] [--batches 1,100,10000] [--json OUT.json] [--serve]
+
+--serve: after the check, answer timing requests on stdin, one JSON object per line
+({"batch": n, "seconds": s}, one JSON line back with the `generate` statistics), so that the node
+bench can alternate PyTorch and ONNX Runtime rounds in one run on a machine whose speed drifts.
 """
 import argparse
 import json
@@ -222,6 +226,21 @@ def bench(m, seconds, batches):
     return rows
 
 
+def serve(m):
+    """Timing server: one request per stdin line, one answer per stdout line (see --serve)."""
+    g = torch.Generator().manual_seed(1)
+    print(json.dumps({'ready': True}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        n = int(req['batch'])
+        energy = torch.tensor(DS1_ENERGIES_MEV)[torch.randint(15, (n,), generator=g)]
+        with torch.no_grad():
+            res = {'batch': n, 'generate': stat(repeat(lambda: m.generate(energy), float(req['seconds'])), n), 'loadavg': os.getloadavg()}
+        print(json.dumps(res), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('model_dir')
@@ -230,11 +249,14 @@ def main():
     p.add_argument('--seconds', type=float, default=2.0)
     p.add_argument('--batches', default='1,100,10000', help='comma-separated batch sizes')
     p.add_argument('--json')
+    p.add_argument('--serve', action='store_true', help='answer timing requests on stdin (JSON lines) instead of the fixed benchmark')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     slices, arrays = read_check(a.check)
     m = CaloManTorch(a.model_dir, slices)
+    if a.serve:
+        return serve(m)
     load0 = os.getloadavg()
     print(f'torch {torch.__version__}, {a.threads} threads, {platform.processor() or platform.machine()}, load {load0}')
     if m.calibrated:

@@ -4,7 +4,8 @@
  *   npx nx run-many -t build -p @calozoo/caloman @calozoo/simulator @calozoo/metrics
  *   node packages/caloman/scripts/train-ds1.mjs --train 50000 --test 50000 --minutes 60 --out /tmp/caloman-ds1
  * Options: --geometry ds1-photons|ds1-pions (default photons), --variant default|published, --set key.path=json (repeatable), --backend tensorflow|wasm|cpu,
- * --seed N, --resume, --eval-only (reuse --out/model), --no-classifier; generation-time ablations of a
+ * --seed N, --resume, --eval-only (reuse --out/model), --no-classifier, --gen-seed N (default 77) and
+ * --classifier-seed N (default 3) to measure the spread of the evaluation; generation-time ablations of a
  * trained model: --no-calibration, --gen-set generation.keepLayerEnergy=false (repeatable), --tag name.
  * Writes <out>/model/, <out>/summary.json and prints one JSON line with the numbers.
  */
@@ -66,7 +67,8 @@ if (flag('no-calibration')) model.state.calibration = null;
 const genSets = args.flatMap((a, i) => (a === '--gen-set' ? [args[i + 1]] : []));
 if (genSets.length) Object.assign(model.config, applyOverrides(model.config, genSets, '--gen-set'));
 t = Date.now();
-const gen = await model.generate({ energy: test.energy }, { seed: 77, batchSize: 10000 });
+const genSeed = Number(opt('gen-seed', 77));
+const gen = await model.generate({ energy: test.energy }, { seed: genSeed, batchSize: 10000 });
 const genSeconds = (Date.now() - t) / 1000;
 log(`generated ${nTest} showers in ${genSeconds.toFixed(1)} s`);
 
@@ -87,7 +89,7 @@ if (!flag('no-classifier')) {
   };
   const [r, g] = normaliseByReference(feats(test), feats(gen));
   t = Date.now();
-  classifier = await classifierAuc(r, g, { seed: 3, log });
+  classifier = await classifierAuc(r, g, { seed: Number(opt('classifier-seed', 3)), log });
   classifier.seconds = (Date.now() - t) / 1000;
 }
 
@@ -102,6 +104,8 @@ const summary = {
   nTest,
   minutes,
   training: report && { seconds: report.seconds, stoppedBy: report.stoppedBy, last: Object.fromEntries(['epl', 'vae', 'latent-flow'].map((p) => [p, report.history.filter((h) => h.phase === p).at(-1)])) },
+  genSeed,
+  classifierSeed: Number(opt('classifier-seed', 3)),
   generationMsPerShower: (1000 * genSeconds) / nTest,
   parameters: model.parameterCount(),
   separationPower: { response: response[0]?.separationPower, layersMax: Math.max(...layers.map((l) => l.separationPower)), layers },
