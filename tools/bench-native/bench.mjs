@@ -18,12 +18,12 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const BUNDLE = join(ROOT, 'tools', '.native', 'bench', 'device.mjs');
 
-/** Bundles core's device layer (TypeScript source) so plain node can import it. */
+/** Bundles core's device layer and its Adam (TypeScript source) so plain node can import them. */
 async function bundleDeviceLayer() {
   const { build } = await import('esbuild');
   mkdirSync(dirname(BUNDLE), { recursive: true });
   await build({
-    entryPoints: [join(ROOT, 'packages/core/src/device/index.ts')],
+    stdin: { contents: "export * from './device/index.ts';\nexport { Adam } from './optim/adam.ts';\n", resolveDir: join(ROOT, 'packages/core/src'), loader: 'ts' },
     bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: BUNDLE, logLevel: 'error',
   });
 }
@@ -34,9 +34,10 @@ async function worker(backend, net, warmup, steps, batch) {
   const { tf } = device;
   const report = await device.selectTfBackend({ backend, requires: net === 'wgan' ? ['conv3d'] : [] });
   const nets = await import('./tfjs-nets.mjs');
-  const model = net === 'dense' ? nets.denseVae(tf, batch || 256) : nets.wganGp(tf, device.leakyReluDiff, batch || 32);
+  const Adam = process.env.CALOZOO_BENCH_ADAM === 'tfjs' ? undefined : device.Adam;
+  const model = net === 'dense' ? nets.denseVae(tf, batch || 256, Adam) : nets.wganGp(tf, device.leakyReluDiff, batch || 32, Adam);
   const t = timeSteps(() => model.step(), model.batch, warmup, steps);
-  console.log(JSON.stringify({ backend, net, batch: model.batch, onednn: process.env.TF_ENABLE_ONEDNN_OPTS, params: model.params, threads: report.threads, versions: report.versions, ...t }));
+  console.log(JSON.stringify({ backend, net, batch: model.batch, optimizer: Adam ? 'calozoo' : 'tf.train.adam', onednn: process.env.TF_ENABLE_ONEDNN_OPTS, params: model.params, threads: report.threads, versions: report.versions, ...t }));
 }
 
 const runChild = (cmd, args, label, extraEnv) => runChildIn(ROOT, cmd, args, label, extraEnv);

@@ -8,6 +8,9 @@
  *    dense (8192+1) → 48 → 1 (~0.67M parameters); one critic step with gradient penalty
  *    (λ = 10) plus one generator step per training step, Adam, batch 32.
  * Weights are Glorot-uniform-like from a seeded generator; the numbers are about speed only.
+ * The optimizer is calozoo's Adam (`@calozoo/core`: TensorFlow's fused ResourceApplyAdam on the
+ * native backend), as the model plugins use it, when the caller passes its class; else TF.js's
+ * `tf.train.adam`.
  */
 
 /** Small seeded uniform generator so the benchmark needs no tfjs RNG state. */
@@ -35,8 +38,23 @@ function makeParams(tf, specs, seed) {
 
 const count = (params) => Object.values(params).reduce((a, v) => a + v.size, 0);
 
+/** A minimize(loss) step: calozoo's Adam over the named params when `Adam` is given, else tf.train.adam. */
+function optimizer(tf, Adam, params, lr, beta1 = 0.9, beta2 = 0.999) {
+  if (!Adam) {
+    const opt = tf.train.adam(lr, beta1, beta2);
+    return (loss) => opt.minimize(loss, true, Object.values(params));
+  }
+  const adam = new Adam(params, { beta1, beta2, epsilonMode: 'pytorch' });
+  const nameOf = new Map(Object.entries(params).map(([k, v]) => [v.name, k]));
+  return (loss) => {
+    const { value, grads } = tf.variableGrads(loss, Object.values(params));
+    adam.apply(Object.fromEntries(Object.entries(grads).map(([n, g]) => [nameOf.get(n), g])), lr);
+    return value;
+  };
+}
+
 /** Dense VAE 368 → 512³ → 35 → 512³ → 368; returns { params, step() }. */
-export function denseVae(tf, batch = 256) {
+export function denseVae(tf, batch = 256, Adam = undefined) {
   const enc = [369, 512, 512, 512, 70], dec = [36, 512, 512, 512, 368];
   const specs = [];
   enc.slice(1).forEach((n, i) => specs.push([`ew${i}`, [enc[i], n], enc[i]], [`eb${i}`, [n], 0]));
@@ -45,7 +63,7 @@ export function denseVae(tf, batch = 256) {
   const x = tf.tensor2d(uniform(batch * 368, 1, 7).map(Math.abs), [batch, 368]);
   const e = tf.tensor2d(uniform(batch, 1, 8).map(Math.abs), [batch, 1]);
   const noise = tf.randomNormal([batch, 35], 0, 1, 'float32', 9);
-  const opt = tf.train.adam(1e-4);
+  const minimize = optimizer(tf, Adam, p, 1e-4);
   const mlp = (h, prefix, layers, last) => {
     for (let i = 0; i < layers; i++) {
       h = tf.add(tf.matMul(h, p[`${prefix}w${i}`]), p[`${prefix}b${i}`]);
@@ -62,16 +80,15 @@ export function denseVae(tf, batch = 256) {
     const kl = tf.mul(-0.5, tf.mean(tf.sum(tf.sub(tf.add(1, logVar), tf.add(tf.square(mu), tf.exp(logVar))), 1)));
     return tf.add(tf.mean(tf.squaredDifference(x, xr)), kl);
   };
-  const vars = Object.values(p);
   return {
     params: count(p),
     batch,
-    step: () => tf.tidy(() => opt.minimize(loss, true, vars).dataSync()[0]),
+    step: () => tf.tidy(() => minimize(loss).dataSync()[0]),
   };
 }
 
 /** 30³ WGAN-GP training step (critic with gradient penalty, then generator); returns { params, step() }. */
-export function wganGp(tf, leakyReluDiff, batch = 32) {
+export function wganGp(tf, leakyReluDiff, batch = 32, Adam = undefined) {
   const k = 27;
   const g = makeParams(tf, [
     ['gw0', [101, 4 * 4 * 4 * 160], 101], ['gb0', [10240], 0],
@@ -111,8 +128,8 @@ export function wganGp(tf, leakyReluDiff, batch = 32) {
     h = leakyReluDiff(tf.add(tf.matMul(h, c.cw4), c.cb4), 0.2);
     return tf.add(tf.matMul(h, c.cw5), c.cb5);
   };
-  const optC = tf.train.adam(1e-4, 0.5, 0.9);
-  const optG = tf.train.adam(1e-4, 0.5, 0.9);
+  const minimizeC = optimizer(tf, Adam, c, 1e-4, 0.5, 0.9);
+  const minimizeG = optimizer(tf, Adam, g, 1e-4, 0.5, 0.9);
   const criticLoss = () => {
     const fake = generate();
     const mixed = tf.add(tf.mul(eps, real), tf.mul(tf.sub(1, eps), fake));
@@ -127,8 +144,8 @@ export function wganGp(tf, leakyReluDiff, batch = 32) {
     batch,
     step: () =>
       tf.tidy(() => {
-        const lc = optC.minimize(criticLoss, true, Object.values(c)).dataSync()[0];
-        const lg = optG.minimize(generatorLoss, true, Object.values(g)).dataSync()[0];
+        const lc = minimizeC(criticLoss).dataSync()[0];
+        const lg = minimizeG(generatorLoss).dataSync()[0];
         return lc + lg;
       }),
   };

@@ -6,8 +6,7 @@
  * exactly what the uninterrupted run would have drawn.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type HistoryRow, type NamedTensor, type ProgressCallback } from '@calozoo/core';
-import { Adam } from './adam.js';
+import { Adam, Rng, type HistoryRow, type NamedTensor, type ProgressCallback } from '@calozoo/core';
 import type { PhaseTrainingConfig } from './configs.js';
 
 /** What one phase trains and how its loss is computed. */

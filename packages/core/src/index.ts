@@ -8,3 +8,4 @@ export * from './preprocessing/index.js';
 export * from './device/index.js';
 export * from './io/index.js';
 export * from './onnx/index.js';
+export { Adam, nativeOpsAvailable, type AdamOptions } from './optim/adam.js';

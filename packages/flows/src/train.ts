@@ -4,8 +4,7 @@
  * early stopping (CaloMan's recipe, field-reference.md §4.7), progress events and abort.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AbortedError, ConfigError, InvalidArgumentError, type Rng } from '@calozoo/core';
-import { Adam } from './adam.js';
+import { AbortedError, Adam, ConfigError, InvalidArgumentError, type Rng } from '@calozoo/core';
 import type { Flow } from './flow.js';
 
 /** Training rows [n, dim] and optional context rows [n, contextDim], as tensors or row-major arrays. */
@@ -135,7 +134,8 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
     val = toRows(flow, v, 'fitFlow validation');
   }
   const vars = flow.trainableVariables();
-  const adam = new Adam(vars);
+  // PyTorch's ε placement (the flows were checked against nflows/PyTorch training); fused on native TensorFlow.
+  const adam = new Adam(Object.fromEntries(vars.map((v, i) => [String(i), v])), { epsilonMode: 'pytorch' });
   const stepsPerEpoch = Math.ceil(train.n / batchSize);
   const totalSteps = epochs * stepsPerEpoch;
   const history: FitReport['history'] = [];
@@ -164,7 +164,7 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
             const factor = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
             g = g.map((t) => tf.mul(t, factor));
           }
-          adam.step(g, currentLr);
+          adam.apply(Object.fromEntries(g.map((t, i) => [String(i), t])), currentLr);
           return value.dataSync()[0];
         });
         if (!Number.isFinite(loss)) {
