@@ -11,7 +11,7 @@
  *
  * Steps as in the trainer (src/trainer.ts + src/fit.ts): `tf.variableGrads` of the batch loss
  * (VAE: negative ELBO with fresh ε ~ N(0, 1) per step; flows: −mean log p(x | context)), then
- * caloman's Adam with `gradClipNorm`, the batch built from Float32Arrays each step. Inputs are
+ * core's Adam (fused ResourceApplyAdam on native TensorFlow) with `gradClipNorm`, the batch built from Float32Arrays each step. Inputs are
  * random (speed does not depend on the values). Bundles the TypeScript sources with esbuild, so
  * no build is needed; the `tensorflow` column needs `npm run setup:native`.
  * Prints a markdown table and writes packages/caloman/bench/TRAINING.md (unless --no-write).
@@ -38,11 +38,10 @@ async function bundle() {
     stdin: {
       contents: [
         "export { ConditionalVae } from './src/vae.ts';",
-        "export { Adam } from './src/adam.ts';",
         "export { defaultConfigFor } from './src/configs.ts';",
         "export { flowConfigFor } from './src/flow-net.ts';",
         "export { Flow } from '@calozoo/flows';",
-        "export { Rng, getGeometry, layerSlices, selectTfBackend, tf } from '@calozoo/core';",
+        "export { Adam, Rng, getGeometry, layerSlices, selectTfBackend, tf } from '@calozoo/core';",
       ].join('\n'),
       resolveDir: join(ROOT, 'packages', 'caloman'),
       loader: 'ts',
@@ -206,7 +205,7 @@ async function main() {
 - Command: \`node packages/caloman/bench/train.bench.mjs${args.length ? ` ${args.join(' ')}` : ''}\`
 - Date: ${new Date().toISOString()}
 - Software: Node ${process.version}; TensorFlow.js ${v['tfjs-core'] ?? '4.22.0'}; native TensorFlow ${v.tensorflow ?? '(not built)'} with oneDNN on (device layer default); PyTorch ${torch.torch ?? '–'} (Debian, 2 threads, run with libgomp's default OMP_WAIT_POLICY and with PASSIVE; the faster is kept, the other shown in the cell). Each network: native TensorFlow, then PyTorch right after it, then wasm and cpu.
-- Config: \`defaultConfigFor(getGeometry('${GEOMETRY}'))\` — batch sizes, learning rates and gradient-clip norm from it; one step = forward, backward, global-norm clip, Adam (caloman's \`Adam\`; \`torch.optim.Adam\` + \`clip_grad_norm_\`).
+- Config: \`defaultConfigFor(getGeometry('${GEOMETRY}'))\` — batch sizes, learning rates and gradient-clip norm from it; one step = forward, backward, global-norm clip, Adam (core's \`Adam\`, fused on native TensorFlow; \`torch.optim.Adam\` + \`clip_grad_norm_\`).
 - PyTorch mirror: \`tools/caloman-reference/train_torch.py\` (the parallel MLP of \`src/dense.ts\` and the loss of \`src/vae.ts\`; the flows from \`tools/flows-reference/caloman_flow.py\` built from the same layer configs, permutations included). Parameters tfjs / PyTorch: ${paramCheck}.
 
 Wall-clock throughput (training samples/s; samples/s = batch × steps / time after warm-up steps):

@@ -159,7 +159,7 @@ export class Adam {
     this.step += 1;
     const t = this.step;
     const have = this.names.filter((k) => grads[k]);
-    const norm = this.clip > 0 ? tf.tidy(() => Math.sqrt(tf.addN(have.map((k) => tf.sum(tf.square(grads[k]!)))).dataSync()[0]!)) : NaN;
+    const norm = this.clip > 0 ? tf.tidy(() => Math.sqrt(tf.addN(have.map((k) => this.sumOfSquares(grads[k]!))).dataSync()[0]!)) : NaN;
     const scale = this.clip > 0 && norm > this.clip ? this.clip / norm : 1;
     const c1 = 1 - Math.pow(this.b1, t);
     const c2 = 1 - Math.pow(this.b2, t);
@@ -180,6 +180,14 @@ export class Adam {
       }
     });
     return norm;
+  }
+
+  /** Σ g² as a scalar tensor: TensorFlow's L2Loss (Σ g² / 2, one kernel, no temporary) when fused. */
+  private sumOfSquares(g: tf.Tensor): tf.Tensor {
+    if (!this.fused) return tf.sum(tf.square(g));
+    const be = tf.backend() as unknown as NativeBackend;
+    const half = be.executeSingleOutput('L2Loss', [{ name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT }], [g]);
+    return tf.mul(half, 2);
   }
 
   /**
