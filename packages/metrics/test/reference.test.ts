@@ -108,7 +108,7 @@ async function runCase(id: string, n: number, checkPhysics: boolean): Promise<vo
   // cls-high features, Fréchet distance and MMD² on the full normalised samples
   const xr = clsHighFeatures(tr);
   expect(xr.d).toBe(out.clsHigh.dim);
-  for (let r = 0; r < xr.n; r += 7) for (let j = 0; j < xr.d; j++) close(xr.data[r * xr.d + j], out.clsHigh.reference[r][j], `${id} cls-high ${r},${j}`);
+  for (let r = 0; r < xr.n; r += 7) for (let j = 0; j < xr.d; j++) close(xr.data[r * xr.d + j], out.clsHigh.reference[r][j], `${id} cls-high ${r},${j} ${xr.names[j]}`);
   if (checkPhysics) {
     const [nr, ng] = normaliseByReference(xr, clsHighFeatures(tg));
     close(frechetDistance(meanCov(nr.data, nr.d), meanCov(ng.data, ng.d), nr.d), out.frechet, `${id} Fréchet distance`);
