@@ -9,6 +9,9 @@
  *
  *   node packages/caloman/bench/train.bench.mjs [--quick] [--no-torch] [--no-write] [--nets vae,latent,epl]
  *
+ * Native TensorFlow runs twice: with its default intra-op threads (one per core) and with one
+ * (`selectTfBackend({ threads: 1 })`), which is faster for the small flows on 2 cores.
+ *
  * Steps as in the trainer (src/trainer.ts + src/fit.ts): `tf.variableGrads` of the batch loss
  * (VAE: negative ELBO with fresh ε ~ N(0, 1) per step; flows: −mean log p(x | context)), then
  * core's Adam (fused ResourceApplyAdam on native TensorFlow) with `gradClipNorm`, the batch built from Float32Arrays each step. Inputs are
@@ -115,7 +118,8 @@ function makeStep(m, net) {
 /** Child-process body: times one network on one backend; prints a JSON line. */
 async function worker(backend, net, warmup, steps) {
   const m = await import(pathToFileURL(BUNDLE).href);
-  const report = await m.selectTfBackend({ backend });
+  // 'tensorflow-1t': native TensorFlow with one intra-op thread (selectTfBackend's `threads`).
+  const report = await m.selectTfBackend(backend === 'tensorflow-1t' ? { backend: 'tensorflow', threads: 1 } : { backend });
   const s = makeStep(m, net);
   const t = timeSteps(() => s.step(), s.batch, warmup, steps);
   console.log(JSON.stringify({ backend, net, batch: s.batch, params: s.params, threads: report.threads, versions: report.versions, ...t }));
@@ -155,7 +159,7 @@ async function main() {
   const self = fileURLToPath(import.meta.url);
   // [warm-up, timed] steps per backend: the pure-JS backends are 10–100× slower.
   // Native and PyTorch back to back for each network, so that the ratio sees the same load.
-  const plan = { tensorflow: [2, quick ? 5 : 20], wasm: [1, quick ? 1 : 2], cpu: [1, 1] };
+  const plan = { tensorflow: [2, quick ? 5 : 20], 'tensorflow-1t': [2, quick ? 5 : 20], wasm: [1, quick ? 1 : 2], cpu: [1, 1] };
   const results = {};
   const torch = { torch: undefined };
   const withTorch = !args.includes('--no-torch');
@@ -164,7 +168,7 @@ async function main() {
   for (const net of nets) {
     for (const [backend, [warmup, steps]] of Object.entries(plan)) {
       results[`${backend}/${net}`] = runChild(process.execPath, [self, '--worker', backend, net, String(warmup), String(steps)], `tfjs ${backend} ${net}`);
-      if (backend === 'tensorflow' && withTorch) {
+      if (backend === 'tensorflow-1t' && withTorch) {
         // libgomp's default OMP_WAIT_POLICY spins at barriers, which on a shared machine slows
         // PyTorch's 2-thread steps up to 30×; PASSIVE sleeps. Both run, the faster is kept.
         const torchRun = (env, tag) => {
@@ -184,14 +188,14 @@ async function main() {
   };
   const any = (net) => results[`tensorflow/${net}`] ?? results[`cpu/${net}`] ?? results[`wasm/${net}`];
   const table = [
-    '| CaloMan training step (samples/s) | tfjs tensorflow (native) | tfjs wasm | tfjs cpu | PyTorch | native ÷ PyTorch |',
-    '|---|---|---|---|---|---|',
-    ...nets.map((net) => `| ${label[net](any(net))} | ${cell(results[`tensorflow/${net}`])} | ${cell(results[`wasm/${net}`])} | ${cell(results[`cpu/${net}`])} | ${cell(torch?.[net])} | **${ratio(results[`tensorflow/${net}`], torch?.[net])}** |`),
+    `| CaloMan training step (samples/s) | tfjs tensorflow (native, ${any(nets[0])?.threads ?? '?'} intra-op threads) | native, 1 intra-op thread | tfjs wasm | tfjs cpu | PyTorch (2 threads) | native ÷ PyTorch | native 1 thread ÷ PyTorch |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...nets.map((net) => `| ${label[net](any(net))} | ${cell(results[`tensorflow/${net}`])} | ${cell(results[`tensorflow-1t/${net}`])} | ${cell(results[`wasm/${net}`])} | ${cell(results[`cpu/${net}`])} | ${cell(torch?.[net])} | **${ratio(results[`tensorflow/${net}`], torch?.[net])}** | **${ratio(results[`tensorflow-1t/${net}`], torch?.[net])}** |`),
   ].join('\n');
   const cpuTable = [
-    '| CPU time per training sample (core·ms, lower is better) | native | wasm | cpu | PyTorch | PyTorch ÷ native |',
-    '|---|---|---|---|---|---|',
-    ...nets.map((net) => `| ${net} | ${cpuCell(results[`tensorflow/${net}`])} | ${cpuCell(results[`wasm/${net}`])} | ${cpuCell(results[`cpu/${net}`])} | ${cpuCell(torch?.[net])} | ${cpuRatio(results[`tensorflow/${net}`], torch?.[net])} |`),
+    '| CPU time per training sample (core·ms, lower is better) | native | native, 1 thread | wasm | cpu | PyTorch | PyTorch ÷ native | PyTorch ÷ native 1 thread |',
+    '|---|---|---|---|---|---|---|---|',
+    ...nets.map((net) => `| ${net} | ${cpuCell(results[`tensorflow/${net}`])} | ${cpuCell(results[`tensorflow-1t/${net}`])} | ${cpuCell(results[`wasm/${net}`])} | ${cpuCell(results[`cpu/${net}`])} | ${cpuCell(torch?.[net])} | ${cpuRatio(results[`tensorflow/${net}`], torch?.[net])} | ${cpuRatio(results[`tensorflow-1t/${net}`], torch?.[net])} |`),
   ].join('\n');
   const paramCheck = nets.map((net) => `${net} ${any(net)?.params ?? '?'} / ${torch?.[net]?.params ?? '?'}`).join(', ');
   console.log(`${table}\n\n${cpuTable}\n\nparameters tfjs / PyTorch: ${paramCheck}`);
@@ -204,7 +208,7 @@ async function main() {
 - Machine: ${model}, ${cpus().length} cores (shared; 1-minute load average ${loadStart.toFixed(1)} at the start of the run, ${loadavg()[0].toFixed(1)} at the end).
 - Command: \`node packages/caloman/bench/train.bench.mjs${args.length ? ` ${args.join(' ')}` : ''}\`
 - Date: ${new Date().toISOString()}
-- Software: Node ${process.version}; TensorFlow.js ${v['tfjs-core'] ?? '4.22.0'}; native TensorFlow ${v.tensorflow ?? '(not built)'} with oneDNN on (device layer default); PyTorch ${torch.torch ?? '–'} (Debian, 2 threads, run with libgomp's default OMP_WAIT_POLICY and with PASSIVE; the faster is kept, the other shown in the cell). Each network: native TensorFlow, then PyTorch right after it, then wasm and cpu.
+- Software: Node ${process.version}; TensorFlow.js ${v['tfjs-core'] ?? '4.22.0'}; native TensorFlow ${v.tensorflow ?? '(not built)'} with oneDNN on (device layer default); PyTorch ${torch.torch ?? '–'} (Debian, 2 threads, run with libgomp's default OMP_WAIT_POLICY and with PASSIVE; the faster is kept, the other shown in the cell). Each network: native TensorFlow with TensorFlow's default intra-op threads (one per core) and with one (`selectTfBackend({ threads: 1 })`, or `CALOZOO_TF_THREADS=1`), then PyTorch right after them, then wasm and cpu.
 - Config: \`defaultConfigFor(getGeometry('${GEOMETRY}'))\` — batch sizes, learning rates and gradient-clip norm from it; one step = forward, backward, global-norm clip, Adam (core's \`Adam\`, fused on native TensorFlow; \`torch.optim.Adam\` + \`clip_grad_norm_\`).
 - PyTorch mirror: \`tools/caloman-reference/train_torch.py\` (the parallel MLP of \`src/dense.ts\` and the loss of \`src/vae.ts\`; the flows from \`tools/flows-reference/caloman_flow.py\` built from the same layer configs, permutations included). Parameters tfjs / PyTorch: ${paramCheck}.
 

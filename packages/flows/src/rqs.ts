@@ -7,11 +7,15 @@
  * are handled by clamping inputs to [−B, B] before the spline formula so that out-of-range inputs
  * never produce NaN values or gradients, blending the tail back arithmetically (no `where`, whose
  * condition path has no gradient in tfjs), clamping ξ to [0, 1] and the discriminant to ≥ 0.
- * The bin is found with comparisons and a one-hot product rather than searchsorted + gather:
- * tfjs has no differentiable searchsorted, and gather's gradient is missing on the wasm backend.
+ * The bin is found with comparisons turned into 0/1 masks off the gradient tape (core's
+ * `withoutGradient`), and the bin's knots and derivatives are masked sums of the bin sizes and
+ * derivatives, rather than searchsorted + gather: tfjs has no differentiable searchsorted, and
+ * gather's gradient is missing on the wasm backend. The backward pass then runs through a
+ * handful of small products only (a training step of a 4-coupling flow makes ~40% fewer
+ * TensorFlow calls than with the masks on the tape).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@calozoo/core';
+import { InvalidArgumentError, withoutGradient } from '@calozoo/core';
 
 /** Smallest bin width as a fraction of 2B (nflows' DEFAULT_MIN_BIN_WIDTH). */
 export const MIN_BIN_WIDTH = 1e-3;
@@ -26,6 +30,8 @@ export const KNOT_SEARCH_EPS = 1e-6;
 export interface RqsOptions {
   bins: number;
   tailBound: number;
+  /** Factor on the width and height logits before the softmax (nflows divides them by √hidden); default 1. */
+  logitScale?: number;
 }
 
 /** Number of unconstrained parameters per feature: K widths, K heights, K − 1 interior derivatives. */
@@ -50,94 +56,156 @@ function checkOptions(raw: tf.Tensor3D, o: RqsOptions): void {
   }
 }
 
-/**
- * Builds knots from raw parameters [n, f, 3K−1] laid out as [widths | heights | derivatives]:
- * `w_k = m_w + (1 − K m_w) softmax(θ^w)_k`, cumulated and scaled to [−B, B] with the endpoints
- * set to exactly ±B (likewise heights); interior derivatives `m_d + softplus(θ^d)`, boundary
- * derivatives 1 so that the spline joins the identity tails with C¹ continuity.
- */
-export function rqsKnots(raw: tf.Tensor3D, o: RqsOptions): RqsKnots {
-  const { xk, yk, dk } = tf.tidy(() => {
-    const parts = tf.unstack(knotStack(raw, o), 2) as tf.Tensor3D[];
-    return { xk: parts[0], yk: parts[1], dk: parts[2] };
-  });
-  return { xk, yk, dk };
+/** Bin sizes and interior derivatives of the spline, rows flattened to n·f. */
+interface SplineParams {
+  /** Bin widths (row 0) and heights (row 1) as fractions of 2B, [n·f, 2, K]. */
+  sizes: tf.Tensor3D;
+  /** Interior knot derivatives m_d + softplus(θ^d), [n·f, K−1] (null when K = 1). */
+  dInterior: tf.Tensor2D | null;
 }
 
-/** Knots stacked as [n, f, 3, K+1]: x-knots, y-knots, derivatives (one tensor keeps the op count low). */
-function knotStack(raw: tf.Tensor3D, o: RqsOptions): tf.Tensor4D {
+/**
+ * Sizes and derivatives from raw parameters [n, f, 3K−1] laid out as [widths | heights |
+ * derivatives]: `w_k = m_w + (1 − K m_w) softmax(c θ^w)_k` with c = `logitScale` (likewise heights; both share one softmax
+ * since MIN_BIN_WIDTH = MIN_BIN_HEIGHT), interior derivatives `m_d + softplus(θ^d)`.
+ */
+function splineParams(raw: tf.Tensor3D, o: RqsOptions): SplineParams {
+  const logitScale = o.logitScale ?? 1;
   checkOptions(raw, o);
   const K = o.bins;
-  const B = o.tailBound;
   const [n, f] = raw.shape;
-  // Widths and heights share MIN_BIN_WIDTH = MIN_BIN_HEIGHT, so both go through one softmax.
-  const logits = tf.reshape(tf.slice(raw, [0, 0, 0], [n, f, 2 * K]), [n, f, 2, K]);
-  const sizes = tf.add(MIN_BIN_WIDTH, tf.mul(1 - MIN_BIN_WIDTH * K, tf.softmax(logits)));
-  const interior = tf.slice(tf.cumsum(sizes, 3), [0, 0, 0, 0], [n, f, 2, K - 1]);
-  // Endpoints are exactly 0 and 1 (→ ±B), not taken from the cumulative sum (nflows does the same).
-  const unit = tf.concat([tf.zeros([n, f, 2, 1]), interior, tf.ones([n, f, 2, 1])], 3);
-  const knots = tf.sub(tf.mul(2 * B, unit), B);
-  const ones = tf.ones([n, f, 1]);
-  const d =
-    K > 1 ? tf.concat([ones, tf.add(MIN_DERIVATIVE, tf.softplus(tf.slice(raw, [0, 0, 2 * K], [n, f, K - 1]))), ones], 2) : tf.concat([ones, ones], 2);
-  return tf.concat([knots, tf.expandDims(d, 2)], 2) as tf.Tensor4D;
-}
-
-/** Per-bin quantities gathered for each input: left knot, right knot and derivatives, each [n, f]. */
-interface Bin {
-  x0: tf.Tensor;
-  x1: tf.Tensor;
-  y0: tf.Tensor;
-  y1: tf.Tensor;
-  d0: tf.Tensor;
-  d1: tf.Tensor;
+  const flat = tf.reshape(raw, [n * f, 3 * K - 1]);
+  const [logits, dRaw] = K > 1 ? tf.split(flat, [2 * K, K - 1], 1) : [flat, null];
+  const scaled = logitScale === 1 ? logits : tf.mul(logits, logitScale);
+  const sizes = tf.add(MIN_BIN_WIDTH, tf.mul(1 - MIN_BIN_WIDTH * K, tf.softmax(tf.reshape(scaled, [n * f, 2, K])))) as tf.Tensor3D;
+  return { sizes, dInterior: dRaw ? (tf.add(MIN_DERIVATIVE, tf.softplus(dRaw)) as tf.Tensor2D) : null };
 }
 
 /**
- * Selects the bin containing v (already clamped to [−B, B]) among the knots of row `axis` (0: x,
- * 1: y) of the stack: bin = (number of knots ≤ v) − 1, with KNOT_SEARCH_EPS added to the last
- * knot, turned into a one-hot by differencing the comparisons, then a masked sum per quantity.
+ * [K, K+1] matrix and [K+1] offset turning bin sizes into knots on [−B, B]: knot_k = −B + 2B Σ_{i<k}
+ * size_i, with the endpoints exactly −B and B (not taken from the sum; nflows does the same).
  */
-function selectBin(v: tf.Tensor2D, stack: tf.Tensor4D, axis: 0 | 1): Bin {
-  const [n, f, , K1] = stack.shape;
-  const K = K1 - 1;
-  const bump = new Float32Array(K1);
-  bump[K] = KNOT_SEARCH_EPS;
-  const searched = tf.reshape(tf.slice(stack, [0, 0, axis, 0], [n, f, 1, K1]), [n, f, K1]);
-  const ge = tf.cast(tf.greaterEqual(tf.expandDims(v, 2), tf.add(searched, tf.tensor1d(bump))), 'float32');
-  const oneHot = tf.expandDims(tf.sub(tf.slice(ge, [0, 0, 0], [n, f, K]), tf.slice(ge, [0, 0, 1], [n, f, K])), 2);
-  const left = tf.sum(tf.mul(oneHot, tf.slice(stack, [0, 0, 0, 0], [n, f, 3, K])), 3);
-  const right = tf.sum(tf.mul(oneHot, tf.slice(stack, [0, 0, 0, 1], [n, f, 3, K])), 3);
-  const [x0, y0, d0] = tf.unstack(left, 2);
-  const [x1, y1, d1] = tf.unstack(right, 2);
-  return { x0, x1, y0, y1, d0, d1 };
+function knotMap(K: number, B: number): { m: tf.Tensor2D; offset: tf.Tensor1D } {
+  const m = new Float32Array(K * (K + 1));
+  for (let i = 0; i < K; i++) for (let k = i + 1; k < K; k++) m[i * (K + 1) + k] = 2 * B;
+  const offset = new Float32Array(K + 1).fill(-B);
+  offset[K] = B;
+  return { m: tf.tensor2d(m, [K, K + 1]), offset: tf.tensor1d(offset) };
 }
 
-/** 1 where −B ≤ v ≤ B, else 0; built from GreaterEqual only, which has a (zero) gradient in tfjs. */
-function insideMask(v: tf.Tensor2D, B: number): tf.Tensor2D {
-  return tf.mul(tf.cast(tf.greaterEqual(v, -B), 'float32'), tf.cast(tf.greaterEqual(tf.scalar(B), v), 'float32'));
+/**
+ * Knots [n, f, K+1] of the spline built from unconstrained parameters [n, f, 3K−1]: x-knots, y-knots
+ * and derivatives (boundary derivatives 1, so that the spline joins the identity tails with C¹
+ * continuity).
+ */
+export function rqsKnots(raw: tf.Tensor3D, o: RqsOptions): RqsKnots {
+  return tf.tidy(() => {
+    const [n, f] = raw.shape;
+    const K = o.bins;
+    const { sizes, dInterior } = splineParams(raw, o);
+    const { m, offset } = knotMap(K, o.tailBound);
+    const knots = tf.reshape(tf.add(tf.matMul(tf.reshape(sizes, [n * f * 2, K]), m), offset), [n, f, 2, K + 1]);
+    const [xk, yk] = tf.unstack(knots, 2) as [tf.Tensor3D, tf.Tensor3D];
+    const ones = tf.ones([n * f, 1]);
+    const dk = tf.reshape(dInterior ? tf.concat([ones, dInterior, ones], 1) : tf.concat([ones, ones], 1), [n, f, K + 1]) as tf.Tensor3D;
+    return { xk, yk, dk };
+  });
 }
 
-/** A clamped input's bin with its width w, height h and slope s = h / w, each [n, f]. */
-interface Located extends Bin {
+/**
+ * 0/1 masks [n·f, 4K+1] locating each input (clamped to [−B, B]) among the knots of `sizes` row
+ * `axis` (0: x, forward; 1: y, inverse), computed off the gradient tape. With G_k = [v ≥ knot_k]
+ * (G_0 = 1; G_K = 0 since the last knot is bumped by KNOT_SEARCH_EPS) the columns are, for bins
+ * j = 0…K−1: below_j = G_{j+1} (bin j lies below the input's bin), hot_j = G_j − G_{j+1} (the
+ * input's bin), then hot_{j+1} and hot_j for j = 0…K−2 (which interior derivative is d_0 or d_1),
+ * hot_0 and hot_{K−1} (where d_0 or d_1 is a boundary derivative 1), and 1 where the unclamped
+ * input lies inside [−B, B]. The comparisons have zero gradient, so nothing is lost; every mask is
+ * a fixed linear map of G, applied with one matmul.
+ */
+function binMasks(t: tf.Tensor2D, sizes: tf.Tensor3D, axis: 0 | 1, o: RqsOptions): tf.Tensor2D {
+  const K = o.bins;
+  const B = o.tailBound;
+  const rows = sizes.shape[0];
+  return withoutGradient(() => {
+    const tv = tf.reshape(t, [rows, 1]);
+    const inside = tf.cast(tf.logicalAnd(tf.greaterEqual(tv, -B), tf.lessEqual(tv, B)), 'float32');
+    // coef[k][c]: weight of G_k in column c, for k = 0…K.
+    const C = 4 * K;
+    const coef = new Float32Array((K + 1) * C);
+    const put = (k: number, c: number, w: number) => {
+      coef[k * C + c] += w;
+    };
+    for (let j = 0; j < K; j++) {
+      put(j + 1, j, 1);
+      put(j, K + j, 1);
+      put(j + 1, K + j, -1);
+    }
+    for (let j = 0; j + 1 < K; j++) {
+      put(j + 1, 2 * K + j, 1);
+      put(j + 2, 2 * K + j, -1);
+      put(j, 3 * K - 1 + j, 1);
+      put(j + 1, 3 * K - 1 + j, -1);
+    }
+    put(0, 4 * K - 2, 1);
+    put(1, 4 * K - 2, -1);
+    put(K - 1, 4 * K - 1, 1);
+    put(K, 4 * K - 1, -1);
+    // G_0 = 1 contributes a constant row; G_K = 0 contributes nothing.
+    const constant = tf.tensor1d(coef.slice(0, C));
+    let masks: tf.Tensor2D;
+    if (K > 1) {
+      const v = tf.clipByValue(tv, -B, B);
+      const row = tf.reshape(tf.slice(sizes, [0, axis, 0], [rows, 1, K]), [rows, K]);
+      const { m, offset } = knotMap(K, B);
+      const interior = tf.slice(tf.add(tf.matMul(row, m), offset), [0, 1], [rows, K - 1]);
+      const G = tf.cast(tf.greaterEqual(v, interior), 'float32');
+      masks = tf.add(tf.matMul(G, tf.tensor2d(coef.slice(C, K * C), [K - 1, C])), constant);
+    } else {
+      masks = tf.add(tf.zeros([rows, C]), constant);
+    }
+    return tf.concat([masks, inside], 1) as tf.Tensor2D;
+  });
+}
+
+/** A clamped input's bin: left knot, width, height, slope and boundary derivatives, each [n, f]. */
+interface Located {
   /** 1 where the input lies in [−B, B], else 0. */
   inside: tf.Tensor2D;
   /** The input clamped to [−B, B]. */
   v: tf.Tensor2D;
+  x0: tf.Tensor;
+  y0: tf.Tensor;
+  d0: tf.Tensor;
+  d1: tf.Tensor;
   w: tf.Tensor;
   h: tf.Tensor;
   s: tf.Tensor;
 }
 
-/** Clamps `t` to [−B, B] and finds its bin among the x-knots (axis 0, forward) or y-knots (axis 1, inverse). */
+/**
+ * Clamps `t` to [−B, B] and finds its bin among the x-knots (axis 0, forward) or y-knots (axis 1,
+ * inverse): x0 = −B + 2B Σ below·widths, w = 2B Σ hot·widths (likewise y0, h), d0 and d1 from the
+ * interior derivatives and the boundary 1s. Only these masked sums are differentiated.
+ */
 function locate(t: tf.Tensor2D, raw: tf.Tensor3D, o: RqsOptions, axis: 0 | 1): Located {
+  const K = o.bins;
   const B = o.tailBound;
-  const inside = insideMask(t, B);
-  const v = tf.clipByValue(t, -B, B);
-  const bin = selectBin(v, knotStack(raw, o), axis);
-  const w = tf.sub(bin.x1, bin.x0);
-  const h = tf.sub(bin.y1, bin.y0);
-  return { ...bin, inside, v, w, h, s: tf.div(h, w) };
+  const [n, f] = t.shape;
+  const rows = n * f;
+  const { sizes, dInterior } = splineParams(raw, o);
+  const masks = binMasks(t, sizes, axis, o);
+  const [bh, dSel, dBoundary, insideCol] = tf.split(masks, [2 * K, 2 * (K - 1), 2, 1], 1);
+  // [rows, 2 (x, y), 2 (below, hot)]: Σ_k size_k · mask_k (a broadcast product: TensorFlow's
+  // batched matmul of 2×K blocks is 3× slower here)
+  const sums = tf.sum(tf.mul(tf.reshape(sizes, [rows, 2, 1, K]), tf.reshape(bh, [rows, 1, 2, K])), 3);
+  const xyOffset = tf.tensor3d([-B, 0, -B, 0], [1, 2, 2]);
+  const knotsAndSizes = tf.reshape(tf.add(tf.mul(sums, 2 * B), xyOffset), [n, f, 4]);
+  const d = dInterior
+    ? tf.add(tf.sum(tf.mul(tf.reshape(dSel, [rows, 2, K - 1]), tf.expandDims(dInterior, 1)), 2), dBoundary)
+    : dBoundary;
+  const [x0, w, y0, h] = tf.unstack(knotsAndSizes, 2);
+  const [d0, d1] = tf.unstack(tf.reshape(d, [n, f, 2]), 2);
+  return { inside: tf.reshape(insideCol, [n, f]) as tf.Tensor2D, v: tf.clipByValue(t, -B, B), x0, y0, d0, d1, w, h, s: tf.div(h, w) };
 }
 
 /** inside · spline + (1 − inside) · identity: the linear tails outside [−B, B]. */

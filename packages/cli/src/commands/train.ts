@@ -33,6 +33,7 @@ interface TrainFlags {
   time?: number;
   resume?: boolean;
   backend?: TfBackendName;
+  threads?: number;
   validationFraction?: number;
   seed: number;
   geometry?: string;
@@ -44,6 +45,7 @@ function resumeCommand(plugin: string, f: TrainFlags): string {
   if (f.epochs) parts.push('--epochs', String(f.epochs));
   if (f.geometry) parts.push('--geometry', f.geometry);
   if (f.backend) parts.push('--backend', f.backend);
+  if (f.threads) parts.push('--threads', String(f.threads));
   return parts.map((p) => (/\s/.test(p) ? JSON.stringify(p) : p)).join(' ');
 }
 
@@ -61,6 +63,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option('--time <duration>', 'wall-clock limit, e.g. 30m or 2h', parseDuration('--time'))
     .option('--resume', 'continue from the latest checkpoint in <out>/checkpoints')
     .option('--backend <name>', 'TensorFlow.js backend: tensorflow | wasm | cpu (default: fastest available)')
+    .option('--threads <n>', 'intra-op threads of native TensorFlow (default: one per core, or CALOZOO_TF_THREADS)', parsePositiveInt('--threads'))
     .option('--validation-fraction <f>', 'fraction held out for validation (default 0.2)', (v) => {
       const x = Number(v);
       if (!(x > 0 && x < 1)) throw new UsageError(`--validation-fraction must be in (0, 1), got "${v}"`);
@@ -77,8 +80,8 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       }
       await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
       const plugin = getModel(pluginName);
-      const device = await selectTfBackend({ backend: flags.backend, logger: { debug: (m) => out.verbose && out.log(m) } });
-      out.log(`backend: ${device.chosen}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
+      const device = await selectTfBackend({ backend: flags.backend, threads: flags.threads, logger: { debug: (m) => out.verbose && out.log(m) } });
+      out.log(`backend: ${device.chosen}${device.chosen.startsWith('tensorflow') ? `, ${device.threads} intra-op threads` : ''}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
       const file = await openShowerFile(flags.data);
       const geometry = resolveFileGeometry(file, flags.geometry);
       let config: unknown;

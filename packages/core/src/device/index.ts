@@ -6,6 +6,7 @@ export { installTfPatches, type TfPatchReport } from './patches.js';
 export type { KernelFallback } from './kernel-fallbacks.js';
 export { backendSupports3dConv } from './capabilities.js';
 export { leakyReluDiff } from './leaky-relu.js';
+export { withoutGradient } from './no-gradient.js';
 export { setTfVerbose } from './quiet.js';
 export {
   TF_BACKEND_PRIORITY,

@@ -12,6 +12,9 @@
  * oneDNN's FusedBatchNorm accepts only rank-4 inputs; `native-kernels.ts` reshapes other ranks.
  */
 
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError } from '../errors.js';
+
 /** Environment defaults for the native TensorFlow C library (see the module comment). */
 export const NATIVE_TF_ENV: Readonly<Record<string, string>> = Object.freeze({
   TF_ENABLE_ONEDNN_OPTS: '1',
@@ -27,4 +30,29 @@ export function applyNativeTfEnv(env: NodeJS.ProcessEnv = process.env): Record<s
     }
   }
   return applied;
+}
+
+/**
+ * The intra-op thread count asked for: `threads`, else `CALOZOO_TF_THREADS`, else undefined
+ * (TensorFlow's default).
+ * @throws InvalidArgumentError for a count that is not a positive integer.
+ */
+export function requestedNativeThreads(threads: number | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const fromEnv = env['CALOZOO_TF_THREADS'];
+  const wanted = threads ?? (fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : undefined);
+  if (wanted !== undefined && (!Number.isInteger(wanted) || wanted < 1)) {
+    const source = threads !== undefined ? 'selectTfBackend: threads' : 'environment variable CALOZOO_TF_THREADS';
+    throw new InvalidArgumentError(`${source} must be a positive integer, got "${threads ?? fromEnv}"`);
+  }
+  return wanted;
+}
+
+/**
+ * Sets `TF_NUM_INTRAOP_THREADS` to `wanted` (when given) before the native library loads; returns
+ * the count it will run with (TensorFlow's default, one per core, when neither is set).
+ */
+export function applyNativeThreads(wanted: number | undefined, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
+  if (wanted !== undefined) env['TF_NUM_INTRAOP_THREADS'] = String(wanted);
+  const set = Number(env['TF_NUM_INTRAOP_THREADS']);
+  return Number.isInteger(set) && set > 0 ? set : cores;
 }

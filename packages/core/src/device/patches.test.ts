@@ -17,6 +17,7 @@ import {
   type Arr,
 } from './__tests__/reference.js';
 import { LEAKY_RELU_GRAD, leakyReluDiff } from './leaky-relu.js';
+import { withoutGradient } from './no-gradient.js';
 import { tf } from './tf.js';
 
 const t = (a: Arr) => tf.tensor(Float32Array.from(a.data), a.shape);
@@ -131,6 +132,57 @@ await forEachBackend((backend) => {
       expectClose(vals(gv!), xs.map((x, i) => (x > 0 ? 2 * dys[i]! : 0)), 1e-6);
       expect(Array.from(vals(gx!))).toEqual([0, 0, 0, 0, 0]);
     });
+  });
+
+  it('reshape to the same shape and cast to the same dtype: same values, independent lifetimes, exact gradients', () => {
+    const x = tf.tensor2d([1, -2, 3, 4, 5, -6], [2, 3]);
+    const same = tf.reshape(x, [2, 3]);
+    const other = tf.reshape(x, [3, 2]);
+    const inferred = tf.reshape(x, [-1, 3]);
+    const cast = tf.cast(x, 'float32');
+    const ints = tf.cast(x, 'int32');
+    x.dispose();
+    // The shortcut shares x's data: it must outlive x (tfjs-node's Identity does the same).
+    expect(same.shape).toEqual([2, 3]);
+    expect(Array.from(vals(same))).toEqual([1, -2, 3, 4, 5, -6]);
+    expect(other.shape).toEqual([3, 2]);
+    expect(Array.from(vals(other))).toEqual([1, -2, 3, 4, 5, -6]);
+    expect(inferred.shape).toEqual([2, 3]);
+    expect(Array.from(vals(cast))).toEqual([1, -2, 3, 4, 5, -6]);
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3, 4, 5, -6]);
+    same.dispose();
+    expect(Array.from(vals(cast))).toEqual([1, -2, 3, 4, 5, -6]);
+    tf.dispose([other, inferred, cast, ints]);
+    // d/da Σ w·(a ⊙ b) = w ⊙ b: tfjs-core's product gradient casts and reshapes to the same shape.
+    tf.tidy(() => {
+      const a = tf.tensor2d([1, 2, 3, 4], [2, 2]), b = tf.tensor2d([0.5, -1, 2, 3], [2, 2]), w = tf.tensor2d([1, 2, -1, 0.25], [2, 2]);
+      const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(w, tf.mul(p, q))))([a, b]);
+      expect(Array.from(vals(ga!))).toEqual([0.5, -2, -2, 0.75]);
+      expect(Array.from(vals(gb!))).toEqual([1, 4, -3, 1]);
+    });
+  });
+
+  it('withoutGradient: the value of f, treated as a constant by tf.grad and tf.variableGrads', () => {
+    tf.tidy(() => {
+      const xs = [-1.5, 0.25, 2];
+      // f(x) = Σ x · c(x) with c(x) = x² held constant: df/dx = c(x) = x², not 3x².
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, withoutGradient(() => tf.square(x)))))(tf.tensor1d(xs));
+      expectClose(vals(g), xs.map((x) => x * x), 1e-6);
+      // The masks of a bin search: comparisons inside, a product with a variable outside.
+      const v = tf.variable(tf.tensor1d([0.5, -1, 3]));
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(v, withoutGradient(() => tf.cast(tf.greaterEqual(v, 0), 'float32')))));
+      expect(vals(value)[0]).toBeCloseTo(3.5, 6);
+      expect(Array.from(vals(grads[v.name]!))).toEqual([1, 0, 1]);
+      v.dispose();
+    });
+    // Outside a gradient it is just f, and it leaves no tensor behind but its result.
+    const v = tf.tensor1d([0.5, -1, 3]);
+    const before = tf.memory().numTensors;
+    const y = withoutGradient(() => tf.add(tf.mul(v, 2), 1));
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(Array.from(vals(y))).toEqual([2, -1, 7]);
+    tf.dispose([v, y]);
   });
 
   it('comparisons have zero gradients', () => {

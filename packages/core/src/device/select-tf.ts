@@ -3,10 +3,9 @@
  * TensorFlow, the training backend), then wasm, then cpu. Follows onnxruntime's
  * `backend-impl.ts`: try each candidate, record why it failed, report what was chosen.
  */
-import { availableParallelism } from 'node:os';
 import { BackendUnavailableError, InvalidArgumentError, type BackendFailure } from '../errors.js';
 import { backendSupports3dConv } from './capabilities.js';
-import { applyNativeTfEnv } from './native-tuning.js';
+import { applyNativeTfEnv, applyNativeThreads, requestedNativeThreads } from './native-tuning.js';
 import { installTfPatches } from './patches.js';
 import { setTfVerbose } from './quiet.js';
 import { tf } from './tf.js';
@@ -67,9 +66,10 @@ async function activate(tfBackend: string): Promise<void> {
 }
 
 /** Loads the native (tfjs-node) package and activates its 'tensorflow' backend. */
-async function startNative(pkg: string, wantGpu: boolean): Promise<Started> {
-  // Read by the TensorFlow C library when it loads (oneDNN kernels: see native-tuning.ts).
+async function startNative(pkg: string, wantGpu: boolean, threads: number | undefined): Promise<Started> {
+  // Read by the TensorFlow C library when it loads (oneDNN kernels, threads: see native-tuning.ts).
   applyNativeTfEnv();
+  const intraOp = loadedThreads ?? applyNativeThreads(threads);
   const mod = (await import(pkg)) as { version?: Record<string, string> };
   await activate('tensorflow');
   // tfjs-node sets `isUsingGpuDevice` as a boolean field when the backend is created.
@@ -81,12 +81,16 @@ async function startNative(pkg: string, wantGpu: boolean): Promise<Started> {
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core };
   if (mod.version?.['tfjs-node']) versions['tfjs-node'] = mod.version['tfjs-node'];
   if (backend.binding?.TF_Version) versions['tensorflow'] = backend.binding.TF_Version;
-  return { tfBackend: 'tensorflow', threads: availableParallelism(), versions };
+  loadedThreads = intraOp;
+  return { tfBackend: 'tensorflow', threads: intraOp, versions };
 }
 
-const STARTERS: Record<TfBackendName, { pkg: string; start: () => Promise<Started> }> = {
-  'tensorflow-gpu': { pkg: '@tensorflow/tfjs-node-gpu', start: () => startNative('@tensorflow/tfjs-node-gpu', true) },
-  tensorflow: { pkg: '@tensorflow/tfjs-node', start: () => startNative('@tensorflow/tfjs-node', false) },
+/** Intra-op threads the native library was loaded with (it reads them once). */
+let loadedThreads: number | undefined;
+
+const STARTERS: Record<TfBackendName, { pkg: string; start: (threads?: number) => Promise<Started> }> = {
+  'tensorflow-gpu': { pkg: '@tensorflow/tfjs-node-gpu', start: (threads) => startNative('@tensorflow/tfjs-node-gpu', true, threads) },
+  tensorflow: { pkg: '@tensorflow/tfjs-node', start: (threads) => startNative('@tensorflow/tfjs-node', false, threads) },
   wasm: {
     pkg: '@tensorflow/tfjs-backend-wasm',
     start: async () => {
@@ -120,6 +124,10 @@ export async function selectTfBackend(options: SelectTfBackendOptions = {}): Pro
     );
   }
   setTfVerbose(verbose);
+  const threads = requestedNativeThreads(options.threads);
+  if (threads !== undefined && loadedThreads !== undefined && threads !== loadedThreads) {
+    logger?.warn?.(`native TensorFlow already runs with ${loadedThreads} intra-op threads (read once at load); ${threads} not applied`);
+  }
   const candidates = backend ? [backend] : TF_BACKEND_PRIORITY;
   const tried: BackendFailure[] = [];
   for (const name of candidates) {
@@ -130,7 +138,7 @@ export async function selectTfBackend(options: SelectTfBackendOptions = {}): Pro
           `${name} lacks correct 3D convolution gradients (tfjs-backend-wasm 4.22 Conv3DBackprop* give wrong results)`,
         );
       }
-      const started = await start();
+      const started = await start(threads);
       const patches = installTfPatches();
       logger?.debug?.(`tfjs patches: ${patches.gradients.length} gradients, ${patches.kernels.length} kernels`);
       const report: TfDeviceReport = {

@@ -68,6 +68,13 @@ export interface SelectTfBackendOptions {
   verbose?: boolean;
   /** Where the device layer reports what it tried and chose. */
   logger?: DeviceLogger;
+  /**
+   * Intra-op threads of the native TensorFlow backend (`TF_NUM_INTRAOP_THREADS`, read once when
+   * the library loads; the `CALOZOO_TF_THREADS` environment variable sets the same). Default:
+   * TensorFlow's, one per core. One thread trains small networks faster on a 2-core machine
+   * (BENCHMARKS.md); ignored by the other backends.
+   */
+  threads?: number;
 }
 
 /** Options of `selectOrtProviders`. */

@@ -159,7 +159,7 @@ export class Adam {
     this.step += 1;
     const t = this.step;
     const have = this.names.filter((k) => grads[k]);
-    const norm = this.clip > 0 ? tf.tidy(() => Math.sqrt(tf.addN(have.map((k) => this.sumOfSquares(grads[k]!))).dataSync()[0]!)) : NaN;
+    const norm = this.clip > 0 ? tf.tidy(() => Math.sqrt(this.squareFactor() * tf.addN(have.map((k) => this.sumOfSquares(grads[k]!))).dataSync()[0]!)) : NaN;
     const scale = this.clip > 0 && norm > this.clip ? this.clip / norm : 1;
     const c1 = 1 - Math.pow(this.b1, t);
     const c2 = 1 - Math.pow(this.b2, t);
@@ -182,12 +182,16 @@ export class Adam {
     return norm;
   }
 
-  /** Σ g² as a scalar tensor: TensorFlow's L2Loss (Σ g² / 2, one kernel, no temporary) when fused. */
+  /** Σ g² as a scalar tensor, divided by `squareFactor()`: TensorFlow's L2Loss (Σ g² / 2, one kernel, no temporary) when fused. */
   private sumOfSquares(g: tf.Tensor): tf.Tensor {
     if (!this.fused) return tf.sum(tf.square(g));
     const be = tf.backend() as unknown as NativeBackend;
-    const half = be.executeSingleOutput('L2Loss', [{ name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT }], [g]);
-    return tf.mul(half, 2);
+    return be.executeSingleOutput('L2Loss', [{ name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT }], [g]);
+  }
+
+  /** What the sum of `sumOfSquares` is multiplied by to give Σ g² (2 for L2Loss's halves). */
+  private squareFactor(): number {
+    return this.fused ? 2 : 1;
   }
 
   /**
