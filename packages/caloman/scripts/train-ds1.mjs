@@ -4,12 +4,14 @@
  *   npx nx run-many -t build -p @calozoo/caloman @calozoo/simulator @calozoo/metrics
  *   node packages/caloman/scripts/train-ds1.mjs --train 50000 --test 50000 --minutes 60 --out /tmp/caloman-ds1
  * Options: --geometry ds1-photons|ds1-pions (default photons), --variant default|published, --set key.path=json (repeatable), --backend tensorflow|wasm|cpu,
+ * --threads N (native TensorFlow intra-op threads; default as `calozoo train`: the plugin's choice),
  * --seed N, --resume, --eval-only (reuse --out/model), --no-classifier, --gen-seed N (default 77) and
  * --classifier-seed N (default 3) to measure the spread of the evaluation; generation-time ablations of a
  * trained model: --no-calibration, --gen-set generation.keepLayerEnergy=false (repeatable), --tag name.
  * Writes <out>/model/, <out>/summary.json and prints one JSON line with the numbers.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { applyOverrides, getGeometry, layerSlices, memorySource, selectTfBackend } from '@calozoo/core';
 import { simulateShowers } from '@calozoo/simulator';
@@ -32,7 +34,8 @@ const out = path.resolve(opt('out', '/tmp/caloman-ds1'));
 const variant = opt('variant', 'default');
 const log = (m) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-const device = await selectTfBackend({ backend: opt('backend', undefined) });
+const threads = opt('threads') ? Number(opt('threads')) : process.env.CALOZOO_TF_THREADS ? undefined : calomanPlugin.trainingThreads?.(availableParallelism());
+const device = await selectTfBackend({ backend: opt('backend', undefined), threads });
 log(`backend ${device.chosen} (${device.threads} threads)`);
 const geometry = getGeometry(opt('geometry', 'calochallenge-1-photons'));
 mkdirSync(out, { recursive: true });

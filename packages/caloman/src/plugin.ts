@@ -64,6 +64,9 @@ export const calomanPlugin: ModelPlugin<CaloManConfig> = {
   defaultConfig: (geometry) => defaultConfigFor(geometry),
   parseConfig: (raw, source) => parseCaloManConfig(raw, source),
   create: async (config, geometry) => new CaloManModel(checkValues(config, 'caloman.create'), geometry),
+  // Measured on 2 cores (bench/TRAINING.md): one intra-op thread trains both flows 1.2–1.35×
+  // faster and the VAE within 6 %, with 25–30 % less CPU time. Larger machines keep TensorFlow's default.
+  trainingThreads: (cores) => (cores <= 2 ? 1 : undefined),
   load: async (dir: string, _options?: LoadOptions) => {
     const mc = await readModelConfig(dir);
     if (mc.plugin !== PLUGIN_NAME) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${PLUGIN_NAME}"; load it with that plugin.`);

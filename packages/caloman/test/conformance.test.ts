@@ -17,6 +17,12 @@ describe('registration', () => {
       expect(calomanPlugin.parseConfig(calomanPlugin.defaultConfig(g), id)).toEqual(calomanPlugin.defaultConfig(g));
     }
   });
+
+  it('asks for one native intra-op thread on 2 cores (measured in bench/TRAINING.md), the default elsewhere', () => {
+    expect(calomanPlugin.trainingThreads?.(1)).toBe(1);
+    expect(calomanPlugin.trainingThreads?.(2)).toBe(1);
+    expect(calomanPlugin.trainingThreads?.(8)).toBeUndefined();
+  });
 });
 
 pluginConformance({

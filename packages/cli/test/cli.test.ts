@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Rng, getGeometry, openShowerFile, writeShowerFile } from '@calozoo/core';
+import { nativeAddonBuilt } from '@calozoo/core/testing';
 import { BIN, FIXTURE_PLUGIN, run, runInTerminal, start, tmp, waitFor } from './helpers.js';
 
 const COMMANDS = ['simulate', 'evaluate', 'demo', 'merge', 'intrinsic-dim', 'info', 'models', 'train', 'generate', 'export', 'bench'];
@@ -41,6 +42,7 @@ describe('calozoo CLI: help and usage errors', () => {
     [['generate', 'x', '--seed', 'abc', '--out', 'y.h5'], /--seed must be a non-negative integer/],
     [['generate', 'x', '--seed', '1', '--out', 'y.h5', '--n', '0'], /--n must be a positive integer/],
     [['train', 'mean-shower', '--data', 'a.h5', '--out', 'o', '--time', 'soon'], /--time must be a duration/],
+    [['train', 'mean-shower', '--data', 'a.h5', '--out', 'o', '--threads', '0'], /--threads must be a positive integer/],
     [['info'], /missing required argument/],
   ])('exits 2 on usage error %j', async (args, message) => {
     const r = await run(args as string[]);
@@ -85,6 +87,13 @@ describe('calozoo CLI: info and models', () => {
 });
 
 describe('calozoo CLI: train → generate', () => {
+  it.skipIf(!nativeAddonBuilt())('--threads sets native TensorFlow\'s intra-op threads and the backend line says so', async () => {
+    const out = path.join(dir, 'model-threads');
+    const r = await run(['--plugin', FIXTURE_PLUGIN, 'train', 'mean-shower', '--data', data, '--out', out, '--epochs', '1', '--seed', '4', '--backend', 'tensorflow', '--threads', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/backend: tensorflow, 1 intra-op thread\b/);
+  });
+
   it('trains, writes the model directory, and generates reproducibly', async () => {
     const out = path.join(dir, 'model');
     const r = await run(['--plugin', FIXTURE_PLUGIN, 'train', 'mean-shower', '--data', data, '--out', out, '--epochs', '2', '--seed', '4', '--backend', 'cpu', '--json']);

@@ -11,8 +11,9 @@
  * `withoutGradient`), and the bin's knots and derivatives are masked sums of the bin sizes and
  * derivatives, rather than searchsorted + gather: tfjs has no differentiable searchsorted, and
  * gather's gradient is missing on the wasm backend. The backward pass then runs through a
- * handful of small products only (a training step of a 4-coupling flow makes ~40% fewer
- * TensorFlow calls than with the masks on the tape).
+ * handful of small products only: no cumulative sum, slices or pads (on native TensorFlow a
+ * 4-coupling flow's training step lost ~300 of its ~3 500 kernels, among them 8 cumulative sums
+ * of ~0.7 ms and 32 pads of 0.15–0.5 ms).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, withoutGradient } from '@calozoo/core';

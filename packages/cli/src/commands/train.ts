@@ -3,6 +3,7 @@
  * directory with the training summary and loss curves, keeps resumable checkpoints, and on
  * Ctrl-C keeps the last checkpoint and prints the exact resume command.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -80,8 +81,12 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       }
       await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
       const plugin = getModel(pluginName);
-      const device = await selectTfBackend({ backend: flags.backend, threads: flags.threads, logger: { debug: (m) => out.verbose && out.log(m) } });
-      out.log(`backend: ${device.chosen}${device.chosen.startsWith('tensorflow') ? `, ${device.threads} intra-op threads` : ''}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
+      // --threads, else CALOZOO_TF_THREADS (read by the device layer), else the plugin's measured choice.
+      const envThreads = process.env['CALOZOO_TF_THREADS'];
+      const suggested = flags.threads === undefined && !envThreads ? plugin.trainingThreads?.(availableParallelism()) : undefined;
+      const device = await selectTfBackend({ backend: flags.backend, threads: flags.threads ?? suggested, logger: { debug: (m) => out.verbose && out.log(m) } });
+      const threadNote = device.chosen.startsWith('tensorflow') ? `, ${device.threads} intra-op thread${device.threads === 1 ? '' : 's'}${suggested !== undefined ? ` (${plugin.name}'s choice on ${availableParallelism()} cores; --threads to change)` : ''}` : '';
+      out.log(`backend: ${device.chosen}${threadNote}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
       const file = await openShowerFile(flags.data);
       const geometry = resolveFileGeometry(file, flags.geometry);
       let config: unknown;

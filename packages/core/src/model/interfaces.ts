@@ -215,4 +215,10 @@ export interface ModelPlugin<C = unknown> {
   create(config: C, geometry: Geometry): Promise<Generator & Trainable>;
   /** Loads a trained model directory. */
   load(dir: string, options?: LoadOptions): Promise<Generator & Trainable>;
+  /**
+   * Intra-op threads native TensorFlow trains this model fastest with on a machine of `cores`
+   * cores, where measured (undefined: TensorFlow's default, one per core). `calozoo train` uses it
+   * unless `--threads` or `CALOZOO_TF_THREADS` says otherwise.
+   */
+  trainingThreads?(cores: number): number | undefined;
 }
