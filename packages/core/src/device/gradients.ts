@@ -2,7 +2,8 @@
  * Gradients that tfjs-core 4.22 lacks or gets wrong, registered once for every backend:
  * transposed 3D convolution (Conv3DBackpropInputV2) and the filter gradient kernel, zero
  * gradients of comparisons (double backprop through leakyRelu, as in a WGAN gradient penalty,
- * Gulrajani et al. 2017, arXiv:1704.00028, eq. 3), GatherNd, and FusedBatchNorm of any rank.
+ * Gulrajani et al. 2017, arXiv:1704.00028, eq. 3), GatherNd, FusedBatchNorm of any rank, and Sum
+ * and Mean as broadcasts (tfjs-core builds a ones tensor in JavaScript for them).
  * Each is checked against float64 finite differences in `patches.test.ts`.
  */
 import { registerLeakyReluGradient } from './leaky-relu.js';
@@ -106,12 +107,45 @@ const fusedBatchNormGrad: tf.GradConfig = {
   },
 };
 
+/** dy of a reduction over `axis` of x, reshaped with the reduced axes kept as 1 and broadcast back to x's shape. */
+function broadcastReduced(dy: T, x: T, axis: unknown): T {
+  const axes = tf.util.parseAxisParam(axis as number | number[], x.shape);
+  const kept = x.shape.slice();
+  for (const a of axes) kept[a] = 1;
+  return tf.broadcastTo(tf.reshape(dy, kept), x.shape);
+}
+
+/**
+ * Sum and Mean: tfjs-core multiplies dy by `ones(x.shape)`, a tensor it fills in JavaScript and
+ * copies to the backend on every backward pass (1.4 ms per CaloMan flow step on native
+ * TensorFlow); a broadcast (one Tile kernel) gives the same values.
+ */
+const sumGrad: tf.GradConfig = {
+  kernelName: 'Sum',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [T];
+    return { x: () => broadcastReduced(dy as T, x, (attrs as { axis: unknown }).axis) };
+  },
+};
+
+const meanGrad: tf.GradConfig = {
+  kernelName: 'Mean',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [T];
+    const axis = (attrs as { axis: unknown }).axis;
+    const size = tf.util.parseAxisParam(axis as number | number[], x.shape).reduce((n, a) => n * x.shape[a]!, 1);
+    return { x: () => tf.div(broadcastReduced(dy as T, x, axis), size) };
+  },
+};
+
 const COMPARISONS = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual'];
 
 /** Registers the gradients above; returns the kernel names whose gradient was (re)defined. */
 export function registerMissingGradients(): string[] {
   const added: string[] = registerLeakyReluGradient();
-  const always = [conv3dBackpropInputGrad, conv3dBackpropFilterGrad, fusedBatchNormGrad];
+  const always = [conv3dBackpropInputGrad, conv3dBackpropFilterGrad, fusedBatchNormGrad, sumGrad, meanGrad];
   const ifMissing = [gatherNdGrad, ...COMPARISONS.map(zeroGrad)];
   for (const config of always) {
     if (tf.getGradient(config.kernelName) !== config) {

@@ -185,6 +185,40 @@ await forEachBackend((backend) => {
     tf.dispose([v, y]);
   });
 
+  it('sum and mean gradients (a broadcast, not a ones tensor): any axes, keepDims, second derivative', () => {
+    const shape = [2, 3, 4];
+    const x = randomArr(shape, 31);
+    // Float64 reduction over `axes` of a row-major [2, 3, 4] array, kept dimensions in order.
+    const reduce = (v: Float64Array, axes: number[], mean: boolean): number[] => {
+      const out = new Map<string, number>();
+      const count = axes.reduce((n, a) => n * shape[a]!, 1);
+      for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) {
+        const key = [i, j, k].filter((_, d) => !axes.includes(d)).join(',');
+        out.set(key, (out.get(key) ?? 0) + v[(i * 3 + j) * 4 + k]! / (mean ? count : 1));
+      }
+      return [...out.values()];
+    };
+    for (const [axis, keepDims] of [[1, false], [[0, 2], true], [undefined, false], [-1, true]] as [number | number[] | undefined, boolean][]) {
+      const axes = axis === undefined ? [0, 1, 2] : (Array.isArray(axis) ? axis : [axis]).map((a) => (a + 3) % 3);
+      for (const mean of [false, true]) {
+        const outSize = reduce(x.data, axes, mean).length;
+        const r = randomArr([outSize], 32);
+        const red = (t: tf.Tensor) => (mean ? tf.mean(t, axis, keepDims) : tf.sum(t, axis, keepDims));
+        tf.tidy(() => {
+          const rt = tf.reshape(t(r), red(t(x)).shape);
+          // f(x) = Σ r · reduce(x²)
+          const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(rt, red(tf.square(a)))))(t(x));
+          const f = (v: Float64Array) => reduce(v.map((q) => q * q), axes, mean).reduce((acc, q, i) => acc + q * r.data[i]!, 0);
+          expectClose(vals(g), numericGrad(f, x.data), 1e-4, 1e-6);
+          // Double backprop: h(x) = Σ (∂f/∂x)², whose gradient is 2 ∂²f/∂x² · ∂f/∂x = 8x·b² (b = r broadcast / count).
+          const h = tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(rt, red(tf.square(z)))))(a))))(t(x));
+          const b = Float64Array.from(vals(g)).map((gi, i) => gi / (2 * x.data[i]!));
+          expectClose(vals(h), x.data.map((xi, i) => 8 * xi * b[i]! * b[i]!), 1e-4, 1e-6);
+        });
+      }
+    }
+  });
+
   it('comparisons have zero gradients', () => {
     tf.tidy(() => {
       const x = tf.tensor1d([-1, 0.5, 2]), y = tf.tensor1d([0, 0.5, 1]);
