@@ -192,13 +192,26 @@ async function main() {
     '|---|---|---|---|---|---|---|---|',
     ...nets.map((net) => `| ${label[net](any(net))} | ${cell(results[`tensorflow/${net}`])} | ${cell(results[`tensorflow-1t/${net}`])} | ${cell(results[`wasm/${net}`])} | ${cell(results[`cpu/${net}`])} | ${cell(torch?.[net])} | **${ratio(results[`tensorflow/${net}`], torch?.[net])}** | **${ratio(results[`tensorflow-1t/${net}`], torch?.[net])}** |`),
   ].join('\n');
+  // The plugin as a whole: one epoch of each phase on 50 000 showers (the issue's training set),
+  // from the per-network throughputs above (seconds = 50 000 / samples/s, summed over the networks).
+  const epochSeconds = (key) => (nets.every((net) => key(net)?.samples_per_s) ? nets.reduce((t, net) => t + 50_000 / key(net).samples_per_s, 0) : undefined);
+  const ep = {
+    native: epochSeconds((net) => results[`tensorflow/${net}`]),
+    native1: epochSeconds((net) => results[`tensorflow-1t/${net}`]),
+    torch: epochSeconds((net) => torch?.[net]),
+  };
+  const fmtS = (x) => (x === undefined ? '–' : `${x.toFixed(1)} s`);
+  const epochRatio = (a, b) => (a && b ? `${(b / a).toFixed(2)}×` : '–');
+  const pluginLine = nets.length === 3
+    ? `\nCaloMan as a whole — one epoch of each phase (${nets.join(', ')}) on 50 000 showers, from the rates above: native ${fmtS(ep.native)}, native 1 thread ${fmtS(ep.native1)}, PyTorch ${fmtS(ep.torch)}; PyTorch ÷ native **${epochRatio(ep.native, ep.torch)}**, PyTorch ÷ native 1 thread **${epochRatio(ep.native1, ep.torch)}**.`
+    : '';
   const cpuTable = [
     '| CPU time per training sample (core·ms, lower is better) | native | native, 1 thread | wasm | cpu | PyTorch | PyTorch ÷ native | PyTorch ÷ native 1 thread |',
     '|---|---|---|---|---|---|---|---|',
     ...nets.map((net) => `| ${net} | ${cpuCell(results[`tensorflow/${net}`])} | ${cpuCell(results[`tensorflow-1t/${net}`])} | ${cpuCell(results[`wasm/${net}`])} | ${cpuCell(results[`cpu/${net}`])} | ${cpuCell(torch?.[net])} | ${cpuRatio(results[`tensorflow/${net}`], torch?.[net])} | ${cpuRatio(results[`tensorflow-1t/${net}`], torch?.[net])} |`),
   ].join('\n');
   const paramCheck = nets.map((net) => `${net} ${any(net)?.params ?? '?'} / ${torch?.[net]?.params ?? '?'}`).join(', ');
-  console.log(`${table}\n\n${cpuTable}\n\nparameters tfjs / PyTorch: ${paramCheck}`);
+  console.log(`${table}\n${pluginLine}\n\n${cpuTable}\n\nparameters tfjs / PyTorch: ${paramCheck}`);
   if (args.includes('--no-write')) return;
   const lscpu = spawnSync('lscpu', [], { encoding: 'utf8' }).stdout ?? '';
   const model = lscpu.match(/Model name:\s*(.+)/)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
@@ -215,6 +228,7 @@ async function main() {
 Wall-clock throughput (training samples/s; samples/s = batch × steps / time after warm-up steps):
 
 ${table}
+${pluginLine}
 
 Process CPU time (all threads) per sample, which depends less on the other jobs of the shared machine:
 

@@ -216,7 +216,7 @@ export interface ModelPlugin<C = unknown> {
   /** Loads a trained model directory. */
   load(dir: string, options?: LoadOptions): Promise<Generator & Trainable>;
   /**
-   * Intra-op threads native TensorFlow trains this model fastest with on a machine of `cores`
+   * Intra-op threads native TensorFlow should train this model with on a machine of `cores`
    * cores, where measured (undefined: TensorFlow's default, one per core). `calozoo train` uses it
    * unless `--threads` or `CALOZOO_TF_THREADS` says otherwise.
    */
