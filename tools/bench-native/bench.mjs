@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Training throughput of the native TensorFlow backend against wasm, cpu and PyTorch, in one run:
- * `node tools/bench-native/bench.mjs [--quick] [--no-torch] [--no-cpu-3d]`.
+ * `node tools/bench-native/bench.mjs [--quick] [--no-torch] [--no-cpu-3d]` (`--bundle` only rebuilds the bundle the `--worker` children import).
  * Networks: tfjs-nets.mjs (dense VAE, batch 256; 30³ WGAN-GP step, batch 32) and their PyTorch
  * mirror torch_nets.py, run with /usr/bin/python3 and torch.set_num_threads(2). Each measurement
  * runs in its own process. Prints a markdown table and writes tools/bench-native/RESULTS.md.
@@ -67,6 +67,7 @@ const fmt = (r) => (r ? `${num(r.samples_per_s)} (${r.seconds_per_step.toPrecisi
 async function main() {
   const args = process.argv.slice(2);
   if (args[0] === '--worker') return worker(args[1], args[2], Number(args[3]), Number(args[4]), Number(args[5] ?? 0));
+  if (args[0] === '--bundle') return bundleDeviceLayer();
   const quick = args.includes('--quick');
   const loadStart = loadavg()[0];
   await bundleDeviceLayer();

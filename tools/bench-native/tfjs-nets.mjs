@@ -38,19 +38,14 @@ function makeParams(tf, specs, seed) {
 
 const count = (params) => Object.values(params).reduce((a, v) => a + v.size, 0);
 
-/** A minimize(loss) step: calozoo's Adam over the named params when `Adam` is given, else tf.train.adam. */
+/** A minimize(loss) step returning the loss value: calozoo's Adam over the named params when `Adam` is given, else tf.train.adam. */
 function optimizer(tf, Adam, params, lr, beta1 = 0.9, beta2 = 0.999) {
   if (!Adam) {
     const opt = tf.train.adam(lr, beta1, beta2);
-    return (loss) => opt.minimize(loss, true, Object.values(params));
+    return (loss) => opt.minimize(loss, true, Object.values(params)).dataSync()[0];
   }
   const adam = new Adam(params, { beta1, beta2, epsilonMode: 'pytorch' });
-  const nameOf = new Map(Object.entries(params).map(([k, v]) => [v.name, k]));
-  return (loss) => {
-    const { value, grads } = tf.variableGrads(loss, Object.values(params));
-    adam.apply(Object.fromEntries(Object.entries(grads).map(([n, g]) => [nameOf.get(n), g])), lr);
-    return value;
-  };
+  return (loss) => adam.minimize(loss, lr);
 }
 
 /** Dense VAE 368 → 512³ → 35 → 512³ → 368; returns { params, step() }. */
@@ -83,7 +78,7 @@ export function denseVae(tf, batch = 256, Adam = undefined) {
   return {
     params: count(p),
     batch,
-    step: () => tf.tidy(() => minimize(loss).dataSync()[0]),
+    step: () => tf.tidy(() => minimize(loss)),
   };
 }
 
@@ -144,8 +139,8 @@ export function wganGp(tf, leakyReluDiff, batch = 32, Adam = undefined) {
     batch,
     step: () =>
       tf.tidy(() => {
-        const lc = minimizeC(criticLoss).dataSync()[0];
-        const lg = minimizeG(generatorLoss).dataSync()[0];
+        const lc = minimizeC(criticLoss);
+        const lg = minimizeG(generatorLoss);
         return lc + lg;
       }),
   };

@@ -23,11 +23,12 @@
  * the median of the per-round ratios.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, createOrtSession, getGeometry, selectTfBackend } from '@calozoo/core';
 import { DS1_ENERGIES_MEV, calomanPlugin, defaultConfigFor } from '../dist/index.js';
@@ -49,28 +50,6 @@ const writeDocs = !args.includes('--no-write');
 const rounds = Number(opt('--rounds', 3));
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/**
- * Peak float32 FLOP/s of this CPU from /proc/cpuinfo: cores × nominal clock ("cpu MHz", which in a
- * VM is the TSC rate; boost clocks are invisible there) × FLOP/cycle from the vector units: 64 for
- * two 512-bit FMA pipes (AVX-512 on Intel server cores and on AMD Zen 5, family 26), 32 for two
- * 256-bit FMA pipes (AVX2 + FMA, and Zen 4's double-pumped AVX-512), 16 otherwise.
- */
-function cpuPeak() {
-  let info = '';
-  try {
-    info = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    /* not Linux: fall back to the 2.6 GHz AVX2 guess below */
-  }
-  const field = (name) => info.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim();
-  const flags = new Set((field('flags') ?? 'avx2 fma').split(/\s+/));
-  const mhz = Number(field('cpu MHz')) || 2600;
-  const amd = (field('vendor_id') ?? '').includes('AMD');
-  const family = Number(field('cpu family') ?? 0);
-  const perCycle = flags.has('avx512f') && (!amd || family >= 26) ? 64 : flags.has('avx2') && flags.has('fma') ? 32 : 16;
-  const units = perCycle === 64 ? 'two 512-bit FMA pipes' : perCycle === 32 ? 'two 256-bit FMA pipes' : 'SSE';
-  return { flops: cpus().length * mhz * 1e6 * perCycle, text: `${cpus().length} cores × ${(mhz / 1000).toFixed(2)} GHz (nominal) × ${perCycle} float32 FLOP/cycle (${units})` };
-}
 const PEAK = cpuPeak();
 const PEAK_FLOPS = PEAK.flops;
 const BATCHES = [1, 100, 10_000];

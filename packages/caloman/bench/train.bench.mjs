@@ -85,15 +85,9 @@ function makeStep(m, net) {
     const adam = new m.Adam(vars, { clipNorm: clip });
     const x = uniform(m, batch * p.V, 4), y = uniform(m, batch * (1 + p.L), 5, -1, 1);
     const rng = new m.Rng(6, 1);
-    const names = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));
     const step = () => {
       const eps = rng.fillNormal(new Float32Array(batch * D));
-      const { value, grads } = tf.variableGrads(() => vae.loss(tf.tensor2d(x, [batch, p.V]), tf.tensor2d(y, [batch, 1 + p.L]), tf.tensor2d(eps, [batch, D]), p.cfg.vae.beta).loss, Object.values(vars));
-      const named = Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k), g]));
-      const loss = value.dataSync()[0];
-      adam.apply(named, lr);
-      tf.dispose([value, ...Object.values(grads)]);
-      return loss;
+      return adam.minimize(() => vae.loss(tf.tensor2d(x, [batch, p.V]), tf.tensor2d(y, [batch, 1 + p.L]), tf.tensor2d(eps, [batch, D]), p.cfg.vae.beta).loss, lr);
     };
     return { params: Object.values(vars).reduce((a, v) => a + v.size, 0), batch, step };
   }
@@ -102,16 +96,8 @@ function makeStep(m, net) {
   const flow = new m.Flow(config);
   const vars = Object.fromEntries(Object.entries(flow.variables()).filter(([, v]) => v.trainable));
   const adam = new m.Adam(vars, { clipNorm: q.clip });
-  const names = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));
   const x = uniform(m, q.batch * q.dim, 7, -2, 2), c = uniform(m, q.batch * q.context, 8, -1, 1);
-  const step = () => {
-    const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(flow.logProb(tf.tensor2d(x, [q.batch, q.dim]), tf.tensor2d(c, [q.batch, q.context])))), Object.values(vars));
-    const named = Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k), g]));
-    const loss = value.dataSync()[0];
-    adam.apply(named, q.lr);
-    tf.dispose([value, ...Object.values(grads)]);
-    return loss;
-  };
+  const step = () => adam.minimize(() => tf.neg(tf.mean(flow.logProb(tf.tensor2d(x, [q.batch, q.dim]), tf.tensor2d(c, [q.batch, q.context])))), q.lr);
   return { params: Object.values(vars).reduce((a, v) => a + v.size, 0), batch: q.batch, step, config };
 }
 

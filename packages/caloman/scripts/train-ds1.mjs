@@ -34,8 +34,8 @@ const out = path.resolve(opt('out', '/tmp/caloman-ds1'));
 const variant = opt('variant', 'default');
 const log = (m) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-const threads = opt('threads') ? Number(opt('threads')) : process.env.CALOZOO_TF_THREADS ? undefined : calomanPlugin.trainingThreads?.(availableParallelism());
-const device = await selectTfBackend({ backend: opt('backend', undefined), threads });
+const threads = opt('threads') ? Number(opt('threads')) : undefined;
+const device = await selectTfBackend({ backend: opt('backend', undefined), threads, fallbackThreads: calomanPlugin.trainingThreads?.(availableParallelism()) });
 log(`backend ${device.chosen} (${device.threads} threads)`);
 const geometry = getGeometry(opt('geometry', 'calochallenge-1-photons'));
 mkdirSync(out, { recursive: true });

@@ -65,7 +65,7 @@ export const calomanPlugin: ModelPlugin<CaloManConfig> = {
   parseConfig: (raw, source) => parseCaloManConfig(raw, source),
   create: async (config, geometry) => new CaloManModel(checkValues(config, 'caloman.create'), geometry),
   // Measured on 2 cores (bench/TRAINING.md): one intra-op thread trains both flows 1.15–1.45×
-  // faster and the VAE 6–20 % slower (a whole epoch within ±5 %), with 15–30 % less CPU time and
+  // faster and the VAE 6–20 % slower (a whole epoch within ±5 %), with 15–32 % less CPU time and
   // no network clearly below PyTorch. Larger machines keep TensorFlow's default.
   trainingThreads: (cores) => (cores <= 2 ? 1 : undefined),
   load: async (dir: string, _options?: LoadOptions) => {

@@ -100,8 +100,6 @@ export async function runPhase(
   const batch = Math.min(t.batchSize, spec.nTrain);
   const steps = Math.max(1, Math.floor(spec.nTrain / batch));
   const phaseStart = Date.now() - state.seconds * 1000;
-  const varList = Object.values(spec.vars);
-  const nameOf = new Map(Object.entries(spec.vars).map(([k, v]) => [v.name, k]));
   let t0 = Date.now();
   let lastYield = t0;
   const finish = async (reason: PhaseState['stoppedBy']): Promise<PhaseState> => {
@@ -127,12 +125,7 @@ export async function runPhase(
         const globalStep = state.epoch * steps + state.step;
         const totalSteps = steps * (state.plannedEpochs ?? hooks.maxEpochs);
         const lr = t.schedule === 'cosine' ? 0.5 * t.learningRate * (1 + Math.cos((Math.PI * Math.min(globalStep, totalSteps)) / totalSteps)) : t.learningRate;
-        const { value, grads } = tf.variableGrads(() => spec.batchLoss(rows, rng), varList);
-        const named: Record<string, tf.Tensor> = {};
-        for (const [vn, g] of Object.entries(grads)) named[nameOf.get(vn)!] = g;
-        const loss = value.dataSync()[0];
-        adam.apply(named, lr);
-        tf.dispose([value, ...Object.values(grads)]);
+        const loss = adam.minimize(() => spec.batchLoss(rows, rng), lr);
         // Yield to the event loop now and then so that timers, signals and I/O are served.
         if (Date.now() - lastYield > 100) {
           await new Promise((r) => setImmediate(r));

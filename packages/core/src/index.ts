@@ -8,4 +8,5 @@ export * from './preprocessing/index.js';
 export * from './device/index.js';
 export * from './io/index.js';
 export * from './onnx/index.js';
-export { Adam, nativeOpsAvailable, type AdamOptions } from './optim/adam.js';
+export { Adam, type AdamOptions } from './optim/adam.js';
+export { nativeOpsAvailable } from './device/native-backend.js';

@@ -87,11 +87,52 @@ function splineParams(raw: tf.Tensor3D, o: RqsOptions): SplineParams {
  * size_i, with the endpoints exactly −B and B (not taken from the sum; nflows does the same).
  */
 function knotMap(K: number, B: number): { m: tf.Tensor2D; offset: tf.Tensor1D } {
-  const m = new Float32Array(K * (K + 1));
-  for (let i = 0; i < K; i++) for (let k = i + 1; k < K; k++) m[i * (K + 1) + k] = 2 * B;
-  const offset = new Float32Array(K + 1).fill(-B);
-  offset[K] = B;
-  return { m: tf.tensor2d(m, [K, K + 1]), offset: tf.tensor1d(offset) };
+  const key = `${K},${B}`;
+  let a = knotArrays.get(key);
+  if (!a) {
+    const m = new Float32Array(K * (K + 1));
+    for (let i = 0; i < K; i++) for (let k = i + 1; k < K; k++) m[i * (K + 1) + k] = 2 * B;
+    const offset = new Float32Array(K + 1).fill(-B);
+    offset[K] = B;
+    knotArrays.set(key, (a = { m, offset }));
+  }
+  return { m: tf.tensor2d(a.m, [K, K + 1]), offset: tf.tensor1d(a.offset) };
+}
+
+/** The constant arrays of `knotMap` and `maskCoefficients`, built once per (K, B) or K (tensors are made per call, on whatever backend is active). */
+const knotArrays = new Map<string, { m: Float32Array; offset: Float32Array }>();
+const coefficientArrays = new Map<number, Float32Array>();
+
+/**
+ * coef[k][c] [(K+1), 4K]: the weight of G_k in mask column c (see `binMasks`); row 0 is the
+ * constant contribution of G_0 = 1, row K (G_K = 0) contributes nothing.
+ */
+function maskCoefficients(K: number): Float32Array {
+  let coef = coefficientArrays.get(K);
+  if (coef) return coef;
+  const C = 4 * K;
+  coef = new Float32Array((K + 1) * C);
+  const c = coef;
+  const put = (k: number, col: number, w: number) => {
+    c[k * C + col] += w;
+  };
+  for (let j = 0; j < K; j++) {
+    put(j + 1, j, 1);
+    put(j, K + j, 1);
+    put(j + 1, K + j, -1);
+  }
+  for (let j = 0; j + 1 < K; j++) {
+    put(j + 1, 2 * K + j, 1);
+    put(j + 2, 2 * K + j, -1);
+    put(j, 3 * K - 1 + j, 1);
+    put(j + 1, 3 * K - 1 + j, -1);
+  }
+  put(0, 4 * K - 2, 1);
+  put(1, 4 * K - 2, -1);
+  put(K - 1, 4 * K - 1, 1);
+  put(K, 4 * K - 1, -1);
+  coefficientArrays.set(K, coef);
+  return coef;
 }
 
 /**
@@ -130,29 +171,10 @@ function binMasks(t: tf.Tensor2D, sizes: tf.Tensor3D, axis: 0 | 1, o: RqsOptions
   return withoutGradient(() => {
     const tv = tf.reshape(t, [rows, 1]);
     const inside = tf.cast(tf.logicalAnd(tf.greaterEqual(tv, -B), tf.lessEqual(tv, B)), 'float32');
-    // coef[k][c]: weight of G_k in column c, for k = 0…K.
     const C = 4 * K;
-    const coef = new Float32Array((K + 1) * C);
-    const put = (k: number, c: number, w: number) => {
-      coef[k * C + c] += w;
-    };
-    for (let j = 0; j < K; j++) {
-      put(j + 1, j, 1);
-      put(j, K + j, 1);
-      put(j + 1, K + j, -1);
-    }
-    for (let j = 0; j + 1 < K; j++) {
-      put(j + 1, 2 * K + j, 1);
-      put(j + 2, 2 * K + j, -1);
-      put(j, 3 * K - 1 + j, 1);
-      put(j + 1, 3 * K - 1 + j, -1);
-    }
-    put(0, 4 * K - 2, 1);
-    put(1, 4 * K - 2, -1);
-    put(K - 1, 4 * K - 1, 1);
-    put(K, 4 * K - 1, -1);
+    const coef = maskCoefficients(K);
     // G_0 = 1 contributes a constant row; G_K = 0 contributes nothing.
-    const constant = tf.tensor1d(coef.slice(0, C));
+    const constant = tf.tensor1d(coef.subarray(0, C));
     let masks: tf.Tensor2D;
     if (K > 1) {
       const v = tf.clipByValue(tv, -B, B);
@@ -160,7 +182,7 @@ function binMasks(t: tf.Tensor2D, sizes: tf.Tensor3D, axis: 0 | 1, o: RqsOptions
       const { m, offset } = knotMap(K, B);
       const interior = tf.slice(tf.add(tf.matMul(row, m), offset), [0, 1], [rows, K - 1]);
       const G = tf.cast(tf.greaterEqual(v, interior), 'float32');
-      masks = tf.add(tf.matMul(G, tf.tensor2d(coef.slice(C, K * C), [K - 1, C])), constant);
+      masks = tf.add(tf.matMul(G, tf.tensor2d(coef.subarray(C, K * C), [K - 1, C])), constant);
     } else {
       masks = tf.add(tf.zeros([rows, C]), constant);
     }

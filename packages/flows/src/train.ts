@@ -135,7 +135,7 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
   }
   const vars = flow.trainableVariables();
   // PyTorch's ε placement (the flows were checked against nflows/PyTorch training); fused on native TensorFlow.
-  const adam = new Adam(Object.fromEntries(vars.map((v, i) => [String(i), v])), { epsilonMode: 'pytorch' });
+  const adam = new Adam(Object.fromEntries(vars.map((v, i) => [String(i), v])), { epsilonMode: 'pytorch', clipNorm });
   const stepsPerEpoch = Math.ceil(train.n / batchSize);
   const totalSteps = epochs * stepsPerEpoch;
   const history: FitReport['history'] = [];
@@ -157,15 +157,7 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
         const loss = tf.tidy(() => {
           const x = tf.tensor2d(b.x, [b.n, flow.dim]);
           const c = b.c ? tf.tensor2d(b.c, [b.n, flow.contextDim]) : undefined;
-          const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(flow.logProb(x, c))) as tf.Scalar, vars);
-          let g = vars.map((vv) => grads[vv.name]);
-          if (clipNorm !== undefined) {
-            const norm = tf.sqrt(tf.addN(g.map((t) => tf.sum(tf.square(t)))));
-            const factor = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
-            g = g.map((t) => tf.mul(t, factor));
-          }
-          adam.apply(Object.fromEntries(g.map((t, i) => [String(i), t])), currentLr);
-          return value.dataSync()[0];
+          return adam.minimize(() => tf.neg(tf.mean(flow.logProb(x, c))) as tf.Scalar, currentLr);
         });
         if (!Number.isFinite(loss)) {
           throw new ConfigError(`fitFlow: the training loss became ${loss} at epoch ${epoch}, step ${steps + 1}. Lower lr (now ${lr}) or set clipNorm.`);

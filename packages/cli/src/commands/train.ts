@@ -81,11 +81,11 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       }
       await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
       const plugin = getModel(pluginName);
-      // --threads, else CALOZOO_TF_THREADS (read by the device layer), else the plugin's measured choice.
-      const envThreads = process.env['CALOZOO_TF_THREADS'];
-      const suggested = flags.threads === undefined && !envThreads ? plugin.trainingThreads?.(availableParallelism()) : undefined;
-      const device = await selectTfBackend({ backend: flags.backend, threads: flags.threads ?? suggested, logger: { debug: (m) => out.verbose && out.log(m) } });
-      const threadNote = device.chosen.startsWith('tensorflow') ? `, ${device.threads} intra-op thread${device.threads === 1 ? '' : 's'}${suggested !== undefined ? ` (${plugin.name}'s choice on ${availableParallelism()} cores; --threads to change)` : ''}` : '';
+      // --threads, else CALOZOO_TF_THREADS, else the plugin's measured choice (precedence in the device layer).
+      const cores = availableParallelism();
+      const device = await selectTfBackend({ backend: flags.backend, threads: flags.threads, fallbackThreads: plugin.trainingThreads?.(cores), logger: { debug: (m) => out.verbose && out.log(m) } });
+      const why = device.threadsFrom === 'fallback' ? ` (${plugin.name}'s choice on ${cores} cores; --threads to change)` : '';
+      const threadNote = device.chosen.startsWith('tensorflow') ? `, ${device.threads} intra-op thread${device.threads === 1 ? '' : 's'}${why}` : '';
       out.log(`backend: ${device.chosen}${threadNote}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
       const file = await openShowerFile(flags.data);
       const geometry = resolveFileGeometry(file, flags.geometry);

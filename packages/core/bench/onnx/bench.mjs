@@ -10,18 +10,19 @@
  * rewrite), and PyTorch (tools/onnx-reference/bench_torch.py, /usr/bin/python3, 2 threads), all in
  * the same run on the same random weights; PyTorch also checks ORT's outputs (max abs diff).
  * Achieved FLOP/s of the dense path is compared with the CPU's peak
- * (cores × GHz × fp32 FLOPs/cycle/core from the lscpu flags: AVX-512 64, AVX2+FMA 32, AVX 16, else 8).
+ * (tools/bench-native/cpu-peak.mjs: cores × nominal GHz × fp32 FLOPs/cycle from the /proc/cpuinfo flags).
  *
  * Run on the built package:
  *   npx tsc -p packages/core/tsconfig.build.json
  *   node packages/core/bench/onnx/bench.mjs [--reps 10] [--threads 2] [--dense-batches 1,100,10000]
  *        [--conv-batches 1,10] [--conv-reps 10] [--skip-torch] [--skip-tf] [--out packages/core/bench/onnx/RESULTS.md]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuPeak } from '../../../../tools/bench-native/cpu-peak.mjs';
 import { OnnxGraphBuilder, Rng, createOrtSession, selectTfBackend, tf, writeSafetensors } from '../../dist/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -43,14 +44,8 @@ const log = (...a) => console.error(...a);
 
 // ---------- machine ----------
 function machine() {
-  const lscpu = execFileSync('lscpu', { encoding: 'utf8' });
-  const field = (k) => (lscpu.match(new RegExp(`^${k}:\\s*(.+)$`, 'm')) ?? [])[1]?.trim();
-  const flags = new Set((field('Flags') ?? '').split(/\s+/));
-  const mhz = Number(field('CPU max MHz') ?? (execFileSync('grep', ['-m1', 'cpu MHz', '/proc/cpuinfo'], { encoding: 'utf8' }).split(':')[1] ?? '0'));
-  const perCycle = flags.has('avx512f') ? 64 : flags.has('avx2') && flags.has('fma') ? 32 : flags.has('avx') ? 16 : 8;
-  const simd = flags.has('avx512f') ? 'AVX-512 (2 FMA × 16 fp32 × 2)' : perCycle === 32 ? 'AVX2 + FMA (2 FMA × 8 fp32 × 2)' : perCycle === 16 ? 'AVX' : 'SSE';
-  const cores = Number(field('CPU\\(s\\)') ?? availableParallelism());
-  return { model: field('Model name'), cores, ghz: mhz / 1000, perCycle, simd, peak: cores * (mhz / 1000) * perCycle * 1e9 };
+  const p = cpuPeak();
+  return { model: p.model, cores: p.cores, ghz: p.ghz, perCycle: p.perCycle, simd: p.units, peak: p.flops };
 }
 
 // ---------- weights ----------
@@ -220,7 +215,7 @@ const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? 
 const lines = [];
 lines.push('# ONNX Runtime vs TF.js vs PyTorch: generation time per shower', '');
 lines.push(`- Date: ${new Date().toISOString()}`);
-lines.push(`- Machine: ${m.model} (lscpu), ${m.cores} cores @ ${m.ghz.toFixed(2)} GHz, ${m.simd}; 1-min load average at start ${load0.toFixed(2)}, at end ${loadavg()[0].toFixed(2)} (shared machine: other jobs ran alongside)`);
+lines.push(`- Machine: ${m.model}, ${m.cores} cores @ ${m.ghz.toFixed(2)} GHz, ${m.simd}; 1-min load average at start ${load0.toFixed(2)}, at end ${loadavg()[0].toFixed(2)} (shared machine: other jobs ran alongside)`);
 lines.push(`- Command: \`node packages/core/bench/onnx/bench.mjs ${args.join(' ')}\`` + ` (onnxruntime-node cpu EP, ${THREADS} intra-op threads; PyTorch torch.set_num_threads(${THREADS}))`);
 lines.push(`- Protocol (field-reference.md §2.6): ms per shower = run time / batch, mean ± std over ${REPS} timed runs (generator: ${CONV_REPS}) after one warm-up; includes copying outputs to a typed array.`);
 lines.push(`- Dense decoder 41 → 512 → 512 → 512 → 368 (ReLU): ${(DENSE_FLOPS / 1e6).toFixed(3)} MFLOP/shower; WGAN 30³ generator: ${(GEN_FLOPS / 1e9).toFixed(2)} GFLOP/shower (dense-equivalent MACs × 2).`, '');
@@ -230,7 +225,7 @@ for (const r of rows.sort((a, b) => (a.model === b.model ? a.batch - b.batch || 
   const flops = (r.model === 'dense' ? DENSE_FLOPS : GEN_FLOPS) / (r.mean / 1000);
   lines.push(`| ${r.model === 'dense' ? 'dense decoder' : 'WGAN 30³ generator'} | ${r.batch} | ${r.runtime} | ${fmt(r.mean)} ± ${fmt(r.sd)} | ${pt ? (r.mean / pt).toFixed(2) : '–'} | ${(flops / 1e9).toFixed(1)} | ${((100 * flops) / m.peak).toFixed(1)} % |`);
 }
-lines.push('', `Peak = ${m.cores} cores × ${m.ghz.toFixed(2)} GHz × ${m.perCycle} fp32 FLOP/cycle/core (${m.simd}, from the lscpu flags) = ${(m.peak / 1e9).toFixed(0)} GFLOP/s. ÷ PyTorch < 1 means faster than PyTorch.`, '');
+lines.push('', `Peak = ${m.cores} cores × ${m.ghz.toFixed(2)} GHz × ${m.perCycle} fp32 FLOP/cycle/core (${m.simd}, from /proc/cpuinfo: tools/bench-native/cpu-peak.mjs) = ${(m.peak / 1e9).toFixed(0)} GFLOP/s. ÷ PyTorch < 1 means faster than PyTorch.`, '');
 lines.push('Checks made in the same run:', '', ...notes.map((n) => `- ${n}`), '');
 writeFileSync(OUT, lines.join('\n'));
 log(lines.join('\n'));

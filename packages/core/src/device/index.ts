@@ -19,5 +19,6 @@ export {
   type OrtDeviceReport,
   type TfRequirement,
   type SelectTfBackendOptions,
+  type ThreadsSource,
   type SelectOrtProvidersOptions,
 } from './types.js';

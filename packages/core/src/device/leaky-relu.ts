@@ -12,6 +12,7 @@
  * Relu's gradient is the same kernel with α = 0 (tfjs: dy·step(x), where tfjs-node's Step is six
  * ops: IsNan, Greater, two fills, Select, Select); unlike step, it gives 0, not NaN, at x = NaN.
  */
+import { floatAttr, type NativeBackend } from './native-backend.js';
 import { tf } from './tf.js';
 
 /** Name of the registered kernel dy·(x > 0 ? 1 : α). */
@@ -28,11 +29,6 @@ function gradFromOps(dy: T, x: T, alpha: number): T {
   return tf.tidy(() => tf.where(tf.greater(x, tf.scalar(0, x.dtype)), dy, tf.mul(dy, tf.scalar(alpha, dy.dtype))));
 }
 
-interface NativeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_FLOAT: number };
-  executeSingleOutput(name: string, attrs: unknown[], inputs: T[]): T;
-}
-
 const genericKernel = (backendName: string): tf.KernelConfig => ({
   kernelName: LEAKY_RELU_GRAD,
   backendName,
@@ -47,11 +43,7 @@ const nativeKernel: tf.KernelConfig = {
     const { alpha } = attrs as unknown as Alpha;
     if (dy.dtype !== 'float32' || x.dtype !== 'float32') return gradFromOps(dy, x, alpha);
     const native = backend as unknown as NativeBackend;
-    const { TF_ATTR_TYPE, TF_ATTR_FLOAT, TF_FLOAT } = native.binding;
-    return native.executeSingleOutput('LeakyReluGrad', [
-      { name: 'T', type: TF_ATTR_TYPE, value: TF_FLOAT },
-      { name: 'alpha', type: TF_ATTR_FLOAT, value: alpha },
-    ], [dy, x]);
+    return native.executeSingleOutput('LeakyReluGrad', [floatAttr(native, 'T'), { name: 'alpha', type: native.binding['TF_ATTR_FLOAT']!, value: alpha }], [dy, x]);
   },
 };
 

@@ -11,6 +11,7 @@
  *    reference count raised, as tfjs-node's own Identity kernel does; otherwise they call the
  *    original kernel.
  */
+import type { NativeBackend } from './native-backend.js';
 import { tf } from './tf.js';
 
 const BACKEND = 'tensorflow';
@@ -32,14 +33,12 @@ function anyRankBatchNorm(own: tf.KernelConfig): tf.KernelConfig {
   return { kernelName: own.kernelName, backendName: BACKEND, kernelFunc };
 }
 
-type RefCountingBackend = tf.KernelBackend & { incRef(dataId: tf.DataId): void };
-
 /** The input itself (reference count raised) when `unchanged`, else the original kernel's result. */
 function shortcut(own: tf.KernelConfig, unchanged: (x: tf.TensorInfo, attrs: tf.NamedAttrMap) => boolean): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = (args) => {
     const x = args.inputs['x'] as tf.TensorInfo;
     if (!unchanged(x, args.attrs ?? {})) return own.kernelFunc(args);
-    (args.backend as RefCountingBackend).incRef(x.dataId);
+    (args.backend as unknown as NativeBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
   return { kernelName: own.kernelName, backendName: BACKEND, kernelFunc };

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from '../errors.js';
-import { selectTfBackend } from './select-tf.js';
+import { selectTfBackend, threadsRequest } from './select-tf.js';
 import { tf } from './tf.js';
 import { nativeAddonBuilt } from '../testing/backends.js';
+
+describe('native intra-op thread request', () => {
+  it('takes threads, else CALOZOO_TF_THREADS, else fallbackThreads, else the default', () => {
+    expect(threadsRequest({ threads: 2, fallbackThreads: 1 }, { CALOZOO_TF_THREADS: '3' })).toEqual({ threads: 2, from: 'option' });
+    expect(threadsRequest({ fallbackThreads: 1 }, { CALOZOO_TF_THREADS: '3' })).toEqual({ threads: 3, from: 'environment' });
+    expect(threadsRequest({ fallbackThreads: 1 }, {})).toEqual({ threads: 1, from: 'fallback' });
+    expect(threadsRequest({}, {})).toEqual({ threads: undefined, from: 'default' });
+    expect(() => threadsRequest({ fallbackThreads: 0 }, {})).toThrow(/fallbackThreads must be a positive integer/);
+  });
+});
 
 describe('selectTfBackend', () => {
   it('picks the first backend of the priority list that starts and records the ones before it', async () => {

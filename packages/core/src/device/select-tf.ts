@@ -13,13 +13,21 @@ import {
   TF_BACKEND_PRIORITY,
   type SelectTfBackendOptions,
   type TfBackendName,
+  type ThreadsSource,
   type TfDeviceReport,
 } from './types.js';
 
 interface Started {
   tfBackend: string;
   threads?: number;
+  threadsFrom?: ThreadsSource;
   versions: Record<string, string>;
+}
+
+/** The intra-op thread count asked for, and which setting asked. */
+export interface ThreadsRequest {
+  threads: number | undefined;
+  from: ThreadsSource;
 }
 
 /** A candidate that cannot start, with the reason to record. */
@@ -66,10 +74,10 @@ async function activate(tfBackend: string): Promise<void> {
 }
 
 /** Loads the native (tfjs-node) package and activates its 'tensorflow' backend. */
-async function startNative(pkg: string, wantGpu: boolean, threads: number | undefined): Promise<Started> {
+async function startNative(pkg: string, wantGpu: boolean, request: ThreadsRequest): Promise<Started> {
   // Read by the TensorFlow C library when it loads (oneDNN kernels, threads: see native-tuning.ts).
   applyNativeTfEnv();
-  const intraOp = loadedThreads ?? applyNativeThreads(threads);
+  const loaded = loadedThreads ?? { threads: applyNativeThreads(request.threads), from: request.from };
   const mod = (await import(pkg)) as { version?: Record<string, string> };
   await activate('tensorflow');
   // tfjs-node sets `isUsingGpuDevice` as a boolean field when the backend is created.
@@ -81,14 +89,24 @@ async function startNative(pkg: string, wantGpu: boolean, threads: number | unde
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core };
   if (mod.version?.['tfjs-node']) versions['tfjs-node'] = mod.version['tfjs-node'];
   if (backend.binding?.TF_Version) versions['tensorflow'] = backend.binding.TF_Version;
-  loadedThreads = intraOp;
-  return { tfBackend: 'tensorflow', threads: intraOp, versions };
+  loadedThreads = loaded;
+  return { tfBackend: 'tensorflow', threads: loaded.threads, threadsFrom: loaded.from, versions };
 }
 
-/** Intra-op threads the native library was loaded with (it reads them once). */
-let loadedThreads: number | undefined;
+/** Intra-op threads the native library was loaded with (it reads them once), and who asked. */
+let loadedThreads: { threads: number; from: ThreadsSource } | undefined;
 
-const STARTERS: Record<TfBackendName, { pkg: string; start: (threads?: number) => Promise<Started> }> = {
+/** `threads`, else `CALOZOO_TF_THREADS`, else `fallbackThreads`, else TensorFlow's default. */
+export function threadsRequest(options: SelectTfBackendOptions, env: NodeJS.ProcessEnv = process.env): ThreadsRequest {
+  const explicit = requestedNativeThreads(options.threads, env);
+  if (explicit !== undefined) return { threads: explicit, from: options.threads !== undefined ? 'option' : 'environment' };
+  const fallback = options.fallbackThreads;
+  if (fallback === undefined) return { threads: undefined, from: 'default' };
+  if (!Number.isInteger(fallback) || fallback < 1) throw new InvalidArgumentError(`selectTfBackend: fallbackThreads must be a positive integer, got ${fallback}`);
+  return { threads: fallback, from: 'fallback' };
+}
+
+const STARTERS: Record<TfBackendName, { pkg: string; start: (threads: ThreadsRequest) => Promise<Started> }> = {
   'tensorflow-gpu': { pkg: '@tensorflow/tfjs-node-gpu', start: (threads) => startNative('@tensorflow/tfjs-node-gpu', true, threads) },
   tensorflow: { pkg: '@tensorflow/tfjs-node', start: (threads) => startNative('@tensorflow/tfjs-node', false, threads) },
   wasm: {
@@ -124,9 +142,9 @@ export async function selectTfBackend(options: SelectTfBackendOptions = {}): Pro
     );
   }
   setTfVerbose(verbose);
-  const threads = requestedNativeThreads(options.threads);
-  if (threads !== undefined && loadedThreads !== undefined && threads !== loadedThreads) {
-    logger?.warn?.(`native TensorFlow already runs with ${loadedThreads} intra-op threads (read once at load); ${threads} not applied`);
+  const threads = threadsRequest(options);
+  if (threads.threads !== undefined && loadedThreads !== undefined && threads.threads !== loadedThreads.threads) {
+    logger?.warn?.(`native TensorFlow already runs with ${loadedThreads.threads} intra-op threads (read once at load); ${threads.threads} not applied`);
   }
   const candidates = backend ? [backend] : TF_BACKEND_PRIORITY;
   const tried: BackendFailure[] = [];
@@ -149,6 +167,7 @@ export async function selectTfBackend(options: SelectTfBackendOptions = {}): Pro
         threads: started.threads,
         conv3d: backendSupports3dConv(name),
         versions: started.versions,
+        ...(started.threadsFrom ? { threadsFrom: started.threadsFrom } : {}),
       };
       logger?.info?.(`TensorFlow.js backend: ${name}` + (tried.length ? ` (skipped ${tried.map((t) => t.name).join(', ')})` : ''));
       return report;

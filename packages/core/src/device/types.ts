@@ -45,6 +45,8 @@ export interface TfDeviceReport extends DeviceReport {
   conv3d: boolean;
   /** Version of TensorFlow.js (and of the TensorFlow C library for native backends). */
   versions: Record<string, string>;
+  /** Native backends: where `threads` came from when the library loaded. */
+  threadsFrom?: ThreadsSource;
 }
 
 /** Report of `selectOrtProviders`. */
@@ -75,7 +77,15 @@ export interface SelectTfBackendOptions {
    * (BENCHMARKS.md); ignored by the other backends.
    */
   threads?: number;
+  /**
+   * Intra-op threads when neither `threads` nor `CALOZOO_TF_THREADS` says (for example a model
+   * plugin's measured `trainingThreads`); undefined: TensorFlow's default.
+   */
+  fallbackThreads?: number;
 }
+
+/** Where the native backend's intra-op thread count came from. */
+export type ThreadsSource = 'option' | 'environment' | 'fallback' | 'default';
 
 /** Options of `selectOrtProviders`. */
 export interface SelectOrtProvidersOptions {

@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { Rng } from '../rng.js';
 import { forEachBackend } from '../testing/backends.js';
 import { tf } from '../device/tf.js';
-import { Adam, nativeOpsAvailable, type AdamOptions } from './adam.js';
+import { nativeOpsAvailable } from '../device/native-backend.js';
+import { Adam, type AdamOptions } from './adam.js';
 
 /** Adam in float64 JavaScript: Kingma & Ba's Algorithm 1, ε placed as `mode` says, optional clipping. */
 function referenceAdam(x0: number[][], grads: number[][][], lrs: number[], o: { mode: 'tensorflow' | 'pytorch'; clip: number }): number[][] {
@@ -98,6 +99,24 @@ await forEachBackend((backend) => {
     // Second step of Adam with constant gradients moves each weight by lr (bias-corrected m/√v = 1).
     expect(Array.from(w.dataSync())).toEqual([expect.closeTo(9.9, 5), expect.closeTo(19.9, 5)]);
     adam.dispose();
+  });
+
+  it('minimize: returns the loss and takes the float64 reference step on its analytic gradient, leaving no tensor', () => {
+    // loss = Σ c·a² + Σ b  →  ∂/∂a = 2c·a, ∂/∂b = 1; the variables' TF.js names are not the stable names.
+    const c = [0.5, -1, 2];
+    const x0 = [[1, 2, -3], [4]];
+    const a = tf.variable(tf.tensor1d(x0[0]!));
+    const b = tf.variable(tf.tensor1d(x0[1]!));
+    const cT = tf.tensor1d(c);
+    const adam = new Adam({ first: a, second: b }, { clipNorm: 2 });
+    const before = tf.memory().numTensors;
+    const loss = adam.minimize(() => tf.add(tf.sum(tf.mul(cT, tf.square(a))), tf.sum(b)) as tf.Scalar, 0.1);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(loss).toBeCloseTo(c.reduce((acc, ci, i) => acc + ci * x0[0]![i]! ** 2, 0) + x0[1]![0]!, 4);
+    const want = referenceAdam(x0, [[x0[0]!.map((ai, i) => 2 * c[i]! * ai), [1]]], [0.1], { mode: 'tensorflow', clip: 2 });
+    expect(maxDiff([Array.from(a.dataSync()), Array.from(b.dataSync())], want)).toBeLessThan(1e-5);
+    adam.dispose();
+    tf.dispose([a, b, cT]);
   });
 
   it('frees its tensors on dispose', () => {

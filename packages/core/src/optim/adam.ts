@@ -11,6 +11,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { NamedTensor } from '../model-dir/safetensors.js';
+import { floatAttr, nativeOpsAvailable, type NativeBackend, type NativeOpAttr } from '../device/native-backend.js';
 import { tf } from '../device/tf.js';
 
 /** Adam's hyper-parameters. */
@@ -32,21 +33,7 @@ export interface AdamOptions {
   fused?: boolean | 'auto';
 }
 
-/** The parts of tfjs-node's backend that the fused path calls (its op-by-name interface). */
-interface NativeBackend {
-  binding: Record<string, number>;
-  executeSingleOutput(name: string, attrs: unknown[], inputs: tf.Tensor[]): tf.Tensor;
-  executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], n: number): tf.Tensor[];
-}
-
 let handleCounter = 0;
-
-/** Whether the active TF.js backend is native TensorFlow with the op-by-name interface. */
-export function nativeOpsAvailable(): boolean {
-  if (tf.getBackend() !== 'tensorflow') return false;
-  const be = tf.backend() as unknown as Partial<NativeBackend>;
-  return typeof be.executeSingleOutput === 'function' && typeof be.executeMultipleOutputs === 'function' && !!be.binding;
-}
 
 /** A float32 TensorFlow resource variable on the native backend. */
 class NativeVariable {
@@ -60,10 +47,10 @@ class NativeVariable {
     this.handle = this.be.executeSingleOutput(
       'VarHandleOp',
       [
-        { name: 'container', type: b.TF_ATTR_STRING, value: '' },
-        { name: 'shared_name', type: b.TF_ATTR_STRING, value: `calozoo_adam_${process.pid}_${handleCounter}` },
-        { name: 'dtype', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
-        { name: 'shape', type: b.TF_ATTR_SHAPE, value: init.shape },
+        { name: 'container', type: b['TF_ATTR_STRING']!, value: '' },
+        { name: 'shared_name', type: b['TF_ATTR_STRING']!, value: `calozoo_adam_${process.pid}_${handleCounter}` },
+        floatAttr(this.be, 'dtype'),
+        { name: 'shape', type: b['TF_ATTR_SHAPE']!, value: init.shape },
       ],
       [],
     );
@@ -71,8 +58,8 @@ class NativeVariable {
     this.assign(init);
   }
 
-  private get dtypeAttr(): unknown[] {
-    return [{ name: 'dtype', type: this.be.binding.TF_ATTR_TYPE, value: this.be.binding.TF_FLOAT }];
+  private get dtypeAttr(): NativeOpAttr[] {
+    return [floatAttr(this.be, 'dtype')];
   }
 
   /** Copies `x` into the variable. */
@@ -87,7 +74,7 @@ class NativeVariable {
 
   /** Frees the variable. */
   dispose(): void {
-    this.be.executeMultipleOutputs('DestroyResourceOp', [{ name: 'ignore_lookup_error', type: this.be.binding.TF_ATTR_BOOL, value: true }], [this.handle], 0);
+    this.be.executeMultipleOutputs('DestroyResourceOp', [{ name: 'ignore_lookup_error', type: this.be.binding['TF_ATTR_BOOL']!, value: true }], [this.handle], 0);
     this.handle.dispose();
   }
 }
@@ -111,6 +98,8 @@ export class Adam {
   /** Whether updates run as TensorFlow's fused kernel. */
   readonly fused: boolean;
   private readonly names: string[];
+  /** Stable name by TF.js variable name (the keys of `tf.variableGrads`). */
+  private readonly byVariableName: Map<string, string>;
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
   private readonly slots = new Map<string, FusedSlot>();
@@ -131,6 +120,7 @@ export class Adam {
     this.pytorchEps = options.epsilonMode === 'pytorch';
     this.clip = options.clipNorm ?? 0;
     this.names = Object.keys(vars);
+    this.byVariableName = new Map(this.names.map((k) => [vars[k]!.name, k]));
     const native = nativeOpsAvailable();
     if (options.fused === true && !native) throw new InvalidArgumentError(`Adam: fused updates need the native TensorFlow backend, but the active backend is ${tf.getBackend()}`);
     this.fused = options.fused === 'auto' || options.fused === undefined ? native : options.fused;
@@ -159,7 +149,7 @@ export class Adam {
     this.step += 1;
     const t = this.step;
     const have = this.names.filter((k) => grads[k]);
-    const norm = this.clip > 0 ? tf.tidy(() => Math.sqrt(this.squareFactor() * tf.addN(have.map((k) => this.sumOfSquares(grads[k]!))).dataSync()[0]!)) : NaN;
+    const norm = this.clip > 0 ? this.globalNorm(have.map((k) => grads[k]!)) : NaN;
     const scale = this.clip > 0 && norm > this.clip ? this.clip / norm : 1;
     const c1 = 1 - Math.pow(this.b1, t);
     const c2 = 1 - Math.pow(this.b2, t);
@@ -182,16 +172,31 @@ export class Adam {
     return norm;
   }
 
-  /** Σ g² as a scalar tensor, divided by `squareFactor()`: TensorFlow's L2Loss (Σ g² / 2, one kernel, no temporary) when fused. */
-  private sumOfSquares(g: tf.Tensor): tf.Tensor {
-    if (!this.fused) return tf.sum(tf.square(g));
-    const be = tf.backend() as unknown as NativeBackend;
-    return be.executeSingleOutput('L2Loss', [{ name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT }], [g]);
+  /**
+   * One training step: the gradients of `loss` with respect to the variables (`tf.variableGrads`),
+   * then `apply`. Returns the loss value; the gradients are released.
+   */
+  minimize(loss: () => tf.Scalar, lr: number): number {
+    const { value, grads } = tf.variableGrads(loss, this.names.map((k) => this.vars[k]!));
+    try {
+      const named: Record<string, tf.Tensor> = {};
+      for (const [variableName, g] of Object.entries(grads)) named[this.byVariableName.get(variableName)!] = g;
+      const lossValue = value.dataSync()[0]!;
+      this.apply(named, lr);
+      return lossValue;
+    } finally {
+      tf.dispose([value, ...Object.values(grads)]);
+    }
   }
 
-  /** What the sum of `sumOfSquares` is multiplied by to give Σ g² (2 for L2Loss's halves). */
-  private squareFactor(): number {
-    return this.fused ? 2 : 1;
+  /** √Σ g² over all gradients: TensorFlow's L2Loss (Σ g² / 2, one kernel, no temporary) per tensor when fused. */
+  private globalNorm(gs: tf.Tensor[]): number {
+    return tf.tidy(() => {
+      if (!this.fused) return Math.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))).dataSync()[0]!);
+      const be = tf.backend() as unknown as NativeBackend;
+      const halves = gs.map((g) => be.executeSingleOutput('L2Loss', [floatAttr(be, 'T')], [g]));
+      return Math.sqrt(2 * tf.addN(halves).dataSync()[0]!);
+    });
   }
 
   /**
@@ -203,9 +208,9 @@ export class Adam {
     const be = tf.backend() as unknown as NativeBackend;
     const b = be.binding;
     const attrs = [
-      { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
-      { name: 'use_locking', type: b.TF_ATTR_BOOL, value: false },
-      { name: 'use_nesterov', type: b.TF_ATTR_BOOL, value: false },
+      floatAttr(be, 'T'),
+      { name: 'use_locking', type: b['TF_ATTR_BOOL']!, value: false },
+      { name: 'use_nesterov', type: b['TF_ATTR_BOOL']!, value: false },
     ];
     const scalars = [Math.pow(this.b1, t), Math.pow(this.b2, t), lr, this.b1, this.b2, eps].map((x) => tf.scalar(x, 'float32'));
     for (const k of names) {
