@@ -3,7 +3,7 @@
  * CaloMan's "parallel" conditional MLP (field-reference.md §4.7).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type RawTensor, type Rng } from '@calozoo/core';
+import { InvalidArgumentError, dense, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type RawTensor, type Rng } from '@calozoo/core';
 import type { ParamStore } from './params.js';
 
 /** Uniform initial values in [−limit, limit) drawn from `rng`. */
@@ -30,7 +30,7 @@ export class Dense {
 
   /** Applies the layer to x [n, in]. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.kernel), this.bias);
+    return dense(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D);
   }
 
   /** Appends the layer (MatMul + Add, then the activation) to an ONNX graph with its current weights. */

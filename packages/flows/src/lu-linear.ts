@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import type { OnnxGraphBuilder, OnnxValue } from '@calozoo/core';
+import { dense, matMul2d, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 
 /** Added to the softplus of the diagonal of U so that it stays invertible (nflows' eps). */
@@ -62,11 +62,11 @@ export class LuLinear implements Bijector {
     return { l, u, d };
   }
 
-  /** y = x Uᵀ Lᵀ + b; log|det| = Σ log d. */
+  /** y = x Uᵀ Lᵀ + b (Uᵀ Lᵀ formed first: one product of the data, not two); log|det| = Σ log d. */
   forward(x: tf.Tensor2D) {
     return tf.tidy(() => {
       const { l, u, d } = this.parts();
-      const y = tf.add(tf.matMul(tf.matMul(x, u, false, true), l, false, true), this.bias) as tf.Tensor2D;
+      const y = dense(x, matMul2d(u, l, true, true), this.bias as tf.Tensor1D);
       return { y, logDet: tf.mul(tf.ones([x.shape[0]]), tf.sum(tf.log(d))) as tf.Tensor1D };
     });
   }
@@ -79,7 +79,7 @@ export class LuLinear implements Bijector {
       const dInv = tf.reciprocal(d);
       const m = tf.mul(tf.reshape(dInv, [this.dim, 1]), tf.mul(this.upper, this.uMask)) as tf.Tensor2D;
       const uInv = tf.mul(unipotentInverse(m, this.dim), tf.reshape(dInv, [1, this.dim])) as tf.Tensor2D;
-      const x = tf.matMul(tf.matMul(tf.sub(y, this.bias), lInv, false, true), uInv, false, true) as tf.Tensor2D;
+      const x = matMul2d(matMul2d(tf.sub(y, this.bias) as tf.Tensor2D, lInv, false, true), uInv, false, true);
       return { x, logDet: tf.mul(tf.ones([y.shape[0]]), tf.neg(tf.sum(tf.log(d)))) as tf.Tensor1D };
     });
   }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import { tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
+import { dense, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 import { cachedWeight, rawComputed } from './onnx.js';
 
 /** How a dense layer's weights start: PyTorch's U(±1/√fan_in), or U(±1e-3) for near-identity residual blocks. */
@@ -42,7 +42,7 @@ export class Dense {
 
   /** Applies the layer, with an optional fused activation; `w` reuses a `weight()` computed earlier. */
   apply(x: tf.Tensor2D, activation: 'linear' | 'relu' = 'linear', w: tf.Tensor2D = this.weight()): tf.Tensor2D {
-    return tf.fused.matMul({ a: x, b: w, bias: this.b, activation }) as tf.Tensor2D;
+    return dense(x, w, this.b as tf.Tensor1D, activation);
   }
 
   /** Appends the layer (masked weights, stored once per graph) to an ONNX graph. */

@@ -1,6 +1,6 @@
 /** Fixed feature permutations (reverse or random from a seed), as a matmul by a permutation matrix. */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
+import { InvalidArgumentError, matMul2d, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { selectionMatrix } from './select.js';
 
@@ -29,12 +29,12 @@ export class Permutation implements Bijector {
 
   /** Reorders the columns. */
   forward(x: tf.Tensor2D) {
-    return tf.tidy(() => ({ y: tf.matMul(x, this.p) as tf.Tensor2D, logDet: tf.zeros([x.shape[0]]) as tf.Tensor1D }));
+    return tf.tidy(() => ({ y: matMul2d(x, this.p), logDet: tf.zeros([x.shape[0]]) as tf.Tensor1D }));
   }
 
   /** Restores the original order. */
   inverse(y: tf.Tensor2D) {
-    return tf.tidy(() => ({ x: tf.matMul(y, this.p, false, true) as tf.Tensor2D, logDet: tf.zeros([y.shape[0]]) as tf.Tensor1D }));
+    return tf.tidy(() => ({ x: matMul2d(y, this.p, false, true), logDet: tf.zeros([y.shape[0]]) as tf.Tensor1D }));
   }
 
   /** Appends the inverse: x[:, indices[j]] = y[:, j], a Gather. */

@@ -3,6 +3,7 @@
  * gradient needs UnsortedSegmentSum (missing on the wasm backend). Exact for finite inputs.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul2d } from '@calozoo/core';
 
 /** A [dim, idx.length] matrix S with S[idx[j], j] = 1, so x S selects the columns idx. */
 export function selectionMatrix(dim: number, idx: readonly number[]): tf.Tensor2D {
@@ -15,10 +16,10 @@ export function selectionMatrix(dim: number, idx: readonly number[]): tf.Tensor2
 
 /** x S: the columns of x listed when S was built. */
 export function selectColumns(x: tf.Tensor2D, s: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(x, s);
+  return matMul2d(x, s);
 }
 
 /** v Sᵀ: places the columns of v back at their positions (zeros elsewhere). */
 export function scatterColumns(v: tf.Tensor2D, s: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(v, s, false, true);
+  return matMul2d(v, s, false, true);
 }

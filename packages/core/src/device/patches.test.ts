@@ -17,6 +17,7 @@ import {
   type Arr,
 } from './__tests__/reference.js';
 import { LEAKY_RELU_GRAD, leakyReluDiff } from './leaky-relu.js';
+import { DENSE, MATMUL_2D, dense, matMul2d } from './native-dense.js';
 import { withoutGradient } from './no-gradient.js';
 import { tf } from './tf.js';
 
@@ -216,6 +217,88 @@ await forEachBackend((backend) => {
           expectClose(vals(h), x.data.map((xi, i) => 8 * xi * b[i]! * b[i]!), 1e-4, 1e-6);
         });
       }
+    }
+  });
+
+  it('dense and matMul2d (native: one kernel each): values, gradients and second derivatives against float64', () => {
+    // Plain float64 helpers on row-major matrices.
+    const mm = (a: Float64Array, b: Float64Array, n: number, k: number, m: number, tA = false, tB = false): Float64Array => {
+      const out = new Float64Array(n * m);
+      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
+        let acc = 0;
+        for (let q = 0; q < k; q++) acc += a[tA ? q * n + i : i * k + q]! * b[tB ? j * k + q : q * m + j]!;
+        out[i * m + j] = acc;
+      }
+      return out;
+    };
+    const n = 5, k = 4, m = 3;
+    const x = randomArr([n, k], 41), w = randomArr([k, m], 42), b = randomArr([m], 43), r = randomArr([n, m], 44);
+    for (const activation of ['linear', 'relu'] as const) {
+      const act = (z: number) => (activation === 'relu' ? Math.max(z, 0) : z);
+      const dAct = (z: number) => (activation === 'relu' ? (z > 0 ? 1 : 0) : 1);
+      const pre = (xv: Float64Array, wv: Float64Array, bv: Float64Array) => mm(xv, wv, n, k, m).map((z, i) => z + bv[i % m]!);
+      const f = (xv: Float64Array, wv: Float64Array, bv: Float64Array) => dot(r.data, pre(xv, wv, bv).map(act));
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const y = dense(t(x) as tf.Tensor2D, t(w) as tf.Tensor2D, t(b) as tf.Tensor1D, activation);
+        expectClose(vals(y), pre(x.data, w.data, b.data).map(act), 1e-5, 1e-6);
+        const [gx, gw, gb] = tf.grads((xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) =>
+          tf.sum(tf.mul(t(r), dense(xt as tf.Tensor2D, wt as tf.Tensor2D, bt as tf.Tensor1D, activation))))([t(x), t(w), t(b)]);
+        expectClose(vals(gx!), numericGrad((v) => f(v, w.data, b.data), x.data), 1e-4, 1e-6);
+        expectClose(vals(gw!), numericGrad((v) => f(x.data, v, b.data), w.data), 1e-4, 1e-6);
+        expectClose(vals(gb!), numericGrad((v) => f(x.data, w.data, v), b.data), 1e-4, 1e-6);
+        // Double backprop: h(w) = Σ (∂f/∂x)² with ∂f/∂x = (r ⊙ act'(z)) Wᵀ.
+        const h = (wv: Float64Array) => {
+          const z = pre(x.data, wv, b.data);
+          const g = r.data.map((ri, i) => ri * dAct(z[i]!));
+          return mm(g, wv, n, m, k, false, true).reduce((acc, q) => acc + q * q, 0);
+        };
+        const gh = tf.grad((wt: tf.Tensor) => tf.sum(tf.square(tf.grad((xt: tf.Tensor) =>
+          tf.sum(tf.mul(t(r), dense(xt as tf.Tensor2D, wt as tf.Tensor2D, t(b) as tf.Tensor1D, activation))))(t(x)))))(t(w));
+        expectClose(vals(gh), numericGrad(h, w.data), 1e-4, 1e-6);
+        // ∂/∂b of Σ (∂f/∂b)²-style second derivative: the bias gradient kernel is linear in dy.
+        const hb = tf.grad((rt: tf.Tensor) => tf.sum(tf.square(tf.grad((bt: tf.Tensor) =>
+          tf.sum(tf.mul(rt, dense(t(x) as tf.Tensor2D, t(w) as tf.Tensor2D, bt as tf.Tensor1D, activation))))(t(b)))))(t(r));
+        const z = pre(x.data, w.data, b.data);
+        const colSums = (rv: Float64Array) => Array.from({ length: m }, (_, j) => Array.from({ length: n }, (_, i) => rv[i * m + j]! * dAct(z[i * m + j]!)).reduce((a2, q) => a2 + q, 0));
+        expectClose(vals(hb), numericGrad((rv) => colSums(rv).reduce((a2, q) => a2 + q * q, 0), r.data), 1e-4, 1e-6);
+      });
+      // Nothing left behind by the kernels and their gradients.
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    // matMul2d with every transpose combination: f(a, b) = Σ r ⊙ op(a) op(b), and h(a) = Σ (∂f/∂b)².
+    for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      const a = randomArr(tA ? [k, n] : [n, k], 45), bb = randomArr(tB ? [m, k] : [k, m], 46);
+      const f = (av: Float64Array, bv: Float64Array) => dot(r.data, mm(av, bv, n, k, m, tA, tB));
+      tf.tidy(() => {
+        expectClose(vals(matMul2d(t(a) as tf.Tensor2D, t(bb) as tf.Tensor2D, tA, tB)), mm(a.data, bb.data, n, k, m, tA, tB), 1e-5, 1e-6);
+        const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(t(r), matMul2d(p as tf.Tensor2D, q as tf.Tensor2D, tA, tB))))([t(a), t(bb)]);
+        expectClose(vals(ga!), numericGrad((v) => f(v, bb.data), a.data), 1e-4, 1e-6);
+        expectClose(vals(gb!), numericGrad((v) => f(a.data, v), bb.data), 1e-4, 1e-6);
+        const gh = tf.grad((p: tf.Tensor) => tf.sum(tf.square(tf.grad((q: tf.Tensor) =>
+          tf.sum(tf.mul(t(r), matMul2d(p as tf.Tensor2D, q as tf.Tensor2D, tA, tB))))(t(bb)))))(t(a));
+        const h = (av: Float64Array) => numericGrad((v) => f(av, v), bb.data).reduce((acc, q) => acc + q * q, 0);
+        expectClose(vals(gh), numericGrad(h, a.data, 1e-3), 1e-3, 1e-5);
+      });
+    }
+    if (backend === 'tensorflow') {
+      // One kernel per dense layer and per product on the native backend.
+      const seen: string[] = [];
+      const engine = tf.engine();
+      const run = engine.runKernel.bind(engine);
+      engine.runKernel = ((name: string, ...rest: unknown[]) => {
+        seen.push(name);
+        return (run as (...a: unknown[]) => unknown)(name, ...rest);
+      }) as typeof engine.runKernel;
+      try {
+        tf.tidy(() => {
+          dense(t(x) as tf.Tensor2D, t(w) as tf.Tensor2D, t(b) as tf.Tensor1D, 'relu');
+          matMul2d(t(x) as tf.Tensor2D, t(w) as tf.Tensor2D);
+        });
+      } finally {
+        engine.runKernel = run;
+      }
+      expect(seen).toEqual([DENSE, MATMUL_2D]);
     }
   });
 

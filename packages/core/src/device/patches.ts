@@ -5,6 +5,7 @@
  */
 import { registerMissingGradients } from './gradients.js';
 import { installCpuFallbacks, type KernelFallback } from './kernel-fallbacks.js';
+import { registerNativeDense } from './native-dense.js';
 import { installNativeKernels } from './native-kernels.js';
 
 /** What `installTfPatches` changed in this call (empty lists when already installed). */
@@ -23,6 +24,6 @@ const BACKENDS_WITH_GAPS = ['wasm', 'tensorflow'];
 export function installTfPatches(): TfPatchReport {
   const gradients = registerMissingGradients();
   const kernels = BACKENDS_WITH_GAPS.flatMap((b) => installCpuFallbacks(b));
-  const native = installNativeKernels();
+  const native = [...installNativeKernels(), ...registerNativeDense()];
   return { gradients, kernels, native };
 }
