@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, selectTfBackend } from '@calozoo/core';
-import { MIN_BIN_HEIGHT, MIN_BIN_WIDTH, MIN_DERIVATIVE, rqsForward, rqsInverse, rqsParamCount } from './rqs.js';
+import { MIN_BIN_HEIGHT, MIN_BIN_WIDTH, MIN_DERIVATIVE, rqsForward, rqsForwardTaped, rqsInverse, rqsParamCount } from './rqs.js';
 
 /** Independent float64 scalar implementation straight from field-reference.md §4.8. */
 function refKnots(raw: number[], K: number, B: number) {
@@ -134,6 +134,56 @@ describe('rational-quadratic spline', () => {
         return tf.add(tf.sum(tf.add(f.y, f.logDet)), tf.sum(tf.add(i.x, i.logDet)));
       })([x, raw]);
       for (const t of g) for (const v of t.dataSync()) expect(Number.isFinite(v)).toBe(true);
+    }
+  });
+
+  it('hand-written gradient: same values and gradients as the taped spline, and as float64 finite differences', () => {
+    const rng = new Rng(8);
+    for (const [bins, logitScale] of [[K, 1], [K, 0.3], [1, 1], [2, 0.5]] as const) {
+      const p = rqsParamCount(bins);
+      const n = 64, f = 3;
+      const o = { bins, tailBound: B, logitScale };
+      const xs = Float32Array.from({ length: n * f }, () => 3 * rng.normal());
+      xs.set([-B, B, 0, 2.5, -7], 0);
+      const raw = Float32Array.from({ length: n * f * p }, () => 1.5 * rng.normal());
+      const r1 = tf.tensor2d(Float32Array.from({ length: n * f }, () => rng.normal()), [n, f]);
+      const r2 = tf.tensor2d(Float32Array.from({ length: n * f }, () => rng.normal()), [n, f]);
+      const loss = (fn: typeof rqsForward) => (xx: tf.Tensor, rr: tf.Tensor) => {
+        const out = fn(xx as tf.Tensor2D, rr as tf.Tensor3D, o);
+        return tf.add(tf.sum(tf.mul(r1, out.y)), tf.sum(tf.mul(r2, out.logDet)));
+      };
+      const x = tf.tensor2d(xs, [n, f]), rawT = tf.tensor3d(raw, [n, f, p]);
+      const a = rqsForward(x, rawT, o), b = rqsForwardTaped(x, rawT, o);
+      expect(Array.from(a.y.dataSync())).toEqual(Array.from(b.y.dataSync()));
+      expect(Array.from(a.logDet.dataSync())).toEqual(Array.from(b.logDet.dataSync()));
+      const [gx, gr] = tf.grads(loss(rqsForward))([x, rawT]);
+      const [tx, tr] = tf.grads(loss(rqsForwardTaped))([x, rawT]);
+      for (const [mine, ref] of [[gx!, tx!], [gr!, tr!]] as const) {
+        const m = mine.dataSync(), rf = ref.dataSync();
+        const scale = Math.max(...Array.from(rf, Math.abs));
+        for (let i = 0; i < m.length; i++) expect(Math.abs(m[i]! - rf[i]!)).toBeLessThan(2e-5 * scale + 1e-6);
+      }
+    }
+    // Float64 finite differences of the reference implementation, one row at a time (logit scale 1).
+    const rows = 6;
+    const raw = randomRaw(rng, rows, 1);
+    const xs = Float32Array.from([-1.7, -0.3, 0.05, 0.9, 1.6, 3.1]);
+    const [gx, gr] = tf.grads((xx: tf.Tensor, rr: tf.Tensor) => {
+      const out = rqsForward(xx as tf.Tensor2D, rr as tf.Tensor3D, { bins: K, tailBound: B });
+      return tf.add(tf.sum(out.y), tf.sum(tf.mul(0.5, out.logDet)));
+    })([tf.tensor2d(xs, [rows, 1]), tf.tensor3d(raw, [rows, 1, P])]);
+    const gxv = gx!.dataSync(), grv = gr!.dataSync();
+    const h = 1e-6;
+    for (let i = 0; i < rows; i++) {
+      const row = Array.from(raw.subarray(i * P, (i + 1) * P), Number);
+      const val = (x: number, r: number[]) => { const [y, l] = refForward(x, r, K, B); return y + 0.5 * l; };
+      expect(gxv[i]).toBeCloseTo((val(xs[i]! + h, row) - val(xs[i]! - h, row)) / (2 * h), 3);
+      for (let j = 0; j < P; j++) {
+        const up = row.slice(), dn = row.slice();
+        up[j] += h;
+        dn[j] -= h;
+        expect(Math.abs(grv[i * P + j]! - (val(xs[i]!, up) - val(xs[i]!, dn)) / (2 * h))).toBeLessThan(2e-3);
+      }
     }
   });
 
