@@ -28,9 +28,9 @@ export class Dense {
     this.bias = store.add(`${name}.bias`, uniformInit([outDim], limit, rng));
   }
 
-  /** Applies the layer to x [n, in]. */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    return dense(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D);
+  /** Applies the layer to x [n, in], with an optional fused ReLU. */
+  apply(x: tf.Tensor2D, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
+    return dense(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D, activation);
   }
 
   /** Appends the layer (MatMul + Add, then the activation) to an ONNX graph with its current weights. */
@@ -67,8 +67,8 @@ export class ParallelMlp {
     let h = x;
     let c = y;
     for (let i = 0; i < this.main.length; i++) {
-      c = tf.relu(this.cond[i].apply(c));
-      h = tf.relu(this.main[i].apply(tf.concat([h, c], 1)));
+      c = this.cond[i].apply(c, 'relu');
+      h = this.main[i].apply(tf.concat([h, c], 1), 'relu');
     }
     return this.out.apply(tf.concat([h, c], 1));
   }

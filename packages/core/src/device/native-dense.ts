@@ -6,8 +6,8 @@
  * tfjs-node's `_FusedMatMul` is itself a product, a broadcast bias addition and the activation as
  * separate TensorFlow.js ops; the gradients then repeat the reshapes and build ReLU's step in six
  * ops. A training step of a small flow pays ~15–20 µs of JavaScript and binding cost per call.
- * Here a dense layer is one kernel, `CalozooDense` (TensorFlow's MatMul, BiasAdd and Relu), and
- * a product of matrices is one kernel, `CalozooMatMul` (MatMul with its transpose flags); their
+ * Here a dense layer is one kernel, `CalozooDense` (TensorFlow's BatchMatMulV2 on matrices, BiasAdd
+ * and Relu), and a product of matrices is one kernel, `CalozooMatMul` (with transpose flags); their
  * gradients are written with the same kernels (so they are differentiable again: double
  * backprop) and TensorFlow's BiasAddGrad. Other backends use tfjs-core's ops unchanged.
  * Checked against finite differences and the tfjs ops in patches.test.ts.
@@ -36,8 +36,14 @@ function boolAttr(be: NativeBackend, name: string, value: boolean): NativeOpAttr
   return { name, type: be.binding['TF_ATTR_BOOL']!, value };
 }
 
+/**
+ * a·b through TensorFlow's BatchMatMulV2 on matrices (rank 2 is allowed and as fast as MatMul
+ * here). Not the MatMul op: with a long inner dimension and a small result (the weight gradient
+ * xᵀ·dy), TensorFlow 2.21's MatMul corrupted the heap of a process interrupted by signals (a run
+ * under `node --cpu-prof` aborted with "corrupted size vs. prev_size"); BatchMatMulV2 did not.
+ */
 function nativeMatMul(be: NativeBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): T {
-  return be.executeSingleOutput('MatMul', [floatAttr(be, 'T'), boolAttr(be, 'transpose_a', transposeA), boolAttr(be, 'transpose_b', transposeB)], [a, b]);
+  return be.executeSingleOutput('BatchMatMulV2', [floatAttr(be, 'T'), boolAttr(be, 'adj_x', transposeA), boolAttr(be, 'adj_y', transposeB)], [a, b]);
 }
 
 const matMulKernel: tf.KernelConfig = {
