@@ -14,7 +14,9 @@
  *     symlink to libtensorflow_cc.so.2, whose SONAME the addon then records);
  *  4. build with npm's bundled node-gyp against Node's local headers (N-API 8), with an rpath
  *     to the library directory so no LD_LIBRARY_PATH is needed;
- *  5. load the addon in a fresh process and run a matmul.
+ *  5. load the addon in a fresh process and run a matmul;
+ *  6. build the stdio guard (tools/native/stdio-guard) next to it, so that the device layer can keep
+ *     TensorFlow's start-up lines off the terminal.
  * tfjs-node's own install script is never run: it would delete deps/ and try to download.
  * Idempotent: exits early when the addon already loads, and restores a cached build when a
  * later `npm install` replaced the package directory.
@@ -250,6 +252,36 @@ function build(tfjsNode, libDir) {
   rmSync(join(tfjsNode, 'build'), { recursive: true, force: true });
 }
 
+/** File name of the stdio guard next to tfjs-node's binding (read by @calozoo/core's select-tf.ts). */
+const GUARD_NAME = 'calozoo_stdio_guard.node';
+const GUARD_CACHE = join(NATIVE, GUARD_NAME);
+
+/**
+ * Builds (once; cached in tools/.native) and installs the stdio guard: a small N-API addon that
+ * lets the device layer send TensorFlow's start-up lines on fd 2 to a file (tools/native/stdio-guard).
+ * Optional: without it the backend works and TensorFlow prints two lines when it loads.
+ */
+function installGuard(tfjsNode) {
+  const target = join(tfjsNode, 'lib', `napi-v${NAPI_VERSION}`, GUARD_NAME);
+  if (!existsSync(GUARD_CACHE)) {
+    const src = join(ROOT, 'tools', 'native', 'stdio-guard');
+    const out = join(NATIVE, 'stdio-guard-build');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    for (const f of ['binding.gyp', 'stdio_guard.c']) copyFileSync(join(src, f), join(out, f));
+    const nodedir = findNodeDir();
+    const r = run(process.execPath, [findNodeGyp(), 'rebuild', `--nodedir=${nodedir}`], { cwd: out, env: { ...process.env, npm_config_nodedir: nodedir } });
+    if (r.status !== 0) {
+      log(`warning: the stdio guard did not compile (TensorFlow will print its start-up lines):\n  ${`${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error/i.test(l)).slice(0, 4).join('\n  ')}`);
+      return;
+    }
+    copyFileSync(join(out, 'build', 'Release', GUARD_NAME), GUARD_CACHE);
+    rmSync(out, { recursive: true, force: true });
+  }
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(GUARD_CACHE, target);
+}
+
 /** Cache of the last good build, to restore after npm replaced the package directory. */
 const CACHE = join(NATIVE, 'tfjs_binding.node');
 const CACHE_INFO = join(NATIVE, 'build-info.json');
@@ -283,12 +315,14 @@ function main() {
     return;
   }
   if (before.ok && !opts.force) {
+    installGuard(tfjsNode);
     log(`native backend already built and working (TensorFlow ${before.tfVersion}); nothing to do (--force rebuilds).`);
     return;
   }
   if (!opts.force && !opts.tensorflowDir && !opts.wheel && restoreFromCache(tfjsNode)) {
     const restored = checkBinding();
     if (restored.ok) {
+      installGuard(tfjsNode);
       log(`restored the cached build into ${tfjsNode} (TensorFlow ${restored.tfVersion}).`);
       return;
     }
@@ -303,6 +337,8 @@ function main() {
     const abi = /undefined symbol/.test(after.error ?? '') ? ' (ABI mismatch: the TensorFlow C library lacks a symbol tfjs-node needs)' : '';
     throw new SetupError(`the addon was built but does not load: ${after.error}${abi}.`);
   }
+  if (opts.force) rmSync(GUARD_CACHE, { force: true });
+  installGuard(tfjsNode);
   copyFileSync(join(tfjsNode, 'lib', `napi-v${NAPI_VERSION}`, 'tfjs_binding.node'), CACHE);
   writeFileSync(CACHE_INFO, JSON.stringify({ tfjsNode: TFJS_NODE_VERSION, napi: NAPI_VERSION, libDir, tensorflow: after.tfVersion, node: process.version }, null, 2));
   log(`native TensorFlow ${after.tfVersion} backend ready in ${((Date.now() - started) / 1000).toFixed(0)} s (matmul check passed).`);

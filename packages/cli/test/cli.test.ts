@@ -92,6 +92,8 @@ describe('calozoo CLI: train → generate', () => {
     const r = await run(['--plugin', FIXTURE_PLUGIN, 'train', 'mean-shower', '--data', data, '--out', out, '--epochs', '1', '--seed', '4', '--backend', 'tensorflow', '--threads', '1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/backend: tensorflow, 1 intra-op thread\b/);
+    // TensorFlow's start-up lines (absl's pre-initialisation notice, oneDNN's) stay off the terminal.
+    expect(r.stderr).not.toMatch(/absl::InitializeLog|oneDNN custom operations/);
   });
 
   it('trains, writes the model directory, and generates reproducibly', async () => {

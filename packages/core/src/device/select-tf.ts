@@ -8,6 +8,7 @@ import { backendSupports3dConv } from './capabilities.js';
 import { applyNativeTfEnv, applyNativeThreads, requestedNativeThreads } from './native-tuning.js';
 import { installTfPatches } from './patches.js';
 import { setTfVerbose } from './quiet.js';
+import { withStartupLinesHidden } from './stdio-guard.js';
 import { tf } from './tf.js';
 import {
   TF_BACKEND_PRIORITY,
@@ -74,12 +75,18 @@ async function activate(tfBackend: string): Promise<void> {
 }
 
 /** Loads the native (tfjs-node) package and activates its 'tensorflow' backend. */
-async function startNative(pkg: string, wantGpu: boolean, request: ThreadsRequest): Promise<Started> {
+async function startNative(pkg: string, wantGpu: boolean, request: ThreadsRequest, verbose: boolean): Promise<Started> {
   // Read by the TensorFlow C library when it loads (oneDNN kernels, threads: see native-tuning.ts).
   applyNativeTfEnv();
   const loaded = loadedThreads ?? { threads: applyNativeThreads(request.threads), from: request.from };
-  const mod = (await import(pkg)) as { version?: Record<string, string> };
-  await activate('tensorflow');
+  // The library loads on import and starts its eager context with the backend; its start-up lines
+  // are kept off the terminal unless verbose (stdio-guard.ts).
+  const load = async () => {
+    const m = (await import(pkg)) as { version?: Record<string, string> };
+    await activate('tensorflow');
+    return m;
+  };
+  const mod = verbose ? await load() : await withStartupLinesHidden(pkg, load);
   // tfjs-node sets `isUsingGpuDevice` as a boolean field when the backend is created.
   const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean; binding?: { TF_Version?: string } };
   const usingGpu = backend.isUsingGpuDevice === true;
@@ -106,9 +113,9 @@ export function threadsRequest(options: SelectTfBackendOptions, env: NodeJS.Proc
   return { threads: fallback, from: 'fallback' };
 }
 
-const STARTERS: Record<TfBackendName, { pkg: string; start: (threads: ThreadsRequest) => Promise<Started> }> = {
-  'tensorflow-gpu': { pkg: '@tensorflow/tfjs-node-gpu', start: (threads) => startNative('@tensorflow/tfjs-node-gpu', true, threads) },
-  tensorflow: { pkg: '@tensorflow/tfjs-node', start: (threads) => startNative('@tensorflow/tfjs-node', false, threads) },
+const STARTERS: Record<TfBackendName, { pkg: string; start: (threads: ThreadsRequest, verbose: boolean) => Promise<Started> }> = {
+  'tensorflow-gpu': { pkg: '@tensorflow/tfjs-node-gpu', start: (threads, verbose) => startNative('@tensorflow/tfjs-node-gpu', true, threads, verbose) },
+  tensorflow: { pkg: '@tensorflow/tfjs-node', start: (threads, verbose) => startNative('@tensorflow/tfjs-node', false, threads, verbose) },
   wasm: {
     pkg: '@tensorflow/tfjs-backend-wasm',
     start: async () => {
@@ -135,7 +142,8 @@ const STARTERS: Record<TfBackendName, { pkg: string; start: (threads: ThreadsReq
  * @throws BackendUnavailableError when a forced backend (or every candidate) cannot start.
  */
 export async function selectTfBackend(options: SelectTfBackendOptions = {}): Promise<TfDeviceReport> {
-  const { backend, requires = [], verbose = false, logger } = options;
+  const { backend, requires = [], logger } = options;
+  const verbose = options.verbose ?? process.env['CALOZOO_TF_VERBOSE'] === '1';
   if (backend !== undefined && !TF_BACKEND_PRIORITY.includes(backend)) {
     throw new InvalidArgumentError(
       `selectTfBackend: unknown backend "${String(backend)}"; expected one of ${TF_BACKEND_PRIORITY.join(', ')}.`,
@@ -156,7 +164,7 @@ export async function selectTfBackend(options: SelectTfBackendOptions = {}): Pro
           `${name} lacks correct 3D convolution gradients (tfjs-backend-wasm 4.22 Conv3DBackprop* give wrong results)`,
         );
       }
-      const started = await start(threads);
+      const started = await start(threads, verbose);
       const patches = installTfPatches();
       logger?.debug?.(`tfjs patches: ${patches.gradients.length} gradients, ${patches.kernels.length} kernels`);
       const report: TfDeviceReport = {

@@ -66,7 +66,7 @@ export interface SelectTfBackendOptions {
   backend?: TfBackendName;
   /** Skip backends that lack these capabilities (for example wasm for 'conv3d'). */
   requires?: readonly TfRequirement[];
-  /** Let the TensorFlow C library and TensorFlow.js print their own start-up logs and warnings. */
+  /** Let the TensorFlow C library and TensorFlow.js print their own start-up logs and warnings (default: `CALOZOO_TF_VERBOSE=1`). */
   verbose?: boolean;
   /** Where the device layer reports what it tried and chose. */
   logger?: DeviceLogger;
