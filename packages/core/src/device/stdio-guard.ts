@@ -58,6 +58,9 @@ export async function withStartupLinesHidden<T>(pkg: string, load: () => Promise
   const guard = findGuard(pkg);
   if (!guard) return load();
   const file = join(tmpdir(), `calozoo-tf-start-${process.pid}-${Date.now()}.log`);
+  // Node creates process.stderr on first use, as a terminal or a file stream after what fd 2 is
+  // then: make it now, while fd 2 is still the user's (else a terminal would look like a file).
+  const stderr = process.stderr;
   const saved = guard.redirect(file);
   let failed = false;
   try {
@@ -74,6 +77,6 @@ export async function withStartupLinesHidden<T>(pkg: string, load: () => Promise
       rmSync(file, { force: true });
     }
     const keep = failed ? text.split('\n').filter((l) => l.trim() !== '') : unexpectedStartupLines(text);
-    if (keep.length) process.stderr.write(`${keep.join('\n')}\n`);
+    if (keep.length) stderr.write(`${keep.join('\n')}\n`);
   }
 }
