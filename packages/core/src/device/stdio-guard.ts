@@ -17,8 +17,11 @@ import { dirname, join } from 'node:path';
 /** File name of the addon next to tfjs-node's `lib/napi-v8/tfjs_binding.node`. */
 export const STDIO_GUARD_FILE = 'calozoo_stdio_guard.node';
 
-interface StdioGuard {
+/** The addon's interface: fd 2 to a file and back. */
+export interface StdioGuard {
+  /** Points fd 2 at `path`; returns a duplicate of the previous fd 2. */
   redirect(path: string): number;
+  /** Makes the saved descriptor fd 2 again. */
   restore(saved: number): void;
 }
 
@@ -51,17 +54,23 @@ function findGuard(pkg: string): StdioGuard | undefined {
 
 /**
  * Runs `load` (which loads `pkg`'s native library) with fd 2 sent to a temporary file when the
- * guard addon is installed; afterwards writes back to stderr whatever is not TensorFlow's
- * informational start-up output (all of it when `load` fails).
+ * guard addon is installed (`guard`: found next to `pkg`'s binding unless given); afterwards writes
+ * back to stderr whatever is not TensorFlow's informational start-up output (all of it when `load`
+ * fails).
  */
-export async function withStartupLinesHidden<T>(pkg: string, load: () => Promise<T>): Promise<T> {
-  const guard = findGuard(pkg);
+export async function withStartupLinesHidden<T>(pkg: string, load: () => Promise<T>, guard: StdioGuard | undefined = findGuard(pkg)): Promise<T> {
   if (!guard) return load();
   const file = join(tmpdir(), `calozoo-tf-start-${process.pid}-${Date.now()}.log`);
   // Node creates process.stderr on first use, as a terminal or a file stream after what fd 2 is
   // then: make it now, while fd 2 is still the user's (else a terminal would look like a file).
   const stderr = process.stderr;
-  const saved = guard.redirect(file);
+  let saved: number;
+  try {
+    saved = guard.redirect(file);
+  } catch {
+    // No writable temporary directory: load with TensorFlow's lines shown rather than not at all.
+    return load();
+  }
   let failed = false;
   try {
     return await load();
