@@ -11,7 +11,7 @@
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, getGeometry, layerSlices } from '@calozoo/core';
-import { forEachBackend } from '@calozoo/core/testing';
+import { forEachBackend, onCpu } from '@calozoo/core/testing';
 import { Flow } from '@calozoo/flows';
 import { defaultConfigFor } from '../src/configs.js';
 import { flowConfigFor } from '../src/flow-net.js';
@@ -68,16 +68,6 @@ function evaluate(make: Problem): Result {
     return out;
   } finally {
     p.dispose();
-  }
-}
-
-async function onCpu<T>(fn: () => T): Promise<T> {
-  const current = tf.getBackend();
-  await tf.setBackend('cpu');
-  try {
-    return fn();
-  } finally {
-    await tf.setBackend(current);
   }
 }
 

@@ -7,21 +7,10 @@
  * gradients 1e-3 · max|gradient| per tensor (2e-3 with the gradient penalty).
  */
 import { expect, it } from 'vitest';
-import { forEachBackend } from '../testing/backends.js';
+import { forEachBackend, onCpu } from '../testing/backends.js';
 import { expectClose } from './__tests__/reference.js';
 import { convGenerator, denseVae, gpCritic, lossAndGrads, type RefNet } from './__tests__/reference-nets.js';
 import { tf } from './tf.js';
-
-/** Runs `fn` on the cpu backend and returns to the backend under test. */
-async function onCpu<T>(fn: () => T): Promise<T> {
-  const current = tf.getBackend();
-  await tf.setBackend('cpu');
-  try {
-    return fn();
-  } finally {
-    await tf.setBackend(current);
-  }
-}
 
 const cases: [RefNet, number][] = [
   [denseVae, 1e-3],

@@ -93,3 +93,14 @@ export function nativeAddonBuilt(): boolean {
     return false;
   }
 }
+
+/** Runs `fn` on the cpu backend (the parity suites' reference) and returns to the active backend. */
+export async function onCpu<T>(fn: () => T): Promise<T> {
+  const current = tf.getBackend();
+  await tf.setBackend('cpu');
+  try {
+    return fn();
+  } finally {
+    await tf.setBackend(current);
+  }
+}
