@@ -64,9 +64,10 @@ export const calomanPlugin: ModelPlugin<CaloManConfig> = {
   defaultConfig: (geometry) => defaultConfigFor(geometry),
   parseConfig: (raw, source) => parseCaloManConfig(raw, source),
   create: async (config, geometry) => new CaloManModel(checkValues(config, 'caloman.create'), geometry),
-  // Measured on 2 cores (bench/TRAINING.md): one intra-op thread trains both flows 1.15–1.45×
-  // faster and the VAE 6–20 % slower (a whole epoch within ±5 %), with 15–32 % less CPU time and
-  // no network clearly below PyTorch. Larger machines keep TensorFlow's default.
+  // Measured on 2 cores (bench/TRAINING.md, 2026-12-04 16:05 and 16:35 runs): one intra-op thread
+  // trains the flows 1.04–1.75× faster and the VAE 13–22 % slower than two (a whole epoch within
+  // ±6 %), with 17–42 % less CPU time, and keeps every network above PyTorch (1.23–2.11×), where
+  // two threads left the EPL flow at 0.95–1.04×. Larger machines keep TensorFlow's default.
   trainingThreads: (cores) => (cores <= 2 ? 1 : undefined),
   load: async (dir: string, _options?: LoadOptions) => {
     const mc = await readModelConfig(dir);

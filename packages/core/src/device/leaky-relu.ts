@@ -48,7 +48,7 @@ const nativeKernel: tf.KernelConfig = {
 };
 
 /** dy·(x > 0 ? 1 : α) through the registered kernel (recorded, so differentiable again). */
-function leakyReluGrad(dy: T, x: T, alpha: number): T {
+export function leakyReluGrad(dy: T, x: T, alpha: number): T {
   if (!tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend())) return gradFromOps(dy, x, alpha);
   return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha } as never) as T;
 }

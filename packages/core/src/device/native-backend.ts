@@ -26,6 +26,11 @@ export function floatAttr(be: NativeBackend, name: string): NativeOpAttr {
   return { name, type: be.binding['TF_ATTR_TYPE']!, value: be.binding['TF_FLOAT']! };
 }
 
+/** A boolean attribute `name` = `value`. */
+export function boolAttr(be: NativeBackend, name: string, value: boolean): NativeOpAttr {
+  return { name, type: be.binding['TF_ATTR_BOOL']!, value };
+}
+
 /** Whether the active TF.js backend is native TensorFlow with the op-by-name interface. */
 export function nativeOpsAvailable(): boolean {
   if (tf.getBackend() !== 'tensorflow') return false;

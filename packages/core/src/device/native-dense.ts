@@ -12,8 +12,8 @@
  * backprop) and TensorFlow's BiasAddGrad. Other backends use tfjs-core's ops unchanged.
  * Checked against finite differences and the tfjs ops in patches.test.ts.
  */
-import { LEAKY_RELU_GRAD, registerLeakyReluGradient } from './leaky-relu.js';
-import { floatAttr, nativeOpsAvailable, type NativeBackend, type NativeOpAttr } from './native-backend.js';
+import { leakyReluGrad, registerLeakyReluGradient } from './leaky-relu.js';
+import { boolAttr, floatAttr, nativeOpsAvailable, type NativeBackend } from './native-backend.js';
 import { tf } from './tf.js';
 
 /** Name of the registered native matrix-product kernel. */
@@ -31,10 +31,6 @@ type DenseAttrs = { activation: DenseActivation };
 export type DenseActivation = 'linear' | 'relu';
 
 const BACKEND = 'tensorflow';
-
-function boolAttr(be: NativeBackend, name: string, value: boolean): NativeOpAttr {
-  return { name, type: be.binding['TF_ATTR_BOOL']!, value };
-}
 
 /**
  * a·b through TensorFlow's BatchMatMulV2 on matrices (rank 2 is allowed and as fast as MatMul
@@ -121,7 +117,7 @@ const denseGrad: tf.GradConfig = {
     const relu = (attrs as unknown as DenseAttrs).activation === 'relu';
     // ReLU's derivative from the output: y > 0 exactly where the pre-activation is > 0. Computed
     // once here (tracked by the backward pass's scope), not in each input's closure.
-    const g = relu ? (tf.engine().runKernel(LEAKY_RELU_GRAD, { dy: dy as T, x: y }, { alpha: 0 } as never) as T) : (dy as T);
+    const g = relu ? leakyReluGrad(dy as T, y!, 0) : (dy as T);
     return { x: () => runMatMul(g, w, false, true), w: () => runMatMul(x, g, true, false), b: () => runBiasGrad(g) };
   },
 };

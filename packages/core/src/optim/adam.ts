@@ -11,7 +11,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { NamedTensor } from '../model-dir/safetensors.js';
-import { floatAttr, nativeOpsAvailable, type NativeBackend, type NativeOpAttr } from '../device/native-backend.js';
+import { boolAttr, floatAttr, nativeOpsAvailable, type NativeBackend, type NativeOpAttr } from '../device/native-backend.js';
 import { tf } from '../device/tf.js';
 
 /** Adam's hyper-parameters. */
@@ -74,7 +74,7 @@ class NativeVariable {
 
   /** Frees the variable. */
   dispose(): void {
-    this.be.executeMultipleOutputs('DestroyResourceOp', [{ name: 'ignore_lookup_error', type: this.be.binding['TF_ATTR_BOOL']!, value: true }], [this.handle], 0);
+    this.be.executeMultipleOutputs('DestroyResourceOp', [boolAttr(this.be, 'ignore_lookup_error', true)], [this.handle], 0);
     this.handle.dispose();
   }
 }
@@ -206,12 +206,7 @@ export class Adam {
    */
   private applyFused(names: string[], grads: Record<string, tf.Tensor>, scale: number, lr: number, t: number, eps: number): void {
     const be = tf.backend() as unknown as NativeBackend;
-    const b = be.binding;
-    const attrs = [
-      floatAttr(be, 'T'),
-      { name: 'use_locking', type: b['TF_ATTR_BOOL']!, value: false },
-      { name: 'use_nesterov', type: b['TF_ATTR_BOOL']!, value: false },
-    ];
+    const attrs = [floatAttr(be, 'T'), boolAttr(be, 'use_locking', false), boolAttr(be, 'use_nesterov', false)];
     const scalars = [Math.pow(this.b1, t), Math.pow(this.b2, t), lr, this.b1, this.b2, eps].map((x) => tf.scalar(x, 'float32'));
     for (const k of names) {
       const s = this.slots.get(k)!;
