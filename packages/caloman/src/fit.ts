@@ -1,39 +1,36 @@
 /**
- * CaloMan's sequential training (field-reference.md §4.7): EPL flow → VAE → latent flow, each
- * with early stopping on its validation loss, then the post-hoc response calibration. Handles
- * the time budget, checkpoints (resume continues the same phase, epoch and step) and aborts.
+ * CaloMan's training plan (field-reference.md §4.7) for core's training engine: EPL flow → VAE →
+ * latent flow, each with early stopping on its validation loss, then the post-hoc response
+ * calibration. The engine handles the time budget, checkpoints, resume, aborts and divergence.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   DataFormatError,
   Rng,
+  shuffledRows,
+  streamId,
+  train,
   type FitOptions,
   type FitReport,
-  type HistoryRow,
   type NamedTensor,
+  type Phase,
   type ShowerSource,
+  type TrainingStage,
 } from '@calozoo/core';
 import type { Flow } from '@calozoo/flows';
 import { calibrationEdges, fitResponseCalibration } from './calibration.js';
-import { checkpointName, readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { PhaseTrainingConfig } from './configs.js';
 import type { CaloManModel } from './model.js';
 import { createNetworks } from './networks.js';
 import { fitStandardiser, standardise } from './preprocess.js';
 import { conditionRows, gatherRows, prepareTrainingData, type TrainingData } from './training-data.js';
-import { newPhaseState, runPhase, streamId, type PhaseSpec, type PhaseState } from './trainer.js';
 
-const PHASES = ['epl', 'vae', 'latent-flow'] as const;
 const CHUNK = 4096;
 
-/** JSON state of a checkpoint. */
-interface FitCheckpointState {
-  seed: number;
-  phases: PhaseState[];
-  history: HistoryRow[];
+/** The model's own state in a checkpoint. */
+interface CaloManCheckpointState {
   latent: { shift: number[]; scale: number[] };
   calibration: unknown;
-  /** Next random stream (phase, epoch, step) the trainer draws from. */
-  rng: { seed: number; stream: number };
 }
 
 function allWeights(model: CaloManModel): Record<string, NamedTensor> {
@@ -93,12 +90,25 @@ function latentData(model: CaloManModel, data: TrainingData, seed: number): { z:
   return { z, mu, sigma };
 }
 
+/** The phase settings of a config as a phase of the engine, over one optimiser `main`. */
+function phaseOf<B>(name: string, vars: Record<string, tf.Variable>, t: PhaseTrainingConfig, rest: Pick<Phase<B>, 'data' | 'validate' | 'setTraining'> & { loss: (batch: B, rng: Rng) => tf.Scalar }): Phase<B> {
+  return {
+    name,
+    optimizers: [{ name: 'main', vars, learningRate: t.learningRate, schedule: t.schedule, adam: { clipNorm: t.gradClipNorm } }],
+    updates: [{ optimizer: 'main', loss: rest.loss }],
+    data: rest.data,
+    maxEpochs: t.maxEpochs,
+    patience: t.patience,
+    validate: rest.validate,
+    setTraining: rest.setTraining,
+  };
+}
+
 /**
  * Trains `model` on `source` (see the module comment); re-initialises the networks from
  * `options.seed` unless resuming, in which case the checkpoint's weights are restored.
  */
 export async function fitCaloMan(model: CaloManModel, source: ShowerSource, options: FitOptions): Promise<FitReport> {
-  const started = Date.now();
   const cfg = model.config;
   const seed = options.seed;
   if (source.voxels !== model.geometry.voxels) {
@@ -121,145 +131,82 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
   model.state.fractionHi = data.fractionHi;
   model.state.calibration = null;
 
-  let phases: PhaseState[] = PHASES.map(() => newPhaseState());
-  let history: HistoryRow[] = [];
-  let resumeOpt: Record<string, NamedTensor> | undefined;
-  let resumeBest: Record<string, NamedTensor> | undefined;
-  let calibrationDone = false;
-  const ckDir = options.checkpointDir;
-  if (options.resume && ckDir) {
-    const ck = await readLatestCheckpoint<FitCheckpointState>(ckDir);
-    if (ck) {
-      setAllWeights(model, ck.weights, `${ckDir}/latest`);
-      phases = ck.state.phases;
-      history = ck.state.history;
-      model.state.latent = ck.state.latent;
-      resumeOpt = ck.optimizer;
-      resumeBest = ck.best ?? undefined;
-      calibrationDone = ck.state.calibration != null;
-      model.state.calibration = (ck.state.calibration as typeof model.state.calibration) ?? null;
-      options.logger?.info(`caloman: resuming from ${ckDir} at phase ${PHASES[phases.findIndex((p) => !p.done)] ?? 'calibration'}`);
-    }
-  }
+  const valNoise = new Rng(seed, 5).fillNormal(new Float32Array(data.validationRows.length * D)) as Float32Array;
+  const batches = (t: PhaseTrainingConfig) => shuffledRows(nTrain, t.batchSize, { rows: data.trainRows });
 
-  const every = (options.checkpointEverySeconds ?? 60) * 1000;
-  let lastCheckpoint = Date.now();
-  const totalEpochs = (): number => phases.reduce((a, p) => a + p.epoch, 0);
-  const saveCheckpoint = async (current: number, optimizer: Record<string, NamedTensor>, best: Record<string, NamedTensor> | null): Promise<void> => {
-    if (!ckDir) return;
-    const p = phases[current];
-    const state: FitCheckpointState = {
-      seed,
-      phases,
-      history,
-      latent: model.state.latent,
-      calibration: model.state.calibration,
-      rng: { seed, stream: streamId(current, p.epoch, p.step + 1) },
+  const epl = (): Phase<Uint32Array> => {
+    const flow = model.nets.epl;
+    const nll = (rows: Uint32Array): tf.Scalar => {
+      const m = rows.length;
+      return tf.neg(tf.mean(flow.logProb(tf.tensor2d(gatherRows(data.u, L, rows), [m, L]), tf.tensor2d(gatherRows(data.c, 1, rows), [m, 1])))) as tf.Scalar;
     };
-    await writeCheckpoint(ckDir, checkpointName(totalEpochs()), { state, weights: allWeights(model), optimizer, best });
-    lastCheckpoint = Date.now();
+    return phaseOf('epl', trainableNamed(flow), cfg.epl.training, {
+      data: batches(cfg.epl.training),
+      loss: nll,
+      validate: () => chunkedMean(data.validationRows, (r) => tf.tidy(() => nll(r).dataSync()[0]! * r.length)),
+      setTraining: (on) => flow.setTraining(on),
+    });
   };
 
-  const deadline = options.timeLimitSeconds ? started + options.timeLimitSeconds * 1000 : Infinity;
-  const shares = [cfg.timeShares.epl, cfg.timeShares.vae, cfg.timeShares.latentFlow];
-  const valEps = new Rng(seed, 5);
-  const valNoise = rngMatrix(valEps, data.validationRows.length, D);
+  const vae = (): Phase<Uint32Array> => {
+    const net = model.nets.vae;
+    const loss = (rows: Uint32Array, eps: Float32Array): tf.Scalar => {
+      const m = rows.length;
+      return net.loss(tf.tensor2d(gatherRows(data.x, V, rows), [m, V]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]), tf.tensor2d(eps, [m, D]), cfg.vae.beta).loss;
+    };
+    return phaseOf('vae', net.params.named(), cfg.vae.training, {
+      data: batches(cfg.vae.training),
+      loss: (rows, rng) => loss(rows, rng.fillNormal(new Float32Array(rows.length * D)) as Float32Array),
+      validate: () => {
+        let s = 0;
+        const rows = data.validationRows;
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          const r = rows.subarray(i, i + CHUNK);
+          s += tf.tidy(() => loss(r, valNoise.subarray(i * D, (i + r.length) * D)).dataSync()[0]!) * r.length;
+        }
+        return s / rows.length;
+      },
+    });
+  };
 
-  const specFor = (p: number): PhaseSpec => {
-    if (p === 0) {
-      const flow = model.nets.epl;
-      const nll = (rows: Uint32Array, map?: Uint32Array): tf.Scalar => {
-        const m = rows.length;
-        return tf.neg(tf.mean(flow.logProb(tf.tensor2d(gatherRows(data.u, L, rows, map), [m, L]), tf.tensor2d(gatherRows(data.c, 1, rows, map), [m, 1])))) as tf.Scalar;
-      };
-      return {
-        name: 'epl', index: 0, vars: trainableNamed(flow), nTrain, training: cfg.epl.training,
-        batchLoss: (rows) => nll(rows, data.trainRows),
-        validate: () => chunkedMean(data.validationRows, (r) => tf.tidy(() => nll(r).dataSync()[0] * r.length)),
-      };
-    }
-    if (p === 1) {
-      const vae = model.nets.vae;
-      const loss = (rows: Uint32Array, eps: Float32Array, map?: Uint32Array): tf.Scalar => {
-        const m = rows.length;
-        return vae.loss(tf.tensor2d(gatherRows(data.x, V, rows, map), [m, V]), tf.tensor2d(conditionRows(data, rows, map), [m, 1 + L]), tf.tensor2d(eps, [m, D]), cfg.vae.beta).loss;
-      };
-      return {
-        name: 'vae', index: 1, vars: vae.params.named(), nTrain, training: cfg.vae.training,
-        batchLoss: (rows, rng) => loss(rows, rng.fillNormal(new Float32Array(rows.length * D)) as Float32Array, data.trainRows),
-        validate: () => {
-          let s = 0;
-          const rows = data.validationRows;
-          for (let i = 0; i < rows.length; i += CHUNK) {
-            const r = rows.subarray(i, i + CHUNK);
-            s += tf.tidy(() => loss(r, valNoise.subarray(i * D, (i + r.length) * D)).dataSync()[0]) * r.length;
-          }
-          return s / rows.length;
-        },
-      };
-    }
-    // Latent flow: data are the (standardised) encodings of the trained VAE, recomputed on resume.
-    // Validation (and the standardiser) use one fixed draw; with fitOn 'samples' every training
-    // step draws fresh z ~ q(z | x, y), so the flow sees the posterior, not one sample of it.
+  // Latent flow: data are the (standardised) encodings of the trained VAE, recomputed on resume.
+  // Validation (and the standardiser) use one fixed draw; with fitOn 'samples' every training
+  // step draws fresh z ~ q(z | x, y), so the flow sees the posterior, not one sample of it.
+  const latentFlow = (): Phase<Uint32Array> => {
     const { z, mu, sigma } = latentData(model, data, seed);
-    const zTrain = gatherRows(z, D, data.trainRows);
-    const st = fitStandardiser(zTrain, nTrain, D, cfg.inputScaling);
+    const st = fitStandardiser(gatherRows(z, D, data.trainRows), nTrain, D, cfg.inputScaling);
     model.state.latent = st;
     standardise(z, st);
     const flow = model.nets.latentFlow;
-    const nllOf = (zRows: Float32Array, rows: Uint32Array, map?: Uint32Array): tf.Scalar => {
+    const nllOf = (zRows: Float32Array, rows: Uint32Array): tf.Scalar => {
       const m = rows.length;
-      return tf.neg(tf.mean(flow.logProb(tf.tensor2d(zRows, [m, D]), tf.tensor2d(conditionRows(data, rows, map), [m, 1 + L])))) as tf.Scalar;
+      return tf.neg(tf.mean(flow.logProb(tf.tensor2d(zRows, [m, D]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L])))) as tf.Scalar;
     };
     const fresh = (rows: Uint32Array, rng: Rng): Float32Array => {
       const out = new Float32Array(rows.length * D);
       const eps = rng.fillNormal(new Float32Array(rows.length * D));
       for (let i = 0; i < rows.length; i++) {
-        const r = data.trainRows[rows[i]] * D;
-        for (let j = 0; j < D; j++) out[i * D + j] = (mu[r + j] + sigma[r + j] * eps[i * D + j] - st.shift[j]) / st.scale[j];
+        const r = rows[i]! * D;
+        for (let j = 0; j < D; j++) out[i * D + j] = (mu[r + j]! + sigma[r + j]! * eps[i * D + j]! - st.shift[j]!) / st.scale[j]!;
       }
       return out;
     };
-    return {
-      name: 'latent-flow', index: 2, vars: trainableNamed(flow), nTrain, training: cfg.latentFlow.training,
-      batchLoss: (rows, rng) => nllOf(cfg.latentFlow.fitOn === 'samples' ? fresh(rows, rng) : gatherRows(z, D, rows, data.trainRows), rows, data.trainRows),
-      validate: () => chunkedMean(data.validationRows, (r) => tf.tidy(() => nllOf(gatherRows(z, D, r), r).dataSync()[0] * r.length)),
-    };
+    return phaseOf('latent-flow', trainableNamed(flow), cfg.latentFlow.training, {
+      data: batches(cfg.latentFlow.training),
+      loss: (rows, rng) => nllOf(cfg.latentFlow.fitOn === 'samples' ? fresh(rows, rng) : gatherRows(z, D, rows), rows),
+      validate: () => chunkedMean(data.validationRows, (r) => tf.tidy(() => nllOf(gatherRows(z, D, r), r).dataSync()[0]! * r.length)),
+      setTraining: (on) => flow.setTraining(on),
+    });
   };
 
-  for (let p = 0; p < PHASES.length; p++) {
-    if (phases[p].done) continue;
-    const spec = specFor(p);
-    const now = Date.now();
-    const restShares = shares.slice(p).reduce((a, b) => a + b, 0);
-    const phaseDeadline = deadline === Infinity ? Infinity : now + ((deadline - now) * shares[p]) / restShares;
-    const maxEpochs = options.epochs ?? spec.training.maxEpochs;
-    options.logger?.info(`caloman: training ${spec.name} (${Object.values(spec.vars).reduce((a, v) => a + v.size, 0)} parameters, ≤ ${maxEpochs} epochs)`);
-    const flow = p === 0 ? model.nets.epl : p === 2 ? model.nets.latentFlow : null;
-    flow?.setTraining(true);
-    phases[p] = await runPhase(spec, phases[p], {
-      seed, maxEpochs, deadline: phaseDeadline, signal: options.signal, onProgress: options.onProgress, history,
-      checkpointDue: () => ckDir !== undefined && Date.now() - lastCheckpoint >= every,
-      checkpoint: (state, adam, best) => {
-        phases[p] = state;
-        // A finished phase hands nothing to the next one: its optimizer state and best weights are spent.
-        return saveCheckpoint(p, state.done ? {} : adam.state(), state.done ? null : best);
-      },
-    }, { optimizer: resumeOpt, best: resumeBest });
-    flow?.setTraining(false);
-    resumeOpt = undefined;
-    resumeBest = undefined;
-    if (phases[p].stoppedBy === 'abort') return report(history, started, 'abort', data);
-  }
-
-  if (!calibrationDone && cfg.calibration.enabled) {
-    options.onProgress?.({ phase: 'calibrate', done: 0, total: 1 });
+  // The response calibration: sampled against true E_dep / E_inc per energy bin, on the training split.
+  const calibrate = (): void => {
     const rows = data.trainRows;
-    const energy = Float32Array.from(rows, (r) => data.energy[r]);
+    const energy = Float32Array.from(rows, (r) => data.energy[r]!);
     const rData = Float64Array.from(rows, (r) => {
       let s = 0;
-      for (let l = 0; l < L; l++) s += data.layerEnergy[r * L + l];
-      return s / data.energy[r];
+      for (let l = 0; l < L; l++) s += data.layerEnergy[r * L + l]!;
+      return s / data.energy[r]!;
     });
     const rModel = new Float64Array(rows.length);
     const rng = new Rng(seed, streamId(3, 0, 0));
@@ -268,34 +215,49 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
       const le = model.sampleLayerEnergies(e, rng, false);
       for (let j = 0; j < e.length; j++) {
         let s = 0;
-        for (let l = 0; l < L; l++) s += le[j * L + l];
-        rModel[i + j] = s / e[j];
+        for (let l = 0; l < L; l++) s += le[j * L + l]!;
+        rModel[i + j] = s / e[j]!;
       }
     }
     const edges = calibrationEdges(energy, cfg.discreteEnergiesMeV.length ? cfg.discreteEnergiesMeV : null, cfg.calibration.bins);
     model.state.calibration = fitResponseCalibration({ r: rData, energy }, { r: rModel, energy }, edges, cfg.calibration.quantiles);
-    options.onProgress?.({ phase: 'calibrate', done: 1, total: 1 });
-    await saveCheckpoint(2, {}, null);
-  }
+  };
 
-  const stoppedBy = phases.some((p) => p.stoppedBy === 'time') ? 'time' : phases[1].stoppedBy === 'early-stopping' ? 'early-stopping' : 'epochs';
-  const r = report(history, started, stoppedBy, data);
+  const stages: TrainingStage[] = [
+    { name: 'epl', share: cfg.timeShares.epl, phase: epl },
+    { name: 'vae', share: cfg.timeShares.vae, phase: vae },
+    { name: 'latent-flow', share: cfg.timeShares.latentFlow, phase: latentFlow },
+  ];
+  if (cfg.calibration.enabled) stages.push({ name: 'calibrate', task: calibrate });
+  const r = await train(
+    {
+      name: 'caloman',
+      stages,
+      weights: () => allWeights(model),
+      setWeights: (w, source) => setAllWeights(model, w, source),
+      state: (): CaloManCheckpointState => ({ latent: model.state.latent, calibration: model.state.calibration }),
+      setState: (s) => {
+        const c = s as CaloManCheckpointState;
+        model.state.latent = c.latent;
+        model.state.calibration = (c.calibration as typeof model.state.calibration) ?? null;
+      },
+    },
+    options,
+  );
+  const report: FitReport = { history: r.history, seconds: r.seconds, stoppedBy: r.stoppedBy, trainSize: nTrain, validationSize: data.validationRows.length };
+  if (r.stoppedBy === 'abort' || r.stoppedBy === 'divergence') return report;
   model.state.training = {
     seed,
-    trainSize: r.trainSize,
-    validationSize: r.validationSize,
-    seconds: r.seconds,
-    stoppedBy: r.stoppedBy,
-    phases: Object.fromEntries(PHASES.map((name, i) => [name, { epochs: phases[i].epoch, bestEpoch: phases[i].bestEpoch, bestValidation: phases[i].bestValidation, stoppedBy: phases[i].stoppedBy }])),
+    trainSize: report.trainSize,
+    validationSize: report.validationSize,
+    seconds: report.seconds,
+    stoppedBy: report.stoppedBy,
+    phases: Object.fromEntries(
+      Object.entries(r.stages)
+        .filter(([name]) => name !== 'calibrate')
+        .map(([name, p]) => [name, { epochs: p.epochs, bestEpoch: p.bestEpoch, bestValidation: p.bestValidation, stoppedBy: p.stoppedBy }]),
+    ),
     finishedAt: new Date().toISOString(),
   };
-  return r;
-}
-
-function rngMatrix(rng: Rng, n: number, d: number): Float32Array {
-  return rng.fillNormal(new Float32Array(n * d)) as Float32Array;
-}
-
-function report(history: HistoryRow[], started: number, stoppedBy: FitReport['stoppedBy'], data: TrainingData): FitReport {
-  return { history, seconds: (Date.now() - started) / 1000, stoppedBy, trainSize: data.trainRows.length, validationSize: data.validationRows.length };
+  return report;
 }

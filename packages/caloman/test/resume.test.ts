@@ -27,7 +27,7 @@ describe('checkpoints', () => {
       checkpointDir: dir,
       signal: controller.signal,
       onProgress: (e) => {
-        if (e.phase === 'train:vae' && e.done === 2) controller.abort();
+        if (e.phase === 'train:vae' && e.unit === 'epochs' && e.done === 2) controller.abort();
       },
     });
     expect(r1.stoppedBy).toBe('abort');

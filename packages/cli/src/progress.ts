@@ -10,18 +10,21 @@ const PLAIN_INTERVAL_MS = 2000;
 function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
   if (s < 60) return `${s.toFixed(0)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  const r = Math.round(s);
+  if (r < 3600) return `${Math.floor(r / 60)}m${String(r % 60).padStart(2, '0')}s`;
+  return `${Math.floor(r / 3600)}h${String(Math.floor((r % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /** Shows progress of one piece of long work. */
 export class ProgressReporter {
   private bar: cliProgress.SingleBar | null = null;
-  private readonly start = Date.now();
+  private start = Date.now();
   private lastPrint = 0;
   private lastPrinted = -1;
   private done = 0;
   private extra = '';
+  private eta: number | undefined;
+  private unitShown: string;
 
   /** Creates a reporter; `tty` selects the bar, otherwise plain lines. */
   constructor(
@@ -33,7 +36,7 @@ export class ProgressReporter {
     if (options.enabled && options.tty) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: `${label} |{bar}| {percentage}% | {value}/{total} ${unit} | {speed} ${unit}/s | ETA {eta_formatted} {extra}`,
+          format: `${label} |{bar}| {percentage}% | {value}/{total} {unit} | {speed} {unit}/s | ETA {eta_text} {extra}`,
           hideCursor: true,
           stream: process.stderr,
           etaBuffer: 50,
@@ -41,8 +44,9 @@ export class ProgressReporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(total ?? 0, 0, { speed: '0', extra: '' });
+      this.bar.start(total ?? 0, 0, { speed: '0', extra: '', unit, eta_text: '?' });
     }
+    this.unitShown = unit;
   }
 
   /** Units per second so far. */
@@ -51,16 +55,31 @@ export class ProgressReporter {
     return s > 0 ? this.done / s : 0;
   }
 
-  /** Sets the number of units done (and optionally the total and extra text such as a loss). */
-  update(done: number, total?: number, extra?: string): void {
+  /** Seconds left: the caller's estimate (e.g. one that respects a deadline), else from the rate so far. */
+  private etaSeconds(): number {
+    if (this.eta !== undefined) return this.eta;
+    const speed = this.rate();
+    return this.total && speed > 0 ? (this.total - this.done) / speed : NaN;
+  }
+
+  /** Starts counting anew (a new phase of the same job), optionally in another unit. */
+  restart(unit?: string): void {
+    if (unit !== undefined) this.unitShown = unit;
+    this.start = Date.now();
+    this.done = 0;
+  }
+
+  /** Sets the number of units done, and optionally the total, extra text such as a loss, and the caller's own ETA in seconds. */
+  update(done: number, total?: number, extra?: string, etaSeconds?: number): void {
     this.done = done;
     if (total !== undefined) this.total = total;
     if (extra !== undefined) this.extra = extra;
+    if (etaSeconds !== undefined) this.eta = etaSeconds;
     if (!this.options.enabled) return;
     const speed = this.rate();
     if (this.bar) {
       if (total !== undefined) this.bar.setTotal(total);
-      this.bar.update(done, { speed: speed >= 100 ? speed.toFixed(0) : speed.toPrecision(3), extra: this.extra });
+      this.bar.update(done, { speed: speed >= 100 ? speed.toFixed(0) : speed.toPrecision(3), extra: this.extra, unit: this.unitShown, eta_text: fmtDuration(this.etaSeconds()) });
       return;
     }
     const now = Date.now();
@@ -75,9 +94,10 @@ export class ProgressReporter {
     const speed = this.rate();
     const t = this.total;
     const pct = t ? ` (${((100 * this.done) / t).toFixed(0)}%)` : '';
-    const eta = t && speed > 0 ? `, ETA ${fmtDuration((t - this.done) / speed)}` : '';
+    const left = this.etaSeconds();
+    const eta = Number.isFinite(left) ? `, ETA ${fmtDuration(left)}` : '';
     const extra = this.extra ? `, ${this.extra}` : '';
-    process.stderr.write(`${this.label}: ${this.done}${t ? '/' + t : ''} ${this.unit}${pct}, ${speed.toPrecision(3)} ${this.unit}/s${eta}${extra}\n`);
+    process.stderr.write(`${this.label}: ${this.done}${t ? '/' + t : ''} ${this.unitShown}${pct}, ${speed.toPrecision(3)} ${this.unitShown}/s${eta}${extra}\n`);
   }
 
   /** Finishes the display (a final line in plain mode). */

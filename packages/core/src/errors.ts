@@ -13,6 +13,7 @@ export type CalozooErrorCode =
   | 'GEOMETRY'
   | 'INVALID_ARGUMENT'
   | 'ABORTED'
+  | 'TRAINING_DIVERGED'
   | 'INTERNAL';
 
 /** Base class of every error calozoo throws on purpose. */
@@ -127,5 +128,13 @@ export class AbortedError extends CalozooError {
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) {
     throw new CalozooError('INTERNAL', `internal invariant failed: ${message}. This is a bug in calozoo; please report it.`);
+  }
+}
+
+/** Training stopped on a non-finite or exploding loss; the weights went back to the last good epoch. */
+export class TrainingDivergedError extends CalozooError {
+  /** Creates the error; the message says where it diverged and how to resume. */
+  constructor(message: string) {
+    super('TRAINING_DIVERGED', message);
   }
 }

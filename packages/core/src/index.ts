@@ -10,3 +10,4 @@ export * from './io/index.js';
 export * from './onnx/index.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
 export { nativeOpsAvailable } from './device/native-backend.js';
+export * from './train/index.js';

@@ -1,10 +1,11 @@
 /**
- * Maximum-likelihood training of a `Flow`: Adam on the mean negative log-likelihood, an optional
- * per-step cosine learning-rate schedule, global gradient-norm clipping, a validation split with
- * early stopping (CaloMan's recipe, field-reference.md §4.7), progress events and abort.
+ * Maximum-likelihood training of a `Flow` through core's training engine: Adam on the mean
+ * negative log-likelihood, an optional per-step cosine learning-rate schedule, global
+ * gradient-norm clipping, a validation split with early stopping (CaloMan's recipe,
+ * field-reference.md §4.7), progress events and abort.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AbortedError, Adam, ConfigError, InvalidArgumentError, type Rng } from '@calozoo/core';
+import { AbortedError, ConfigError, InvalidArgumentError, newPhaseState, runPhase, shuffledRows, type Rng } from '@calozoo/core';
 import type { Flow } from './flow.js';
 
 /** Training rows [n, dim] and optional context rows [n, contextDim], as tensors or row-major arrays. */
@@ -105,19 +106,16 @@ function meanNll(flow: Flow, r: Rows, chunk = 4096): number {
   return total / r.n;
 }
 
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * Trains `flow` by maximum likelihood and returns what happened; the flow is left in evaluation
  * mode with the best validation weights (unless `restoreBest` is false).
- * @throws ConfigError when the loss becomes non-finite; AbortedError when `signal` aborts
+ * @throws ConfigError when the loss becomes non-finite (the weights of the last good epoch are kept); AbortedError when `signal` aborts
  */
 export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOptions): Promise<FitReport> {
   const { epochs, batchSize, lr, rng, lrSchedule = 'none', clipNorm, onProgress, signal } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new InvalidArgumentError(`fitFlow: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`fitFlow: batchSize must be a positive integer, got ${batchSize}`);
   if (!(lr > 0)) throw new InvalidArgumentError(`fitFlow: lr must be > 0, got ${lr}`);
-  const patience = options.earlyStoppingPatience ?? Infinity;
   const all = toRows(flow, data, 'fitFlow data');
   let train = all;
   let val: Rows | null = null;
@@ -133,68 +131,72 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
   } else {
     val = toRows(flow, v, 'fitFlow validation');
   }
-  const vars = flow.trainableVariables();
-  // PyTorch's ε placement (the flows were checked against nflows/PyTorch training); fused on native TensorFlow.
-  const adam = new Adam(Object.fromEntries(vars.map((v, i) => [String(i), v])), { epsilonMode: 'pytorch', clipNorm });
-  const stepsPerEpoch = Math.ceil(train.n / batchSize);
-  const totalSteps = epochs * stepsPerEpoch;
+  const trainable = Object.fromEntries(Object.entries(flow.variables()).filter(([, x]) => x.trainable));
+  const batches = shuffledRows(train.n, batchSize, { dropLast: false });
+  const steps = batches.steps;
+  const lrAt = (step: number): number => (lrSchedule === 'cosine' ? 0.5 * lr * (1 + Math.cos((Math.PI * Math.min(step, epochs * steps)) / (epochs * steps))) : lr);
   const history: FitReport['history'] = [];
-  let best = Infinity;
+  const engineHistory: import('@calozoo/core').HistoryRow[] = [];
   let bestEpoch = 0;
-  let snapshot: tf.Tensor[] | null = null;
-  let steps = 0;
-  let stoppedEarly = false;
-  let currentLr = lr;
-  try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      flow.setTraining(true);
-      const perm = rng.permutation(train.n);
-      let sum = 0;
-      for (let s = 0; s < train.n; s += batchSize) {
-        if (signal?.aborted) throw new AbortedError('fitFlow: training was aborted');
-        const b = take(train, perm.subarray(s, Math.min(s + batchSize, train.n)), flow.dim, flow.contextDim);
-        currentLr = lrSchedule === 'cosine' ? 0.5 * lr * (1 + Math.cos((Math.PI * steps) / totalSteps)) : lr;
-        const loss = tf.tidy(() => {
-          const x = tf.tensor2d(b.x, [b.n, flow.dim]);
-          const c = b.c ? tf.tensor2d(b.c, [b.n, flow.contextDim]) : undefined;
-          return adam.minimize(() => tf.neg(tf.mean(flow.logProb(x, c))) as tf.Scalar, currentLr);
-        });
-        if (!Number.isFinite(loss)) {
-          throw new ConfigError(`fitFlow: the training loss became ${loss} at epoch ${epoch}, step ${steps + 1}. Lower lr (now ${lr}) or set clipNorm.`);
+  let bestScore = Infinity;
+  const state = await runPhase(
+    {
+      name: 'flow',
+      optimizers: [{ name: 'main', vars: trainable, learningRate: lr, schedule: lrSchedule === 'cosine' ? 'cosine' : 'constant', adam: { clipNorm } }],
+      updates: [
+        {
+          optimizer: 'main',
+          loss: (rows: Uint32Array) => {
+            const b = take(train, rows, flow.dim, flow.contextDim);
+            const x = tf.tensor2d(b.x, [b.n, flow.dim]);
+            const c = b.c ? tf.tensor2d(b.c, [b.n, flow.contextDim]) : undefined;
+            return tf.neg(tf.mean(flow.logProb(x, c))) as tf.Scalar;
+          },
+        },
+      ],
+      data: batches,
+      maxEpochs: epochs,
+      patience: options.earlyStoppingPatience,
+      ...(val ? { validate: () => meanNll(flow, val) } : {}),
+      restoreBest: options.restoreBest !== false && val !== null,
+      variables: flow.variables(),
+      setTraining: (on) => flow.setTraining(on),
+    },
+    newPhaseState(),
+    {
+      seed: rng.nextUint32(),
+      index: 0,
+      deadline: Infinity,
+      signal,
+      history: engineHistory,
+      checkpointDue: () => false,
+      checkpoint: async () => {},
+      onProgress: (e) => {
+        if (e.unit !== 'epochs') return;
+        const h = engineHistory.at(-1)!;
+        const validationLoss = h.validationLoss ?? NaN;
+        const score = val ? validationLoss : h.trainLoss;
+        if (score < bestScore) {
+          bestScore = score;
+          bestEpoch = e.done;
         }
-        sum += loss * b.n;
-        steps++;
-        if (steps % 50 === 0) await tick();
-      }
-      flow.setTraining(false);
-      const trainLoss = sum / train.n;
-      const validationLoss = val ? meanNll(flow, val) : NaN;
-      const score = val ? validationLoss : trainLoss;
-      if (score < best) {
-        best = score;
-        bestEpoch = epoch;
-        if (options.restoreBest !== false && val) {
-          snapshot?.forEach((t) => t.dispose());
-          snapshot = Object.values(flow.variables()).map((t) => tf.clone(t));
-        }
-      }
-      history.push({ epoch, trainLoss, validationLoss, lr: currentLr });
-      onProgress?.({ epoch, epochs, steps, trainLoss, validationLoss, lr: currentLr, bestEpoch });
-      await tick();
-      if (epoch - bestEpoch >= patience) {
-        stoppedEarly = true;
-        break;
-      }
-    }
-    if (snapshot) {
-      const target = Object.values(flow.variables());
-      const snap = snapshot;
-      target.forEach((t, i) => t.assign(snap[i]));
-    }
-  } finally {
-    flow.setTraining(false);
-    snapshot?.forEach((t) => t.dispose());
-    adam.dispose();
+        const row = { epoch: e.done, trainLoss: h.trainLoss, validationLoss, lr: lrAt(e.done * steps - 1) };
+        history.push(row);
+        onProgress?.({ ...row, epochs, steps: e.done * steps, bestEpoch });
+      },
+    },
+  );
+  if (state.stoppedBy === 'abort') throw new AbortedError('fitFlow: training was aborted');
+  if (state.stoppedBy === 'divergence') {
+    const d = state.divergence!;
+    throw new ConfigError(`fitFlow: the training loss diverged (${d.reason}) at epoch ${d.epoch + 1}, step ${d.step + 1}; the weights of epoch ${d.rolledBackTo} were kept. Lower lr (now ${lr}) or set clipNorm.`);
   }
-  return { epochs: history.length, steps, bestEpoch, bestValidationLoss: val ? best : NaN, stoppedEarly, history };
+  return {
+    epochs: history.length,
+    steps: history.length * steps,
+    bestEpoch,
+    bestValidationLoss: val ? bestScore : NaN,
+    stoppedEarly: state.stoppedBy === 'early-stopping',
+    history,
+  };
 }

@@ -44,10 +44,14 @@ export interface ClassifierSummary {
 export interface EvaluateProgress {
   /** Current stage. */
   stage: 'reference' | 'generated' | 'reference-voxels' | 'hist-chi' | 'fpd' | 'kpd' | ClassifierMode | 'report';
-  /** Units done (showers for the reading stages). */
+  /** Units done (showers for the reading stages, training steps for the classifier stages). */
   done: number;
   /** Units in total. */
   total: number;
+  /** What `done` counts when not showers, e.g. `steps` of a classifier's training. */
+  unit?: string;
+  /** Estimated seconds until the stage ends, when known. */
+  etaSeconds?: number;
 }
 
 /** Options of `evaluate`. */
@@ -82,6 +86,8 @@ export interface EvaluateOptions {
   labels?: { reference?: string; generated?: string };
   /** Progress callback. */
   onProgress?: (p: EvaluateProgress) => void;
+  /** Stops the classifier training (the longest stage) with an AbortedError. */
+  signal?: AbortSignal;
 }
 
 /** Distances of one observable. */
@@ -332,7 +338,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
         a = await build(options.reference);
         b = await build(options.generated);
       }
-      const r = await classifierTest(a, b, { ...options.classifier, split });
+      const r = await classifierTest(a, b, {
+        ...options.classifier,
+        split,
+        signal: options.signal,
+        onProgress: (e) => {
+          if (e.unit === 'steps') progress({ stage: mode, done: e.done, total: e.total ?? 0, unit: 'steps', etaSeconds: e.etaSeconds });
+        },
+      });
       result.classifier[mode] = { auc: r.auc, jsd: r.jsd, bestEpoch: r.bestEpoch, protocol: r.protocol, sizes: r.sizes, seed: r.seed, backend: r.backend };
       timing[`${mode}_s`] = (performance.now() - t1) / 1000;
       progress({ stage: mode, done: 1, total: 1 });

@@ -62,6 +62,7 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
       }
       const geometry = flags.geometry ? getGeometry(flags.geometry).id : await detectGeometry(flags.reference);
       const bar = out.progress('evaluate', undefined, 'showers');
+      let stage = '';
       const t0 = Date.now();
       const { result } = await evaluate({
         reference: flags.reference,
@@ -72,9 +73,14 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
         classifier: { protocol: flags.classifier ?? 'official' },
         outDir: flags.out,
         labels: { reference: path.basename(flags.reference), generated: path.basename(flags.generated) },
+        signal: ctx.signal,
         onProgress: (p) => {
           ctx.signal.throwIfAborted();
-          bar.update(p.done, p.total, p.stage);
+          if (p.stage !== stage) {
+            stage = p.stage;
+            bar.restart(p.unit ?? 'showers');
+          }
+          bar.update(p.done, p.total, p.stage, p.etaSeconds);
         },
       });
       bar.stop();

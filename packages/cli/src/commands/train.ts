@@ -15,11 +15,13 @@ import {
   readJson,
   readModelConfig,
   selectTfBackend,
+  TrainingDivergedError,
   writeJsonAtomic,
   type FitReport,
   type TfBackendName,
 } from '@calozoo/core';
 import { EXIT_INTERRUPTED, UsageError } from '../exit-codes.js';
+
 import { parseDuration, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
 import { resolveFileGeometry } from '../file-geometry.js';
@@ -41,13 +43,17 @@ interface TrainFlags {
   checkpointEvery?: number;
 }
 
-function resumeCommand(plugin: string, f: TrainFlags): string {
-  const parts = ['calozoo', 'train', plugin, '--data', f.data, '--out', f.out, '--seed', String(f.seed), '--resume'];
+/** The command that continues this run: every option again (the config comes from the checkpoint), plus --resume. */
+function resumeCommand(plugin: string, f: TrainFlags, plugins: readonly string[] = []): string {
+  const parts = ['calozoo', ...plugins.flatMap((p) => ['--plugin', p]), 'train', plugin, '--data', f.data, '--out', f.out, '--seed', String(f.seed), '--resume'];
   if (f.epochs) parts.push('--epochs', String(f.epochs));
+  if (f.time) parts.push('--time', `${f.time}s`);
+  if (f.validationFraction) parts.push('--validation-fraction', String(f.validationFraction));
+  if (f.checkpointEvery) parts.push('--checkpoint-every', `${f.checkpointEvery}s`);
   if (f.geometry) parts.push('--geometry', f.geometry);
   if (f.backend) parts.push('--backend', f.backend);
   if (f.threads) parts.push('--threads', String(f.threads));
-  return parts.map((p) => (/\s/.test(p) ? JSON.stringify(p) : p)).join(' ');
+  return parts.map((p) => (/[\s"'$`\\]/.test(p) ? JSON.stringify(p) : p)).join(' ');
 }
 
 /** Registers the `train` command. */
@@ -104,6 +110,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       }
       const model = await plugin.create(config, geometry);
       const bar = out.progress(`train ${plugin.name}`, undefined, 'steps');
+      let phaseShown = '';
       let report: FitReport;
       const started = new Date().toISOString();
       try {
@@ -117,20 +124,34 @@ export function registerTrain(program: Command, ctx: CliContext): void {
           resume: flags.resume,
           signal: ctx.signal,
           logger: out.logger(),
+          // The bar counts the steps of the running phase (per-epoch events are for logs and tests).
           onProgress: (e) => {
-            const extra = e.values ? Object.entries(e.values).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ') : '';
-            bar.update(e.done, e.total, `${e.phase}${extra ? ' ' + extra : ''}`);
+            if (e.unit === 'epochs') return;
+            if (e.phase !== phaseShown) {
+              phaseShown = e.phase;
+              bar.restart(e.unit ?? 'steps');
+            }
+            const extra = e.values ? Object.entries(e.values).map(([k, v]) => `${k} ${k === 'epoch' ? v : v.toPrecision(4)}`).join(', ') : '';
+            bar.update(e.done, e.total, `${e.phase}${extra ? ' ' + extra : ''}`, e.etaSeconds);
           },
         });
       } finally {
         bar.stop();
         file.close();
       }
+      const plugins = (cmd.optsWithGlobals().plugin ?? []) as string[];
       if (report.stoppedBy === 'abort') {
         out.log(`training interrupted; the last checkpoint is kept in ${path.join(flags.out, 'checkpoints')}.`);
-        process.stderr.write(`resume with:\n  ${resumeCommand(pluginName, flags)}\n`);
+        process.stderr.write(`resume with:\n  ${resumeCommand(pluginName, flags, plugins)}\n`);
         process.exitCode = EXIT_INTERRUPTED;
         return;
+      }
+      if (report.stoppedBy === 'divergence') {
+        // No model is written: the checkpoint holds the last good epoch to resume from.
+        throw new TrainingDivergedError(
+          `training diverged; no model was written. The checkpoint in ${path.join(flags.out, 'checkpoints')} holds the last good epoch. ` +
+            `Lower the learning rate (edit ${savedConfig}) and resume with:\n  ${resumeCommand(pluginName, flags, plugins)}`,
+        );
       }
       await model.save(flags.out);
       const summary = {

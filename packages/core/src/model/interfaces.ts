@@ -26,10 +26,14 @@ export interface ModelCard {
 export interface ProgressEvent {
   /** What is running, e.g. `train:vae`, `generate`. */
   phase: string;
-  /** Units done so far (showers, steps, epochs…). */
+  /** Units done so far (see `unit`). */
   done: number;
   /** Total units, when known. */
   total?: number;
+  /** What `done` and `total` count: `steps`, `epochs`, `showers`… (default: the phase's own unit). */
+  unit?: string;
+  /** Estimated seconds until the whole job ends (within a deadline when one is set). */
+  etaSeconds?: number;
   /** Extra numbers to display (loss, learning rate…). */
   values?: Record<string, number>;
 }
@@ -166,7 +170,16 @@ export interface HistoryRow {
   validationLoss?: number;
   learningRate?: number;
   seconds: number;
+  /** Further per-epoch numbers (one mean loss per update of a multi-optimiser step, metrics…). */
+  values?: Record<string, number>;
 }
+
+/**
+ * Why training (or one phase of it) stopped: its epochs ran out, its time share ran out, early
+ * stopping, an abort signal, a non-finite or diverging loss (weights rolled back to the last good
+ * epoch), or a phase's own target reached (e.g. a classifier at accuracy 1).
+ */
+export type StopReason = 'epochs' | 'time' | 'early-stopping' | 'abort' | 'divergence' | 'target';
 
 /** What `fit` returns. */
 export interface FitReport {
@@ -175,7 +188,7 @@ export interface FitReport {
   /** Wall-clock seconds spent. */
   seconds: number;
   /** Why training stopped. */
-  stoppedBy: 'epochs' | 'time' | 'early-stopping' | 'abort';
+  stoppedBy: StopReason;
   /** Number of training showers and validation showers. */
   trainSize: number;
   validationSize: number;

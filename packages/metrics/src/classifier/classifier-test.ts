@@ -12,7 +12,7 @@
  * (width 256, ≤ 10 epochs, batch 256, lr 1e-3, ≤ 20 000 rows per class) is for quick checks
  * only and is NOT the official protocol; its numbers are not comparable with published ones.
  */
-import { InvalidArgumentError, Rng, tf } from '@calozoo/core';
+import { AbortedError, InvalidArgumentError, Rng, newPhaseState, runPhase, shuffledRows, tf, type HistoryRow, type ProgressCallback } from '@calozoo/core';
 import { fitIsotonic, predictIsotonic } from './isotonic.js';
 import type { ClassifierSample } from './inputs.js';
 import { DenseNet } from './network.js';
@@ -68,6 +68,10 @@ export interface ClassifierTestOptions extends Partial<ClassifierSettings> {
   evalBatch?: number;
   /** Called after every epoch. */
   onEpoch?: (e: ClassifierEpoch) => void;
+  /** Progress of the training, in steps (`train:classifier`) and epochs. */
+  onProgress?: ProgressCallback;
+  /** Stops the training with an AbortedError. */
+  signal?: AbortSignal;
 }
 
 /** Result of one classifier test. */
@@ -182,45 +186,60 @@ export async function classifierTest(reference: ClassifierSample, generated: Cla
   const d = reference.d;
   const sizes = [d, settings.width, ...Array.from({ length: settings.hiddenLayers }, () => settings.width), 1];
   const net = new DenseNet(sizes, rng);
-  const optimizer = tf.train.adam(settings.learningRate, 0.9, 0.999, 1e-8);
   const history: ClassifierEpoch[] = [];
+  const rows: HistoryRow[] = [];
   let best = -Infinity;
   let bestEpoch = 0;
-  let bestWeights = net.snapshot();
   try {
-    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      const order = rng.permutation(train.length);
-      const codes = order.map((i) => train[i]);
-      let lossSum = 0;
-      for (let s = 0; s < codes.length; s += settings.batchSize) {
-        const e = Math.min(codes.length, s + settings.batchSize);
-        const { x, y } = batchOf(reference, generated, codes, s, e);
-        const loss = tf.tidy(() => {
-          const xt = tf.tensor2d(x, [e - s, d]);
-          const yt = tf.tensor2d(y, [e - s, 1]);
-          return optimizer.minimize(() => {
-            const z = net.apply(xt);
-            // BCE with logits: max(z,0) − z·y + log(1 + exp(−|z|))
-            return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, yt)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
-          }, true, net.variables) as tf.Scalar;
-        });
-        lossSum += loss.dataSync()[0] * (e - s);
-        loss.dispose();
-      }
-      const t = logitsOf(net, reference, generated, test, evalBatch);
-      const acc = accuracy(Array.from(t.logits, sigmoid), t.labels);
-      const rec: ClassifierEpoch = { epoch, trainLoss: lossSum / codes.length, testAccuracy: acc, testLoss: logitCrossEntropy(t.logits, t.labels) };
-      history.push(rec);
-      options.onEpoch?.(rec);
-      if (acc > best) {
-        best = acc;
-        bestEpoch = epoch;
-        bestWeights = net.snapshot();
-      }
-      if (acc === 1) break;
-      await new Promise((r) => setImmediate(r));
-    }
-    net.restore(bestWeights);
+    const named = Object.fromEntries(net.variables.map((v, i) => [String(i), v]));
+    const state = await runPhase(
+      {
+        name: 'classifier',
+        optimizers: [{ name: 'main', vars: named, learningRate: settings.learningRate }],
+        updates: [
+          {
+            optimizer: 'main',
+            loss: (codes: Uint32Array) => {
+              const { x, y } = batchOf(reference, generated, codes, 0, codes.length);
+              const z = net.apply(tf.tensor2d(x, [codes.length, d]));
+              // BCE with logits: max(z,0) − z·y + log(1 + exp(−|z|))
+              const yt = tf.tensor2d(y, [codes.length, 1]);
+              return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, yt)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
+            },
+          },
+        ],
+        data: shuffledRows(train.length, settings.batchSize, { dropLast: false, rows: train }),
+        maxEpochs: settings.epochs,
+        // The epoch with the best test accuracy is kept; accuracy 1 ends the training.
+        validate: () => {
+          const t = logitsOf(net, reference, generated, test, evalBatch);
+          const acc = accuracy(Array.from(t.logits, sigmoid), t.labels);
+          return { score: -acc, values: { testAccuracy: acc, testLoss: logitCrossEntropy(t.logits, t.labels) } };
+        },
+        stopWhen: (score) => score === -1,
+      },
+      newPhaseState(),
+      {
+        seed: rng.nextUint32(),
+        index: 0,
+        deadline: Infinity,
+        signal: options.signal,
+        history: rows,
+        checkpointDue: () => false,
+        checkpoint: async () => {},
+        onProgress: (e) => {
+          options.onProgress?.(e);
+          if (e.unit !== 'epochs') return;
+          const h = rows.at(-1)!;
+          const rec: ClassifierEpoch = { epoch: e.done, trainLoss: h.trainLoss, testAccuracy: h.values!['testAccuracy']!, testLoss: h.values!['testLoss']! };
+          history.push(rec);
+          options.onEpoch?.(rec);
+        },
+      },
+    );
+    if (state.stoppedBy === 'abort') throw new AbortedError('classifier test: training was aborted');
+    best = -state.bestValidation;
+    bestEpoch = state.bestEpoch + 1;
     const t = logitsOf(net, reference, generated, test, evalBatch);
     const calibrator = fitIsotonic(Array.from(t.logits, sigmoid), t.labels, { yMin: 1e-6, yMax: 1 - 1e-6 });
     const v = logitsOf(net, reference, generated, val, evalBatch);
@@ -242,7 +261,6 @@ export async function classifierTest(reference: ClassifierSample, generated: Cla
     };
   } finally {
     net.dispose();
-    optimizer.dispose();
   }
 }
 

@@ -58,16 +58,6 @@ export class DenseNet {
     });
   }
 
-  /** Copies the current weights (for keeping the best epoch). */
-  snapshot(): Float32Array[] {
-    return this.variables.map((v) => v.dataSync() as Float32Array).map((a) => Float32Array.from(a));
-  }
-
-  /** Restores weights saved by `snapshot`. */
-  restore(saved: readonly Float32Array[]): void {
-    tf.tidy(() => this.variables.forEach((v, i) => v.assign(tf.tensor(saved[i], v.shape))));
-  }
-
   /** Frees the variables. */
   dispose(): void {
     for (const v of this.variables) v.dispose();

@@ -11,7 +11,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
+  AbortedError,
   InvalidArgumentError,
+  newPhaseState,
+  runPhase,
+  shuffledRows,
+  type ProgressCallback,
   ModelFormatError,
   Rng,
   namedToTensor,
@@ -68,6 +73,10 @@ export interface FrdTrainOptions {
   seed?: number;
   /** Called after each epoch with the mean L1 loss (standardised log-energy units). */
   onEpoch?: (epoch: number, loss: number) => void;
+  /** Progress of the training, in steps (`train:frd-regressor`) and epochs. */
+  onProgress?: ProgressCallback;
+  /** Stops the training with an AbortedError. */
+  signal?: AbortSignal;
 }
 
 type Params = Record<string, tf.Variable>;
@@ -134,29 +143,44 @@ export class FrdRegressor {
       training: { epochs, batchSize, learningRate, seed, showers: n, finalLoss: NaN },
     };
     const reg = new FrdRegressor(config, params);
-    const opt = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
-    try {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        const order = rng.permutation(n);
-        let sum = 0;
-        for (let s = 0; s < n; s += batchSize) {
-          const e = Math.min(n, s + batchSize);
-          const idx = order.subarray(s, e);
-          const loss = tf.tidy(() => {
-            const x = reg.inputTensor(showers, idx);
-            const t = tf.tensor2d(Float32Array.from(idx, (i) => (Math.log10(showers.energy[i]) - m) / sd), [e - s, 1]);
-            return opt.minimize(() => tf.mean(tf.abs(tf.sub(reg.forward(x).output, t))) as tf.Scalar, true, Object.values(params)) as tf.Scalar;
-          });
-          sum += loss.dataSync()[0] * (e - s);
-          loss.dispose();
-        }
-        config.training.finalLoss = sum / n;
-        options.onEpoch?.(epoch, sum / n);
-        await new Promise((r) => setImmediate(r));
-      }
-    } finally {
-      opt.dispose();
-    }
+    const state = await runPhase(
+      {
+        name: 'frd-regressor',
+        optimizers: [{ name: 'main', vars: params, learningRate }],
+        updates: [
+          {
+            optimizer: 'main',
+            loss: (idx: Uint32Array) => {
+              const x = reg.inputTensor(showers, idx);
+              const t = tf.tensor2d(Float32Array.from(idx, (i) => (Math.log10(showers.energy[i]!) - m) / sd), [idx.length, 1]);
+              return tf.mean(tf.abs(tf.sub(reg.forward(x).output, t))) as tf.Scalar;
+            },
+          },
+        ],
+        data: shuffledRows(n, batchSize, { dropLast: false }),
+        maxEpochs: epochs,
+        // No validation split: every epoch is kept (the last weights are the regressor).
+        restoreBest: false,
+      },
+      newPhaseState(),
+      {
+        seed: rng.nextUint32(),
+        index: 0,
+        deadline: Infinity,
+        signal: options.signal,
+        history: [],
+        checkpointDue: () => false,
+        checkpoint: async () => {},
+        onProgress: (e) => {
+          options.onProgress?.(e);
+          if (e.unit !== 'epochs') return;
+          config.training.finalLoss = e.values!['loss']!;
+          options.onEpoch?.(e.done, e.values!['loss']!);
+        },
+      },
+    );
+    if (state.stoppedBy === 'abort') throw new AbortedError('FRD regressor: training was aborted');
+    if (state.stoppedBy === 'divergence') throw new InvalidArgumentError(`FRD regressor: training diverged (${state.divergence!.reason}); lower the learning rate (now ${learningRate})`);
     return reg;
   }
 

@@ -1,16 +1,19 @@
 /**
  * Training checkpoints: `checkpoints/epoch-NNNN/` holding `state.json` (phase states, history,
- * preprocessing, random-stream position), `weights.safetensors` (all three networks),
- * `optimizer.safetensors` (Adam moments and step) and `best.safetensors` (best weights of the
- * running phase), plus a `latest` file naming the newest folder. Folders are written under a
- * temporary name and renamed when complete; only the newest two are kept.
+ * the plugin's own state such as preprocessing constants), `weights.safetensors` (every network
+ * of the model), `optimizer.safetensors` (the running phase's Adam moments and steps) and
+ * `best.safetensors` (best weights of the running phase), plus a `latest` file naming the newest
+ * folder. Folders are written under a temporary name and renamed when complete; only the newest
+ * two are kept.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ModelFormatError, readJson, readSafetensors, writeFileAtomic, writeJsonAtomic, writeSafetensors, type NamedTensor } from '@calozoo/core';
+import { ModelFormatError } from '../errors.js';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../model-dir/atomic.js';
+import { readSafetensors, writeSafetensors, type NamedTensor } from '../model-dir/safetensors.js';
 
 /** Version of the checkpoint layout. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 /** A checkpoint in memory. */
 export interface Checkpoint<S = unknown> {
@@ -54,8 +57,11 @@ export async function readLatestCheckpoint<S>(dir: string): Promise<Checkpoint<S
   }
   const folder = path.join(dir, name);
   const state = await readJson<S & { formatVersion?: number }>(path.join(folder, 'state.json'));
+  if ((state.formatVersion ?? 0) < CHECKPOINT_FORMAT_VERSION) {
+    throw new ModelFormatError(`${folder}/state.json: checkpoint format ${state.formatVersion ?? 0} was written by an older calozoo (this one reads ${CHECKPOINT_FORMAT_VERSION}); start without --resume.`);
+  }
   if ((state.formatVersion ?? 0) > CHECKPOINT_FORMAT_VERSION) {
-    throw new ModelFormatError(`${folder}/state.json: checkpoint format ${state.formatVersion} is newer than this @calozoo/caloman reads (${CHECKPOINT_FORMAT_VERSION}); upgrade the package or start without --resume.`);
+    throw new ModelFormatError(`${folder}/state.json: checkpoint format ${state.formatVersion} is newer than this @calozoo/core reads (${CHECKPOINT_FORMAT_VERSION}); upgrade the package or start without --resume.`);
   }
   const weights = (await readSafetensors(path.join(folder, 'weights.safetensors'))).tensors;
   const optimizer = (await readSafetensors(path.join(folder, 'optimizer.safetensors'))).tensors;

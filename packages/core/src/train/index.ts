@@ -1,0 +1,17 @@
+/** Public exports of the training engine. */
+export { shuffledRows, datasetBatches, type BatchSource, type ShuffledRowsOptions } from './batches.js';
+export {
+  runPhase,
+  newPhaseState,
+  streamId,
+  snapshotVariables,
+  restoreVariables,
+  type Phase,
+  type PhaseState,
+  type PhaseContext,
+  type OptimizerSpec,
+  type UpdateSpec,
+  type Validation,
+} from './phase.js';
+export { train, type TrainingPlan, type TrainingStage, type TrainingReport, type StageSummary, type TrainOptions } from './trainer.js';
+export { writeCheckpoint, readLatestCheckpoint, checkpointName, CHECKPOINT_FORMAT_VERSION, type Checkpoint } from './checkpoint.js';

@@ -1,0 +1,353 @@
+/**
+ * One training phase: the networks a phase trains, the optimisers that train them and the order
+ * in which they step, the batches, validation with early stopping and best-weights restore, a
+ * deadline, a divergence guard and progress. `runPhase` runs (or continues) one phase; the
+ * `train` function in `trainer.ts` runs a model's phases one after another with checkpoints.
+ *
+ * Every step's randomness is `Rng(seed, streamId(phase, epoch, step + 1))` and every epoch's
+ * shuffle `Rng(seed, streamId(phase, epoch, 0))`, so a run resumed from a checkpoint at any step
+ * draws exactly what the uninterrupted run would have drawn.
+ */
+import { Adam, type AdamOptions } from '../optim/adam.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { NamedTensor } from '../model-dir/safetensors.js';
+import type { HistoryRow, Logger, ProgressCallback, StopReason } from '../model/interfaces.js';
+import { Rng } from '../rng.js';
+import { tf } from '../device/tf.js';
+import type { BatchSource } from './batches.js';
+
+/** One Adam optimiser of a phase and the variables it owns. */
+export interface OptimizerSpec {
+  /** Name (e.g. `main`, `critic`, `generator`), unique in the phase; prefixes its checkpoint state. */
+  name: string;
+  /** The variables it updates, by stable name. */
+  vars: Record<string, tf.Variable>;
+  /** Peak learning rate. */
+  learningRate: number;
+  /** `constant` (default) or `cosine`: annealed to 0 per step over the phase's planned steps. */
+  schedule?: 'constant' | 'cosine';
+  /**
+   * Adam's settings. One ε convention everywhere: TensorFlow's (√v̂ + ε with the bias correction
+   * folded into the step size) unless `epsilonMode: 'pytorch'` is asked for by name.
+   */
+  adam?: Omit<AdamOptions, 'fused'>;
+}
+
+/** One update of a training step: an optimiser minimising a loss on the step's batch. */
+export interface UpdateSpec<B> {
+  /** Name of the loss in history and progress (default: the optimiser's name). */
+  name?: string;
+  /** Which optimiser takes the gradient. */
+  optimizer: string;
+  /** The loss of `batch` (called inside a gradient tape); `rng` is the step's random stream. */
+  loss(batch: B, rng: Rng): tf.Scalar;
+  /** Runs on every `every`-th step only (default 1: every step), e.g. 5 for a generator after 5 critic steps. */
+  every?: number;
+  /** Runs this many times per step on the same batch (default 1). */
+  repeat?: number;
+}
+
+/** A validation result: a score (lower is better) and optional numbers to record. */
+export type Validation = number | { score: number; values?: Record<string, number> };
+
+/** What one phase trains and how. */
+export interface Phase<B> {
+  /** Phase name (history, progress `train:<name>`, checkpoints). */
+  name: string;
+  /** The optimisers; their variables are disjoint. */
+  optimizers: OptimizerSpec[];
+  /** The updates of one step, in order. */
+  updates: UpdateSpec<B>[];
+  /** The batches. */
+  data: BatchSource<B>;
+  /** Epoch limit. */
+  maxEpochs: number;
+  /** Validation after each epoch (lower is better); without it the mean loss of the first update is used. */
+  validate?(): Validation | Promise<Validation>;
+  /** Stop after this many epochs without improvement (default: never). */
+  patience?: number;
+  /** Stop at once when the validation score meets a target (stop reason `target`). */
+  stopWhen?(score: number): boolean;
+  /** Restore the best epoch's weights at the end (default true). */
+  restoreBest?: boolean;
+  /** Everything the phase changes, for best-weights and rollback snapshots (default: the optimisers' variables). */
+  variables?: Record<string, tf.Variable>;
+  /** Called with true before training steps and false before validation and at the end (dropout, batch statistics). */
+  setTraining?(on: boolean): void;
+  /**
+   * Divergence test on the losses of a step (by update name); return a reason to stop. Non-finite
+   * losses always count as divergence.
+   */
+  diverged?(losses: Record<string, number>): string | null;
+}
+
+/** Mutable state of a phase, saved in checkpoints. */
+export interface PhaseState {
+  epoch: number;
+  /** Steps already taken in `epoch`. */
+  step: number;
+  bestValidation: number;
+  bestEpoch: number;
+  badEpochs: number;
+  /** Per update: the sum and count of its losses in the running epoch. */
+  lossSums: number[];
+  lossCounts: number[];
+  /** Seconds spent in this phase so far (across resumes). */
+  seconds: number;
+  done: boolean;
+  /**
+   * Epochs the schedule anneals over: maxEpochs, or under a deadline the epochs that fit into the
+   * phase's time at the mean speed so far (re-planned after every epoch).
+   */
+  plannedEpochs?: number;
+  stoppedBy?: StopReason;
+  /** Set when the phase diverged: where, and the epoch whose end it was rolled back to. */
+  divergence?: { epoch: number; step: number; reason: string; rolledBackTo: number };
+}
+
+/** A fresh phase state. */
+export function newPhaseState(): PhaseState {
+  return { epoch: 0, step: 0, bestValidation: Infinity, bestEpoch: -1, badEpochs: 0, lossSums: [], lossCounts: [], seconds: 0, done: false };
+}
+
+/** What a phase needs from whoever runs it. */
+export interface PhaseContext {
+  /** Seed of every random stream. */
+  seed: number;
+  /** Position of the phase in the model's plan, part of the random-stream ids. */
+  index: number;
+  /** Absolute time (ms since epoch) at which this phase must stop. */
+  deadline: number;
+  /** Absolute time at which the whole job must stop (for the ETA; default `deadline`). */
+  jobDeadline?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+  logger?: Logger;
+  /** History rows are appended here. */
+  history: HistoryRow[];
+  /** Whether a periodic checkpoint is due now. */
+  checkpointDue(): boolean;
+  /** Writes a checkpoint (the phase's optimiser states, best weights and state). */
+  checkpoint(state: PhaseState, optimizer: Record<string, NamedTensor>, best: Record<string, NamedTensor> | null): Promise<void>;
+  /** Optimiser states and best weights from a checkpoint of this phase. */
+  resume?: { optimizer?: Record<string, NamedTensor>; best?: Record<string, NamedTensor> };
+}
+
+/** Random-stream id of (phase, epoch, step); step 0 shuffles, step s + 1 is training step s. */
+export function streamId(phase: number, epoch: number, step: number): number {
+  return phase * 1e10 + epoch * 1e5 + step;
+}
+
+/** Copies variables into named host tensors. */
+export function snapshotVariables(vars: Record<string, tf.Variable>): Record<string, NamedTensor> {
+  const out: Record<string, NamedTensor> = {};
+  for (const [k, v] of Object.entries(vars)) out[k] = { dtype: 'F32', shape: [...v.shape], data: new Float32Array(v.dataSync() as Float32Array) };
+  return out;
+}
+
+/** Assigns named host tensors to the variables of the same names (missing names are left alone). */
+export function restoreVariables(vars: Record<string, tf.Variable>, s: Record<string, NamedTensor>): void {
+  for (const [k, v] of Object.entries(vars)) {
+    const t = s[k];
+    if (t) tf.tidy(() => v.assign(tf.tensor(Float32Array.from(t.data), v.shape, 'float32')));
+  }
+}
+
+/** The phase's variables for snapshots: `variables`, or every optimiser's (names prefixed `<optimizer>/`). */
+function phaseVariables<B>(phase: Phase<B>): Record<string, tf.Variable> {
+  if (phase.variables) return phase.variables;
+  const out: Record<string, tf.Variable> = {};
+  for (const o of phase.optimizers) for (const [k, v] of Object.entries(o.vars)) out[`${o.name}/${k}`] = v;
+  return out;
+}
+
+/** Optimiser states under `<optimizer>/` prefixes. */
+function optimizerState(adams: Map<string, Adam>): Record<string, NamedTensor> {
+  const out: Record<string, NamedTensor> = {};
+  for (const [name, a] of adams) for (const [k, t] of Object.entries(a.state())) out[`${name}/${k}`] = t;
+  return out;
+}
+
+function setOptimizerState(adams: Map<string, Adam>, s: Record<string, NamedTensor>): void {
+  for (const [name, a] of adams) {
+    const p = `${name}/`;
+    a.setState(Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith(p)).map(([k, t]) => [k.slice(p.length), t])));
+  }
+}
+
+function checkPhase<B>(phase: Phase<B>): void {
+  const names = new Set<string>();
+  for (const o of phase.optimizers) {
+    if (names.has(o.name)) throw new InvalidArgumentError(`phase ${phase.name}: two optimisers are named "${o.name}"`);
+    names.add(o.name);
+    if (!(o.learningRate > 0)) throw new InvalidArgumentError(`phase ${phase.name}: optimiser ${o.name} needs a learning rate > 0, got ${o.learningRate}`);
+  }
+  if (phase.updates.length === 0) throw new InvalidArgumentError(`phase ${phase.name}: no updates`);
+  for (const u of phase.updates) {
+    if (!names.has(u.optimizer)) throw new InvalidArgumentError(`phase ${phase.name}: update ${u.name ?? u.optimizer} names no optimiser of the phase ("${u.optimizer}")`);
+    if (!(Number.isInteger(u.every ?? 1) && (u.every ?? 1) >= 1)) throw new InvalidArgumentError(`phase ${phase.name}: every must be a positive integer`);
+    if (!(Number.isInteger(u.repeat ?? 1) && (u.repeat ?? 1) >= 1)) throw new InvalidArgumentError(`phase ${phase.name}: repeat must be a positive integer`);
+  }
+  if (!(Number.isInteger(phase.maxEpochs) && phase.maxEpochs >= 1)) throw new InvalidArgumentError(`phase ${phase.name}: maxEpochs must be a positive integer, got ${phase.maxEpochs}`);
+}
+
+function learningRate(o: OptimizerSpec, globalStep: number, totalSteps: number): number {
+  if (o.schedule !== 'cosine') return o.learningRate;
+  return 0.5 * o.learningRate * (1 + Math.cos((Math.PI * Math.min(globalStep, totalSteps)) / totalSteps));
+}
+
+function scoreOf(v: Validation): { score: number; values?: Record<string, number> } {
+  return typeof v === 'number' ? { score: v } : v;
+}
+
+/**
+ * Runs (or continues) one phase until its epochs are done, early stopping, a target, the
+ * deadline, an abort or divergence. On divergence the phase's weights, optimiser states and
+ * state go back to the end of the last good epoch (or the phase's start), a checkpoint of that is
+ * written, and the state says so (`stoppedBy: 'divergence'`, `done: false`, so `--resume`
+ * continues from there, e.g. with a lower learning rate).
+ */
+export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: PhaseContext): Promise<PhaseState> {
+  checkPhase(phase);
+  const adams = new Map(phase.optimizers.map((o) => [o.name, new Adam(o.vars, { ...o.adam, fused: 'auto' })]));
+  const specs = new Map(phase.optimizers.map((o) => [o.name, o]));
+  if (ctx.resume?.optimizer) setOptimizerState(adams, ctx.resume.optimizer);
+  const vars = phaseVariables(phase);
+  const updateNames = phase.updates.map((u) => u.name ?? u.optimizer);
+  let best: Record<string, NamedTensor> | null = ctx.resume?.best ?? null;
+  const steps = phase.data.steps;
+  const phaseStart = Date.now() - state.seconds * 1000;
+  const stepsAtStart = state.epoch * steps + state.step;
+  const startedAt = Date.now();
+  let t0 = Date.now();
+  let lastYield = t0;
+  let lastEvent = 0;
+  const tick = (): void => {
+    state.seconds += (Date.now() - t0) / 1000;
+    t0 = Date.now();
+  };
+  // The rollback target: weights, optimiser states and phase state at the last good epoch end.
+  let good = { weights: snapshotVariables(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
+  const planned = (): number => state.plannedEpochs ?? phase.maxEpochs;
+  const eta = (): number => {
+    const done = state.epoch * steps + state.step - stepsAtStart;
+    const rate = done / Math.max(1e-3, (Date.now() - startedAt) / 1000);
+    const left = planned() * steps - (state.epoch * steps + state.step);
+    const phaseEta = rate > 0 ? left / rate : Infinity;
+    const now = Date.now();
+    const untilDeadline = (ctx.deadline - now) / 1000;
+    const job = ctx.jobDeadline ?? ctx.deadline;
+    // The phase ends at its own deadline at the latest; later phases take the rest of the job's time.
+    return Math.min(phaseEta, untilDeadline) + (Number.isFinite(job) ? Math.max(0, (job - Math.max(now, ctx.deadline)) / 1000) : 0);
+  };
+  const finish = async (reason: StopReason): Promise<PhaseState> => {
+    tick();
+    phase.setTraining?.(false);
+    if (reason !== 'abort' && reason !== 'divergence') {
+      if (best && phase.restoreBest !== false) restoreVariables(vars, best);
+      state.done = true;
+    }
+    state.stoppedBy = reason;
+    await ctx.checkpoint(state, optimizerState(adams), best);
+    return state;
+  };
+  const rollBack = async (epoch: number, step: number, reason: string): Promise<PhaseState> => {
+    restoreVariables(vars, good.weights);
+    setOptimizerState(adams, good.optimizer);
+    const seconds = state.seconds + (Date.now() - t0) / 1000;
+    t0 = Date.now();
+    Object.assign(state, structuredClone(good.state), { seconds });
+    state.divergence = { epoch, step, reason, rolledBackTo: good.state.epoch };
+    ctx.logger?.warn(
+      `${phase.name}: training diverged at epoch ${epoch + 1}, step ${step + 1} (${reason}); the weights were rolled back to the end of epoch ${good.state.epoch} ` +
+        `and training stopped. Lower the learning rate or the gradient-clipping norm and resume.`,
+    );
+    return finish('divergence');
+  };
+  try {
+    while (state.epoch < planned()) {
+      const totalSteps = steps * planned();
+      const shuffle = new Rng(ctx.seed, streamId(ctx.index, state.epoch, 0));
+      phase.setTraining?.(true);
+      for await (const batch of phase.data.epoch(state.epoch, state.step, shuffle)) {
+        if (state.step >= steps) break;
+        if (ctx.signal?.aborted) return await finish('abort');
+        if (Date.now() >= ctx.deadline) return await finish('time');
+        const rng = new Rng(ctx.seed, streamId(ctx.index, state.epoch, state.step + 1));
+        const globalStep = state.epoch * steps + state.step;
+        const losses: Record<string, number> = {};
+        phase.updates.forEach((u, i) => {
+          if ((globalStep + 1) % (u.every ?? 1) !== 0) return;
+          const o = specs.get(u.optimizer)!;
+          const lr = learningRate(o, globalStep, totalSteps);
+          for (let r = 0; r < (u.repeat ?? 1); r++) {
+            const loss = adams.get(u.optimizer)!.minimize(() => u.loss(batch, rng), lr);
+            losses[updateNames[i]!] = loss;
+            state.lossSums[i] = (state.lossSums[i] ?? 0) + loss;
+            state.lossCounts[i] = (state.lossCounts[i] ?? 0) + 1;
+          }
+        });
+        const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
+        const reason = bad ? `${bad[0]} loss ${bad[1]}` : phase.diverged?.(losses);
+        if (reason) return await rollBack(state.epoch, state.step, reason);
+        state.step += 1;
+        const now = Date.now();
+        if (now - lastEvent >= 250 || state.step === steps) {
+          lastEvent = now;
+          ctx.onProgress?.({ phase: `train:${phase.name}`, unit: 'steps', done: globalStep + 1, total: totalSteps, etaSeconds: eta(), values: { epoch: state.epoch + 1, ...losses } });
+        }
+        // Yield to the event loop now and then so that timers, signals and I/O are served.
+        if (now - lastYield > 100) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
+        if (ctx.checkpointDue()) {
+          tick();
+          await ctx.checkpoint(state, optimizerState(adams), best);
+        }
+      }
+      phase.setTraining?.(false);
+      const means = Object.fromEntries(updateNames.map((n, i) => [n, (state.lossSums[i] ?? 0) / (state.lossCounts[i] || NaN)]));
+      const trainLoss = means[updateNames[0]!] ?? NaN;
+      const v = phase.validate ? scoreOf(await phase.validate()) : { score: trainLoss };
+      tick();
+      const values = { ...(updateNames.length > 1 ? means : {}), ...v.values };
+      ctx.history.push({
+        phase: phase.name,
+        epoch: state.epoch,
+        trainLoss,
+        ...(phase.validate ? { validationLoss: v.score } : {}),
+        seconds: state.seconds,
+        ...(Object.keys(values).length ? { values } : {}),
+      });
+      if (!Number.isFinite(v.score) && phase.validate) return await rollBack(state.epoch, steps - 1, `validation ${v.score}`);
+      if (v.score < state.bestValidation) {
+        state.bestValidation = v.score;
+        state.bestEpoch = state.epoch;
+        state.badEpochs = 0;
+        if (phase.restoreBest !== false) best = snapshotVariables(vars);
+      } else state.badEpochs += 1;
+      state.epoch += 1;
+      state.step = 0;
+      if (Number.isFinite(ctx.deadline)) {
+        // Re-planned after every epoch from the mean epoch time so far, since the speed of a
+        // shared machine drifts; a cosine schedule then still reaches zero at the deadline.
+        const perEpoch = Math.max(1e-3, (Date.now() - phaseStart) / 1000 / state.epoch);
+        const more = Math.floor((ctx.deadline - Date.now()) / 1000 / perEpoch);
+        state.plannedEpochs = Math.max(state.epoch, Math.min(phase.maxEpochs, state.epoch + Math.max(0, more)));
+      }
+      state.lossSums = [];
+      state.lossCounts = [];
+      ctx.onProgress?.({ phase: `train:${phase.name}`, unit: 'epochs', done: state.epoch, total: planned(), etaSeconds: eta(), values: { loss: trainLoss, ...(phase.validate ? { validation: v.score } : {}) } });
+      good = { weights: snapshotVariables(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
+      if (phase.stopWhen?.(v.score)) return await finish('target');
+      if (state.badEpochs >= (phase.patience ?? Infinity)) return await finish('early-stopping');
+      if (state.epoch < planned() && ctx.checkpointDue()) await ctx.checkpoint(state, optimizerState(adams), best);
+    }
+    // Ending before maxEpochs means the deadline planned fewer epochs: the time limit stopped it.
+    return await finish(planned() < phase.maxEpochs ? 'time' : 'epochs');
+  } finally {
+    phase.setTraining?.(false);
+    for (const a of adams.values()) a.dispose();
+  }
+}

@@ -1,0 +1,305 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng.js';
+import { tf } from '../device/tf.js';
+import { forEachBackend } from '../testing/backends.js';
+import type { ProgressEvent } from '../model/interfaces.js';
+import { shuffledRows } from './batches.js';
+import { runPhase, newPhaseState, snapshotVariables, restoreVariables, type Phase } from './phase.js';
+import { train, type TrainingPlan } from './trainer.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'calozoo-train-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** y = x·w_true + b_true + noise, 4 features; rows split 160 / 40. */
+function regressionData(seed: number): { x: Float32Array; y: Float32Array; n: number } {
+  const rng = new Rng(seed);
+  const n = 200;
+  const x = rng.fillNormal(new Float32Array(n * 4)) as Float32Array;
+  const w = [1.5, -2, 0.5, 3];
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 0.7 + w.reduce((a, wj, j) => a + wj * x[i * 4 + j]!, 0) + 0.1 * rng.normal();
+  return { x, y, n };
+}
+
+function gather(a: Float32Array, d: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * d);
+  for (let i = 0; i < rows.length; i++) out.set(a.subarray(rows[i]! * d, rows[i]! * d + d), i * d);
+  return out;
+}
+
+/** A linear model and a tiny 'critic' (second optimiser) over the regression data. */
+function model(seed: number) {
+  const rng = new Rng(seed, 7);
+  return {
+    w: tf.variable(tf.tensor2d(rng.fillNormal(new Float32Array(4)) as Float32Array, [4, 1])),
+    b: tf.variable(tf.zeros([1])),
+    c: tf.variable(tf.tensor1d(rng.fillNormal(new Float32Array(3)) as Float32Array)),
+  };
+}
+type Model = ReturnType<typeof model>;
+
+function mse(m: Model, d: ReturnType<typeof regressionData>, rows: ArrayLike<number>, noise?: Rng): tf.Scalar {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(gather(d.x, 4, rows), [rows.length, 4]);
+    let y = tf.tensor2d(gather(d.y, 1, rows), [rows.length, 1]);
+    // A little noise from the step's stream, so that resume must reproduce the streams exactly.
+    if (noise) y = tf.add(y, tf.mul(0.01, tf.tensor2d(noise.fillNormal(new Float32Array(rows.length)) as Float32Array, [rows.length, 1])));
+    return tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, m.w), m.b), y))) as tf.Scalar;
+  });
+}
+
+function regressionPhase(m: Model, d: ReturnType<typeof regressionData>, over: Partial<Phase<Uint32Array>> = {}): Phase<Uint32Array> {
+  const train = Uint32Array.from({ length: 160 }, (_, i) => i);
+  const val = Uint32Array.from({ length: 40 }, (_, i) => 160 + i);
+  return {
+    name: 'fit',
+    optimizers: [{ name: 'main', vars: { w: m.w, b: m.b }, learningRate: 0.05 }],
+    updates: [{ optimizer: 'main', loss: (rows, rng) => mse(m, d, rows, rng) }],
+    data: shuffledRows(160, 32, { rows: train }),
+    maxEpochs: 12,
+    validate: () => tf.tidy(() => mse(m, d, val).dataSync()[0]!),
+    ...over,
+  };
+}
+
+const values = (m: Model): number[] => [...m.w.dataSync(), ...m.b.dataSync(), ...m.c.dataSync()];
+const dispose = (m: Model): void => Object.values(m).forEach((v) => v.dispose());
+const noCheckpoint = { checkpointDue: () => false, checkpoint: async () => {} };
+
+await forEachBackend(() => {
+  describe('runPhase', () => {
+    it('lowers the held-out loss, counts real units and restores the best epoch', async () => {
+      const d = regressionData(1);
+      const m = model(1);
+      const events: ProgressEvent[] = [];
+      const history: import('../model/interfaces.js').HistoryRow[] = [];
+      const s = await runPhase(regressionPhase(m, d), newPhaseState(), { seed: 3, index: 0, deadline: Infinity, history, onProgress: (e) => events.push(e), ...noCheckpoint });
+      expect(s.stoppedBy).toBe('epochs');
+      expect(s.done).toBe(true);
+      expect(history).toHaveLength(12);
+      expect(history[11]!.validationLoss!).toBeLessThan(history[0]!.validationLoss! / 5);
+      // 160 rows in batches of 32: 5 steps per epoch; the epoch events count epochs, the step events steps.
+      const epochs = events.filter((e) => e.unit === 'epochs');
+      expect(epochs.map((e) => e.done)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(epochs.every((e) => e.total === 12)).toBe(true);
+      const steps = events.filter((e) => e.unit === 'steps');
+      expect(steps.at(-1)).toMatchObject({ done: 60, total: 60 });
+      const best = Math.min(...history.map((h) => h.validationLoss!));
+      expect(s.bestValidation).toBe(best);
+      expect(s.bestEpoch).toBe(history.findIndex((h) => h.validationLoss === best));
+      dispose(m);
+    });
+
+    it('stops early after `patience` epochs without improvement and keeps the best weights', async () => {
+      const d = regressionData(2);
+      const m = model(2);
+      // A scripted validation score: best at epoch index 2, then worse.
+      const scores = [5, 4, 3, 3.5, 3.6, 3.7, 3.8, 3.9];
+      let e = 0;
+      let atBest: number[] = [];
+      const phase = regressionPhase(m, d, {
+        validate: () => {
+          if (e === 2) atBest = values(m);
+          return scores[e++]!;
+        },
+        patience: 3,
+      });
+      const s = await runPhase(phase, newPhaseState(), { seed: 3, index: 0, deadline: Infinity, history: [], ...noCheckpoint });
+      expect(s.stoppedBy).toBe('early-stopping');
+      expect(s.epoch).toBe(6);
+      expect(s.bestEpoch).toBe(2);
+      expect(values(m)).toEqual(atBest);
+      dispose(m);
+    });
+
+    it('runs several optimisers on a schedule: critic every step (twice), generator every third step', async () => {
+      const d = regressionData(3);
+      const m = model(3);
+      const calls = { critic: 0, generator: 0 };
+      const phase: Phase<Uint32Array> = {
+        ...regressionPhase(m, d),
+        optimizers: [
+          { name: 'critic', vars: { c: m.c }, learningRate: 0.01 },
+          { name: 'generator', vars: { w: m.w, b: m.b }, learningRate: 0.05, schedule: 'cosine' },
+        ],
+        updates: [
+          { optimizer: 'critic', repeat: 2, loss: () => (calls.critic++, tf.sum(tf.square(m.c)) as tf.Scalar) },
+          { optimizer: 'generator', every: 3, loss: (rows) => (calls.generator++, mse(m, d, rows)) },
+        ],
+        maxEpochs: 3,
+      };
+      const optimizers: Record<string, import('../model-dir/safetensors.js').NamedTensor>[] = [];
+      const history: import('../model/interfaces.js').HistoryRow[] = [];
+      const c0 = Array.from(m.c.dataSync());
+      await runPhase(phase, newPhaseState(), {
+        seed: 3, index: 0, deadline: Infinity, history,
+        checkpointDue: () => false,
+        checkpoint: async (_s, o) => void optimizers.push(o),
+      });
+      // 3 epochs × 5 steps = 15 steps: 30 critic updates, generator on steps 3, 6, …, 15.
+      expect(calls).toEqual({ critic: 30, generator: 5 });
+      const o = optimizers.at(-1)!;
+      expect(o['critic/step']!.data[0]).toBe(30);
+      expect(o['generator/step']!.data[0]).toBe(5);
+      expect(Math.hypot(...m.c.dataSync())).toBeLessThan(Math.hypot(...c0));
+      // Every update's mean loss is recorded per epoch.
+      expect(Object.keys(history[0]!.values!)).toEqual(['critic', 'generator']);
+      dispose(m);
+    });
+
+    it('stops at a target score with stop reason `target`', async () => {
+      const d = regressionData(4);
+      const m = model(4);
+      let first = NaN;
+      const target = (v: number): boolean => (Number.isNaN(first) && (first = v), v < first / 4);
+      const s = await runPhase(regressionPhase(m, d, { stopWhen: target }), newPhaseState(), { seed: 3, index: 0, deadline: Infinity, history: [], ...noCheckpoint });
+      expect(s.stoppedBy).toBe('target');
+      expect(s.epoch).toBeLessThan(12);
+      expect(s.bestValidation).toBeLessThan(first / 4);
+      dispose(m);
+    });
+
+    it('on a non-finite loss rolls back to the last good epoch, writes that checkpoint and says so', async () => {
+      const d = regressionData(5);
+      const reference = model(5);
+      await runPhase(regressionPhase(reference, d, { maxEpochs: 2, restoreBest: false }), newPhaseState(), { seed: 3, index: 0, deadline: Infinity, history: [], ...noCheckpoint });
+      const m = model(5);
+      let step = 0;
+      const warnings: string[] = [];
+      const written: import('./phase.js').PhaseState[] = [];
+      const phase = regressionPhase(m, d, {
+        restoreBest: false,
+        // Epoch 3 (0-based 2), step 2: the loss blows up.
+        updates: [{ optimizer: 'main', loss: (rows, rng) => (step++ === 12 ? (tf.mul(tf.sum(m.w), NaN) as tf.Scalar) : mse(m, d, rows, rng)) }],
+      });
+      const s = await runPhase(phase, newPhaseState(), {
+        seed: 3, index: 0, deadline: Infinity, history: [],
+        logger: { info: () => {}, warn: (w) => warnings.push(w) },
+        checkpointDue: () => false,
+        checkpoint: async (st) => void written.push(structuredClone(st)),
+      });
+      expect(s.stoppedBy).toBe('divergence');
+      expect(s.done).toBe(false);
+      expect(s.divergence).toMatchObject({ epoch: 2, step: 2, rolledBackTo: 2 });
+      expect(s).toMatchObject({ epoch: 2, step: 0 });
+      expect(values(m)).toEqual(values(reference));
+      expect(warnings.join()).toMatch(/diverged at epoch 3, step 3 \(main loss NaN\).*rolled back to the end of epoch 2/);
+      expect(written.at(-1)).toMatchObject({ stoppedBy: 'divergence', epoch: 2 });
+      dispose(m);
+      dispose(reference);
+    });
+
+    it('a custom divergence test (an exploding loss) stops the phase too', async () => {
+      const d = regressionData(6);
+      const m = model(6);
+      const phase = regressionPhase(m, d, { diverged: (l) => (l['main']! > 1e-9 ? `main loss ${l['main']} > 1e-9` : null) });
+      const s = await runPhase(phase, newPhaseState(), { seed: 3, index: 0, deadline: Infinity, history: [], ...noCheckpoint });
+      expect(s.stoppedBy).toBe('divergence');
+      expect(s.divergence).toMatchObject({ epoch: 0, step: 0, rolledBackTo: 0 });
+      dispose(m);
+    });
+  });
+
+  describe('train', () => {
+    /** Two phases and a task between them; the second phase's data depend on the first's result. */
+    function plan(m: Model, d: ReturnType<typeof regressionData>, log: string[], onCriticStep?: (k: number) => void): TrainingPlan {
+      let offset = 0;
+      let criticSteps = 0;
+      return {
+        name: 'toy',
+        stages: [
+          { name: 'linear', phase: () => regressionPhase(m, d, { maxEpochs: 4 }) },
+          { name: 'offset', task: () => void (offset = m.b.dataSync()[0]!, log.push('offset')) },
+          {
+            name: 'critic',
+            share: 2,
+            phase: () => ({
+              name: 'critic',
+              optimizers: [{ name: 'critic', vars: { c: m.c }, learningRate: 0.02, schedule: 'cosine' as const }],
+              updates: [{ optimizer: 'critic', loss: (rows: Uint32Array, rng: Rng) => (onCriticStep?.(++criticSteps), tf.tidy(() => tf.mean(tf.square(tf.sub(m.c, offset + 0.1 * rng.normal() + rows[0]! * 1e-3))) as tf.Scalar)) }],
+              data: shuffledRows(40, 8),
+              maxEpochs: 5,
+            }),
+          },
+        ],
+        weights: () => snapshotVariables({ w: m.w, b: m.b, c: m.c }),
+        setWeights: (w) => restoreVariables({ w: m.w, b: m.b, c: m.c }, w),
+        state: () => ({ offset }),
+        setState: (s) => void (offset = (s as { offset: number }).offset),
+      };
+    }
+
+    it('an aborted run resumed from its checkpoint ends bit-exactly where the uninterrupted run ends', async () => {
+      const d = regressionData(7);
+      const straight = model(7);
+      const r0 = await train(plan(straight, d, []), { seed: 11 });
+      expect(r0.stoppedBy).toBe('epochs');
+      expect(r0.stages).toMatchObject({ linear: { epochs: 4 }, offset: { stoppedBy: 'epochs' }, critic: { epochs: 5 } });
+
+      const dir = path.join(tmp, 'resume');
+      const first = model(7);
+      const controller = new AbortController();
+      // Abort in the middle of the critic's third epoch (5 steps per epoch).
+      const r1 = await train(plan(first, d, [], (k) => k === 12 && controller.abort()), { seed: 11, checkpointDir: dir, checkpointEverySeconds: 0, signal: controller.signal });
+      expect(r1.stoppedBy).toBe('abort');
+      const state = JSON.parse(readFileSync(path.join(dir, readFileSync(path.join(dir, 'latest'), 'utf8').trim(), 'state.json'), 'utf8'));
+      expect(state.phases[2]).toMatchObject({ epoch: 2, step: 2, done: false, stoppedBy: 'abort' });
+      expect(state.plugin.offset).toBe(first.b.dataSync()[0]);
+
+      const resumed = model(70); // other initial weights: all must come from the checkpoint
+      const log: string[] = [];
+      const r2 = await train(plan(resumed, d, log), { seed: 11, checkpointDir: dir, resume: true });
+      expect(log).toEqual([]); // the task ran before the abort and is not repeated
+      expect(r2.history.map((h) => [h.phase, h.epoch, h.trainLoss, h.validationLoss])).toEqual(r0.history.map((h) => [h.phase, h.epoch, h.trainLoss, h.validationLoss]));
+      expect(values(resumed)).toEqual(values(straight));
+      for (const m of [straight, first, resumed]) dispose(m);
+    });
+
+    it('shares a time limit between the phases by their shares, and the ETA keeps within it', async () => {
+      const d = regressionData(8);
+      const m = model(8);
+      const busy = (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+      };
+      const p = plan(m, d, []);
+      // Slow steps (~10 ms) and many epochs, so that only the time limit stops each phase.
+      for (const s of p.stages) {
+        if (!s.phase) continue;
+        const build = s.phase;
+        s.phase = async () => {
+          const ph = await build();
+          return { ...ph, maxEpochs: 10_000, updates: ph.updates.map((u) => ({ ...u, loss: (b: never, r: Rng) => (busy(10), u.loss(b, r)) })) };
+        };
+      }
+      const etas: number[] = [];
+      const start = Date.now();
+      const r = await train(p, { seed: 1, timeLimitSeconds: 3, onProgress: (e) => e.etaSeconds !== undefined && etas.push(e.etaSeconds - (3 - (Date.now() - start) / 1000)) });
+      expect(r.stoppedBy).toBe("time");
+      expect(r.stages['linear']!.stoppedBy).toBe('time');
+      expect(r.stages['critic']!.stoppedBy).toBe('time');
+      // 1 : 2 shares of 3 s: about 1 s and 2 s (a step or an epoch's validation may overrun).
+      expect(r.stages['linear']!.seconds).toBeGreaterThan(0.6);
+      expect(r.stages['linear']!.seconds).toBeLessThan(1.6);
+      expect(r.stages['critic']!.seconds).toBeGreaterThan(1.4);
+      expect(r.seconds).toBeLessThan(4);
+      // The ETA never promises more than the time left (up to one event's rounding).
+      expect(Math.max(...etas)).toBeLessThan(0.1);
+      dispose(m);
+    });
+
+    it('refuses to resume a checkpoint of another plan', async () => {
+      const d = regressionData(9);
+      const m = model(9);
+      const dir = path.join(tmp, 'other');
+      await train(plan(m, d, []), { seed: 1, epochs: 1, checkpointDir: dir });
+      const other = plan(m, d, []);
+      other.stages = other.stages.slice(0, 1);
+      await expect(train(other, { seed: 1, checkpointDir: dir, resume: true })).rejects.toThrow(/stages \[linear, offset, critic\].*\[linear\]/);
+      dispose(m);
+    });
+  });
+});
