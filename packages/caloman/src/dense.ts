@@ -1,42 +1,16 @@
 /**
- * Small dense building blocks written with tfjs-core ops (no tfjs-layers): a linear layer,
- * CaloMan's "parallel" conditional MLP (field-reference.md §4.7).
+ * CaloMan's "parallel" conditional MLP (field-reference.md §4.7), built from core's `Dense`
+ * layers (PyTorch's initialisation, one native kernel per layer).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, dense, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type RawTensor, type Rng } from '@calozoo/core';
+import { Dense, InvalidArgumentError, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type RawTensor, type Rng } from '@calozoo/core';
 import type { ParamStore } from './params.js';
 
-/** Uniform initial values in [−limit, limit) drawn from `rng`. */
-export function uniformInit(shape: number[], limit: number, rng: Rng): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = (2 * rng.uniform() - 1) * limit;
-  return tf.tensor(data, shape, 'float32');
-}
-
-/** A linear layer y = x·W + b with PyTorch's default initialisation U(±1/√in). */
-export class Dense {
-  /** Kernel [in, out]. */
-  readonly kernel: tf.Variable;
-  /** Bias [out]. */
-  readonly bias: tf.Variable;
-
-  /** Creates the layer's variables `name.kernel` and `name.bias` in `store`. */
-  constructor(store: ParamStore, name: string, readonly inDim: number, readonly outDim: number, rng: Rng, initScale = 1) {
-    const limit = initScale / Math.sqrt(Math.max(1, inDim));
-    this.kernel = store.add(`${name}.kernel`, uniformInit([inDim, outDim], limit, rng));
-    this.bias = store.add(`${name}.bias`, uniformInit([outDim], limit, rng));
-  }
-
-  /** Applies the layer to x [n, in], with an optional fused ReLU. */
-  apply(x: tf.Tensor2D, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
-    return dense(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D, activation);
-  }
-
-  /** Appends the layer (MatMul + Add, then the activation) to an ONNX graph with its current weights. */
-  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, activation: 'linear' | 'relu' = 'linear'): OnnxValue {
-    return g.dense(x, tensorToRaw(this.kernel), tensorToRaw(this.bias), activation);
-  }
+/** A `Dense` layer whose variables are registered in `store` as `name.kernel` and `name.bias`. */
+function storedDense(store: ParamStore, name: string, inDim: number, outDim: number, rng: Rng, activation: 'linear' | 'relu'): Dense {
+  const d = new Dense(inDim, outDim, rng, { activation });
+  store.adopt(name, d.params());
+  return d;
 }
 
 /**
@@ -54,12 +28,12 @@ export class ParallelMlp {
     let c = condDim;
     let m = inDim;
     hidden.forEach((h, i) => {
-      this.cond.push(new Dense(store, `${name}.cond.${i}`, c, h, rng));
-      this.main.push(new Dense(store, `${name}.main.${i}`, m + h, h, rng));
+      this.cond.push(storedDense(store, `${name}.cond.${i}`, c, h, rng, 'relu'));
+      this.main.push(storedDense(store, `${name}.main.${i}`, m + h, h, rng, 'relu'));
       c = h;
       m = h;
     });
-    this.out = new Dense(store, `${name}.out`, m + (hidden.length ? c : condDim), outDim, rng);
+    this.out = storedDense(store, `${name}.out`, m + (hidden.length ? c : condDim), outDim, rng, 'linear');
   }
 
   /** Applies the network to x [n, inDim] with condition y [n, condDim]. */
@@ -67,8 +41,8 @@ export class ParallelMlp {
     let h = x;
     let c = y;
     for (let i = 0; i < this.main.length; i++) {
-      c = this.cond[i].apply(c, 'relu');
-      h = this.main[i].apply(tf.concat([h, c], 1), 'relu');
+      c = this.cond[i]!.apply(c);
+      h = this.main[i]!.apply(tf.concat([h, c], 1));
     }
     return this.out.apply(tf.concat([h, c], 1));
   }
@@ -83,11 +57,11 @@ export class ParallelMlp {
     let h = x;
     let c = y;
     for (let i = 0; i < this.main.length; i++) {
-      c = this.cond[i].toOnnx(g, c, 'relu');
+      c = this.cond[i]!.toOnnx(g, c);
       h = g.relu(splitDense(g, this.main[i], h, c));
     }
-    const sizes = outputColumns ?? [this.out.outDim];
-    if (sizes.reduce((a, b) => a + b, 0) !== this.out.outDim) throw new InvalidArgumentError(`ParallelMlp.toOnnx: output columns [${sizes.join(', ')}] do not add up to ${this.out.outDim}`);
+    const sizes = outputColumns ?? [this.out.outFeatures];
+    if (sizes.reduce((a, b) => a + b, 0) !== this.out.outFeatures) throw new InvalidArgumentError(`ParallelMlp.toOnnx: output columns [${sizes.join(', ')}] do not add up to ${this.out.outFeatures}`);
     let start = 0;
     return sizes.map((n) => splitDense(g, this.out, h, c, [start, (start += n)]));
   }
@@ -99,7 +73,7 @@ export class ParallelMlp {
  */
 function splitDense(g: OnnxGraphBuilder, layer: Dense, h: OnnxValue, c: OnnxValue, cols?: readonly [number, number]): OnnxValue {
   const W = tensorToRaw(layer.kernel);
-  const b = tensorToRaw(layer.bias);
+  const b = tensorToRaw(layer.bias!);
   const [rows, out] = W.shape as [number, number];
   const kh = h.shape?.[1];
   if (typeof kh !== 'number' || kh >= rows) throw new InvalidArgumentError(`ParallelMlp.toOnnx: input has ${kh} features, the kernel [${rows}, ${out}]`);

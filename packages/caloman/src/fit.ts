@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   DataFormatError,
   Rng,
+  namedValues,
+  prefixed,
+  restoreVariables,
   shuffledRows,
   streamId,
   train,
@@ -34,25 +37,15 @@ interface CaloManCheckpointState {
 }
 
 function allWeights(model: CaloManModel): Record<string, NamedTensor> {
-  const out: Record<string, NamedTensor> = {};
-  const flowVars = (prefix: string, f: Flow): void => {
-    for (const [k, v] of Object.entries(f.variables())) out[`${prefix}.${k}`] = { dtype: 'F32', shape: [...v.shape], data: new Float32Array(v.dataSync() as Float32Array) };
-  };
-  flowVars('epl', model.nets.epl);
-  for (const [k, t] of Object.entries(model.vaeTensors())) out[`vae.${k}`] = t;
-  flowVars('latent-flow', model.nets.latentFlow);
-  return out;
+  return { ...namedValues(model.nets.epl.variables(), 'epl'), ...prefixed('vae', model.vaeTensors()), ...namedValues(model.nets.latentFlow.variables(), 'latent-flow') };
 }
 
 function setAllWeights(model: CaloManModel, w: Record<string, NamedTensor>, source: string): void {
   const sub = (prefix: string): Record<string, NamedTensor> =>
     Object.fromEntries(Object.entries(w).filter(([k]) => k.startsWith(prefix + '.')).map(([k, t]) => [k.slice(prefix.length + 1), t]));
-  const setFlow = (f: Flow, t: Record<string, NamedTensor>): void => {
-    for (const [k, v] of Object.entries(f.variables())) if (t[k]) v.assign(tf.tensor(Float32Array.from(t[k].data), v.shape));
-  };
-  setFlow(model.nets.epl, sub('epl'));
+  restoreVariables(model.nets.epl.variables(), sub('epl'));
   model.setVaeTensors(sub('vae'), source);
-  setFlow(model.nets.latentFlow, sub('latent-flow'));
+  restoreVariables(model.nets.latentFlow.variables(), sub('latent-flow'));
 }
 
 function trainableNamed(f: Flow): Record<string, tf.Variable> {

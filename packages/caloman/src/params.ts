@@ -30,6 +30,15 @@ export class ParamStore {
     return v;
   }
 
+  /** Registers existing variables (a layer's `params()`) under `name.<key>`; the store owns them from now on. */
+  adopt(name: string, vars: Record<string, tf.Variable>): void {
+    for (const [k, v] of Object.entries(vars)) {
+      const key = `${name}.${k}`;
+      if (this.vars.has(key)) throw new Error(`ParamStore: duplicate parameter "${key}" (this is a bug)`);
+      this.vars.set(key, v);
+    }
+  }
+
   /** The variables by stable name, in insertion order. */
   named(): Record<string, tf.Variable> {
     return Object.fromEntries(this.vars);

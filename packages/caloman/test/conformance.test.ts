@@ -2,7 +2,7 @@ import { getGeometry, getModel, memorySource } from '@calozoo/core';
 import { pluginConformance } from '@calozoo/core/testing';
 import { simulateShowers } from '@calozoo/simulator';
 import { describe, expect, it } from 'vitest';
-import { calomanPlugin, type CaloManModel } from '../src/index.js';
+import { calomanPlugin } from '../src/index.js';
 import { tinyConfig } from './tiny.js';
 
 const geometry = getGeometry('calochallenge-1-photons');
@@ -29,9 +29,7 @@ pluginConformance({
   plugin: calomanPlugin,
   geometry,
   timeoutMs: 600_000,
-  makeModel: async () => {
-    const model = (await calomanPlugin.create(tinyConfig(geometry, 64), geometry)) as CaloManModel;
-    await model.fit(memorySource(simulateShowers(geometry, { n: 300, seed: 41 })), { seed: 1, epochs: 2 });
-    return model;
-  },
+  config: tinyConfig(geometry, 64),
+  data: memorySource(simulateShowers(geometry, { n: 300, seed: 41 })),
+  fit: { seed: 1, epochs: 2 },
 });

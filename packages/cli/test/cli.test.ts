@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { Rng, getGeometry, openShowerFile, writeShowerFile } from '@calozoo/core';
+import { Rng, getGeometry, importPlugins, loadModel, openShowerFile, writeShowerFile } from '@calozoo/core';
 import { nativeAddonBuilt } from '@calozoo/core/testing';
 import { BIN, FIXTURE_PLUGIN, run, runInTerminal, start, tmp, waitFor } from './helpers.js';
 
@@ -155,6 +155,12 @@ describe('calozoo CLI: train → generate', () => {
     expect(first.n).toBe(10000);
     expect(merged.n).toBe(full.n);
     expect(Buffer.from(merged.values.buffer).equals(Buffer.from(full.values.buffer))).toBe(true);
+    // The library path through the registry gives the same showers as the CLI's block-by-block file.
+    await importPlugins([FIXTURE_PLUGIN]);
+    const model = await loadModel(out);
+    const lib = await model.generate({ energy: full.energy }, { seed: 3, batchSize: 777 });
+    expect(Buffer.from(lib.values.buffer).equals(Buffer.from(full.values.buffer))).toBe(true);
+    model.dispose();
     const bad = await run(['merge', shards[0], shards[1], '--out', path.join(dir, 'incomplete.h5')]);
     expect(bad.code).toBe(1);
     expect(existsSync(path.join(dir, 'incomplete.h5'))).toBe(false);
@@ -169,10 +175,11 @@ describe('calozoo CLI: train → generate', () => {
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/resume with:\n  calozoo train mean-shower --data .* --resume/);
+    // The resume command repeats every option, the plugin module included.
+    expect(r.stderr).toMatch(/resume with:\n  calozoo --plugin \S+mean-plugin.mjs train mean-shower --data .* --seed 1 --resume --epochs 50/);
     expect(existsSync(path.join(out, 'config.json'))).toBe(false);
     const resume = r.stderr.split('resume with:\n  ')[1].trim().split(/\s+/).slice(1);
-    const rr = await run(['--plugin', FIXTURE_PLUGIN, ...resume, '--epochs', '3', '--json']);
+    const rr = await run([...resume, '--epochs', '3', '--json']);
     expect(rr.code, rr.stderr).toBe(0);
     expect(rr.stderr).toMatch(/resuming from epoch-/);
     const hist = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(path.join(out, 'training.json'), 'utf8'))).history;

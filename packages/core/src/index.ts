@@ -11,3 +11,5 @@ export * from './onnx/index.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
 export { nativeOpsAvailable } from './device/native-backend.js';
 export * from './train/index.js';
+export * from './nn/index.js';
+export * from './generate/index.js';

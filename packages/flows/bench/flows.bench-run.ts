@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, selectTfBackend, type TfBackendName, type TfDeviceReport } from '@calozoo/core';
-import { Flow, calomanFlowPreset, fitFlow } from '../src/index.js';
+import { Flow, couplingSplinePreset, fitFlow } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -45,7 +45,7 @@ function fmt(v: number): string {
 
 async function measure(backend: TfBackendName): Promise<{ report: TfDeviceReport; numbers: Numbers }> {
   const report = await selectTfBackend({ backend });
-  const flow = new Flow(calomanFlowPreset(35, 6, { seed: 0 }));
+  const flow = new Flow(couplingSplinePreset(35, 6, { seed: 0 }));
   const rng = new Rng(1);
   const numbers: Numbers = { sample: {}, logProb: {}, trainStepsPerSecond: 0 };
   for (const n of BATCHES) {
@@ -103,7 +103,7 @@ it('benchmarks the CaloMan flow against the PyTorch reference', async () => {
     .join('; ');
   const md = `# @calozoo/flows benchmark
 
-CaloMan flow preset (\`calomanFlowPreset(35, 6)\`: 4 RQS couplings, 8 bins, 3 × 64 residual blocks,
+CaloMan flow preset (\`couplingSplinePreset(35, 6)\`: 4 RQS couplings, 8 bins, 3 × 64 residual blocks,
 permutation + LU linear after each), against the PyTorch reference of the same flow in
 \`tools/flows-reference/caloman_flow.py\`, all measured in one run. Samples/s = batch size / seconds
 per call (sampling includes drawing the base noise; log-prob of given rows, no gradient); training

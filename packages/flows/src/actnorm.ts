@@ -5,9 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import { tensorToRaw, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
+import { rawComputed, tensorToRaw, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
-import { rawComputed } from './onnx.js';
 
 /** Per-feature affine map with data-dependent initialisation. */
 export class ActNorm implements Bijector {

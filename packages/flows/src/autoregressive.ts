@@ -9,7 +9,7 @@ import { zerosLikeOnnx } from './onnx.js';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
 import { Made } from './made.js';
-import { prefixed } from './nn.js';
+import { prefixed } from '@calozoo/core';
 
 /** Options of a masked autoregressive layer. */
 export interface AutoregressiveOptions {

@@ -6,9 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable } from './variable.js';
-import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, tensorToRaw } from '@calozoo/core';
+import { InvalidArgumentError, rawComputed, type OnnxGraphBuilder, type OnnxValue, tensorToRaw } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
-import { rawComputed } from './onnx.js';
 
 /** Options of batch normalisation. */
 export interface BatchNormOptions {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
-import { prefixed } from './nn.js';
+import { prefixed } from '@calozoo/core';
 import { identityLayout, notExportable, relayoutOnnx, type OnnxLayoutInverse } from './onnx.js';
 
 /** Result of a forward pass: outputs and per-sample log|det ∂y/∂x|. */

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
-import { ResidualNet, prefixed } from './nn.js';
+import { prefixed } from '@calozoo/core';
+import { ResidualNet } from './nn.js';
 import { identityLayout, relayoutOnnx } from './onnx.js';
 import { scatterColumns, selectColumns, selectionMatrix } from './select.js';
 

@@ -9,7 +9,8 @@ import { makeVariable } from './variable.js';
 import { invariant, type OnnxGraphBuilder, type OnnxValue, type Rng, tensorToRaw } from '@calozoo/core';
 import type { Bijector } from './bijector.js';
 import { elementwiseTransform, paramsPerFeature, type ElementwiseConfig, type ElementwiseTransform } from './elementwise.js';
-import { Mlp, prefixed } from './nn.js';
+import { prefixed } from '@calozoo/core';
+import { Mlp } from './nn.js';
 
 /** Options of an element-wise layer. */
 export interface ElementwiseLayerOptions {

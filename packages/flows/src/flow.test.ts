@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ModelFormatError, Rng, readSafetensors, selectTfBackend, writeSafetensors, InvalidArgumentError } from '@calozoo/core';
 import { Flow } from './flow.js';
 import { FLOW_FORMAT_VERSION, parseFlowConfig, type FlowConfig } from './config.js';
-import { calomanFlowPreset, mafRqsPreset } from './presets.js';
+import { couplingSplinePreset, autoregressiveSplinePreset } from './presets.js';
 import { perturbVariables } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'calozoo-flows-'));
@@ -120,13 +120,13 @@ describe('Flow', () => {
 });
 
 describe('presets', () => {
-  it('calomanFlowPreset has 4 RQS couplings (8 bins, B = 1, 3 × 64 residual blocks), each followed by a permutation and an LU linear map', () => {
-    const cfg = calomanFlowPreset(35, 6, { seed: 1 });
+  it('couplingSplinePreset has 4 RQS couplings (8 bins, B = 1, 3 × 64 residual blocks), each followed by a permutation and an LU linear map', () => {
+    const cfg = couplingSplinePreset(35, 6, { seed: 1 });
     expect(cfg.layers.map((l) => l.type)).toEqual(Array.from({ length: 4 }, () => ['coupling', 'permutation', 'lu-linear']).flat());
     const couplings = cfg.layers.filter((l) => l.type === 'coupling');
     expect(couplings.map((l) => l.identityFeatures)).toEqual(['even', 'odd', 'even', 'odd']);
     for (const l of couplings) expect(l).toMatchObject({ transform: { kind: 'rqs', bins: 8, tailBound: 1 }, hiddenFeatures: 64, numBlocks: 3 });
-    expect(calomanFlowPreset(35, 6, { seed: 1 })).toEqual(cfg);
+    expect(couplingSplinePreset(35, 6, { seed: 1 })).toEqual(cfg);
     const flow = new Flow(cfg);
     // Per coupling: initial (18 + 6)·64 + 64, 3 blocks × (2·(64·64 + 64) + 6·64 + 64), final 64·17·23 + 17·23; even/odd halves 18/17.
     const count = (idIn: number, trOut: number) => (idIn + 6) * 64 + 64 + 3 * (2 * (64 * 64 + 64) + 6 * 64 + 64) + 64 * trOut * 23 + trOut * 23;
@@ -136,8 +136,8 @@ describe('presets', () => {
     flow.dispose();
   });
 
-  it('mafRqsPreset builds a conditional flow whose samples have the right shape', () => {
-    const flow = new Flow(mafRqsPreset(5, 3));
+  it('autoregressiveSplinePreset builds a conditional flow whose samples have the right shape', () => {
+    const flow = new Flow(autoregressiveSplinePreset(5, 3));
     const x = flow.sample(7, new Rng(1), tf.zeros([1, 3]) as tf.Tensor2D);
     expect(x.shape).toEqual([7, 5]);
     flow.dispose();

@@ -20,7 +20,7 @@ import {
 } from '@calozoo/core';
 import { compose, type Bijector } from './bijector.js';
 import { buildLayers, parseFlowConfig, type FlowConfig } from './config.js';
-import { prefixed } from './nn.js';
+import { prefixed } from '@calozoo/core';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

@@ -58,15 +58,15 @@ export class Made {
     const blocks = this.blocks.map((b) => ({ b, w0: b.l0.weight(), w1: b.l1.weight(), c: b.ctx && context ? b.ctx.apply(context) : null }));
     const wFinal = this.final.weight();
     return (x) => {
-      let h = this.initial.apply(x, 'linear', wInitial);
+      let h = this.initial.forward(x, 'linear', wInitial);
       if (cInitial) h = tf.add(h, cInitial);
       for (const { b, w0, w1, c } of blocks) {
-        let t = b.l0.apply(tf.relu(h), 'linear', w0);
+        let t = b.l0.forward(tf.relu(h), 'linear', w0);
         if (c) t = tf.add(t, c);
-        t = b.l1.apply(tf.relu(t), 'linear', w1);
+        t = b.l1.forward(tf.relu(t), 'linear', w1);
         h = tf.add(h, t);
       }
-      return this.final.apply(h, 'linear', wFinal);
+      return this.final.forward(h, 'linear', wFinal);
     };
   }
 

@@ -5,71 +5,22 @@
  * layer and gates each block through a GLU) and a plain MLP.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { makeVariable } from './variable.js';
-import { dense, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
-import { cachedWeight, rawComputed } from './onnx.js';
+import { Dense as CoreDense, prefixed, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 
 /** How a dense layer's weights start: PyTorch's U(±1/√fan_in), or U(±1e-3) for near-identity residual blocks. */
 export type DenseInit = 'torch' | 'small';
 
-function uniformTensor(rng: Rng, shape: number[], bound: number): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = bound * (2 * rng.uniform() - 1);
-  return tf.tensor(a, shape);
-}
-
-/** A dense layer y = x W + b with an optional constant 0/1 mask on W (used by MADE). */
-export class Dense {
-  /** Weight matrix [in, out]. */
-  readonly w: tf.Variable;
-  /** Bias [out]. */
-  readonly b: tf.Variable;
-  private readonly mask: tf.Tensor2D | null;
-
+/** Core's dense layer with the flows' parameter names (`weight`, `bias`, as saved in flow files) and an optional MADE mask. */
+export class Dense extends CoreDense {
   /** Creates the layer; `mask` [in, out] zeroes connections (kept constant, not saved). */
   constructor(inFeatures: number, outFeatures: number, rng: Rng, init: DenseInit = 'torch', mask?: Float32Array) {
-    const bound = init === 'small' ? 1e-3 : 1 / Math.sqrt(Math.max(1, inFeatures));
-    this.w = makeVariable(uniformTensor(rng, [inFeatures, outFeatures], bound));
-    this.b = makeVariable(uniformTensor(rng, [outFeatures], bound));
-    this.mask = mask ? tf.keep(tf.tensor2d(mask, [inFeatures, outFeatures])) : null;
-  }
-
-  /** The effective weight matrix [in, out]: W, masked when the layer has a mask. */
-  weight(): tf.Tensor2D {
-    return (this.mask ? tf.mul(this.w, this.mask) : this.w) as tf.Tensor2D;
-  }
-
-  /** Applies the layer, with an optional fused activation; `w` reuses a `weight()` computed earlier. */
-  apply(x: tf.Tensor2D, activation: 'linear' | 'relu' = 'linear', w: tf.Tensor2D = this.weight()): tf.Tensor2D {
-    return dense(x, w, this.b as tf.Tensor1D, activation);
-  }
-
-  /** Appends the layer (masked weights, stored once per graph) to an ONNX graph. */
-  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, activation: 'linear' | 'relu' = 'linear'): OnnxValue {
-    const w = cachedWeight(g, this.w, () => rawComputed(() => this.weight()), 'dense_w');
-    const b = cachedWeight(g, this.b, () => tensorToRaw(this.b), 'dense_b');
-    return g.dense(x, w, b, activation);
+    super(inFeatures, outFeatures, rng, { init: init === 'small' ? { bound: 1e-3 } : 'torch', mask });
   }
 
   /** The layer's variables as `{weight, bias}`. */
-  variables(): Record<string, tf.Variable> {
-    return { weight: this.w, bias: this.b };
+  override variables(): Record<string, tf.Variable> {
+    return { weight: this.kernel, bias: this.bias! };
   }
-
-  /** Releases the variables. */
-  dispose(): void {
-    this.w.dispose();
-    this.b.dispose();
-    this.mask?.dispose();
-  }
-}
-
-/** Prefixes the keys of `vars` with `prefix.`. */
-export function prefixed(prefix: string, vars: Record<string, tf.Variable>): Record<string, tf.Variable> {
-  const out: Record<string, tf.Variable> = {};
-  for (const [k, v] of Object.entries(vars)) out[`${prefix}.${k}`] = v;
-  return out;
 }
 
 /** A residual block: two hidden layers and an optional context layer. */
@@ -129,7 +80,7 @@ export class ResidualNet {
   apply(x: tf.Tensor2D, context?: tf.Tensor2D): tf.Tensor2D {
     let h = this.initial.apply(context ? tf.concat([x, context], 1) : x);
     for (const b of this.blocks) {
-      let t = b.l0.apply(tf.relu(h), 'relu');
+      let t = b.l0.forward(tf.relu(h), 'relu');
       t = b.l1.apply(t);
       if (b.ctx && context) t = tf.mul(t, tf.sigmoid(b.ctx.apply(context)));
       h = tf.add(h, t);
@@ -173,7 +124,7 @@ export class Mlp {
   apply(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
     this.layers.forEach((l, i) => {
-      h = l.apply(h, i + 1 < this.layers.length ? 'relu' : 'linear');
+      h = l.forward(h, i + 1 < this.layers.length ? 'relu' : 'linear');
     });
     return h;
   }

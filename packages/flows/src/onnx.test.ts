@@ -5,7 +5,7 @@ import { compose, invert } from './bijector.js';
 import { FLOW_FORMAT_VERSION, type FlowConfig, type LayerConfig } from './config.js';
 import { Flow } from './flow.js';
 import { Permutation } from './permutation.js';
-import { calomanFlowPreset } from './presets.js';
+import { couplingSplinePreset } from './presets.js';
 import { perturbVariables } from './testing.js';
 
 beforeAll(async () => {
@@ -65,7 +65,7 @@ describe('ONNX export of flow sampling', () => {
   });
 
   it('the CaloMan preset exports with column layouts: one Split per coupling, one Gather in all, same samples as TF.js', async () => {
-    const config = calomanFlowPreset(7, 2, { seed: 4 });
+    const config = couplingSplinePreset(7, 2, { seed: 4 });
     const r = await compare(config, 200, 1.5, 0.3);
     expect(r.diff).toBeLessThan(1e-4 * Math.max(1, r.scale));
     const flow = new Flow(config);

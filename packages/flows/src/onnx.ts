@@ -4,8 +4,7 @@
  * samples without TensorFlow.js. The maths mirrors the TF.js inverses op for op (rqs.ts,
  * elementwise.ts), so both runtimes agree to float32 rounding for the same noise and context.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, tensorToRaw, type OnnxGraphBuilder, type OnnxValue, type RawTensor } from '@calozoo/core';
+import { InvalidArgumentError, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import { KNOT_SEARCH_EPS, MIN_BIN_WIDTH, MIN_DERIVATIVE, type RqsOptions } from './rqs.js';
 
 /** A bijector whose inverse can be written into an ONNX graph. */
@@ -49,33 +48,6 @@ export function relayoutOnnx(g: OnnxGraphBuilder, x: OnnxValue, from: readonly n
   if (from.every((c, k) => c === to[k])) return x;
   const pos = new Map(from.map((c, k) => [c, k]));
   return g.gather(x, to.map((c) => pos.get(c)!), 1);
-}
-
-/** Values and shape of the tensor `fn` computes (intermediates freed). */
-export function rawComputed(fn: () => tf.Tensor): RawTensor {
-  const t = tf.tidy(fn);
-  try {
-    return tensorToRaw(t);
-  } finally {
-    // A function that returns a variable itself (an unmasked weight) must not free it.
-    if (!(t instanceof tf.Variable)) t.dispose();
-  }
-}
-
-/** Initializers already written per graph, so weights used several times (MADE passes) are stored once. */
-const written = new WeakMap<OnnxGraphBuilder, Map<object, OnnxValue>>();
-
-/** The initializer for `key`'s value in graph `g`, created by `make` on first use. */
-export function cachedWeight(g: OnnxGraphBuilder, key: object, make: () => RawTensor, prefix: string): OnnxValue {
-  let m = written.get(g);
-  if (!m) written.set(g, (m = new Map()));
-  let v = m.get(key);
-  if (!v) {
-    const r = make();
-    v = g.constant(r.data, r.shape, prefix);
-    m.set(key, v);
-  }
-  return v;
 }
 
 /** Zeros with the run-time shape of `like` (float32). */

@@ -18,13 +18,13 @@ function checkDims(name: string, dim: number, contextDim: number): void {
 }
 
 /**
- * CaloMan's flow (arXiv:2211.15380; field-reference.md §4.7): 4 rational-quadratic coupling layers
+ * A rational-quadratic spline coupling flow (as in arXiv:2211.15380, field-reference.md §4.7): 4 coupling layers
  * (8 bins, tail bound 1, linear tails) with alternating masks, even indices conditioned on first;
  * each conditioner a ResidualNet with 3 blocks of 64 units and the context gating every block;
  * after each coupling a random permutation and an LU linear map. Inputs should lie in [−1, 1].
  */
-export function calomanFlowPreset(dim: number, contextDim: number, options: PresetOptions = {}): FlowConfig {
-  checkDims('calomanFlowPreset', dim, contextDim);
+export function couplingSplinePreset(dim: number, contextDim: number, options: PresetOptions = {}): FlowConfig {
+  checkDims('couplingSplinePreset', dim, contextDim);
   const seed = options.seed ?? 0;
   const rng = new Rng(seed, 1_000_003);
   const layers: LayerConfig[] = [];
@@ -43,13 +43,13 @@ export function calomanFlowPreset(dim: number, contextDim: number, options: Pres
 }
 
 /**
- * A masked autoregressive rational-quadratic spline flow (Durkan et al. 2019) for BIB-AE latents
+ * A masked autoregressive rational-quadratic spline flow (Durkan et al. 2019) for latent vectors
  * conditioned on energy and angles (field-reference.md §4.3): ActNorm, then 5 autoregressive
  * spline layers (8 bins, tail bound 4, MADE with 2 residual blocks of max(64, 4·dim) units and the
  * context added in every block), the feature order reversed between layers.
  */
-export function mafRqsPreset(dim: number, contextDim: number, options: PresetOptions = {}): FlowConfig {
-  checkDims('mafRqsPreset', dim, contextDim);
+export function autoregressiveSplinePreset(dim: number, contextDim: number, options: PresetOptions = {}): FlowConfig {
+  checkDims('autoregressiveSplinePreset', dim, contextDim);
   const seed = options.seed ?? 0;
   const layers: LayerConfig[] = [{ type: 'actnorm' }];
   for (let i = 0; i < 5; i++) {

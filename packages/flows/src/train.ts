@@ -50,7 +50,7 @@ export interface FitFlowOptions {
 }
 
 /** What `fitFlow` did. */
-export interface FitReport {
+export interface FitFlowReport {
   epochs: number;
   steps: number;
   bestEpoch: number;
@@ -111,7 +111,7 @@ function meanNll(flow: Flow, r: Rows, chunk = 4096): number {
  * mode with the best validation weights (unless `restoreBest` is false).
  * @throws ConfigError when the loss becomes non-finite (the weights of the last good epoch are kept); AbortedError when `signal` aborts
  */
-export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOptions): Promise<FitReport> {
+export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOptions): Promise<FitFlowReport> {
   const { epochs, batchSize, lr, rng, lrSchedule = 'none', clipNorm, onProgress, signal } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new InvalidArgumentError(`fitFlow: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`fitFlow: batchSize must be a positive integer, got ${batchSize}`);
@@ -135,7 +135,7 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
   const batches = shuffledRows(train.n, batchSize, { dropLast: false });
   const steps = batches.steps;
   const lrAt = (step: number): number => (lrSchedule === 'cosine' ? 0.5 * lr * (1 + Math.cos((Math.PI * Math.min(step, epochs * steps)) / (epochs * steps))) : lr);
-  const history: FitReport['history'] = [];
+  const history: FitFlowReport['history'] = [];
   const engineHistory: import('@calozoo/core').HistoryRow[] = [];
   let bestEpoch = 0;
   let bestScore = Infinity;

@@ -18,7 +18,7 @@ import { clsHighFeatures, normaliseByReference, type FeatureMatrix } from './phy
 import { writeReport } from './report/write-report.js';
 import { CLASSIFIER_MODES, ClassifierInputBuilder, type ClassifierMode, type ClassifierSample } from './classifier/inputs.js';
 import { classifierTest, officialSplitFractions, type ClassifierTestOptions } from './classifier/index.js';
-import { defaultChunkRows, forEachChunk, type ShowerSource } from './sources.js';
+import { defaultChunkRows, forEachChunk, type ShowerInput } from './sources.js';
 
 /** Evaluation modes, named as the CaloChallenge script names them (§2). */
 export type EvalMode = 'hist-chi' | 'fpd' | 'kpd' | ClassifierMode;
@@ -57,9 +57,9 @@ export interface EvaluateProgress {
 /** Options of `evaluate`. */
 export interface EvaluateOptions {
   /** Reference (GEANT4) showers: in memory or an HDF5 path. */
-  reference: ShowerSource;
+  reference: ShowerInput;
   /** Generated showers: in memory or an HDF5 path. */
-  generated: ShowerSource;
+  generated: ShowerInput;
   /** Geometry or geometry id (`ds1-photons`, `calochallenge-2`, `ild-ecal`, …). */
   geometry: Geometry | string;
   /** Modes to run; default all (`hist-chi`, `fpd`, `kpd`). */
@@ -214,7 +214,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
   let vmax = options.referenceVoxelMax;
   if (vmax === undefined && typeof options.reference !== 'string') vmax = maxVoxel(options.reference, threshold);
   let edges = hist && vmax !== undefined ? voxelEdges(threshold, vmax) : undefined;
-  const extract = async (src: ShowerSource, stage: 'reference' | 'generated'): Promise<FeatureTable> => {
+  const extract = async (src: ShowerInput, stage: 'reference' | 'generated'): Promise<FeatureTable> => {
     const ex = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
     await forEachChunk(src, g, chunkRows, (s, done, total) => {
       ex.consume(s);
@@ -330,7 +330,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
       if (mode === 'cls-high') {
         [a, b] = clsHigh();
       } else {
-        const build = async (src: ShowerSource): Promise<ClassifierSample> => {
+        const build = async (src: ShowerInput): Promise<ClassifierSample> => {
           const builder = new ClassifierInputBuilder(mode, g, { threshold });
           await forEachChunk(src, g, chunkRows, (c) => builder.consume(c));
           return builder.finish();

@@ -5,7 +5,7 @@
 import { InvalidArgumentError, memorySource, openShowerFile, type Geometry, type Showers } from '@calozoo/core';
 
 /** Showers in memory, or the path of a CaloChallenge HDF5 file. */
-export type ShowerSource = string | Showers;
+export type ShowerInput = string | Showers;
 
 /** Default rows per chunk: about 8 M voxels (32 MB of float32) per chunk. */
 export function defaultChunkRows(voxels: number): number {
@@ -13,7 +13,7 @@ export function defaultChunkRows(voxels: number): number {
 }
 
 /** Number of showers in a source (opens and closes a file). */
-export async function sourceSize(src: ShowerSource, g: Geometry): Promise<number> {
+export async function sourceSize(src: ShowerInput, g: Geometry): Promise<number> {
   if (typeof src !== 'string') return src.n;
   const f = await openShowerFile(src, { geometry: g });
   try {
@@ -27,7 +27,7 @@ export async function sourceSize(src: ShowerSource, g: Geometry): Promise<number
  * Calls `fn` on consecutive chunks of a source; awaits between chunks so progress callbacks and
  * timers run.
  */
-export async function forEachChunk(src: ShowerSource, g: Geometry, chunkRows: number, fn: (s: Showers, done: number, total: number) => void): Promise<void> {
+export async function forEachChunk(src: ShowerInput, g: Geometry, chunkRows: number, fn: (s: Showers, done: number, total: number) => void): Promise<void> {
   if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new InvalidArgumentError(`chunkRows must be a positive integer, got ${chunkRows}`);
   if (typeof src !== 'string' && src.voxels !== g.voxels) {
     throw new InvalidArgumentError(`showers have ${src.voxels} voxels, geometry "${g.id}" has ${g.voxels}; pass the matching geometry`);

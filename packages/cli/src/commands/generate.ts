@@ -11,6 +11,10 @@ import {
   parseShard,
   shardRange,
   getGeometry,
+  GENERATION_BLOCK,
+  seededBlocks,
+  sliceConditions,
+  withSeededBlocks,
   loadModel,
   openShowerFile,
   readModelConfig,
@@ -23,18 +27,6 @@ import {
 import { UsageError } from '../exit-codes.js';
 import { parseNumberList, parsePositiveInt, parseSeed, readChunkRows, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
-
-/** Showers per seeded block: the seed of block b is derived from (seed, b), so results do not depend on --batch. */
-export const GENERATION_BLOCK = 10_000;
-
-/** Derives the seed of generation block `block` from the user seed (a 52-bit mix). */
-export function blockSeed(seed: number, block: number): number {
-  let h = (seed ^ 0x5bd1e995) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
-  h = (h + Math.imul(block + 1, 0x9e3779b1)) >>> 0;
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39) >>> 0;
-  return (h ^ (h >>> 15)) * 1024 + (block % 1024);
-}
 
 interface GenerateFlags {
   shard?: string;
@@ -82,13 +74,6 @@ export async function conditionsFromFlags(f: GenerateFlags): Promise<Conditions>
   throw new UsageError('give the incident energies with --energies 1000,2000,… (MeV) or take them from a file with --like ref.h5');
 }
 
-function slice(c: Conditions, a: number, b: number): Conditions {
-  const out: Conditions = { energy: c.energy.subarray(a, b) };
-  if (c.theta) out.theta = c.theta.subarray(a, b);
-  if (c.phi) out.phi = c.phi.subarray(a, b);
-  return out;
-}
-
 /** Options of `generateToFile`. */
 export interface GenerateToFileOptions {
   out: string;
@@ -115,11 +100,13 @@ export async function generateToFile(model: Generator, conditions: Conditions, o
   const n = conditions.energy.length;
   const writer = await createShowerWriter(o.out, { geometry: o.geometry, n, generator: o.generatorName, seed: o.seed, attributes: o.attributes });
   try {
-    for (let b = 0, start = 0; start < n; b++, start += GENERATION_BLOCK) {
+    // Block by block (bounded memory); the seeded-block wrapper of the registry's models gives
+    // block b the same seed as a single generate() call over all rows would.
+    for (const { index, start, end } of seededBlocks(n, o.seed, o.firstBlock ?? 0)) {
       if (o.signal?.aborted) throw new AbortedError('generation interrupted; no output file was written');
-      const end = Math.min(n, start + GENERATION_BLOCK);
-      const showers = await model.generate(slice(conditions, start, end), {
-        seed: blockSeed(o.seed, (o.firstBlock ?? 0) + b),
+      const showers = await withSeededBlocks(model).generate(sliceConditions(conditions, start, end), {
+        seed: o.seed,
+        firstBlock: index,
         batchSize: o.batchSize,
         runtime: o.runtime,
         ...(o.threads ? { threads: o.threads } : {}),
@@ -171,7 +158,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
         const [b0, b1] = shardRange(blocks, spec.index, spec.count);
         const rows: [number, number] = [b0 * GENERATION_BLOCK, Math.min(conditions.energy.length, b1 * GENERATION_BLOCK)];
         if (rows[1] <= rows[0]) throw new UsageError(`--shard ${flags.shard}: ${conditions.energy.length} showers make only ${blocks} block(s) of ${GENERATION_BLOCK}; use at most ${blocks} shards`);
-        conditions = slice(conditions, rows[0], rows[1]);
+        conditions = sliceConditions(conditions, rows[0], rows[1]);
         firstBlock = b0;
         shardAttr = `${spec.index}/${spec.count}`;
       }

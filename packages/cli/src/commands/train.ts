@@ -111,6 +111,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       const model = await plugin.create(config, geometry);
       const bar = out.progress(`train ${plugin.name}`, undefined, 'steps');
       let phaseShown = '';
+      const stepPhases = new Set<string>();
       let report: FitReport;
       const started = new Date().toISOString();
       try {
@@ -124,12 +125,14 @@ export function registerTrain(program: Command, ctx: CliContext): void {
           resume: flags.resume,
           signal: ctx.signal,
           logger: out.logger(),
-          // The bar counts the steps of the running phase (per-epoch events are for logs and tests).
+          // The bar counts the steps of the running phase; a phase that reports only epochs (or
+          // units of its own) is shown in those, under their name.
           onProgress: (e) => {
-            if (e.unit === 'epochs') return;
+            if (e.unit === 'steps') stepPhases.add(e.phase);
+            else if (stepPhases.has(e.phase)) return;
             if (e.phase !== phaseShown) {
               phaseShown = e.phase;
-              bar.restart(e.unit ?? 'steps');
+              bar.restart(e.unit ?? 'epochs');
             }
             const extra = e.values ? Object.entries(e.values).map(([k, v]) => `${k} ${k === 'epoch' ? v : v.toPrecision(4)}`).join(', ') : '';
             bar.update(e.done, e.total, `${e.phase}${extra ? ' ' + extra : ''}`, e.etaSeconds);

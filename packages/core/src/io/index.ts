@@ -12,3 +12,4 @@ export { ShowerDataset } from './shower-dataset.js';
 export type { ShowerBatch, BatchOptions, ShowerDatasetOptions } from './shower-dataset.js';
 export { ATTR_GEOMETRY, ATTR_GENERATOR, ATTR_SEED, ATTR_CALOZOO_VERSION, calozooVersion } from './attributes.js';
 export type { AttributeValue, AttributeInput } from './attributes.js';
+export { mergeShowerFiles, type MergeShowerFilesOptions, type MergeShowerFilesResult } from './merge.js';

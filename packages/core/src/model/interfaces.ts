@@ -52,6 +52,12 @@ export interface Logger {
 export interface GenerateOptions {
   /** Seed of the generation; the same seed and conditions give the same showers. */
   seed: number;
+  /**
+   * Index of the request's first seeded block (`GENERATION_BLOCK` rows each; default 0), for
+   * shards and block-by-block writers: the registry's models give block b the seed
+   * `blockSeed(seed, b)`. A plugin's own `generate` ignores it.
+   */
+  firstBlock?: number;
   /** Showers per network call (default chosen by the model). */
   batchSize?: number;
   /** Runtime for the networks: TensorFlow.js or ONNX Runtime (default: the model's fastest). */
@@ -210,6 +216,36 @@ export interface LoadOptions {
   logger?: Logger;
 }
 
+/** What a plugin command gets from the CLI: abort signal, logger, and shower files read the CLI's way. */
+export interface PluginCommandIo {
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  /** Progress and log lines (silent under --quiet). */
+  logger: Logger;
+  /** Reads up to `maxShowers` showers of an HDF5 file and its geometry (from the file, or `geometry` when it does not say). */
+  readShowers(file: string, options?: { geometry?: string; maxShowers?: number }): Promise<{ showers: Showers; geometry: Geometry }>;
+}
+
+/** A command a plugin adds to the CLI, `calozoo <name> [arguments] [options]`. */
+export interface PluginCommand {
+  /** Command name (kebab-case). */
+  name: string;
+  /** One line for `calozoo --help`. */
+  description: string;
+  /** Positional arguments in commander syntax, e.g. `<file>`, with their descriptions. */
+  arguments?: readonly { name: string; description: string }[];
+  /** Options in commander syntax, e.g. `--k <list>`, with descriptions and string defaults. */
+  options?: readonly { flags: string; description: string; default?: string }[];
+  /** A working example command line (shown under "Example:"). */
+  example: string;
+  /**
+   * Runs the command with its positional arguments and parsed options (strings, or true for
+   * flags); returns the result as JSON (for --json) and as text. Throw `InvalidArgumentError`
+   * for bad values.
+   */
+  run(args: string[], options: Record<string, string | boolean | undefined>, io: PluginCommandIo): Promise<{ json: unknown; text: string }>;
+}
+
 /** What a model package registers. */
 export interface ModelPlugin<C = unknown> {
   /** Permanent kebab-case name written into config.json. */
@@ -234,4 +270,8 @@ export interface ModelPlugin<C = unknown> {
    * unless `--threads` or `CALOZOO_TF_THREADS` says otherwise.
    */
   trainingThreads?(cores: number): number | undefined;
+  /** Trained model directories shipped with the package, by name (e.g. `ds1-photons` → absolute path). */
+  readonly pretrained?: Readonly<Record<string, string>>;
+  /** Extra CLI commands (e.g. CaloMan's `intrinsic-dim`). */
+  readonly commands?: readonly PluginCommand[];
 }

@@ -2,6 +2,8 @@
  * The model directory's `config.json`: plugin, versions, geometry, conditions, preprocessing
  * constants, components and the full resolved config (architecture.md, "Model directory").
  */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../model-dir/atomic.js';
@@ -28,11 +30,61 @@ export interface ModelDirConfig<C = unknown> {
   config: C;
   /** How the model was trained. */
   training?: Record<string, unknown>;
+  /**
+   * SHA-256 of every file in the component folders (`componentsDigest`), written by
+   * `writeModelConfig`; loading through the registry refuses a directory whose weights no longer
+   * match it. Absent in directories written before it existed (then nothing is checked).
+   */
+  weightsDigest?: string;
 }
 
-/** Writes config.json into `dir` atomically. */
+/** Every file under `folder`, relative paths, sorted. */
+async function filesUnder(root: string, folder: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const r = path.posix.join(rel, e.name);
+      if (e.isDirectory()) await walk(r);
+      else if (e.isFile()) out.push(r);
+    }
+  };
+  await walk(folder);
+  return out.sort();
+}
+
+/** SHA-256 over the names and bytes of every file in the component folders of `dir` (the weights). */
+export async function componentsDigest(dir: string, components: Record<string, string>): Promise<string> {
+  const h = createHash('sha256');
+  const folders = [...new Set(Object.values(components).map((c) => c.replace(/\/+$/, '')))].sort();
+  for (const folder of folders) {
+    for (const f of await filesUnder(dir, folder)) {
+      h.update(`${f}\0`);
+      h.update(await fs.readFile(path.join(dir, f)));
+    }
+  }
+  return h.digest('hex');
+}
+
+/** Writes config.json into `dir` atomically, with the digest of the component files already written. */
 export async function writeModelConfig(dir: string, cfg: ModelDirConfig): Promise<void> {
-  await writeJsonAtomic(path.join(dir, 'config.json'), cfg);
+  const weightsDigest = await componentsDigest(dir, cfg.components);
+  await writeJsonAtomic(path.join(dir, 'config.json'), { ...cfg, weightsDigest });
+}
+
+/**
+ * Checks that the component files of `dir` are the ones config.json was written with.
+ * @throws ModelFormatError naming the directory when they differ (a file replaced, truncated or edited)
+ */
+export async function verifyModelDir(dir: string, cfg: ModelDirConfig): Promise<void> {
+  if (!cfg.weightsDigest) return;
+  const now = await componentsDigest(dir, cfg.components);
+  if (now !== cfg.weightsDigest) {
+    throw new ModelFormatError(
+      `${path.join(dir, 'config.json')}: the weight files in ${Object.values(cfg.components).join(', ')} are not the ones this model was saved with ` +
+        `(SHA-256 ${now.slice(0, 12)}…, config.json says ${cfg.weightsDigest.slice(0, 12)}…). A file was replaced or damaged; restore it or train again.`,
+    );
+  }
 }
 
 /** Reads and checks a model directory's config.json (format version, plugin, geometry). */
@@ -69,5 +121,6 @@ export async function readModelConfig<C = unknown>(dir: string): Promise<ModelDi
     onnx: raw.onnx as Record<string, string> | undefined,
     config: raw.config as C,
     training: raw.training as Record<string, unknown> | undefined,
+    ...(typeof raw.weightsDigest === 'string' ? { weightsDigest: raw.weightsDigest } : {}),
   };
 }

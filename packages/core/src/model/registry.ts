@@ -4,8 +4,10 @@
  * hangs off a global symbol so two copies of core agree.
  */
 import { CalozooError, ConfigError, PluginNotFoundError } from '../errors.js';
+import type { Geometry } from '../geometry/types.js';
+import { withSeededBlocks } from '../generate/seeded.js';
 import type { LoadOptions, ModelPlugin, Generator, Trainable } from './interfaces.js';
-import { readModelConfig } from './model-config.js';
+import { readModelConfig, verifyModelDir } from './model-config.js';
 
 const KEY = Symbol.for('calozoo.registry.models');
 type Store = Map<string, ModelPlugin<any>>;
@@ -56,7 +58,13 @@ export function listModels(): ModelPlugin<any>[] {
 /** Loads a model directory by dispatching on the `plugin` named in its config.json. */
 export async function loadModel(dir: string, options?: LoadOptions): Promise<Generator & Trainable> {
   const cfg = await readModelConfig(dir);
-  return getModel(cfg.plugin).load(dir, options);
+  await verifyModelDir(dir, cfg);
+  return withSeededBlocks(await getModel(cfg.plugin).load(dir, options));
+}
+
+/** Creates an untrained model of plugin `name` (its generation in seeded blocks, as `loadModel`'s). */
+export async function createModel(name: string, config: unknown, geometry: Geometry): Promise<Generator & Trainable> {
+  return withSeededBlocks(await getModel(name).create(config, geometry));
 }
 
 /** Result of importing plugin modules: which loaded and which failed and why. */
@@ -80,4 +88,35 @@ export async function importPlugins(modules: readonly string[]): Promise<PluginI
     }
   }
   return report;
+}
+
+/** A shipped trained model: its plugin, name and directory. */
+export interface PretrainedModel {
+  plugin: string;
+  name: string;
+  dir: string;
+}
+
+/** Every pretrained model the registered plugins ship. */
+export function listPretrained(): PretrainedModel[] {
+  return listModels().flatMap((p) => Object.entries(p.pretrained ?? {}).map(([name, dir]) => ({ plugin: p.name, name, dir })));
+}
+
+/**
+ * The directory of a shipped trained model, by `name` (e.g. `ds1-photons`) or `plugin/name`.
+ * @throws CalozooError (PLUGIN_NOT_FOUND) listing what is installed when there is no such model
+ */
+export function pretrainedDir(name: string): string {
+  const [plugin, model] = name.includes('/') ? name.split('/', 2) : [undefined, name];
+  const hits = listPretrained().filter((p) => p.name === model && (plugin === undefined || p.plugin === plugin));
+  if (hits.length === 0) {
+    const have = listPretrained().map((p) => `${p.plugin}/${p.name}`);
+    throw new CalozooError('PLUGIN_NOT_FOUND', `no pretrained model "${name}" is installed; ${have.length ? `installed: ${have.join(', ')}` : 'no registered plugin ships one (install @calozoo/caloman)'}.`);
+  }
+  return hits[0]!.dir;
+}
+
+/** Loads a shipped trained model through the registry (`pretrainedDir` + `loadModel`). */
+export async function loadPretrained(name: string, options?: LoadOptions): Promise<Generator & Trainable> {
+  return loadModel(pretrainedDir(name), options);
 }

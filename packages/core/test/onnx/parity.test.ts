@@ -1,19 +1,13 @@
 /**
- * TF.js (cpu backend) ↔ onnxruntime parity of the layers model packages export: dense MLPs
- * with concat conditioning, 3-D conv / transposed-conv stacks, layer, batch and instance norm.
+ * TF.js (cpu backend) ↔ onnxruntime parity of the builder's ops written by hand: 3-D conv /
+ * transposed-conv stacks, layer, batch and instance norm (the layer kit's own parity suite is
+ * src/nn/nn.test.ts).
  * Tolerance: max |Δ| / max(1, max |y|) < 1e-4.
  */
 import * as tfjs from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/device/tf.js';
-import {
-  OnnxGraphBuilder,
-  denseStackFromLayers,
-  denseStackFromVariables,
-  exportDenseStack,
-  initializerFromTf,
-  type OnnxValue,
-} from '../../src/onnx/index.js';
+import { OnnxGraphBuilder, type OnnxValue } from '../../src/onnx/index.js';
 import { Rng } from '../../src/rng.js';
 import { maxRelDiff, randn, runOnnx } from './helpers.js';
 
@@ -31,55 +25,6 @@ const convTW = convW;
 const toNCDHW = (t: tf.Tensor) => t.transpose([0, 4, 1, 2, 3]).dataSync() as Float32Array;
 
 describe('TF.js ↔ onnxruntime parity', () => {
-  it('dense MLP from tfjs layers with concat conditioning (ReLU, LeakyReLU, Softplus, Sigmoid)', async () => {
-    const latent = 35, cond = 6, batch = 16;
-    const model = tfjs.sequential({
-      layers: [
-        tfjs.layers.dense({ inputShape: [latent + cond], units: 64, activation: 'relu', kernelInitializer: tfjs.initializers.glorotNormal({ seed: 1 }), biasInitializer: tfjs.initializers.randomNormal({ seed: 2, stddev: 0.1 }) }),
-        tfjs.layers.dense({ units: 48, kernelInitializer: tfjs.initializers.glorotNormal({ seed: 3 }), biasInitializer: tfjs.initializers.randomNormal({ seed: 4, stddev: 0.1 }) }),
-        tfjs.layers.leakyReLU({ alpha: 0.2 }),
-        tfjs.layers.dense({ units: 32, activation: 'softplus', kernelInitializer: tfjs.initializers.glorotNormal({ seed: 5 }) }),
-        tfjs.layers.dense({ units: 20, activation: 'sigmoid', kernelInitializer: tfjs.initializers.glorotNormal({ seed: 6 }) }),
-      ],
-    });
-    const rng = new Rng(3);
-    const z = randn(rng, batch * latent);
-    const c = randn(rng, batch * cond);
-    const want = tf.tidy(() => (model.predict(tf.concat([tf.tensor2d(z, [batch, latent]), tf.tensor2d(c, [batch, cond])], 1)) as tf.Tensor).dataSync() as Float32Array);
-
-    const g = new OnnxGraphBuilder();
-    const zi = g.input('z', 'float32', [null, latent]);
-    const ci = g.input('c', 'float32', [null, cond]);
-    const stack = denseStackFromLayers(model.layers);
-    expect(stack.map((l) => l.activation)).toEqual(['relu', { name: 'leakyRelu', alpha: 0.2 }, 'softplus', 'sigmoid']);
-    const y = exportDenseStack(g, g.concat([zi, ci], 1), stack, 'decoder');
-    expect(y.shape).toEqual([null, 20]);
-    g.output(y, 'y');
-    const r = await runOnnx(g, { z: { data: z, dims: [batch, latent] }, c: { data: c, dims: [batch, cond] } });
-    expect(maxRelDiff(r.y!.data as Float32Array, want)).toBeLessThan(TOL);
-    model.dispose();
-  });
-
-  it('dense stack from tf variables found by name, tanh and linear output', async () => {
-    const rng = new Rng(5);
-    const vars = [
-      tf.variable(tf.tensor2d(randn(rng, 10 * 16, 0.4), [10, 16]), true, 'flow/l0/kernel'),
-      tf.variable(tf.tensor1d(randn(rng, 16, 0.1)), true, 'flow/l0/bias'),
-      tf.variable(tf.tensor2d(randn(rng, 16 * 4, 0.4), [16, 4]), true, 'flow/l1/kernel'),
-    ];
-    const x = randn(rng, 8 * 10);
-    const want = tf.tidy(() => tf.matMul(tf.tanh(tf.tensor2d(x, [8, 10]).matMul(vars[0]!).add(vars[1]!)), vars[2]!).dataSync() as Float32Array);
-    const g = new OnnxGraphBuilder();
-    const xi = g.input('x', 'float32', [null, 10]);
-    const stack = denseStackFromVariables(vars, ['l0', 'l1'], ['tanh', 'linear']);
-    expect(stack[1]!.bias).toBeUndefined();
-    g.output(exportDenseStack(g, xi, stack), 'y');
-    const r = await runOnnx(g, { x: { data: x, dims: [8, 10] } });
-    expect(maxRelDiff(r.y!.data as Float32Array, want)).toBeLessThan(TOL);
-    expect(() => denseStackFromVariables(vars, ['l2'], ['relu'])).toThrow(/no tensor named "l2\/kernel"/);
-    vars.forEach((v) => v.dispose());
-  });
-
   it('3-D conv / transposed-conv stack with layer norm (plain ConvTranspose and sub-pixel)', async () => {
     const rng = new Rng(9);
     const batch = 2, cin = 2, n = 6;
@@ -107,7 +52,7 @@ describe('TF.js ↔ onnxruntime parity', () => {
       const W2 = convTW(f2), B2 = { data: b2.dataSync() as Float32Array, shape: [3] };
       const h2: OnnxValue = subPixel ? g.convTranspose3dSubPixel(h1, W2, B2, { stride: 2, padding: 1 }) : g.convTranspose(h1, W2, B2, { strides: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1] });
       expect(h2.shape).toEqual([null, 3, 4, 4, 4]);
-      const ln = g.relu(g.layerNormalization(h2, initializerFromTf(g, 'ln_s', lnS), initializerFromTf(g, 'ln_b', lnB), { axis: 1, epsilon: 1e-5 }));
+      const ln = g.relu(g.layerNormalization(h2, g.initializer('ln_s', lnS.dataSync() as Float32Array, [...lnS.shape]), g.initializer('ln_b', lnB.dataSync() as Float32Array, [...lnB.shape]), { axis: 1, epsilon: 1e-5 }));
       const W3 = convTW(f3), B3 = { data: b3.dataSync() as Float32Array, shape: [1] };
       const h3 = subPixel ? g.convTranspose3dSubPixel(ln, W3, B3, { stride: 1, padding: 1 }) : g.convTranspose(ln, W3, B3, { pads: [1, 1, 1, 1, 1, 1] });
       g.output(g.relu(h3), 'y');

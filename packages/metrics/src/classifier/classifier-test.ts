@@ -191,7 +191,7 @@ export async function classifierTest(reference: ClassifierSample, generated: Cla
   let best = -Infinity;
   let bestEpoch = 0;
   try {
-    const named = Object.fromEntries(net.variables.map((v, i) => [String(i), v]));
+    const named = net.variables;
     const state = await runPhase(
       {
         name: 'classifier',

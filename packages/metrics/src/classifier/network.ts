@@ -1,44 +1,30 @@
 /**
- * A dense network in TensorFlow.js for the classifier test and the FRD regressor: Linear layers
- * with LeakyReLU (negative slope 0.01, PyTorch's default) between them, initialised as PyTorch's
- * `nn.Linear` (weights and biases uniform in ±1/sqrt(fan_in)) from a seeded `Rng`, so runs are
- * reproducible. Weights are float32 (the CaloChallenge classifier uses float64).
+ * The classifier test's dense network: core `Dense` layers with LeakyReLU (negative slope 0.01,
+ * PyTorch's default) between them, initialised as PyTorch's `nn.Linear` (weights and biases
+ * uniform in ±1/sqrt(fan_in)) from a seeded `Rng`, so runs are reproducible. Weights are float32
+ * (the CaloChallenge classifier uses float64).
  */
-import { tf, type Rng } from '@calozoo/core';
+import { Dense, prefixed, tf, type Rng } from '@calozoo/core';
 
 /** Negative slope of the LeakyReLU (PyTorch's default). */
 export const LEAKY_SLOPE = 0.01;
 
-/** A stack of dense layers: sizes[0] inputs → … → sizes[last] outputs. */
+/** A stack of core `Dense` layers: sizes[0] inputs → … → sizes[last] outputs, LeakyReLU between them. */
 export class DenseNet {
-  /** Weight matrices [in, out] by layer. */
-  readonly weights: tf.Variable[];
-  /** Bias vectors by layer. */
-  readonly biases: tf.Variable[];
+  /** The layers, in order. */
+  readonly layers: Dense[];
 
-  /** Creates the layers with PyTorch-style uniform initialisation drawn from `rng`. */
+  /** Creates the layers with PyTorch-style uniform initialisation drawn from `rng` (each layer's kernel, then its bias). */
   constructor(
     readonly sizes: readonly number[],
     rng: Rng,
   ) {
-    this.weights = [];
-    this.biases = [];
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      const fin = sizes[l];
-      const fout = sizes[l + 1];
-      const bound = 1 / Math.sqrt(fin);
-      const w = new Float32Array(fin * fout);
-      for (let i = 0; i < w.length; i++) w[i] = bound * (2 * rng.uniform() - 1);
-      const b = new Float32Array(fout);
-      for (let i = 0; i < fout; i++) b[i] = bound * (2 * rng.uniform() - 1);
-      this.weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [fin, fout]), true)));
-      this.biases.push(tf.tidy(() => tf.variable(tf.tensor1d(b), true)));
-    }
+    this.layers = sizes.slice(1).map((fout, l) => new Dense(sizes[l]!, fout, rng, { activation: l + 2 < sizes.length ? { name: 'leakyRelu', alpha: LEAKY_SLOPE } : 'linear' }));
   }
 
-  /** All trainable variables. */
-  get variables(): tf.Variable[] {
-    return [...this.weights, ...this.biases];
+  /** All trainable variables by stable name (`<layer>.kernel`, `<layer>.bias`). */
+  get variables(): Record<string, tf.Variable> {
+    return Object.assign({}, ...this.layers.map((l, i) => prefixed(String(i), l.params())));
   }
 
   /**
@@ -48,10 +34,8 @@ export class DenseNet {
   apply(x: tf.Tensor2D, upTo?: number): tf.Tensor2D {
     return tf.tidy(() => {
       let h: tf.Tensor2D = x;
-      const last = this.weights.length - 1;
-      for (let l = 0; l <= last; l++) {
-        h = tf.add(tf.matMul(h, this.weights[l]), this.biases[l]);
-        if (l < last) h = tf.leakyRelu(h, LEAKY_SLOPE);
+      for (let l = 0; l < this.layers.length; l++) {
+        h = this.layers[l]!.apply(h);
         if (l === upTo) return h;
       }
       return h;
@@ -60,7 +44,7 @@ export class DenseNet {
 
   /** Frees the variables. */
   dispose(): void {
-    for (const v of this.variables) v.dispose();
+    for (const l of this.layers) l.dispose();
   }
 }
 

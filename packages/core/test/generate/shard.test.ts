@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataFormatError, InvalidArgumentError } from '../../src/errors.js';
-import { openShowerFile, writeShowerFile } from '../../src/io/index.js';
-import { ATTR_SHARD, mergeShowerFiles, parseShard, shardRange } from '../../src/onnx/index.js';
+import { mergeShowerFiles, openShowerFile, writeShowerFile } from '../../src/io/index.js';
+import { ATTR_SHARD, parseShard, shardRange } from '../../src/generate/index.js';
 import type { Showers } from '../../src/showers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'calozoo-shard-'));

@@ -3,11 +3,11 @@
  * chunks (never holds a shard whole) and writes atomically through `createShowerWriter`.
  */
 import { DataFormatError, InvalidArgumentError } from '../errors.js';
-import { ATTR_CALOZOO_VERSION, ATTR_GENERATOR, ATTR_GEOMETRY, ATTR_SEED, type AttributeInput, type AttributeValue } from '../io/attributes.js';
-import { openShowerFile, type ShowerFile } from '../io/shower-file.js';
-import { createShowerWriter, type ShowerWriterOptions } from '../io/shower-writer.js';
+import { ATTR_CALOZOO_VERSION, ATTR_GENERATOR, ATTR_GEOMETRY, ATTR_SEED, type AttributeInput, type AttributeValue } from './attributes.js';
+import { openShowerFile, type ShowerFile } from './shower-file.js';
+import { createShowerWriter, type ShowerWriterOptions } from './shower-writer.js';
 import type { Showers } from '../showers.js';
-import { ATTR_SHARD, parseShard } from './shard.js';
+import { ATTR_SHARD, parseShard } from '../generate/shard.js';
 
 /** Options of `mergeShowerFiles`. */
 export interface MergeShowerFilesOptions {

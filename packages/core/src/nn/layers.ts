@@ -1,0 +1,538 @@
+/**
+ * The layers: Dense, Conv3d, ConvTranspose3d (written to ONNX in its exact sub-pixel form),
+ * BatchNorm, LayerNorm, Activation, Reshape/Flatten and Sequential. Arguments follow PyTorch's
+ * (kernel, stride, padding, output_padding; BatchNorm momentum 0.1, ε 1e-5; LayerNorm ε 1e-5), so
+ * a published layer list carries over as written. See `layer.ts` for the layout rule.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { dense, type DenseActivation } from '../device/native-dense.js';
+import { tf } from '../device/tf.js';
+import type { OnnxGraphBuilder } from '../onnx/builder.js';
+import type { ActivationSpec, OnnxValue, RawTensor } from '../onnx/types.js';
+import type { Rng } from '../rng.js';
+import { activate, cachedWeight, initBound, prefixed, rawComputed, tensorToRaw, uniformValues, variableOf, type Init, type Layer } from './layer.js';
+
+type Triple = readonly [number, number, number];
+const triple = (x: number | Triple): Triple => (typeof x === 'number' ? [x, x, x] : x);
+const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+/** tf filter [kd, kh, kw, a, b] → ONNX (b, a, kd, kh, kw): Conv's (out, in, …) and ConvTranspose's (in, out, …). */
+const filterToOnnx = (f: tf.Tensor): RawTensor => rawComputed(() => tf.transpose(f, [4, 3, 0, 1, 2]));
+
+/** Options of `Dense`. */
+export interface DenseOptions {
+  /** Activation after the layer (default linear). */
+  activation?: ActivationSpec;
+  /** Initialisation (default PyTorch's). */
+  init?: Init;
+  /** Constant 0/1 mask [in, out] on the kernel (MADE); not a parameter. */
+  mask?: Float32Array;
+  /** No bias. */
+  noBias?: boolean;
+}
+
+/** y = act(x·W + b) for x [n, in]; one native kernel with a linear or ReLU activation. */
+export class Dense implements Layer {
+  /** Kernel [in, out]. */
+  readonly kernel: tf.Variable;
+  /** Bias [out], unless `noBias`. */
+  readonly bias: tf.Variable | null;
+  private readonly mask: tf.Tensor2D | null;
+  private readonly activation: ActivationSpec;
+
+  /** Creates the layer; the kernel is drawn from `rng` first, then the bias. */
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    options: DenseOptions = {},
+  ) {
+    if (!(inFeatures >= 1 && outFeatures >= 1)) throw new InvalidArgumentError(`Dense: sizes must be ≥ 1, got ${inFeatures} → ${outFeatures}`);
+    const bound = initBound(options.init, inFeatures);
+    this.kernel = variableOf(uniformValues(rng, inFeatures * outFeatures, bound), [inFeatures, outFeatures]);
+    this.bias = options.noBias ? null : variableOf(uniformValues(rng, outFeatures, bound), [outFeatures]);
+    if (options.mask && options.mask.length !== inFeatures * outFeatures) throw new InvalidArgumentError(`Dense: mask has ${options.mask.length} values, expected ${inFeatures}×${outFeatures}`);
+    this.mask = options.mask ? tf.keep(tf.tensor2d(options.mask, [inFeatures, outFeatures])) : null;
+    this.activation = options.activation ?? 'linear';
+  }
+
+  /** The effective kernel: W, masked when the layer has a mask. */
+  weight(): tf.Tensor2D {
+    return (this.mask ? tf.mul(this.kernel, this.mask) : this.kernel) as tf.Tensor2D;
+  }
+
+  /** `{kernel, bias}`. */
+  params(): Record<string, tf.Variable> {
+    return this.bias ? { kernel: this.kernel, bias: this.bias } : { kernel: this.kernel };
+  }
+
+  /** Same as `params()`. */
+  variables(): Record<string, tf.Variable> {
+    return this.params();
+  }
+
+  /** Applies the layer with its activation. */
+  apply(x: tf.Tensor): tf.Tensor2D {
+    return this.forward(x);
+  }
+
+  /** Applies the layer with its activation (or `activation` instead); `w` reuses a `weight()` computed earlier. */
+  forward(x: tf.Tensor, activation: ActivationSpec = this.activation, w: tf.Tensor2D = this.weight()): tf.Tensor2D {
+    if (x.rank !== 2 || x.shape[1] !== this.inFeatures) throw new InvalidArgumentError(`Dense: input must be [n, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
+    const name = typeof activation === 'string' ? activation : activation.name;
+    const fused: DenseActivation | null = name === 'linear' || name === 'relu' ? name : null;
+    const b = (this.bias ?? tf.zeros([this.outFeatures])) as tf.Tensor1D;
+    if (fused) return dense(x as tf.Tensor2D, w, b, fused);
+    return activate(dense(x as tf.Tensor2D, w, b, 'linear'), activation);
+  }
+
+  /** MatMul + Add (+ activation); the weights are stored once per graph however often the layer is emitted. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, activation: ActivationSpec = this.activation): OnnxValue {
+    const w = cachedWeight(g, this.kernel, () => rawComputed(() => this.weight()), 'dense_w');
+    const b = this.bias ? cachedWeight(g, this.bias, () => tensorToRaw(this.bias!), 'dense_b') : undefined;
+    return g.dense(x, w, b, activation);
+  }
+
+  /** [out]. */
+  outputShape(input: readonly number[]): number[] {
+    if (input.length !== 1 || input[0] !== this.inFeatures) throw new InvalidArgumentError(`Dense: input must be [${this.inFeatures}] per sample, got [${input.join(', ')}]`);
+    return [this.outFeatures];
+  }
+
+  /** Frees the variables and the mask. */
+  dispose(): void {
+    this.kernel.dispose();
+    this.bias?.dispose();
+    this.mask?.dispose();
+  }
+}
+
+/** Options of `Conv3d` and `ConvTranspose3d` (PyTorch's arguments). */
+export interface Conv3dOptions {
+  /** Stride per dimension (d, h, w) or one for all; default 1 (Conv3d), 2 (ConvTranspose3d). */
+  stride?: number | Triple;
+  /** Zero padding on both sides per dimension; default 0. */
+  padding?: number | Triple;
+  /** Activation after the layer (default linear). */
+  activation?: ActivationSpec;
+  /** Initialisation (default PyTorch's). */
+  init?: Init;
+}
+
+/** 3-D convolution, input (N, D, H, W, C_in) in TF.js; kernel [kd, kh, kw, C_in, C_out]. */
+export class Conv3d implements Layer {
+  /** Kernel [kd, kh, kw, in, out] (TF.js layout). */
+  readonly kernel: tf.Variable;
+  /** Bias [out]. */
+  readonly bias: tf.Variable;
+  private readonly stride: Triple;
+  private readonly padding: Triple;
+  private readonly activation: ActivationSpec;
+  private readonly k: Triple;
+
+  /** Creates the layer (fan_in = C_in·kd·kh·kw); kernel drawn first, then the bias. */
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernel: number | Triple,
+    rng: Rng,
+    options: Conv3dOptions = {},
+  ) {
+    this.k = triple(kernel);
+    this.stride = triple(options.stride ?? 1);
+    this.padding = triple(options.padding ?? 0);
+    this.activation = options.activation ?? 'linear';
+    const bound = initBound(options.init, inChannels * prod(this.k));
+    this.kernel = variableOf(uniformValues(rng, prod(this.k) * inChannels * outChannels, bound), [...this.k, inChannels, outChannels]);
+    this.bias = variableOf(uniformValues(rng, outChannels, bound), [outChannels]);
+  }
+
+  /** `{kernel, bias}`. */
+  params(): Record<string, tf.Variable> {
+    return { kernel: this.kernel, bias: this.bias };
+  }
+
+  /** Same as `params()`. */
+  variables(): Record<string, tf.Variable> {
+    return this.params();
+  }
+
+  /** Zero padding, then a 'valid' convolution, bias and activation. */
+  apply(x: tf.Tensor): tf.Tensor5D {
+    if (x.rank !== 5 || x.shape[4] !== this.inChannels) throw new InvalidArgumentError(`Conv3d: input must be [n, d, h, w, ${this.inChannels}], got [${x.shape.join(', ')}]`);
+    const [pd, ph, pw] = this.padding;
+    const padded = pd || ph || pw ? tf.pad(x as tf.Tensor5D, [[0, 0], [pd, pd], [ph, ph], [pw, pw], [0, 0]]) : (x as tf.Tensor5D);
+    const y = tf.add(tf.conv3d(padded, this.kernel as tf.Tensor5D, [...this.stride], 'valid'), this.bias) as tf.Tensor5D;
+    return activate(y, this.activation);
+  }
+
+  /** ONNX Conv (NCDHW) with symmetric pads. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    const [pd, ph, pw] = this.padding;
+    const y = g.conv(x, filterToOnnx(this.kernel), tensorToRaw(this.bias), { strides: [...this.stride], pads: [pd, ph, pw, pd, ph, pw] });
+    return g.activation(y, this.activation);
+  }
+
+  /** [⌊(d + 2p − k)/s⌋ + 1, …, out]. */
+  outputShape(input: readonly number[]): number[] {
+    if (input.length !== 4 || input[3] !== this.inChannels) throw new InvalidArgumentError(`Conv3d: input must be [d, h, w, ${this.inChannels}] per sample, got [${input.join(', ')}]`);
+    return [...[0, 1, 2].map((i) => Math.floor((input[i]! + 2 * this.padding[i]! - this.k[i]!) / this.stride[i]!) + 1), this.outChannels];
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    this.kernel.dispose();
+    this.bias.dispose();
+  }
+}
+
+/** Options of `ConvTranspose3d`: Conv3d's and PyTorch's `output_padding`. */
+export interface ConvTranspose3dOptions extends Conv3dOptions {
+  /** Extra size on the end side per dimension (PyTorch `output_padding`), < stride; default 0. */
+  outputPadding?: number | Triple;
+}
+
+/**
+ * 3-D transposed convolution, out = (in − 1)·s − 2p + k + output_padding per dimension; kernel
+ * [kd, kh, kw, C_out, C_in] (TF.js layout). In ONNX it is written as the exact sub-pixel form
+ * (Conv3d with s³·C_out channels + pixel shuffle + slice), which ONNX Runtime runs much faster
+ * than its ConvTranspose.
+ */
+export class ConvTranspose3d implements Layer {
+  /** Kernel [kd, kh, kw, out, in] (TF.js layout). */
+  readonly kernel: tf.Variable;
+  /** Bias [out]. */
+  readonly bias: tf.Variable;
+  private readonly stride: Triple;
+  private readonly padding: Triple;
+  private readonly outputPadding: Triple;
+  private readonly activation: ActivationSpec;
+  private readonly k: Triple;
+
+  /** Creates the layer (fan_in = C_out·kd·kh·kw, as PyTorch computes it for transposed convolutions). */
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernel: number | Triple,
+    rng: Rng,
+    options: ConvTranspose3dOptions = {},
+  ) {
+    this.k = triple(kernel);
+    this.stride = triple(options.stride ?? 2);
+    this.padding = triple(options.padding ?? 0);
+    this.outputPadding = triple(options.outputPadding ?? 0);
+    this.outputPadding.forEach((op, i) => {
+      if (!(op >= 0 && op < this.stride[i]!)) throw new InvalidArgumentError(`ConvTranspose3d: output padding must be in [0, stride), got ${op} for stride ${this.stride[i]}`);
+    });
+    this.activation = options.activation ?? 'linear';
+    const bound = initBound(options.init, outChannels * prod(this.k));
+    this.kernel = variableOf(uniformValues(rng, prod(this.k) * inChannels * outChannels, bound), [...this.k, outChannels, inChannels]);
+    this.bias = variableOf(uniformValues(rng, outChannels, bound), [outChannels]);
+  }
+
+  /** `{kernel, bias}`. */
+  params(): Record<string, tf.Variable> {
+    return { kernel: this.kernel, bias: this.bias };
+  }
+
+  /** Same as `params()`. */
+  variables(): Record<string, tf.Variable> {
+    return this.params();
+  }
+
+  /** A 'valid' transposed convolution to the full size (in − 1)·s + k, then cropped by the padding. */
+  apply(x: tf.Tensor): tf.Tensor5D {
+    if (x.rank !== 5 || x.shape[4] !== this.inChannels) throw new InvalidArgumentError(`ConvTranspose3d: input must be [n, d, h, w, ${this.inChannels}], got [${x.shape.join(', ')}]`);
+    const n = x.shape[0]!;
+    const full = [0, 1, 2].map((i) => (x.shape[i + 1]! - 1) * this.stride[i]! + this.k[i]!);
+    let y = tf.conv3dTranspose(x as tf.Tensor5D, this.kernel as tf.Tensor5D, [n, full[0]!, full[1]!, full[2]!, this.outChannels], [...this.stride], 'valid');
+    const out = this.outputShape(x.shape.slice(1));
+    const cropped = [0, 1, 2].some((i) => out[i] !== full[i]);
+    if (cropped) {
+      // Output padding beyond the full size (only when padding < output padding) is zeros, as in PyTorch.
+      const extra = [0, 1, 2].map((i) => Math.max(0, this.padding[i]! + out[i]! - full[i]!));
+      if (extra.some((e) => e > 0)) y = tf.pad(y, [[0, 0], [0, extra[0]!], [0, extra[1]!], [0, extra[2]!], [0, 0]]);
+      y = tf.slice(y, [0, this.padding[0], this.padding[1], this.padding[2], 0], [n, out[0]!, out[1]!, out[2]!, this.outChannels]);
+    }
+    return activate(tf.add(y, this.bias) as tf.Tensor5D, this.activation);
+  }
+
+  /** The exact sub-pixel form (see `OnnxGraphBuilder.convTranspose3dSubPixel`). */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    const y = g.convTranspose3dSubPixel(x, filterToOnnx(this.kernel), tensorToRaw(this.bias), { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding });
+    return g.activation(y, this.activation);
+  }
+
+  /** [(d − 1)·s − 2p + k + op, …, out]. */
+  outputShape(input: readonly number[]): number[] {
+    if (input.length !== 4 || input[3] !== this.inChannels) throw new InvalidArgumentError(`ConvTranspose3d: input must be [d, h, w, ${this.inChannels}] per sample, got [${input.join(', ')}]`);
+    return [...[0, 1, 2].map((i) => (input[i]! - 1) * this.stride[i]! - 2 * this.padding[i]! + this.k[i]! + this.outputPadding[i]!), this.outChannels];
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    this.kernel.dispose();
+    this.bias.dispose();
+  }
+}
+
+/** Options of `BatchNorm`. */
+export interface BatchNormOptions {
+  /** Weight of the batch statistics in the running ones (PyTorch's convention, default 0.1). */
+  momentum?: number;
+  /** ε added to the variance (default 1e-5). */
+  epsilon?: number;
+}
+
+/**
+ * Batch normalisation over the last (channel) axis, any rank: batch statistics (biased variance)
+ * in training, where the running mean and the running unbiased variance move by `momentum`, and
+ * the running statistics otherwise, as PyTorch's BatchNorm1d/3d.
+ */
+export class BatchNorm implements Layer {
+  /** Scale γ [C]. */
+  readonly gamma: tf.Variable;
+  /** Shift β [C]. */
+  readonly beta: tf.Variable;
+  /** Running mean [C] (not trainable). */
+  readonly runningMean: tf.Variable;
+  /** Running variance [C] (not trainable). */
+  readonly runningVar: tf.Variable;
+  private readonly momentum: number;
+  private readonly epsilon: number;
+
+  /** Creates γ = 1, β = 0, running mean 0 and variance 1. */
+  constructor(
+    readonly channels: number,
+    options: BatchNormOptions = {},
+  ) {
+    this.momentum = options.momentum ?? 0.1;
+    this.epsilon = options.epsilon ?? 1e-5;
+    this.gamma = variableOf(new Float32Array(channels).fill(1), [channels]);
+    this.beta = variableOf(new Float32Array(channels), [channels]);
+    this.runningMean = variableOf(new Float32Array(channels), [channels], false);
+    this.runningVar = variableOf(new Float32Array(channels).fill(1), [channels], false);
+  }
+
+  /** `{gamma, beta}`. */
+  params(): Record<string, tf.Variable> {
+    return { gamma: this.gamma, beta: this.beta };
+  }
+
+  /** γ, β and the running statistics. */
+  variables(): Record<string, tf.Variable> {
+    return { ...this.params(), runningMean: this.runningMean, runningVar: this.runningVar };
+  }
+
+  /** Normalises x [..., C]. */
+  apply(x: tf.Tensor, training = false): tf.Tensor {
+    if (x.shape[x.rank - 1] !== this.channels) throw new InvalidArgumentError(`BatchNorm: the last axis must have ${this.channels} channels, got [${x.shape.join(', ')}]`);
+    if (!training) return tf.batchNorm(x, this.runningMean, this.runningVar, this.beta, this.gamma, this.epsilon);
+    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+    const { mean, variance } = tf.moments(x, axes);
+    const m = x.size / this.channels;
+    tf.tidy(() => {
+      // Assignments are not differentiated: the running statistics stay off the gradient.
+      const unbiased = tf.mul(variance, m / Math.max(1, m - 1));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(mean, this.momentum)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - this.momentum), tf.mul(unbiased, this.momentum)));
+    });
+    return tf.batchNorm(x, mean, variance, this.beta, this.gamma, this.epsilon);
+  }
+
+  /** ONNX BatchNormalization (inference form) on the channel axis 1. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    const r = (v: tf.Variable) => tensorToRaw(v);
+    if (x.shape?.length === 2 || x.shape?.length === 5) return g.batchNormalization(x, r(this.gamma), r(this.beta), r(this.runningMean), r(this.runningVar), this.epsilon);
+    throw new InvalidArgumentError(`BatchNorm.toOnnx: inputs of rank 2 or 5, got rank ${x.shape?.length ?? 'unknown'}`);
+  }
+
+  /** Unchanged. */
+  outputShape(input: readonly number[]): number[] {
+    return [...input];
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    Object.values(this.variables()).forEach((v) => v.dispose());
+  }
+}
+
+/** Options of `LayerNorm`. */
+export interface LayerNormOptions {
+  /** ε added to the variance (default 1e-5). */
+  epsilon?: number;
+}
+
+/**
+ * Layer normalisation of each sample over all its features (PyTorch's LayerNorm with
+ * normalized_shape = the per-sample shape), with an elementwise scale and shift of that shape.
+ * `shape` is the per-sample shape in TF.js layout ([features] or [d, h, w, C]).
+ */
+export class LayerNorm implements Layer {
+  /** Scale [shape] (TF.js layout). */
+  readonly gamma: tf.Variable;
+  /** Shift [shape]. */
+  readonly beta: tf.Variable;
+  private readonly epsilon: number;
+
+  /** Creates γ = 1, β = 0. */
+  constructor(
+    readonly shape: readonly number[],
+    options: LayerNormOptions = {},
+  ) {
+    if (shape.length !== 1 && shape.length !== 4) throw new InvalidArgumentError(`LayerNorm: per-sample shape must be [features] or [d, h, w, channels], got [${shape.join(', ')}]`);
+    this.epsilon = options.epsilon ?? 1e-5;
+    this.gamma = variableOf(new Float32Array(prod(shape)).fill(1), shape);
+    this.beta = variableOf(new Float32Array(prod(shape)), shape);
+  }
+
+  /** `{gamma, beta}`. */
+  params(): Record<string, tf.Variable> {
+    return { gamma: this.gamma, beta: this.beta };
+  }
+
+  /** Same as `params()`. */
+  variables(): Record<string, tf.Variable> {
+    return this.params();
+  }
+
+  /** (x − mean)/√(var + ε)·γ + β per sample. */
+  apply(x: tf.Tensor): tf.Tensor {
+    if (x.shape.slice(1).join() !== this.shape.join()) throw new InvalidArgumentError(`LayerNorm: input must be [n, ${this.shape.join(', ')}], got [${x.shape.join(', ')}]`);
+    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
+    const { mean, variance } = tf.moments(x, axes, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon))), this.gamma), this.beta);
+  }
+
+  /** ONNX LayerNormalization over axes 1…; γ and β transposed to (C, D, H, W) for rank 5. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    const chw = (v: tf.Variable): RawTensor => (this.shape.length === 4 ? rawComputed(() => tf.transpose(v, [3, 0, 1, 2])) : tensorToRaw(v));
+    return g.layerNormalization(x, chw(this.gamma), chw(this.beta), { axis: 1, epsilon: this.epsilon });
+  }
+
+  /** Unchanged. */
+  outputShape(input: readonly number[]): number[] {
+    return [...input];
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    this.gamma.dispose();
+    this.beta.dispose();
+  }
+}
+
+/** An activation as a layer. */
+export class Activation implements Layer {
+  /** Creates the layer. */
+  constructor(readonly spec: ActivationSpec) {}
+  /** None. */
+  params(): Record<string, tf.Variable> {
+    return {};
+  }
+  /** None. */
+  variables(): Record<string, tf.Variable> {
+    return {};
+  }
+  /** act(x). */
+  apply(x: tf.Tensor): tf.Tensor {
+    return activate(x, this.spec);
+  }
+  /** The ONNX op of the activation. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    return g.activation(x, this.spec);
+  }
+  /** Unchanged. */
+  outputShape(input: readonly number[]): number[] {
+    return [...input];
+  }
+  /** Nothing to free. */
+  dispose(): void {}
+}
+
+/**
+ * Reshapes each sample to `shape` (TF.js layout, row-major), e.g. [features] → [d, h, w, C] or
+ * back. In ONNX a rank-5 result is transposed to channels-first and a rank-5 input to
+ * channels-last first, so the flat order is the TF.js one on both runtimes.
+ */
+export class Reshape implements Layer {
+  /** Creates the layer for a per-sample target shape. */
+  constructor(readonly shape: readonly number[]) {}
+  /** None. */
+  params(): Record<string, tf.Variable> {
+    return {};
+  }
+  /** None. */
+  variables(): Record<string, tf.Variable> {
+    return {};
+  }
+  /** tf.reshape to [n, ...shape]. */
+  apply(x: tf.Tensor): tf.Tensor {
+    if (prod(x.shape.slice(1)) !== prod(this.shape)) throw new InvalidArgumentError(`Reshape: cannot reshape [${x.shape.slice(1).join(', ')}] per sample to [${this.shape.join(', ')}]`);
+    return tf.reshape(x, [x.shape[0]!, ...this.shape]);
+  }
+  /** Reshape with the layout moves described above. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    const h = x.shape?.length === 5 ? g.transpose(x, [0, 2, 3, 4, 1]) : x;
+    const y = g.reshape(h, [-1, ...this.shape]);
+    return this.shape.length === 4 ? g.transpose(y, [0, 4, 1, 2, 3]) : y;
+  }
+  /** The target shape. */
+  outputShape(input: readonly number[]): number[] {
+    if (prod(input) !== prod(this.shape)) throw new InvalidArgumentError(`Reshape: cannot reshape [${input.join(', ')}] per sample to [${this.shape.join(', ')}]`);
+    return [...this.shape];
+  }
+  /** Nothing to free. */
+  dispose(): void {}
+}
+
+/** A chain of layers; parameter names are `<index>.<name>` (or `<key>.<name>` for named layers). */
+export class Sequential implements Layer {
+  private readonly entries: [string, Layer][];
+
+  /** Creates the chain from layers (named by position) or from [name, layer] pairs. */
+  constructor(layers: readonly (Layer | readonly [string, Layer])[]) {
+    this.entries = layers.map((l, i) => (Array.isArray(l) ? [l[0], l[1]] : [String(i), l as Layer]) as [string, Layer]);
+  }
+
+  /** The layers in order. */
+  get layers(): Layer[] {
+    return this.entries.map(([, l]) => l);
+  }
+
+  /** Trainable variables of every layer. */
+  params(): Record<string, tf.Variable> {
+    return Object.assign({}, ...this.entries.map(([k, l]) => prefixed(k, l.params())));
+  }
+
+  /** Every variable of every layer. */
+  variables(): Record<string, tf.Variable> {
+    return Object.assign({}, ...this.entries.map(([k, l]) => prefixed(k, l.variables())));
+  }
+
+  /** Applies the layers in turn. */
+  apply(x: tf.Tensor, training = false): tf.Tensor {
+    let h = x;
+    for (const [, l] of this.entries) h = l.apply(h, training);
+    return h;
+  }
+
+  /** Emits the layers in turn. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    let h = x;
+    for (const [, l] of this.entries) h = l.toOnnx(g, h);
+    return h;
+  }
+
+  /** Shape after every layer. */
+  outputShape(input: readonly number[]): number[] {
+    let s = [...input];
+    for (const [, l] of this.entries) s = l.outputShape(s);
+    return s;
+  }
+
+  /** Frees every layer. */
+  dispose(): void {
+    for (const [, l] of this.entries) l.dispose();
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The layer kit, one parity test per layer: the TF.js forward pass on every backend against the
+ * same layer's ONNX emission run by ONNX Runtime (tolerance max |Δ| / max(1, max |y|) < 1e-4),
+ * plus the numbers only one side can check (initialisation bounds, running statistics, shapes).
+ */
+import { describe, expect, it } from 'vitest';
+import { Adam } from '../optim/adam.js';
+import { OnnxGraphBuilder } from '../onnx/builder.js';
+import { createOrtSession } from '../onnx/session.js';
+import type { OnnxValue } from '../onnx/types.js';
+import { Rng } from '../rng.js';
+import { tf } from '../device/tf.js';
+import { forEachBackend } from '../testing/backends.js';
+import { Activation, BatchNorm, Conv3d, ConvTranspose3d, Dense, LayerNorm, Reshape, Sequential } from './layers.js';
+import type { Layer } from './layer.js';
+
+const TOL = 1e-4;
+
+function randn(rng: Rng, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.normal() * scale);
+}
+
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  let m = 1;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
+  return d / m;
+}
+
+/** NDHWC ↔ NCDHW of a row-major array. */
+function toChannelsFirst(x: Float32Array, [n, d, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n!; b++) for (let z = 0; z < d!; z++) for (let y = 0; y < h!; y++) for (let v = 0; v < w!; v++) for (let k = 0; k < c!; k++) out[((((b * c! + k) * d! + z) * h! + y) * w!) + v] = x[((((b * d! + z) * h! + y) * w! + v) * c!) + k]!;
+  return out;
+}
+
+/** Runs `layer` on x [n, ...shape] (TF.js layout) in TF.js and in ONNX Runtime; returns both outputs in TF.js layout. */
+async function both(layer: Layer, shape: number[], x: Float32Array, n: number): Promise<{ tfjs: Float32Array; ort: Float32Array; outShape: number[] }> {
+  const outShape = layer.outputShape(shape);
+  const tfjs = tf.tidy(() => {
+    const y = layer.apply(tf.tensor(x, [n, ...shape]));
+    expect(y.shape).toEqual([n, ...outShape]);
+    return y.dataSync() as Float32Array;
+  });
+  const g = new OnnxGraphBuilder();
+  const rank5In = shape.length === 4;
+  const xi = g.input('x', 'float32', rank5In ? [null, shape[3]!, shape[0]!, shape[1]!, shape[2]!] : [null, ...shape]);
+  let y: OnnxValue = layer.toOnnx(g, xi);
+  // Back to TF.js layout for the comparison.
+  if (outShape.length === 4) y = g.transpose(y, [0, 2, 3, 4, 1]);
+  g.output(y, 'y');
+  const s = await createOrtSession(g.toBytes(), { threads: 1 });
+  try {
+    const feed = rank5In ? toChannelsFirst(x, [n, ...shape]) : x;
+    const dims = rank5In ? [n, shape[3]!, shape[0]!, shape[1]!, shape[2]!] : [n, ...shape];
+    const r = await s.run({ x: { data: feed, dims } });
+    return { tfjs, ort: r['y']!.data as Float32Array, outShape };
+  } finally {
+    await s.dispose();
+  }
+}
+
+await forEachBackend(() => {
+  describe('layer kit: TF.js ↔ ONNX Runtime', () => {
+    it('Dense with fused and unfused activations, a mask, no bias; PyTorch initialisation bounds', async () => {
+      const rng = new Rng(1);
+      const mask = Float32Array.from({ length: 12 * 7 }, (_, i) => (i % 3 === 0 ? 0 : 1));
+      const layers: Layer[] = [
+        new Dense(12, 7, rng, { activation: 'relu' }),
+        new Dense(12, 7, rng, { activation: { name: 'leakyRelu', alpha: 0.2 } }),
+        new Dense(12, 7, rng, { activation: 'sigmoid', mask }),
+        new Dense(12, 7, rng, { activation: 'softplus', noBias: true }),
+        new Dense(12, 7, rng, { init: { bound: 1e-3 } }),
+      ];
+      const x = randn(rng, 9 * 12);
+      for (const l of layers) {
+        const r = await both(l, [12], x, 9);
+        expect(maxRelDiff(r.ort, r.tfjs)).toBeLessThan(TOL);
+      }
+      const k = (layers[0] as Dense).kernel.dataSync();
+      expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(12));
+      expect(Math.max(...k.map(Math.abs))).toBeGreaterThan(0.8 / Math.sqrt(12));
+      expect(Math.max(...(layers[4] as Dense).kernel.dataSync().map(Math.abs))).toBeLessThanOrEqual(1e-3);
+      // Masked connections contribute nothing.
+      const w = tf.tidy(() => (layers[2] as Dense).weight().dataSync());
+      expect(Array.from(w).filter((_, i) => mask[i] === 0).every((v) => v === 0)).toBe(true);
+      layers.forEach((l) => l.dispose());
+    });
+
+    it('BatchNorm: running statistics as PyTorch (momentum 0.1, unbiased variance), then inference parity', async () => {
+      const rng = new Rng(4);
+      for (const shape of [[6], [3, 2, 4, 6]]) {
+        const bn = new BatchNorm(6);
+        const n = 16;
+        const size = n * shape.reduce((a, b) => a * b, 1);
+        const batches = [randn(rng, size, 2).map((v) => v + 1), randn(rng, size, 0.5)];
+        const rm = new Float64Array(6);
+        const rv = new Float64Array(6).fill(1);
+        for (const b of batches) {
+          tf.tidy(() => void bn.apply(tf.tensor(b, [n, ...shape]), true));
+          for (let c = 0; c < 6; c++) {
+            const v = Array.from(b).filter((_, i) => i % 6 === c);
+            const mean = v.reduce((a, x) => a + x, 0) / v.length;
+            const variance = v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1);
+            rm[c] = 0.9 * rm[c]! + 0.1 * mean;
+            rv[c] = 0.9 * rv[c]! + 0.1 * variance;
+          }
+        }
+        expect(maxRelDiff(bn.runningMean.dataSync(), rm)).toBeLessThan(1e-5);
+        expect(maxRelDiff(bn.runningVar.dataSync(), rv)).toBeLessThan(1e-5);
+        bn.gamma.assign(tf.tensor1d(randn(rng, 6)));
+        bn.beta.assign(tf.tensor1d(randn(rng, 6)));
+        const r = await both(bn, shape, randn(rng, size), n);
+        expect(maxRelDiff(r.ort, r.tfjs)).toBeLessThan(TOL);
+        bn.dispose();
+      }
+    });
+
+    it('LayerNorm over every feature of a sample, flat and rank 5', async () => {
+      const rng = new Rng(5);
+      for (const shape of [[10], [3, 4, 2, 5]]) {
+        const ln = new LayerNorm(shape);
+        const size = shape.reduce((a, b) => a * b, 1);
+        ln.gamma.assign(tf.tensor(randn(rng, size), shape));
+        ln.beta.assign(tf.tensor(randn(rng, size), shape));
+        const x = randn(rng, 4 * size, 3);
+        const r = await both(ln, shape, x, 4);
+        expect(maxRelDiff(r.ort, r.tfjs)).toBeLessThan(TOL);
+        // Independent check of one sample: mean 0, variance 1 before the affine part.
+        const plain = new LayerNorm(shape);
+        const y = Array.from(tf.tidy(() => plain.apply(tf.tensor(x, [4, ...shape])).dataSync().slice(0, size)));
+        const mean = y.reduce((a, v) => a + v, 0) / size;
+        expect(Math.abs(mean)).toBeLessThan(1e-5);
+        expect(Math.abs(y.reduce((a, v) => a + v * v, 0) / size - 1)).toBeLessThan(1e-3);
+        ln.dispose();
+        plain.dispose();
+      }
+    });
+
+  });
+});
+
+await forEachBackend(() => {
+  describe('layer kit: TF.js ↔ ONNX Runtime, 3-D convolutions', () => {
+    it('Conv3d with stride and padding, and without', async () => {
+      const rng = new Rng(2);
+      for (const [k, s, p] of [[3, 2, 1], [4, 1, 0], [3, 1, 1]] as const) {
+        const l = new Conv3d(3, 5, k, rng, { stride: s, padding: p, activation: { name: 'leakyRelu', alpha: 0.2 } });
+        const shape = [7, 6, 5, 3];
+        const r = await both(l, shape, randn(rng, 2 * 7 * 6 * 5 * 3), 2);
+        expect(maxRelDiff(r.ort, r.tfjs)).toBeLessThan(TOL);
+        l.dispose();
+      }
+    });
+
+    it('ConvTranspose3d against its sub-pixel ONNX form, shapes as PyTorch (padding, output padding)', async () => {
+      const rng = new Rng(3);
+      const cases = [
+        { k: 4, s: 2, p: 1, op: 0, in: [3, 3, 3], out: [6, 6, 6] },
+        { k: 3, s: 2, p: 1, op: 1, in: [4, 3, 5], out: [8, 6, 10] },
+        { k: 3, s: 2, p: 0, op: 0, in: [2, 3, 2], out: [5, 7, 5] },
+        { k: 3, s: 1, p: 1, op: 0, in: [4, 4, 4], out: [4, 4, 4] },
+      ];
+      for (const c of cases) {
+        const l = new ConvTranspose3d(4, 2, c.k, rng, { stride: c.s, padding: c.p, outputPadding: c.op, activation: 'relu' });
+        const shape = [...c.in, 4];
+        const r = await both(l, shape, randn(rng, 3 * c.in[0]! * c.in[1]! * c.in[2]! * 4), 3);
+        expect(r.outShape).toEqual([...c.out, 2]);
+        expect(maxRelDiff(r.ort, r.tfjs)).toBeLessThan(TOL);
+        l.dispose();
+      }
+    });
+
+    it('a generator-shaped Sequential (Dense → Reshape → ConvTranspose3d → BatchNorm → Conv3d → Reshape → Dense) matches and trains', async () => {
+      const rng = new Rng(6);
+      const net = new Sequential([
+        ['fc', new Dense(5, 2 * 2 * 2 * 4, rng, { activation: 'relu' })],
+        ['grid', new Reshape([2, 2, 2, 4])],
+        ['up', new ConvTranspose3d(4, 3, 4, rng, { stride: 2, padding: 1 })],
+        ['bn', new BatchNorm(3)],
+        ['act', new Activation({ name: 'leakyRelu', alpha: 0.2 })],
+        ['conv', new Conv3d(3, 2, 3, rng, { padding: 1 })],
+        ['flat', new Reshape([4 * 4 * 4 * 2])],
+        ['out', new Dense(128, 3, rng)],
+      ]);
+      expect(Object.keys(net.params())).toEqual(['fc.kernel', 'fc.bias', 'up.kernel', 'up.bias', 'bn.gamma', 'bn.beta', 'conv.kernel', 'conv.bias', 'out.kernel', 'out.bias']);
+      expect(Object.keys(net.variables())).toContain('bn.runningVar');
+      const x = randn(rng, 6 * 5);
+      const r = await both(net, [5], x, 6);
+      expect(r.outShape).toEqual([3]);
+      expect(maxRelDiff(r.ort, r.tfjs)).toBeLessThan(TOL);
+      // A few Adam steps on a regression target lower the loss: every layer has a gradient.
+      const target = tf.tensor2d(randn(rng, 6 * 3), [6, 3]);
+      const xt = tf.tensor2d(x, [6, 5]);
+      const adam = new Adam(net.params());
+      const loss = () => tf.mean(tf.square(tf.sub(net.apply(xt, true), target))) as tf.Scalar;
+      const first = adam.minimize(loss, 1e-2);
+      let last = first;
+      for (let i = 0; i < 30; i++) last = adam.minimize(loss, 1e-2);
+      expect(last).toBeLessThan(first / 2);
+      adam.dispose();
+      tf.dispose([target, xt]);
+      net.dispose();
+    });
+  });
+}, { requires: ['conv3d'] });
