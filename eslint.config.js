@@ -16,8 +16,6 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          // plugins are imported on demand by the CLI (and their tests import them directly)
-          checkDynamicDependenciesExceptions: ['@calozoo/core', '@calozoo/flows', '@calozoo/metrics', '@calozoo/simulator', '@calozoo/caloman', '@calozoo/wgan', '@calozoo/bib-ae'],
           depConstraints: [
             { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:core'] },
@@ -31,7 +29,27 @@ export default [
     },
   },
   {
-    files: ['**/*.test.ts', '**/test/**/*.ts', '**/bench/**/*.ts', 'tools/**/*.ts', 'tools/**/*.mjs'],
-    rules: { 'no-console': 'off' },
+    // Tests, benchmarks and scripts may print, and may use the simulator and the metrics (their
+    // devDependencies) to make data and score models; library code may not.
+    files: ['**/*.test.ts', '**/test/**/*.{ts,mjs}', '**/bench/**/*.{ts,mjs}', '**/scripts/**/*.{ts,mjs}', 'tools/**/*.ts', 'tools/**/*.mjs'],
+    plugins: { '@nx': nx },
+    rules: {
+      'no-console': 'off',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: ['../../../vitest.shared.js', '../../vitest.shared.js', '../../../tools/bench-native/cpu-peak.mjs', '../../../../tools/bench-native/cpu-peak.mjs', '../../../tools/bench-native/child.mjs'],
+          depConstraints: [
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:flows', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:metrics', onlyDependOnLibsWithTags: ['scope:core', 'scope:data'] },
+            { sourceTag: 'scope:model', onlyDependOnLibsWithTags: ['scope:core', 'scope:flows', 'scope:data', 'scope:metrics'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:metrics', 'scope:flows', 'scope:model'] },
+          ],
+        },
+      ],
+    },
   },
 ];

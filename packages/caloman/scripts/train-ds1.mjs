@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { applyOverrides, getGeometry, layerSlices, memorySource, selectTfBackend } from '@calozoo/core';
 import { simulateShowers } from '@calozoo/simulator';
 import { FeatureExtractor, classifierTest, clsHighFeatures, defaultThreshold, evaluate, normaliseByReference } from '@calozoo/metrics';
-import { calomanPlugin, publishedConfigFor } from '@calozoo/caloman';
+import { calomanPlugin, publishedConfigFor } from '../dist/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {

@@ -29,7 +29,7 @@ function quantiles(values: number[], q: number): number[] {
 }
 
 /** Index of the bin of log10 energy `x` given edges (values outside go to the outer bins). */
-export function binOf(edges: readonly number[], x: number): number {
+function binOf(edges: readonly number[], x: number): number {
   const B = edges.length - 1;
   for (let b = 1; b < B; b++) if (x < edges[b]) return b - 1;
   return B - 1;

@@ -16,6 +16,7 @@ import {
   type FitOptions,
   type FitReport,
   type NamedTensor,
+  type BatchSource,
   type Phase,
   type ShowerSource,
   type TrainingStage,
@@ -26,7 +27,7 @@ import type { PhaseTrainingConfig } from './configs.js';
 import type { CaloManModel } from './model.js';
 import { createNetworks } from './networks.js';
 import { fitStandardiser, standardise } from './preprocess.js';
-import { conditionRows, gatherRows, prepareTrainingData, type TrainingData } from './training-data.js';
+import { conditionRows, gatherRows, prepareTrainingData, type TrainingData, type VoxelBatch } from './training-data.js';
 
 const CHUNK = 4096;
 
@@ -60,26 +61,24 @@ function chunkedMean(rows: Uint32Array, f: (r: Uint32Array) => number): number {
 }
 
 /** Encodes every shower to the latent vectors the latent flow learns (means or one sample each). */
-function latentData(model: CaloManModel, data: TrainingData, seed: number): { z: Float32Array; mu: Float32Array; sigma: Float32Array } {
+async function latentData(model: CaloManModel, data: TrainingData, seed: number): Promise<{ z: Float32Array; mu: Float32Array; sigma: Float32Array }> {
   const D = model.config.latentDim;
   const L = data.layers;
-  const all = Uint32Array.from({ length: data.n }, (_, i) => i);
   const z = new Float32Array(data.n * D);
   const mu = new Float32Array(data.n * D);
   const sigma = new Float32Array(data.n * D);
   const rng = new Rng(seed, streamId(3, 1, 0));
-  for (let i = 0; i < data.n; i += CHUNK) {
-    const rows = all.subarray(i, i + CHUNK);
+  for await (const { rows, x } of data.x.inOrder('all', CHUNK)) {
     const m = rows.length;
     const [a, b] = tf.tidy(() => {
-      const e = model.nets.vae.encode(tf.tensor2d(gatherRows(data.x, data.voxels, rows), [m, data.voxels]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]));
+      const e = model.nets.vae.encode(tf.tensor2d(x, [m, data.voxels]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]));
       return [e.mu.dataSync() as Float32Array, tf.exp(e.logSigma).dataSync() as Float32Array];
     });
-    mu.set(a!, i * D);
-    sigma.set(b!, i * D);
+    mu.set(a!, rows[0]! * D);
+    sigma.set(b!, rows[0]! * D);
   }
   const eps = rng.fillNormal(new Float32Array(data.n * D));
-  for (let i = 0; i < z.length; i++) z[i] = model.config.latentFlow.fitOn === 'means' ? mu[i] : mu[i] + sigma[i] * eps[i];
+  for (let i = 0; i < z.length; i++) z[i] = model.config.latentFlow.fitOn === 'means' ? mu[i]! : mu[i]! + sigma[i]! * eps[i]!;
   return { z, mu, sigma };
 }
 
@@ -107,13 +106,16 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
   if (source.voxels !== model.geometry.voxels) {
     throw new DataFormatError(`caloman.fit: the training showers have ${source.voxels} voxels, but geometry "${model.geometry.id}" has ${model.geometry.voxels}. Pass showers of that geometry.`);
   }
-  const showers = await source.readRange(0, source.n);
-  const { data, prep } = prepareTrainingData(showers, model.geometry, cfg, seed, options.validationFraction ?? 0.2);
+  const { data, prep } = await prepareTrainingData(source, model.geometry, cfg, {
+    seed,
+    validationFraction: options.validationFraction ?? 0.2,
+    memoryBudgetBytes: (options.memoryBudgetMiB ?? 1024) * 2 ** 20,
+  });
   const nTrain = data.trainRows.length;
   const L = data.layers;
   const V = data.voxels;
   const D = cfg.latentDim;
-  options.logger?.info(`caloman: ${nTrain} training and ${data.validationRows.length} validation showers, ${L} layers, ${V} voxels`);
+  options.logger?.info(`caloman: ${nTrain} training and ${data.validationRows.length} validation showers, ${L} layers, ${V} voxels${data.x.streamed ? ' (voxels streamed from the file)' : ''}`);
 
   model.dispose();
   model.nets = createNetworks(cfg, model.geometry, seed);
@@ -125,7 +127,7 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
   model.state.calibration = null;
 
   const valNoise = new Rng(seed, 5).fillNormal(new Float32Array(data.validationRows.length * D)) as Float32Array;
-  const batches = (t: PhaseTrainingConfig) => shuffledRows(nTrain, t.batchSize, { rows: data.trainRows });
+  const batches = (t: PhaseTrainingConfig): BatchSource<Uint32Array> => shuffledRows(nTrain, t.batchSize, { rows: data.trainRows });
 
   const epl = (): Phase<Uint32Array> => {
     const flow = model.nets.epl;
@@ -141,23 +143,23 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
     });
   };
 
-  const vae = (): Phase<Uint32Array> => {
+  const vae = (): Phase<VoxelBatch> => {
     const net = model.nets.vae;
-    const loss = (rows: Uint32Array, eps: Float32Array): tf.Scalar => {
+    const loss = ({ rows, x }: VoxelBatch, eps: Float32Array): tf.Scalar => {
       const m = rows.length;
-      return net.loss(tf.tensor2d(gatherRows(data.x, V, rows), [m, V]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]), tf.tensor2d(eps, [m, D]), cfg.vae.beta).loss;
+      return net.loss(tf.tensor2d(x, [m, V]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]), tf.tensor2d(eps, [m, D]), cfg.vae.beta).loss;
     };
     return phaseOf('vae', net.params.named(), cfg.vae.training, {
-      data: batches(cfg.vae.training),
-      loss: (rows, rng) => loss(rows, rng.fillNormal(new Float32Array(rows.length * D)) as Float32Array),
-      validate: () => {
+      data: data.x.training(cfg.vae.training.batchSize),
+      loss: (b, rng) => loss(b, rng.fillNormal(new Float32Array(b.rows.length * D)) as Float32Array),
+      validate: async () => {
         let s = 0;
-        const rows = data.validationRows;
-        for (let i = 0; i < rows.length; i += CHUNK) {
-          const r = rows.subarray(i, i + CHUNK);
-          s += tf.tidy(() => loss(r, valNoise.subarray(i * D, (i + r.length) * D)).dataSync()[0]!) * r.length;
+        let i = 0;
+        for await (const b of data.x.inOrder('validation', CHUNK)) {
+          s += tf.tidy(() => loss(b, valNoise.subarray(i * D, (i + b.rows.length) * D)).dataSync()[0]!) * b.rows.length;
+          i += b.rows.length;
         }
-        return s / rows.length;
+        return s / i;
       },
     });
   };
@@ -165,8 +167,8 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
   // Latent flow: data are the (standardised) encodings of the trained VAE, recomputed on resume.
   // Validation (and the standardiser) use one fixed draw; with fitOn 'samples' every training
   // step draws fresh z ~ q(z | x, y), so the flow sees the posterior, not one sample of it.
-  const latentFlow = (): Phase<Uint32Array> => {
-    const { z, mu, sigma } = latentData(model, data, seed);
+  const latentFlow = async (): Promise<Phase<Uint32Array>> => {
+    const { z, mu, sigma } = await latentData(model, data, seed);
     const st = fitStandardiser(gatherRows(z, D, data.trainRows), nTrain, D, cfg.inputScaling);
     model.state.latent = st;
     standardise(z, st);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@calozoo/core';
+import { Rng, getGeometry } from '@calozoo/core';
 import { intrinsicDimension, nearestSquaredDistances } from './intrinsic-dimension.js';
+import { showerIntrinsicDimension } from './shower-dimension.js';
 
 /** n points on a smooth `m`-dimensional manifold embedded non-linearly in `D` dimensions. */
 function manifold(n: number, m: number, D: number, seed: number): Float64Array {
@@ -62,8 +63,6 @@ describe('intrinsicDimension', () => {
 
 describe('showerIntrinsicDimension', () => {
   it('estimates a small dimension for showers that vary in two parameters only', async () => {
-    const { getGeometry } = await import('@calozoo/core');
-    const { showerIntrinsicDimension } = await import('./shower-dimension.js');
     const g = getGeometry('calochallenge-1-photons');
     const rng = new Rng(4);
     const n = 800;

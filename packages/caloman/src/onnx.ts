@@ -31,9 +31,9 @@ import type { CaloManModel } from './model.js';
 import { CALOMAN_VERSION } from './version.js';
 
 /** Opset of the exported graphs. */
-export const ONNX_OPSET = 17;
+const ONNX_OPSET = 17;
 /** Version of the `onnx/` layout written by `exportCaloManOnnx`. */
-export const ONNX_FORMAT_VERSION = 1;
+const ONNX_FORMAT_VERSION = 1;
 /** Files of an export, relative to the model directory. */
 export const ONNX_FILES = {
   layerEnergies: 'onnx/layer-energies.onnx',
@@ -109,7 +109,7 @@ function assembleShowersOnnx(g: OnnxGraphBuilder, model: CaloManModel, mean: Onn
 }
 
 /** SHA-256 over the model directory's weight and config files (missing files count as empty). */
-export async function weightsDigest(dir: string): Promise<string> {
+async function weightsDigest(dir: string): Promise<string> {
   const h = createHash('sha256');
   for (const f of WEIGHT_FILES) {
     h.update(f);

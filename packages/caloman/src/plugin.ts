@@ -2,7 +2,9 @@
  * The `caloman` model plugin (no side effects; `index.ts` registers it): default configs per
  * geometry, config parsing that rejects unknown keys, creation and loading.
  */
+import { fileURLToPath } from 'node:url';
 import { ConfigError, ModelFormatError, getGeometry, mergeConfig, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
+import { intrinsicDimCommand } from './commands.js';
 import { LEGACY_DEFAULTS, defaultConfigFor, type CaloManConfig } from './configs.js';
 import { CaloManModel, PLUGIN_NAME } from './model.js';
 import { CALOMAN_VERSION } from './version.js';
@@ -69,6 +71,9 @@ export const calomanPlugin: ModelPlugin<CaloManConfig> = {
   // ±6 %), with 17–42 % less CPU time, and keeps every network above PyTorch (1.23–2.11×), where
   // two threads left the EPL flow at 0.95–1.04×. Larger machines keep TensorFlow's default.
   trainingThreads: (cores) => (cores <= 2 ? 1 : undefined),
+  // The package's models/ folder (next to src/ and dist/), listed in package.json "files".
+  pretrained: { 'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)) },
+  commands: [intrinsicDimCommand],
   load: async (dir: string, _options?: LoadOptions) => {
     const mc = await readModelConfig(dir);
     if (mc.plugin !== PLUGIN_NAME) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${PLUGIN_NAME}"; load it with that plugin.`);

@@ -17,9 +17,9 @@ export type EplTransform = 'published' | 'relative';
 export type VoxelTransform = 'linear' | 'sqrt' | 'logit';
 
 /** Offset of the published EPL transform, MeV (CaloMan code). */
-export const EPL_OFFSET_MEV = 0.001;
+const EPL_OFFSET_MEV = 0.001;
 /** Floor of the relative EPL transform (fraction of E_inc); an empty layer maps to log10 of it. */
-export const RELATIVE_EPL_FLOOR = 1e-7;
+const RELATIVE_EPL_FLOOR = 1e-7;
 /** ε of the logit voxel transform (CaloMan's DS2/3 convention). */
 export const VOXEL_LOGIT_EPSILON = 1e-6;
 

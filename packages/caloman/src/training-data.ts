@@ -1,9 +1,24 @@
 /**
  * Turns training showers into the arrays CaloMan's three phases read: standardised EPL values
- * and energy context, VAE inputs (transformed within-layer fractions) and the train/validation
- * split. Everything is a deterministic function of the showers, the config and the seed.
+ * and energy context, VAE inputs (transformed within-layer fractions, in memory or streamed from
+ * the file) and the train/validation split. Everything is a deterministic function of the
+ * showers, the config and the seed.
  */
-import { Rng, layerSlices, toLayerFractions, type Geometry, type Showers } from '@calozoo/core';
+import {
+  Rng,
+  ShowerDataset,
+  datasetBatches,
+  layerSlices,
+  shuffledRows,
+  toLayerFractions,
+  type BatchSource,
+  type Geometry,
+  type LayerSlice,
+  type ShowerBatch,
+  type ShowerFile,
+  type ShowerSource,
+  type Showers,
+} from '@calozoo/core';
 import type { CaloManConfig } from './configs.js';
 import { energyContext, fitStandardiser, layerEnergiesToEpl, standardise, thresholded, voxelForward, type Standardiser } from './preprocess.js';
 
@@ -19,7 +34,23 @@ export interface Preprocessing {
   latent: Standardiser;
 }
 
-/** The arrays of one training run. */
+/** A batch of VAE inputs: dataset rows and their transformed within-layer fractions [rows, V]. */
+export interface VoxelBatch {
+  rows: Uint32Array;
+  x: Float32Array;
+}
+
+/** Where the VAE inputs come from: an array in memory, or the file, streamed (bounded memory). */
+interface VoxelInputs {
+  /** Whether the inputs are read from the file batch by batch. */
+  readonly streamed: boolean;
+  /** Shuffled training batches of `batchSize` rows, epoch by epoch. */
+  training(batchSize: number): BatchSource<VoxelBatch>;
+  /** The validation rows (ascending), or every row, in chunks of at most `chunk` rows, in order. */
+  inOrder(which: 'validation' | 'all', chunk: number): AsyncIterable<VoxelBatch>;
+}
+
+/** The arrays of one training run (everything but the voxel inputs is O(n·layers)). */
 export interface TrainingData {
   /** Number of showers (train + validation). */
   n: number;
@@ -32,12 +63,12 @@ export interface TrainingData {
   u: Float32Array;
   /** Standardised context [n, 1]. */
   c: Float32Array;
-  /** Transformed within-layer fractions [n, V]. */
-  x: Float32Array;
+  /** The VAE inputs. */
+  x: VoxelInputs;
   /** Per-voxel min and max of the fractions on the training split. */
   fractionLo: Float32Array;
   fractionHi: Float32Array;
-  /** Rows of the training and validation splits. */
+  /** Rows of the training and validation splits (ascending). */
   trainRows: Uint32Array;
   validationRows: Uint32Array;
 }
@@ -47,53 +78,127 @@ export function identityStandardiser(d: number): Standardiser {
   return { shift: new Array(d).fill(0), scale: new Array(d).fill(1) };
 }
 
-function rowsOf(x: Float32Array, d: number, rows: Uint32Array): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  for (let i = 0; i < rows.length; i++) out.set(x.subarray(rows[i] * d, rows[i] * d + d), i * d);
-  return out;
+/** Whether a source is an open shower file (it can then be streamed through a `ShowerDataset`). */
+function isShowerFile(s: ShowerSource): s is ShowerFile {
+  const f = s as Partial<ShowerFile>;
+  return typeof f.path === 'string' && 'chunkRows' in f && typeof f.close === 'function';
 }
 
-/** Prepares the arrays and fits the EPL and context standardisers on the training split. */
-export function prepareTrainingData(
-  showers: Showers,
+/** Thresholded showers → within-layer fractions and layer energies. */
+function fractionsOf(s: Showers, slices: LayerSlice[], config: CaloManConfig): { layerEnergy: Float64Array; fractions: Float32Array } {
+  return toLayerFractions(thresholded(s.values.subarray(0, s.n * s.voxels), config.thresholdMeV), s.n, s.voxels, slices);
+}
+
+/** Extends per-voxel [lo, hi] by the fractions of the rows of `s` that `keep` selects. */
+function widenRange(lo: Float32Array, hi: Float32Array, fractions: Float32Array, V: number, keep: (i: number) => boolean, n: number): void {
+  for (let i = 0; i < n; i++) {
+    if (!keep(i)) continue;
+    for (let v = 0; v < V; v++) {
+      const f = fractions[i * V + v]!;
+      if (f < lo[v]!) lo[v] = f;
+      if (f > hi[v]!) hi[v] = f;
+    }
+  }
+}
+
+/** The VAE inputs of an in-memory set. */
+function memoryInputs(x: Float32Array, V: number, trainRows: Uint32Array, validationRows: Uint32Array, n: number): VoxelInputs {
+  const batch = (rows: Uint32Array): VoxelBatch => ({ rows, x: gatherRows(x, V, rows) });
+  return {
+    streamed: false,
+    training(batchSize) {
+      const src = shuffledRows(trainRows.length, batchSize, { rows: trainRows });
+      return { steps: src.steps, *epoch(e, from, rng) { for (const rows of src.epoch(e, from, rng) as Iterable<Uint32Array>) yield batch(rows); } };
+    },
+    async *inOrder(which, chunk) {
+      const rows = which === 'validation' ? validationRows : Uint32Array.from({ length: n }, (_, i) => i);
+      for (let i = 0; i < rows.length; i += chunk) yield batch(rows.subarray(i, i + chunk));
+    },
+  };
+}
+
+/** The VAE inputs read from the file through a `ShowerDataset`: memory bounded by its shuffle buffer. */
+function streamedInputs(ds: ShowerDataset, slices: LayerSlice[], config: CaloManConfig, trainRows: Uint32Array, validationRows: Uint32Array): VoxelInputs {
+  const train = ds.subset(trainRows);
+  const val = ds.subset(validationRows);
+  const toBatch = (b: ShowerBatch): VoxelBatch => ({ rows: Uint32Array.from(b.indices), x: voxelForward(fractionsOf(b, slices, config).fractions, config.voxelTransform) });
+  return {
+    streamed: true,
+    training(batchSize) {
+      const src = datasetBatches(train, batchSize);
+      return { steps: src.steps, async *epoch(e, from, rng) { for await (const b of src.epoch(e, from, rng)) yield toBatch(b); } };
+    },
+    async *inOrder(which, chunk) {
+      for await (const b of (which === 'validation' ? val : ds).batches(chunk)) yield toBatch(b);
+    },
+  };
+}
+
+/** Options of `prepareTrainingData`. */
+export interface PrepareOptions {
+  seed: number;
+  validationFraction: number;
+  /** A file whose showers take more bytes than this is streamed; a smaller set is read into memory. */
+  memoryBudgetBytes: number;
+}
+
+/**
+ * Prepares the arrays of a training run and fits the EPL and context standardisers on the
+ * training split. A file larger than the memory budget is read twice per epoch at most, in
+ * blocks: once here for the per-shower sums, then by the VAE's batches; everything else held in
+ * memory is O(n·layers + voxels).
+ */
+export async function prepareTrainingData(
+  source: ShowerSource,
   geometry: Geometry,
   config: CaloManConfig,
-  seed: number,
-  validationFraction: number,
-): { data: TrainingData; prep: Pick<Preprocessing, 'epl' | 'eplRange' | 'context'> } {
+  options: PrepareOptions,
+): Promise<{ data: TrainingData; prep: Pick<Preprocessing, 'epl' | 'eplRange' | 'context'> }> {
   const slices = layerSlices(geometry);
   const L = slices.length;
-  const n = showers.n;
-  const V = showers.voxels;
-  const values = thresholded(showers.values.subarray(0, n * V), config.thresholdMeV);
-  const { layerEnergy, fractions } = toLayerFractions(values, n, V, slices);
-  const perm = new Rng(seed, 1).permutation(n);
-  const nVal = Math.min(n - 1, Math.max(1, Math.round(n * validationFraction)));
+  const n = source.n;
+  const V = source.voxels;
+  const perm = new Rng(options.seed, 1).permutation(n);
+  const nVal = Math.min(n - 1, Math.max(1, Math.round(n * options.validationFraction)));
   const validationRows = perm.slice(0, nVal).sort();
   const trainRows = perm.slice(nVal).sort();
-  const energy = showers.energy.slice(0, n);
-  const u = layerEnergiesToEpl(dequantisedLayerEnergies(layerEnergy, config.thresholdMeV, seed), energy, n, L, config.eplTransform);
+  const isTrain = new Uint8Array(n);
+  for (const r of trainRows) isTrain[r] = 1;
+  const energy = new Float32Array(n);
+  const layerEnergy = new Float64Array(n * L);
+  const lo = new Float32Array(V).fill(Infinity);
+  const hi = new Float32Array(V).fill(-Infinity);
+  let x: VoxelInputs;
+  if (isShowerFile(source) && n * V * 4 > options.memoryBudgetBytes) {
+    const ds = ShowerDataset.fromFiles([source]);
+    for await (const b of ds.batches(4096)) {
+      const { layerEnergy: le, fractions } = fractionsOf(b, slices, config);
+      const first = b.indices[0]!;
+      energy.set(b.energy.subarray(0, b.n), first);
+      layerEnergy.set(le, first * L);
+      widenRange(lo, hi, fractions, V, (i) => isTrain[first + i] === 1, b.n);
+    }
+    x = streamedInputs(ds, slices, config, trainRows, validationRows);
+  } else {
+    const showers = await source.readRange(0, n);
+    const all = fractionsOf(showers, slices, config);
+    energy.set(showers.energy.subarray(0, n));
+    layerEnergy.set(all.layerEnergy);
+    widenRange(lo, hi, all.fractions, V, (i) => isTrain[i] === 1, n);
+    x = memoryInputs(voxelForward(all.fractions, config.voxelTransform), V, trainRows, validationRows, n);
+  }
+  const u = layerEnergiesToEpl(dequantisedLayerEnergies(layerEnergy, config.thresholdMeV, options.seed), energy, n, L, config.eplTransform);
   const c = energyContext(energy);
-  const uTrain = rowsOf(u, L, trainRows);
+  const uTrain = gatherRows(u, L, trainRows);
   const eplSt = fitStandardiser(uTrain, trainRows.length, L, config.inputScaling);
   const eplRange = { lo: new Array<number>(L).fill(Infinity), hi: new Array<number>(L).fill(-Infinity) };
   for (let i = 0; i < uTrain.length; i++) {
-    eplRange.lo[i % L] = Math.min(eplRange.lo[i % L], uTrain[i]);
-    eplRange.hi[i % L] = Math.max(eplRange.hi[i % L], uTrain[i]);
+    eplRange.lo[i % L] = Math.min(eplRange.lo[i % L]!, uTrain[i]!);
+    eplRange.hi[i % L] = Math.max(eplRange.hi[i % L]!, uTrain[i]!);
   }
-  const ctxSt = fitStandardiser(rowsOf(c, 1, trainRows), trainRows.length, 1, config.inputScaling);
+  const ctxSt = fitStandardiser(gatherRows(c, 1, trainRows), trainRows.length, 1, config.inputScaling);
   standardise(u, eplSt);
   standardise(c, ctxSt);
-  const lo = new Float32Array(V).fill(Infinity);
-  const hi = new Float32Array(V).fill(-Infinity);
-  for (const r of trainRows) {
-    for (let v = 0; v < V; v++) {
-      const f = fractions[r * V + v];
-      if (f < lo[v]) lo[v] = f;
-      if (f > hi[v]) hi[v] = f;
-    }
-  }
-  const x = voxelForward(fractions, config.voxelTransform);
   return {
     data: { n, layers: L, voxels: V, energy, layerEnergy, u, c, x, fractionLo: lo, fractionHi: hi, trainRows, validationRows },
     prep: { epl: eplSt, eplRange, context: ctxSt },
@@ -106,7 +211,7 @@ export function prepareTrainingData(
  * (0.05 t, t) instead (dequantisation); generation maps such samples back to 0 through the
  * voxel threshold, since no voxel of a layer below t can reach t.
  */
-export function dequantisedLayerEnergies(layerE: Float64Array, thresholdMeV: number, seed: number): Float64Array {
+function dequantisedLayerEnergies(layerE: Float64Array, thresholdMeV: number, seed: number): Float64Array {
   if (!(thresholdMeV > 0)) return layerE;
   const rng = new Rng(seed, 3);
   return layerE.map((e) => (e > 0 ? e : thresholdMeV * (0.05 + 0.95 * rng.uniform())));

@@ -41,7 +41,7 @@ export interface VaeLoss {
 /** Bounds of the encoder's log σ, which keep exp() finite early in training. */
 const LOG_SIGMA_RANGE = [-12, 4] as const;
 /** Bounds of the per-voxel output log σ: the floor keeps exactly-zero voxels from driving σ → 0. */
-export const VOXEL_LOG_SIGMA_RANGE = [-6, 1] as const;
+const VOXEL_LOG_SIGMA_RANGE = [-6, 1] as const;
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** The conditional VAE with named variables `encoder.*`, `decoder.*` and `decoder.logSigma`. */

@@ -3,7 +3,7 @@
  * documented exit codes (0 ok, 1 failure, 2 usage, 130 interrupted).
  */
 import { Command, CommanderError } from 'commander';
-import { CalozooError } from '@calozoo/core';
+import { CalozooError, listModels, type PluginCommand } from '@calozoo/core';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { Output } from './output.js';
 import type { CliContext } from './context.js';
@@ -15,13 +15,14 @@ import { registerGenerate } from './commands/generate.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerDemo } from './commands/demo.js';
 import { registerMerge } from './commands/merge.js';
-import { registerIntrinsicDim } from './commands/intrinsic-dim.js';
+import { registerPluginCommands } from './commands/plugin-commands.js';
+import { loadPlugins } from './plugins.js';
 import { registerExport } from './commands/export.js';
 import { registerBench } from './commands/bench.js';
 import { CLI_VERSION } from './version.js';
 
-/** Builds the program with every command registered. */
-export function buildProgram(ctx: CliContext): Command {
+/** Builds the program with every command registered, the plugins' own `commands` last. */
+export function buildProgram(ctx: CliContext, pluginCommands: readonly PluginCommand[] = listModels().flatMap((p) => p.commands ?? [])): Command {
   const program = new Command();
   program
     .name('calozoo')
@@ -43,8 +44,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerMerge(program, ctx);
   registerExport(program, ctx);
   registerBench(program, ctx);
-  registerIntrinsicDim(program, ctx);
   registerDemo(program, ctx);
+  registerPluginCommands(program, ctx, pluginCommands);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
@@ -64,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     signal: controller.signal,
     output: (cmd) => new Output(cmd.optsWithGlobals()),
   };
+  // Plugins first (those named by --plugin too), so that their commands are part of the program.
+  const extra = argv.flatMap((a, i) => (a === '--plugin' && argv[i + 1] ? [argv[i + 1]!] : a.startsWith('--plugin=') ? [a.slice(9)] : []));
+  await loadPlugins(extra);
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -236,7 +236,8 @@ describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.report).toBe(path.join(report, 'index.html'));
-    expect(j.result.samples ?? j.result).toBeTruthy();
+    expect(j.result.observables.length).toBeGreaterThan(10);
+    expect(j.result.observables.every((o: { name: string }) => typeof o.name === 'string')).toBe(true);
     expect(existsSync(path.join(report, 'index.html'))).toBe(true);
     expect(existsSync(path.join(dir, 'demo', 'generated-mean-shower.h5'))).toBe(true);
   });

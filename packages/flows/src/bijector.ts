@@ -131,7 +131,3 @@ export function invert(b: Bijector): Bijector {
   };
 }
 
-/** Sums a [n, d] tensor of element-wise log-derivatives to per-sample log-dets. */
-export function sumLogDet(elementwise: tf.Tensor2D): tf.Tensor1D {
-  return tf.sum(elementwise, 1);
-}

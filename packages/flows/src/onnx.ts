@@ -38,11 +38,6 @@ export function identityLayout(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Whether `layout` is the natural order. */
-export function isIdentityLayout(layout: readonly number[]): boolean {
-  return layout.every((c, k) => c === k);
-}
-
 /** Reorders the columns of x from `from` to `to` with one Gather (none when they agree). */
 export function relayoutOnnx(g: OnnxGraphBuilder, x: OnnxValue, from: readonly number[], to: readonly number[]): OnnxValue {
   if (from.every((c, k) => c === to[k])) return x;
@@ -53,11 +48,6 @@ export function relayoutOnnx(g: OnnxGraphBuilder, x: OnnxValue, from: readonly n
 /** Zeros with the run-time shape of `like` (float32). */
 export function zerosLikeOnnx(g: OnnxGraphBuilder, like: OnnxValue): OnnxValue {
   return g.expand(g.scalar(0), g.shapeOf(like), like.shape);
-}
-
-/** Columns `idx` of a [n, d] value. */
-export function columnsOnnx(g: OnnxGraphBuilder, x: OnnxValue, idx: readonly number[]): OnnxValue {
-  return g.gather(x, idx, 1);
 }
 
 /**
@@ -117,7 +107,7 @@ export function rqsInverseOnnx(g: OnnxGraphBuilder, y: OnnxValue, raw: OnnxValue
  * softplus(x) = max(x, 0) + log(1 + e^−|x|): overflow-free and built from ops onnxruntime
  * vectorises (its Softplus kernel measured ~10 ns per value here).
  */
-export function softplusOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+function softplusOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
   return g.add(g.relu(x), g.log(g.add(g.exp(g.neg(g.abs(x))), 1)));
 }
 

@@ -5,7 +5,7 @@
  * field-reference.md §4.7), progress events and abort.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AbortedError, ConfigError, InvalidArgumentError, newPhaseState, runPhase, shuffledRows, type Rng } from '@calozoo/core';
+import { AbortedError, ConfigError, InvalidArgumentError, newPhaseState, runPhase, shuffledRows, type HistoryRow, type Rng } from '@calozoo/core';
 import type { Flow } from './flow.js';
 
 /** Training rows [n, dim] and optional context rows [n, contextDim], as tensors or row-major arrays. */
@@ -136,7 +136,7 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
   const steps = batches.steps;
   const lrAt = (step: number): number => (lrSchedule === 'cosine' ? 0.5 * lr * (1 + Math.cos((Math.PI * Math.min(step, epochs * steps)) / (epochs * steps))) : lr);
   const history: FitFlowReport['history'] = [];
-  const engineHistory: import('@calozoo/core').HistoryRow[] = [];
+  const engineHistory: HistoryRow[] = [];
   let bestEpoch = 0;
   let bestScore = Infinity;
   const state = await runPhase(

@@ -57,7 +57,7 @@ export interface SliceState {
 }
 
 /** Builds the sub-slice table of a detector. */
-export function sliceTable(d: DetectorModel): SliceTable {
+function sliceTable(d: DetectorModel): SliceTable {
   const b = slabBoundaries(d);
   const k = d.slabs.reduce((s, sl) => s + Math.max(1, sl.sub), 0);
   const layer = new Int32Array(k);
@@ -108,7 +108,7 @@ function cdfAtEdges(g: GammaProfile, start: number, edges: Float64Array, sec: nu
 }
 
 /** Spot models of a detector for its EM and hadronic parts. */
-export function spotModels(d: DetectorModel): { em: SpotModel; had: SpotModel } {
+function spotModels(d: DetectorModel): { em: SpotModel; had: SpotModel } {
   const vis = Math.max(...d.slabs.filter((s) => s.layer >= 0).map((s) => s.visible), 1e-6);
   const em = spotModel(d.mipMpvMeV, d.mipWidthMeV, d.samplingTerm * d.samplingTerm * 1000 * vis);
   const had = spotModel(d.mipMpvMeV, d.mipWidthMeV, (d.hadSamplingTerm * d.hadSamplingTerm * 1000 * vis) / d.eOverH);
@@ -116,7 +116,7 @@ export function spotModels(d: DetectorModel): { em: SpotModel; had: SpotModel } 
 }
 
 /** Allocates the per-shower scratch state for k sub-slices. */
-export function sliceState(k: number): SliceState {
+function sliceState(k: number): SliceState {
   const f = (): Float64Array => new Float64Array(k);
   return { eEm: f(), eHad: f(), rcEm: f(), rtEm: f(), pEm: f(), rcHad: f(), rtHad: f(), pHad: f(), track: f(), offset: new Float64Array(4), pE: new Float64Array(k + 1), pH: new Float64Array(k + 1), cosTheta: 1, tanTheta: 0 };
 }
@@ -208,9 +208,6 @@ export interface EngineContext {
   readonly spots: { em: SpotModel; had: SpotModel };
   readonly state: SliceState;
 }
-
-/** Signature shared by the cylindrical and grid projections. */
-export type Projector = (ctx: EngineContext, rng: Rng, out: Float32Array, offset: number) => void;
 
 /** Creates the reusable context for a geometry/detector pair. */
 export function engineContext(_g: Geometry, d: DetectorModel): EngineContext {

@@ -42,7 +42,7 @@ function dipoleAnti(r: number, r2: number, R: number): number {
 }
 
 /** Largest fraction of a ring's mean bin energy the dipole term may move (keeps bins non-negative). */
-export const MAX_DIPOLE = 0.9;
+const MAX_DIPOLE = 0.9;
 
 /** Caps a ring's dipole coefficient so that |dj·dip| ≤ MAX_DIPOLE·ring/nA for every angular bin. */
 function capDipole(dip: number, ring: number, nA: number, maxDj: number): number {

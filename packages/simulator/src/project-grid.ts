@@ -13,7 +13,7 @@ import type { EngineContext } from './engine.js';
 import { depositCell } from './spots.js';
 
 /** Half-width (in cells) of the window around the axis where cells are integrated exactly. */
-export const WINDOW = 4;
+const WINDOW = 4;
 
 const INV_2PI = 1 / (2 * Math.PI);
 const INV_PI = 1 / Math.PI;

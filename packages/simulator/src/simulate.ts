@@ -53,7 +53,7 @@ export function resolveDetector(g: Geometry, params?: SimulatorParams): Detector
 }
 
 /** Derives the integer run seed from `seed` or `rng`. */
-export function resolveSeed(options: { seed?: number; rng?: Rng }): number {
+function resolveSeed(options: { seed?: number; rng?: Rng }): number {
   if (options.seed !== undefined) {
     if (!Number.isSafeInteger(options.seed)) throw new InvalidArgumentError(`simulateShowers: seed must be a safe integer, got ${options.seed}`);
     return options.seed;

@@ -13,19 +13,19 @@
 import type { Rng } from '@calozoo/core';
 
 /** Fraction of soft spots. */
-export const P_SOFT = 0.15;
+const P_SOFT = 0.15;
 /** Mean of soft spots in units of the MIP MPV. */
-export const SOFT_MEAN_MPV = 0.3;
+const SOFT_MEAN_MPV = 0.3;
 /** Fraction of MIP-like spots. */
-export const P_MIP = 0.55;
+const P_MIP = 0.55;
 /** Moyal mean E[−ln χ²₁] = γ_E + ln 2. */
 const MOYAL_MEAN = 0.5772156649 + Math.LN2;
 /** Moyal variance π²/2. */
 const MOYAL_VAR = (Math.PI * Math.PI) / 2;
 /** Below this many expected spots a cell's spots are drawn one by one (exact compound Poisson). */
-export const EXACT_SPOTS = 2.5;
+const EXACT_SPOTS = 2.5;
 /** Above this many expected spots a cell is drawn from the Gaussian limit. */
-export const GAUSS_SPOTS = 40;
+const GAUSS_SPOTS = 40;
 
 /** A spot-energy distribution and its moments. */
 export interface SpotModel {

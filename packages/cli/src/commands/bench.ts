@@ -11,7 +11,7 @@ import { parseNumberList, parsePositiveInt, type CliContext } from '../context.j
 import { loadPlugins } from '../plugins.js';
 
 /** One measured cell of the benchmark. */
-export interface BenchRow {
+interface BenchRow {
   runtime: 'onnx' | 'tfjs';
   batch: number;
   msPerShower: number;
@@ -21,7 +21,7 @@ export interface BenchRow {
 }
 
 /** Options of `benchGenerate`. */
-export interface BenchOptions {
+interface BenchOptions {
   batches: readonly number[];
   runtimes: readonly ('onnx' | 'tfjs')[];
   /** Minimum seconds of timed calls per cell (at least 3 calls). */
@@ -39,7 +39,7 @@ function benchEnergies(n: number): Float32Array {
 }
 
 /** Times `model.generate` per runtime and batch size (one call of `batch` showers per repetition). */
-export async function benchGenerate(model: Generator, o: BenchOptions): Promise<BenchRow[]> {
+async function benchGenerate(model: Generator, o: BenchOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const runtime of o.runtimes) {
     for (const batch of o.batches) {

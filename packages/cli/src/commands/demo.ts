@@ -4,10 +4,9 @@
  * model, evaluate them, print the table and write the HTML report.
  */
 import type { Command } from 'commander';
-import { existsSync, promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { getGeometry, loadModel, readModelConfig, selectTfBackend } from '@calozoo/core';
+import { getGeometry, listPretrained, loadModel, readModelConfig, selectTfBackend } from '@calozoo/core';
 import { simulateToFile } from '@calozoo/simulator';
 import { evaluate, formatTable } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
@@ -15,16 +14,10 @@ import { parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
 import { conditionsFromFlags, generateToFile } from './generate.js';
 
-/** Where the shipped dataset-1-photon CaloMan model lives, if @calozoo/caloman is installed. */
-export function shippedModelDir(): string | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const pkg = require.resolve('@calozoo/caloman/package.json');
-    const dir = path.join(path.dirname(pkg), 'models', 'ds1-photons');
-    return existsSync(path.join(dir, 'config.json')) ? dir : null;
-  } catch {
-    return null;
-  }
+/** The shipped dataset-1-photon model of a registered plugin (CaloMan's when installed), or null. */
+function shippedModelDir(): string | null {
+  const all = listPretrained().filter((p) => p.name === 'ds1-photons');
+  return (all.find((p) => p.plugin === 'caloman') ?? all[0])?.dir ?? null;
 }
 
 interface DemoFlags {

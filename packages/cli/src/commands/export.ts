@@ -10,7 +10,7 @@ import type { CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
 
 /** One written graph as reported by `export`. */
-export interface ExportedGraph {
+interface ExportedGraph {
   role: string;
   file: string;
   bytes: number;
@@ -21,7 +21,7 @@ export interface ExportedGraph {
 }
 
 /** Exports the model in `dir` and checks that every written graph decodes; returns what was written. */
-export async function exportModel(dir: string): Promise<{ metadata: OnnxExportMetadata; graphs: ExportedGraph[] }> {
+async function exportModel(dir: string): Promise<{ metadata: OnnxExportMetadata; graphs: ExportedGraph[] }> {
   const cfg = await readModelConfig(dir);
   const model = await loadModel(dir);
   try {

@@ -21,7 +21,7 @@ export const MATMUL_2D = 'CalozooMatMul';
 /** Name of the registered native dense-layer kernel. */
 export const DENSE = 'CalozooDense';
 /** Name of the registered native bias-gradient kernel (column sums of a matrix). */
-export const BIAS_GRAD = 'CalozooBiasAddGrad';
+const BIAS_GRAD = 'CalozooBiasAddGrad';
 
 type T = tf.Tensor;
 type MatMulAttrs = { transposeA: boolean; transposeB: boolean };

@@ -19,5 +19,5 @@ export function setTfVerbose(verbose: boolean): void {
 }
 
 /** Whether the quiet policy was applied at import (read by `tf.ts` so bundlers keep this module). */
-export const TF_QUIET_AT_IMPORT = process.env['CALOZOO_TF_VERBOSE'] !== '1';
+const TF_QUIET_AT_IMPORT = process.env['CALOZOO_TF_VERBOSE'] !== '1';
 setTfVerbose(!TF_QUIET_AT_IMPORT);

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** File name of the addon next to tfjs-node's `lib/napi-v8/tfjs_binding.node`. */
-export const STDIO_GUARD_FILE = 'calozoo_stdio_guard.node';
+const STDIO_GUARD_FILE = 'calozoo_stdio_guard.node';
 
 /** The addon's interface: fd 2 to a file and back. */
 export interface StdioGuard {

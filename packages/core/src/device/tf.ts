@@ -7,12 +7,10 @@
  * the union package `@tensorflow/tfjs` does, into the same global registries. It is imported
  * after `quiet.ts`, which keeps TensorFlow.js's start-up chatter off the console.
  */
-import { TF_QUIET_AT_IMPORT } from './quiet.js';
+import './quiet.js';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 
 export { tf };
 
-/** True when TensorFlow.js was loaded with its console warnings silenced (see `quiet.ts`). */
-export const tfQuietAtImport: boolean = TF_QUIET_AT_IMPORT;

@@ -63,7 +63,7 @@ function readAddr(v: DataView, at: number, size: number): number {
  * address its superblock records (a truncated download or an interrupted copy).
  * HDF5 spec, "Disk Format: Level 0A – Format Signature and Superblock".
  */
-export function probeHdf5(path: string): void {
+function probeHdf5(path: string): void {
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -1,10 +1,9 @@
 /**
- * The contracts every model package implements: `Conditioner`, `Sampler`, `Generator`,
- * `Trainable` and `ModelPlugin` (architecture.md, "Interfaces"). Between packages only plain
+ * The contracts every model package implements: `Generator`, `Trainable` and `ModelPlugin`
+ * (architecture.md, "Interfaces"; its `Conditioner` and `Sampler` come back with the first model
+ * that uses them). Between packages only plain
  * typed arrays travel (`Showers`, `Conditions`); tensors stay inside model and flow code.
  */
-import type { Tensor2D } from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng.js';
 import type { ConditionName, Conditions, Showers } from '../showers.js';
 import type { Geometry } from '../geometry/types.js';
 
@@ -68,24 +67,6 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Progress in showers generated. */
   onProgress?: ProgressCallback;
-}
-
-/** Maps physical conditions to a network's normalised inputs and back. */
-export interface Conditioner {
-  /** Number of network input features. */
-  readonly features: number;
-  /** Physical conditions (MeV, rad) → normalised network inputs [n, features]. */
-  encode(c: Conditions): Tensor2D;
-  /** Normalised network inputs → physical conditions. */
-  decode(x: Tensor2D): Conditions;
-}
-
-/** Draws latent vectors, optionally conditioned. */
-export interface Sampler {
-  /** Dimension of the latent vectors. */
-  readonly latentDim: number;
-  /** Draws n latent vectors [n, latentDim]; `context` has one row per sample. */
-  sample(n: number, rng: Rng, context?: Tensor2D): Tensor2D;
 }
 
 /** Generates showers for one geometry. */
@@ -154,6 +135,11 @@ export interface FitOptions {
   timeLimitSeconds?: number;
   /** Fraction of the data held out for validation (default 0.2). */
   validationFraction?: number;
+  /**
+   * Showers that take more than this many MiB (float32) are streamed from their file in blocks
+   * instead of being read into memory, where the model supports it (default 1024).
+   */
+  memoryBudgetMiB?: number;
   /** Directory for resumable checkpoints (`checkpoints/` inside the model directory). */
   checkpointDir?: string;
   /** Seconds between checkpoints (default 60; one is always written at the end of a phase). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MODEL_FORMAT_VERSION, readModelConfig, writeModelConfig } from './model-config.js';
 import { applyOverrides, mergeConfig } from './config-parse.js';
-import { getModel, listModels, loadModel, registerModel, unregisterModel } from './registry.js';
+import { getModel, listModels, listPretrained, loadModel, loadPretrained, pretrainedDir, registerModel, unregisterModel } from './registry.js';
 import type { ModelPlugin } from './interfaces.js';
 import { PluginNotFoundError } from '../errors.js';
 
@@ -80,5 +80,17 @@ describe('registry', () => {
     unregisterModel('toy-model');
     await expect(loadModel(dir)).rejects.toBeInstanceOf(PluginNotFoundError);
     expect(() => getModel('toy-model')).toThrow(/"toy-model" is not registered. Installed plugins:/);
+  });
+
+  it('finds shipped pretrained models by name or plugin/name, and says what is installed otherwise', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ plugin: 'toy-model', pluginVersion: '0.1.0', formatVersion: 1, geometry: 'ild-ecal', config: {} }));
+    registerModel({ ...plugin, pretrained: { 'ild-photons': dir } });
+    expect(listPretrained()).toContainEqual({ plugin: 'toy-model', name: 'ild-photons', dir });
+    expect(pretrainedDir('ild-photons')).toBe(dir);
+    expect(pretrainedDir('toy-model/ild-photons')).toBe(dir);
+    expect(await loadPretrained('ild-photons')).toEqual({ loadedFrom: dir });
+    expect(() => pretrainedDir('other-model/ild-photons')).toThrow(/no pretrained model "other-model\/ild-photons" is installed; installed: .*toy-model\/ild-photons/);
+    unregisterModel('toy-model');
   });
 });

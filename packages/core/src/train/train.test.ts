@@ -5,9 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
 import { forEachBackend } from '../testing/backends.js';
-import type { ProgressEvent } from '../model/interfaces.js';
+import type { HistoryRow, ProgressEvent } from '../model/interfaces.js';
+import type { NamedTensor } from '../model-dir/safetensors.js';
 import { shuffledRows } from './batches.js';
-import { runPhase, newPhaseState, snapshotVariables, restoreVariables, type Phase } from './phase.js';
+import { runPhase, newPhaseState, snapshotVariables, restoreVariables, type Phase, type PhaseState } from './phase.js';
 import { train, type TrainingPlan } from './trainer.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'calozoo-train-'));
@@ -75,7 +76,7 @@ await forEachBackend(() => {
       const d = regressionData(1);
       const m = model(1);
       const events: ProgressEvent[] = [];
-      const history: import('../model/interfaces.js').HistoryRow[] = [];
+      const history: HistoryRow[] = [];
       const s = await runPhase(regressionPhase(m, d), newPhaseState(), { seed: 3, index: 0, deadline: Infinity, history, onProgress: (e) => events.push(e), ...noCheckpoint });
       expect(s.stoppedBy).toBe('epochs');
       expect(s.done).toBe(true);
@@ -131,8 +132,8 @@ await forEachBackend(() => {
         ],
         maxEpochs: 3,
       };
-      const optimizers: Record<string, import('../model-dir/safetensors.js').NamedTensor>[] = [];
-      const history: import('../model/interfaces.js').HistoryRow[] = [];
+      const optimizers: Record<string, NamedTensor>[] = [];
+      const history: HistoryRow[] = [];
       const c0 = Array.from(m.c.dataSync());
       await runPhase(phase, newPhaseState(), {
         seed: 3, index: 0, deadline: Infinity, history,
@@ -169,7 +170,7 @@ await forEachBackend(() => {
       const m = model(5);
       let step = 0;
       const warnings: string[] = [];
-      const written: import('./phase.js').PhaseState[] = [];
+      const written: PhaseState[] = [];
       const phase = regressionPhase(m, d, {
         restoreBest: false,
         // Epoch 3 (0-based 2), step 2: the loss blows up.

@@ -22,7 +22,7 @@ export const DEFAULT_CAMEL_BACK: CamelBack = { weight: 0.5, means: [-4, 4], sigm
  * Complementary error function, Numerical Recipes' Chebyshev fit `erfcc` (fractional error
  * below 1.2e-7 everywhere).
  */
-export function erfc(x: number): number {
+function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
   const r =

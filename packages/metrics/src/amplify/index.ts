@@ -1,5 +1,5 @@
 /** GANplifying quantile-MSE checks (field-reference.md §2.7). */
-export { DEFAULT_CAMEL_BACK, camelBackCdf, camelBackQuantile, sampleCamelBack, erfc, normalCdf } from './camel-back.js';
+export { DEFAULT_CAMEL_BACK, camelBackCdf, camelBackQuantile, sampleCamelBack, normalCdf } from './camel-back.js';
 export type { CamelBack } from './camel-back.js';
 export { quantileEdges, cellFractions, quantileMse, expectedQuantileMse, equivalentEvents, amplificationStudy } from './quantile-mse.js';
 export type { AmplificationPoint, AmplificationResult, AmplificationOptions } from './quantile-mse.js';

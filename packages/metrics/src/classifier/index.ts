@@ -8,4 +8,3 @@ export type { IsotonicModel, IsotonicOptions } from './isotonic.js';
 export { rocAuc, binaryCrossEntropy, logitCrossEntropy, jsdFromBce, accuracy, sigmoid } from './roc.js';
 export { officialSplitFractions, splitClass } from './split.js';
 export type { SplitFractions, ClassSplit } from './split.js';
-export { DenseNet, gatherRows, LEAKY_SLOPE } from './network.js';

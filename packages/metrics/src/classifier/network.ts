@@ -48,13 +48,3 @@ export class DenseNet {
   }
 }
 
-/** Copies rows `idx[from..to)` of a row-major sample into one float32 batch. */
-export function gatherRows(data: Float32Array | Float64Array, d: number, idx: ArrayLike<number>, from: number, to: number): Float32Array {
-  const out = new Float32Array((to - from) * d);
-  for (let k = from; k < to; k++) {
-    const o = idx[k] * d;
-    if (data instanceof Float32Array) out.set(data.subarray(o, o + d), (k - from) * d);
-    else for (let j = 0; j < d; j++) out[(k - from) * d + j] = data[o + j];
-  }
-  return out;
-}

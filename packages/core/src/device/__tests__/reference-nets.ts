@@ -16,7 +16,7 @@ export interface RefNet {
 }
 
 /** Deterministic parameter and input values, scaled by 1/√fan-in. */
-export function values(shape: number[], seed: number): Float32Array {
+function values(shape: number[], seed: number): Float32Array {
   const fanIn = shape.length > 1 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
   return Float32Array.from(randomArr(shape, seed).data, (v) => v / Math.sqrt(fanIn));
 }
