@@ -30,6 +30,8 @@ import { fitStandardiser, standardise } from './preprocess.js';
 import { conditionRows, gatherRows, prepareTrainingData, type TrainingData, type VoxelBatch } from './training-data.js';
 
 const CHUNK = 4096;
+/** Rows per chunk when whole showers go through the VAE (validation, encoding): about 16 MiB of inputs. */
+const voxelChunk = (voxels: number): number => Math.max(64, Math.min(CHUNK, Math.floor(2 ** 22 / voxels)));
 
 /** The model's own state in a checkpoint. */
 interface CaloManCheckpointState {
@@ -68,7 +70,7 @@ async function latentData(model: CaloManModel, data: TrainingData, seed: number)
   const mu = new Float32Array(data.n * D);
   const sigma = new Float32Array(data.n * D);
   const rng = new Rng(seed, streamId(3, 1, 0));
-  for await (const { rows, x } of data.x.inOrder('all', CHUNK)) {
+  for await (const { rows, x } of data.x.inOrder('all', voxelChunk(data.voxels))) {
     const m = rows.length;
     const [a, b] = tf.tidy(() => {
       const e = model.nets.vae.encode(tf.tensor2d(x, [m, data.voxels]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]));
@@ -155,7 +157,7 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
       validate: async () => {
         let s = 0;
         let i = 0;
-        for await (const b of data.x.inOrder('validation', CHUNK)) {
+        for await (const b of data.x.inOrder('validation', voxelChunk(V))) {
           s += tf.tidy(() => loss(b, valNoise.subarray(i * D, (i + b.rows.length) * D)).dataSync()[0]!) * b.rows.length;
           i += b.rows.length;
         }

@@ -134,6 +134,9 @@ function streamedInputs(ds: ShowerDataset, slices: LayerSlice[], config: CaloMan
   };
 }
 
+/** Shuffle buffer of streamed training showers. */
+const STREAM_SHUFFLE_BYTES = 64 << 20;
+
 /** Options of `prepareTrainingData`. */
 export interface PrepareOptions {
   seed: number;
@@ -170,8 +173,11 @@ export async function prepareTrainingData(
   const hi = new Float32Array(V).fill(-Infinity);
   let x: VoxelInputs;
   if (isShowerFile(source) && n * V * 4 > options.memoryBudgetBytes) {
-    const ds = ShowerDataset.fromFiles([source]);
-    for await (const b of ds.batches(4096)) {
+    // A 64 MiB shuffle buffer (8 blocks of 8 MiB): each batch still mixes rows from 8 random
+    // places in the file, and the peak memory of a DS2-size run stays well below 1.5 GB.
+    const ds = ShowerDataset.fromFiles([source], { shuffleBufferBytes: STREAM_SHUFFLE_BYTES });
+    // About 16 MiB of showers at a time.
+    for await (const b of ds.batches(Math.max(64, Math.floor(2 ** 22 / V)))) {
       const { layerEnergy: le, fractions } = fractionsOf(b, slices, config);
       const first = b.indices[0]!;
       energy.set(b.energy.subarray(0, b.n), first);

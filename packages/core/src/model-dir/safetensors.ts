@@ -4,7 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { ModelFormatError, InvalidArgumentError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import * as path from 'node:path';
+import { temporarySibling } from './atomic.js';
 
 /** Element types calozoo stores. */
 export type SafetensorsDtype = 'F32' | 'F64' | 'I32';
@@ -30,8 +31,8 @@ function checkTensor(name: string, t: NamedTensor): void {
   if (!ok) throw new InvalidArgumentError(`safetensors: tensor "${name}" is declared ${t.dtype} but holds ${t.data.constructor.name}`);
 }
 
-/** Serialises tensors (and optional string metadata) to safetensors bytes. */
-export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
+/** The header bytes (length prefix included), tensor order and data size of a safetensors file. */
+function layout(tensors: Record<string, NamedTensor>, metadata: Record<string, string>): { head: Uint8Array; names: string[]; dataBytes: number } {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -47,14 +48,22 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
   // pad the header with spaces so the data starts 8-byte aligned
   while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += ' ';
   const headerBytes = Buffer.from(json, 'utf8');
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
+  const head = new Uint8Array(8 + headerBytes.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  head.set(headerBytes, 8);
+  return { head, names, dataBytes: offset };
+}
+
+const bytesOf = (t: NamedTensor): Uint8Array => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+
+/** Serialises tensors (and optional string metadata) to safetensors bytes. */
+export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const { head, names, dataBytes } = layout(tensors, metadata);
+  const out = new Uint8Array(head.length + dataBytes);
+  out.set(head, 0);
+  let pos = head.length;
   for (const name of names) {
-    const t = tensors[name];
-    const src = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    const src = bytesOf(tensors[name]!);
     out.set(src, pos);
     pos += src.length;
   }
@@ -94,9 +103,27 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): { ten
   return { tensors, metadata };
 }
 
-/** Writes tensors to a safetensors file atomically. */
+/**
+ * Writes tensors to a safetensors file atomically, tensor by tensor (no second copy of the
+ * weights in memory: a checkpoint of a large model stays cheap).
+ */
 export async function writeSafetensors(file: string, tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Promise<void> {
-  await writeFileAtomic(file, encodeSafetensors(tensors, metadata));
+  const { head, names } = layout(tensors, metadata);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = temporarySibling(file);
+  try {
+    const h = await fs.open(tmp, 'w');
+    try {
+      await h.write(head);
+      for (const name of names) await h.write(bytesOf(tensors[name]!));
+    } finally {
+      await h.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Reads a safetensors file; errors name the file. */

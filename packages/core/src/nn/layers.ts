@@ -118,31 +118,25 @@ export interface Conv3dOptions {
   init?: Init;
 }
 
-/** 3-D convolution, input (N, D, H, W, C_in) in TF.js; kernel [kd, kh, kw, C_in, C_out]. */
-export class Conv3d implements Layer {
-  /** Kernel [kd, kh, kw, in, out] (TF.js layout). */
+/** What Conv3d and ConvTranspose3d share: kernel and bias drawn from `rng`, stride, padding, activation. */
+abstract class ConvLayer implements Layer {
+  /** Kernel (TF.js layout: [kd, kh, kw, in, out] for Conv3d, [kd, kh, kw, out, in] for ConvTranspose3d). */
   readonly kernel: tf.Variable;
   /** Bias [out]. */
   readonly bias: tf.Variable;
-  private readonly stride: Triple;
-  private readonly padding: Triple;
-  private readonly activation: ActivationSpec;
-  private readonly k: Triple;
+  protected readonly stride: Triple;
+  protected readonly padding: Triple;
+  protected readonly activation: ActivationSpec;
+  protected readonly k: Triple;
 
-  /** Creates the layer (fan_in = C_in·kd·kh·kw); kernel drawn first, then the bias. */
-  constructor(
-    readonly inChannels: number,
-    readonly outChannels: number,
-    kernel: number | Triple,
-    rng: Rng,
-    options: Conv3dOptions = {},
-  ) {
+  /** Draws the kernel (shape [...k, a, b], bound from `fanIn`), then the bias. */
+  protected constructor(kernel: number | Triple, kernelChannels: readonly [number, number], outChannels: number, fanInPerTap: number, rng: Rng, options: Conv3dOptions, defaultStride: number) {
     this.k = triple(kernel);
-    this.stride = triple(options.stride ?? 1);
+    this.stride = triple(options.stride ?? defaultStride);
     this.padding = triple(options.padding ?? 0);
     this.activation = options.activation ?? 'linear';
-    const bound = initBound(options.init, inChannels * prod(this.k));
-    this.kernel = variableOf(uniformValues(rng, prod(this.k) * inChannels * outChannels, bound), [...this.k, inChannels, outChannels]);
+    const bound = initBound(options.init, fanInPerTap * prod(this.k));
+    this.kernel = variableOf(uniformValues(rng, prod(this.k) * kernelChannels[0] * kernelChannels[1], bound), [...this.k, ...kernelChannels]);
     this.bias = variableOf(uniformValues(rng, outChannels, bound), [outChannels]);
   }
 
@@ -154,6 +148,33 @@ export class Conv3d implements Layer {
   /** Same as `params()`. */
   variables(): Record<string, tf.Variable> {
     return this.params();
+  }
+
+  /** Forward pass. */
+  abstract apply(x: tf.Tensor): tf.Tensor5D;
+  /** ONNX emission. */
+  abstract toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue;
+  /** Output shape. */
+  abstract outputShape(input: readonly number[]): number[];
+
+  /** Frees the variables. */
+  dispose(): void {
+    this.kernel.dispose();
+    this.bias.dispose();
+  }
+}
+
+/** 3-D convolution, input (N, D, H, W, C_in) in TF.js; kernel [kd, kh, kw, C_in, C_out]. */
+export class Conv3d extends ConvLayer {
+  /** Creates the layer (fan_in = C_in·kd·kh·kw); kernel [kd, kh, kw, in, out] drawn first, then the bias. */
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernel: number | Triple,
+    rng: Rng,
+    options: Conv3dOptions = {},
+  ) {
+    super(kernel, [inChannels, outChannels], outChannels, inChannels, rng, options, 1);
   }
 
   /** Zero padding, then a 'valid' convolution, bias and activation. */
@@ -178,11 +199,6 @@ export class Conv3d implements Layer {
     return [...[0, 1, 2].map((i) => Math.floor((input[i]! + 2 * this.padding[i]! - this.k[i]!) / this.stride[i]!) + 1), this.outChannels];
   }
 
-  /** Frees the variables. */
-  dispose(): void {
-    this.kernel.dispose();
-    this.bias.dispose();
-  }
 }
 
 /** Options of `ConvTranspose3d`: Conv3d's and PyTorch's `output_padding`. */
@@ -197,16 +213,8 @@ export interface ConvTranspose3dOptions extends Conv3dOptions {
  * (Conv3d with s³·C_out channels + pixel shuffle + slice), which ONNX Runtime runs much faster
  * than its ConvTranspose.
  */
-export class ConvTranspose3d implements Layer {
-  /** Kernel [kd, kh, kw, out, in] (TF.js layout). */
-  readonly kernel: tf.Variable;
-  /** Bias [out]. */
-  readonly bias: tf.Variable;
-  private readonly stride: Triple;
-  private readonly padding: Triple;
+export class ConvTranspose3d extends ConvLayer {
   private readonly outputPadding: Triple;
-  private readonly activation: ActivationSpec;
-  private readonly k: Triple;
 
   /** Creates the layer (fan_in = C_out·kd·kh·kw, as PyTorch computes it for transposed convolutions). */
   constructor(
@@ -216,27 +224,11 @@ export class ConvTranspose3d implements Layer {
     rng: Rng,
     options: ConvTranspose3dOptions = {},
   ) {
-    this.k = triple(kernel);
-    this.stride = triple(options.stride ?? 2);
-    this.padding = triple(options.padding ?? 0);
+    super(kernel, [outChannels, inChannels], outChannels, outChannels, rng, options, 2);
     this.outputPadding = triple(options.outputPadding ?? 0);
     this.outputPadding.forEach((op, i) => {
       if (!(op >= 0 && op < this.stride[i]!)) throw new InvalidArgumentError(`ConvTranspose3d: output padding must be in [0, stride), got ${op} for stride ${this.stride[i]}`);
     });
-    this.activation = options.activation ?? 'linear';
-    const bound = initBound(options.init, outChannels * prod(this.k));
-    this.kernel = variableOf(uniformValues(rng, prod(this.k) * inChannels * outChannels, bound), [...this.k, outChannels, inChannels]);
-    this.bias = variableOf(uniformValues(rng, outChannels, bound), [outChannels]);
-  }
-
-  /** `{kernel, bias}`. */
-  params(): Record<string, tf.Variable> {
-    return { kernel: this.kernel, bias: this.bias };
-  }
-
-  /** Same as `params()`. */
-  variables(): Record<string, tf.Variable> {
-    return this.params();
   }
 
   /** A 'valid' transposed convolution to the full size (in − 1)·s + k, then cropped by the padding. */
@@ -268,11 +260,6 @@ export class ConvTranspose3d implements Layer {
     return [...[0, 1, 2].map((i) => (input[i]! - 1) * this.stride[i]! - 2 * this.padding[i]! + this.k[i]! + this.outputPadding[i]!), this.outChannels];
   }
 
-  /** Frees the variables. */
-  dispose(): void {
-    this.kernel.dispose();
-    this.bias.dispose();
-  }
 }
 
 /** Options of `BatchNorm`. */

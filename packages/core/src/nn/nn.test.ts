@@ -9,27 +9,13 @@ import { OnnxGraphBuilder } from '../onnx/builder.js';
 import { createOrtSession } from '../onnx/session.js';
 import type { OnnxValue } from '../onnx/types.js';
 import { Rng } from '../rng.js';
+import { maxRelDiff, randn } from '../../test/onnx/helpers.js';
 import { tf } from '../device/tf.js';
 import { forEachBackend } from '../testing/backends.js';
 import { Activation, BatchNorm, Conv3d, ConvTranspose3d, Dense, LayerNorm, Reshape, Sequential } from './layers.js';
 import type { Layer } from './layer.js';
 
 const TOL = 1e-4;
-
-function randn(rng: Rng, n: number, scale = 1): Float32Array {
-  return Float32Array.from({ length: n }, () => rng.normal() * scale);
-}
-
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let m = 1;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
 
 /** NDHWC ↔ NCDHW of a row-major array. */
 function toChannelsFirst(x: Float32Array, [n, d, h, w, c]: number[]): Float32Array {

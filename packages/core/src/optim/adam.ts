@@ -238,21 +238,21 @@ export class Adam {
     return out;
   }
 
-  /** Restores a state written by `state()` (on either path). */
+  /** Restores a state written by `state()` (on either path); moments it lacks start again at zero. */
   setState(s: Record<string, NamedTensor>): void {
     this.step = Number(s['step']?.data[0] ?? 0);
     for (const k of this.names) {
       const shape = this.vars[k]!.shape;
       tf.tidy(() => {
-        const m = s[`m.${k}`] ? tf.tensor(Float32Array.from(s[`m.${k}`]!.data), shape) : null;
-        const v = s[`v.${k}`] ? tf.tensor(Float32Array.from(s[`v.${k}`]!.data), shape) : null;
+        const m = s[`m.${k}`] ? tf.tensor(Float32Array.from(s[`m.${k}`]!.data), shape) : tf.zeros(shape);
+        const v = s[`v.${k}`] ? tf.tensor(Float32Array.from(s[`v.${k}`]!.data), shape) : tf.zeros(shape);
         const slot = this.slots.get(k);
         if (slot) {
-          if (m) slot.m.assign(m);
-          if (v) slot.v.assign(v);
+          slot.m.assign(m);
+          slot.v.assign(v);
         } else {
-          if (m) this.m.get(k)!.assign(m);
-          if (v) this.v.get(k)!.assign(v);
+          this.m.get(k)!.assign(m);
+          this.v.get(k)!.assign(v);
         }
       });
     }

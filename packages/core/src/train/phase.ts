@@ -131,6 +131,12 @@ export interface PhaseContext {
   checkpoint(state: PhaseState, optimizer: Record<string, NamedTensor>, best: Record<string, NamedTensor> | null): Promise<void>;
   /** Optimiser states and best weights from a checkpoint of this phase. */
   resume?: { optimizer?: Record<string, NamedTensor>; best?: Record<string, NamedTensor> };
+  /**
+   * Restores the model's weights from the last checkpoint and returns this phase's state, optimiser
+   * states and best weights in it (the divergence rollback target). Without it the phase keeps a
+   * copy of its weights and optimiser states in memory at every epoch end instead.
+   */
+  lastCheckpoint?(): Promise<{ state: PhaseState; optimizer: Record<string, NamedTensor>; best: Record<string, NamedTensor> | null }>;
 }
 
 /** Random-stream id of (phase, epoch, step); step 0 shuffles, step s + 1 is training step s. */
@@ -226,8 +232,9 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
     state.seconds += (Date.now() - t0) / 1000;
     t0 = Date.now();
   };
-  // The rollback target: weights, optimiser states and phase state at the last good epoch end.
-  let good = { weights: snapshotVariables(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
+  // The rollback target without checkpoints: weights, optimiser states and phase state at the last good epoch end.
+  const inMemory = !ctx.lastCheckpoint;
+  let good = inMemory ? { weights: snapshotVariables(vars), optimizer: optimizerState(adams), state: structuredClone(state) } : null;
   const planned = (): number => state.plannedEpochs ?? phase.maxEpochs;
   const eta = (): number => {
     const done = state.epoch * steps + state.step - stepsAtStart;
@@ -252,16 +259,23 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
     return state;
   };
   const rollBack = async (epoch: number, step: number, reason: string): Promise<PhaseState> => {
-    restoreVariables(vars, good.weights);
-    setOptimizerState(adams, good.optimizer);
     const seconds = state.seconds + (Date.now() - t0) / 1000;
     t0 = Date.now();
-    Object.assign(state, structuredClone(good.state), { seconds });
-    state.divergence = { epoch, step, reason, rolledBackTo: good.state.epoch };
-    ctx.logger?.warn(
-      `${phase.name}: training diverged at epoch ${epoch + 1}, step ${step + 1} (${reason}); the weights were rolled back to the end of epoch ${good.state.epoch} ` +
-        `and training stopped. Lower the learning rate or the gradient-clipping norm and resume.`,
-    );
+    let target: PhaseState;
+    if (good) {
+      restoreVariables(vars, good.weights);
+      setOptimizerState(adams, good.optimizer);
+      target = good.state;
+    } else {
+      const ck = await ctx.lastCheckpoint!();
+      setOptimizerState(adams, ck.optimizer);
+      best = ck.best;
+      target = ck.state;
+    }
+    Object.assign(state, structuredClone(target), { seconds, done: false });
+    state.divergence = { epoch, step, reason, rolledBackTo: target.epoch };
+    const where = good ? `the end of epoch ${target.epoch}` : `the last checkpoint (epoch ${target.epoch}, step ${target.step})`;
+    ctx.logger?.warn(`${phase.name}: training diverged at epoch ${epoch + 1}, step ${step + 1} (${reason}); the weights were rolled back to ${where} and training stopped. Lower the learning rate or the gradient-clipping norm and resume.`);
     return finish('divergence');
   };
   try {
@@ -339,7 +353,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
       state.lossSums = [];
       state.lossCounts = [];
       ctx.onProgress?.({ phase: `train:${phase.name}`, unit: 'epochs', done: state.epoch, total: planned(), etaSeconds: eta(), values: { loss: trainLoss, ...(phase.validate ? { validation: v.score } : {}) } });
-      good = { weights: snapshotVariables(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
+      if (inMemory) good = { weights: snapshotVariables(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
       if (phase.stopWhen?.(v.score)) return await finish('target');
       if (state.badEpochs >= (phase.patience ?? Infinity)) return await finish('early-stopping');
       if (state.epoch < planned() && ctx.checkpointDue()) await ctx.checkpoint(state, optimizerState(adams), best);

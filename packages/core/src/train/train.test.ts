@@ -304,3 +304,41 @@ await forEachBackend(() => {
     });
   });
 });
+
+await forEachBackend(() => {
+  describe('train with checkpoints', () => {
+    it('on divergence rolls back to the last checkpoint on disk (no copy in memory) and resume continues from it', async () => {
+      const d = regressionData(12);
+      const m = model(12);
+      const dir = path.join(tmp, 'diverge');
+      let calls = 0;
+      const warnings: string[] = [];
+      const plan: TrainingPlan = {
+        name: 'toy',
+        stages: [
+          {
+            name: 'fit',
+            // Step 13 (epoch 3, step 3) blows up; a checkpoint is written after every step.
+            phase: () => regressionPhase(m, d, { updates: [{ optimizer: 'main', loss: (rows, rng) => (++calls === 13 ? (tf.mul(tf.sum(m.w), NaN) as tf.Scalar) : mse(m, d, rows, rng)) }] }),
+          },
+        ],
+        weights: () => snapshotVariables({ w: m.w, b: m.b }),
+        setWeights: (w) => restoreVariables({ w: m.w, b: m.b }, w),
+      };
+      const r = await train(plan, { seed: 2, checkpointDir: dir, checkpointEverySeconds: 0, logger: { info: () => {}, warn: (w) => warnings.push(w) } });
+      expect(r.stoppedBy).toBe('divergence');
+      expect(r.divergence).toMatchObject({ stage: 'fit', epoch: 2, step: 2, rolledBackTo: 2 });
+      expect(warnings.join()).toMatch(/rolled back to the last checkpoint \(epoch 2, step 2\)/);
+      // The weights are the checkpoint's, and the history holds only the two good epochs.
+      const latest = readFileSync(path.join(dir, 'latest'), 'utf8').trim();
+      const state = JSON.parse(readFileSync(path.join(dir, latest, 'state.json'), 'utf8'));
+      expect(state.phases[0]).toMatchObject({ epoch: 2, step: 2, stoppedBy: 'divergence', done: false });
+      expect(r.history).toHaveLength(2);
+      // Resuming (the loss no longer blows up) finishes the phase.
+      const again = await train(plan, { seed: 2, checkpointDir: dir, resume: true });
+      expect(again.stoppedBy).toBe('epochs');
+      expect(again.stages['fit']!.epochs).toBe(12);
+      dispose(m);
+    });
+  });
+});

@@ -126,6 +126,8 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
     return { history, seconds: (Date.now() - started) / 1000, stoppedBy, stages, ...(divergence ? { divergence } : {}) };
   };
 
+  // A fresh run starts with a checkpoint, so that a divergence always has one to roll back to.
+  if (ckDir && !resume) await saveCheckpoint({}, null);
   for (let i = 0; i < plan.stages.length; i++) {
     if (phases[i]!.done) continue;
     const stage = plan.stages[i]!;
@@ -158,6 +160,19 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
       history,
       resume,
       checkpointDue: () => ckDir !== undefined && Date.now() - lastCheckpoint >= every,
+      // With checkpoints on disk, a divergence goes back to the last one (no copy kept in memory).
+      ...(ckDir
+        ? {
+            lastCheckpoint: async () => {
+              const ck = await readLatestCheckpoint<CheckpointState>(ckDir);
+              if (!ck) throw new ConfigError(`${ckDir}: the checkpoint to roll back to has disappeared`);
+              plan.setWeights(ck.weights, `${ckDir}/latest`);
+              plan.setState?.(ck.state.plugin);
+              history.splice(ck.state.history.length);
+              return { state: ck.state.phases[i]!, optimizer: ck.optimizer, best: ck.best };
+            },
+          }
+        : {}),
       checkpoint: (state, optimizer, best) => {
         phases[i] = state;
         // A finished phase hands nothing on: its optimiser state and best weights are spent.
