@@ -23,6 +23,7 @@ import {
   type Generator,
   type Geometry,
   type LayerSlice,
+  type Logger,
   type ModelCard,
   type NamedTensor,
   type OnnxExportMetadata,
@@ -81,6 +82,8 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   readonly slices: LayerSlice[];
   /** Directory the weights were loaded from or last saved to (its `onnx/` export is used when current). */
   private dir: string | null = null;
+  /** Where warnings go (from `LoadOptions.logger`). */
+  logger: Logger | undefined;
   /** onnxruntime sessions, opened on the first ONNX generation. */
   private sessions: Promise<CaloManSessions> | null = null;
 
@@ -265,7 +268,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
       if (same) return open;
       this.closeSessions();
     }
-    this.sessions = openCaloManSessions(this, this.dir, threads);
+    this.sessions = openCaloManSessions(this, this.dir, threads, this.logger);
     this.sessions.catch(() => {
       this.sessions = null;
     });

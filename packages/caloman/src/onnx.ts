@@ -22,6 +22,7 @@ import {
   readJson,
   writeFileAtomic,
   writeJsonAtomic,
+  type Logger,
   type OnnxExportMetadata,
   type OnnxValue,
   type OrtSession,
@@ -173,11 +174,13 @@ export interface CaloManSessions {
  * since handing its nodes to a second thread costs more than it saves (2026-12-04, 2 cores, one
  * process alternating both settings: 5.6 vs 8.9 µs/shower at batch 100, 3.7 vs 4.0 at 1 000).
  */
-export async function openCaloManSessions(model: CaloManModel, dir: string | null, threads?: number): Promise<CaloManSessions> {
+export async function openCaloManSessions(model: CaloManModel, dir: string | null, threads?: number, logger?: Logger): Promise<CaloManSessions> {
   let files = false;
   if (dir) {
     const meta = await readJson<Partial<OnnxExportMetadata>>(path.join(dir, ONNX_FILES.metadata)).catch(() => null);
     files = meta?.format === 'calozoo-onnx' && meta.formatVersion === ONNX_FORMAT_VERSION && meta.weightsDigest === (await weightsDigest(dir));
+    // An export that no longer matches the weights or config is never used; say so, once per session.
+    if (meta && !files) logger?.warn(`caloman: ${path.join(dir, 'onnx')} was exported from other weights or settings than ${dir} has now; generating from graphs built in memory. Run \`calozoo export ${dir}\` to refresh it.`);
   }
   const o = threads ? { threads } : {};
   const one = { threads: 1 };

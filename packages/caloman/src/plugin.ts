@@ -74,12 +74,13 @@ export const calomanPlugin: ModelPlugin<CaloManConfig> = {
   // The package's models/ folder (next to src/ and dist/), listed in package.json "files".
   pretrained: { 'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)) },
   commands: [intrinsicDimCommand],
-  load: async (dir: string, _options?: LoadOptions) => {
+  load: async (dir: string, options?: LoadOptions) => {
     const mc = await readModelConfig(dir);
     if (mc.plugin !== PLUGIN_NAME) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${PLUGIN_NAME}"; load it with that plugin.`);
     const geometry = getGeometry(mc.geometry);
     const config = parseCaloManConfig(withLegacyDefaults(mc.config), `${dir}/config.json`, geometry);
     const model = new CaloManModel(config, geometry);
+    model.logger = options?.logger;
     try {
       await model.loadFrom(dir, mc.preprocessing, mc.training);
     } catch (err) {

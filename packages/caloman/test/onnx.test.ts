@@ -145,11 +145,14 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     // A re-saved model (new weights) no longer matches the export: graphs are built from memory.
     const copy = join(dir, 'changed');
     cpSync(mdir, copy, { recursive: true });
-    const changed = (await calomanPlugin.load(copy)) as CaloManModel;
+    const warnings: string[] = [];
+    const changed = (await calomanPlugin.load(copy, { logger: { info: () => {}, warn: (w) => warnings.push(w) } })) as CaloManModel;
     try {
       tf.tidy(() => changed.nets.epl.variables()['layers.0.conditioner.final.bias']!.assign(tf.zeros([changed.nets.epl.variables()['layers.0.conditioner.final.bias']!.size])));
       await changed.save(copy);
       expect((await changed.onnxSessions()).source).toBe('memory');
+      // ...and says so (the stale export is never used silently).
+      expect(warnings.join()).toMatch(/was exported from other weights or settings .* Run `calozoo export/);
     } finally {
       changed.dispose();
     }

@@ -94,7 +94,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
       const cfg = await readModelConfig(flags.model);
       const device = await selectTfBackend({ backend: flags.backend });
-      const model = await loadModel(flags.model);
+      const model = await loadModel(flags.model, { logger: out.logger() });
       const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, loadavg: loadavg().map((x) => +x.toFixed(2)), tfjsBackend: device.chosen };
       out.log(`${cfg.plugin}@${cfg.pluginVersion} (${cfg.geometry}) on ${machine.cpu} × ${machine.cores}, TF.js backend ${device.chosen}, load ${machine.loadavg.join(' ')}`);
       let rows: BenchRow[];

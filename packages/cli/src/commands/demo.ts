@@ -64,7 +64,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
 
       const device = await selectTfBackend();
       out.log(`model: ${modelDir} (${cfg.plugin} ${cfg.pluginVersion}, ${geometry.id}); TensorFlow.js backend: ${device.chosen}`);
-      const model = await loadModel(modelDir);
+      const model = await loadModel(modelDir, { logger: out.logger() });
       const conditions = await conditionsFromFlags({ like: reference, seed: flags.seed, out: generated });
       bar = out.progress('2/3 generate', flags.n);
       const t1 = Date.now();

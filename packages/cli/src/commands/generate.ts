@@ -166,7 +166,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       const cfg = await readModelConfig(dir);
       const geometry = getGeometry(cfg.geometry);
       await selectTfBackend({ backend: flags.backend });
-      const model = await loadModel(dir);
+      const model = await loadModel(dir, { logger: out.logger() });
       const bar = out.progress('generate', conditions.energy.length, 'showers');
       const t0 = Date.now();
       try {
