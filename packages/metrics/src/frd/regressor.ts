@@ -3,7 +3,8 @@
  * uhh-pd-ml/Frechet-Distance-Evaluation): a regressor of the incident energy trained with L1
  * loss, Adam lr 1e-3, batch 64, whose 100-unit hidden layer gives the activations compared.
  * Two architectures: `dense` (any geometry; voxels → 256 → 100 → 1) and `conv3d` (grids; a small
- * 3D CNN: two 3×3×3 stride-2 convolutions with 8 and 16 channels → 100 → 1), LeakyReLU 0.01.
+ * 3D CNN: two 3×3×3 stride-2 convolutions with 8 and 16 channels, padding 1 → 100 → 1), LeakyReLU
+ * 0.01, built from core's layer kit.
  * Inputs are ln(1 + E_voxel / 1 MeV); the target is log10(E_inc / MeV) standardised on the
  * training sample (the DESY net regressed E_inc itself over 10–100 GeV; the log spans the three
  * decades of the CaloChallenge). Weights are float32 and saved as config.json + weights.safetensors.
@@ -12,18 +13,23 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
   AbortedError,
+  Conv3d,
+  Dense,
   InvalidArgumentError,
-  newPhaseState,
-  runPhase,
-  shuffledRows,
-  type ProgressCallback,
   ModelFormatError,
+  Reshape,
   Rng,
-  namedToTensor,
+  Sequential,
+  namedValues,
+  newPhaseState,
+  prefixed,
   readJson,
   readSafetensors,
-  tensorsToNamed,
+  restoreVariables,
+  runPhase,
+  shuffledRows,
   tf,
+  type ProgressCallback,
   writeJsonAtomic,
   writeSafetensors,
   type Geometry,
@@ -41,8 +47,8 @@ export const FRD_FEATURES = 100;
 export interface FrdRegressorConfig {
   /** File format tag. */
   format: 'calozoo-frd-regressor';
-  /** Format version. */
-  version: 1;
+  /** Format version (2: the layer kit's layers, PyTorch-style symmetric padding). */
+  version: 2;
   /** Architecture. */
   arch: FrdArchitecture;
   /** Geometry id the regressor was trained on. */
@@ -79,42 +85,40 @@ export interface FrdTrainOptions {
   signal?: AbortSignal;
 }
 
-type Params = Record<string, tf.Variable>;
-
-function uniform(rng: Rng, shape: number[], fanIn: number): tf.Variable {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const bound = 1 / Math.sqrt(fanIn);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = bound * (2 * rng.uniform() - 1);
-  return tf.tidy(() => tf.variable(tf.tensor(a, shape), true));
+/** The regressor's layers: `body` gives the FRD features, `head` the standardised log-energy. */
+interface Network {
+  body: Sequential;
+  head: Dense;
 }
 
-/** Parameter shapes (and fan-in) of an architecture. */
-function paramShapes(arch: FrdArchitecture, voxels: number, shape?: readonly number[]): Record<string, { shape: number[]; fanIn: number }> {
+const leaky = { name: 'leakyRelu' as const, alpha: LEAKY_SLOPE };
+
+/**
+ * Builds the layers with PyTorch's initialisation from `rng`: dense voxels → 256 → 100, or two
+ * 3×3×3 stride-2 convolutions (8, 16 channels, padding 1) → 100; then 100 → 1.
+ */
+function network(arch: FrdArchitecture, voxels: number, shape: readonly [number, number, number] | undefined, rng: Rng): Network {
   if (arch === 'dense') {
-    return {
-      w0: { shape: [voxels, 256], fanIn: voxels }, b0: { shape: [256], fanIn: voxels },
-      w1: { shape: [256, FRD_FEATURES], fanIn: 256 }, b1: { shape: [FRD_FEATURES], fanIn: 256 },
-      w2: { shape: [FRD_FEATURES, 1], fanIn: FRD_FEATURES }, b2: { shape: [1], fanIn: FRD_FEATURES },
-    };
+    return { body: new Sequential([new Dense(voxels, 256, rng, { activation: leaky }), new Dense(256, FRD_FEATURES, rng, { activation: leaky })]), head: new Dense(FRD_FEATURES, 1, rng) };
   }
   if (!shape) throw new InvalidArgumentError('conv3d FRD regressor needs a grid shape');
-  const out = (s: number): number => Math.ceil(Math.ceil(s / 2) / 2);
-  const flat = 16 * out(shape[0]) * out(shape[1]) * out(shape[2]);
-  return {
-    c0: { shape: [3, 3, 3, 1, 8], fanIn: 27 }, cb0: { shape: [8], fanIn: 27 },
-    c1: { shape: [3, 3, 3, 8, 16], fanIn: 216 }, cb1: { shape: [16], fanIn: 216 },
-    w1: { shape: [flat, FRD_FEATURES], fanIn: flat }, b1: { shape: [FRD_FEATURES], fanIn: flat },
-    w2: { shape: [FRD_FEATURES, 1], fanIn: FRD_FEATURES }, b2: { shape: [1], fanIn: FRD_FEATURES },
-  };
+  const convs = new Sequential([
+    new Conv3d(1, 8, 3, rng, { stride: 2, padding: 1, activation: leaky }),
+    new Conv3d(8, 16, 3, rng, { stride: 2, padding: 1, activation: leaky }),
+  ]);
+  const out = convs.outputShape([...shape, 1]);
+  const flat = out.reduce((a, b) => a * b, 1);
+  return { body: new Sequential([['convs', convs], ['flat', new Reshape([flat])], ['dense', new Dense(flat, FRD_FEATURES, rng, { activation: leaky })]]), head: new Dense(FRD_FEATURES, 1, rng) };
 }
+
+const variablesOf = (net: Network): Record<string, tf.Variable> => ({ ...prefixed('body', net.body.params()), ...prefixed('head', net.head.params()) });
 
 /** An energy regressor whose hidden activations define FRD. */
 export class FrdRegressor {
   private constructor(
     /** Configuration (saved as config.json). */
     readonly config: FrdRegressorConfig,
-    private readonly params: Params,
+    private readonly net: Network,
   ) {}
 
   /** Trains a new regressor on showers of geometry `g` (call `selectTfBackend()` first). */
@@ -136,13 +140,13 @@ export class FrdRegressor {
     const sd = Math.sqrt(s2 / (n - 1)) || 1;
     const rng = new Rng(seed);
     const shape = g.kind === 'grid' ? ([...g.shape] as [number, number, number]) : undefined;
-    const params: Params = {};
-    for (const [k, p] of Object.entries(paramShapes(arch, g.voxels, shape))) params[k] = uniform(rng, p.shape, p.fanIn);
+    const net = network(arch, g.voxels, shape, rng);
+    const params = variablesOf(net);
     const config: FrdRegressorConfig = {
-      format: 'calozoo-frd-regressor', version: 1, arch, geometry: g.id, voxels: g.voxels, shape, targetMean: m, targetStd: sd,
+      format: 'calozoo-frd-regressor', version: 2, arch, geometry: g.id, voxels: g.voxels, shape, targetMean: m, targetStd: sd,
       training: { epochs, batchSize, learningRate, seed, showers: n, finalLoss: NaN },
     };
-    const reg = new FrdRegressor(config, params);
+    const reg = new FrdRegressor(config, net);
     const state = await runPhase(
       {
         name: 'frd-regressor',
@@ -198,19 +202,8 @@ export class FrdRegressor {
 
   /** Forward pass: the 100 hidden activations and the standardised log-energy output. */
   private forward(x: tf.Tensor): { features: tf.Tensor2D; output: tf.Tensor2D } {
-    const p = this.params;
-    const act = (t: tf.Tensor): tf.Tensor => tf.leakyRelu(t, LEAKY_SLOPE);
-    let h: tf.Tensor2D;
-    if (this.config.arch === 'dense') {
-      h = act(tf.add(tf.matMul(x as tf.Tensor2D, p.w0), p.b0)) as tf.Tensor2D;
-    } else {
-      let c = act(tf.add(tf.conv3d(x as tf.Tensor5D, p.c0 as tf.Tensor5D, 2, 'same'), p.cb0)) as tf.Tensor5D;
-      c = act(tf.add(tf.conv3d(c, p.c1 as tf.Tensor5D, 2, 'same'), p.cb1)) as tf.Tensor5D;
-      h = tf.reshape(c, [c.shape[0], -1]);
-    }
-    const features = act(tf.add(tf.matMul(h, p.w1), p.b1)) as tf.Tensor2D;
-    const output = tf.add(tf.matMul(features, p.w2), p.b2) as tf.Tensor2D;
-    return { features, output };
+    const features = this.net.body.apply(x) as tf.Tensor2D;
+    return { features, output: this.net.head.apply(features) };
   }
 
   private run(s: Showers, which: 'features' | 'output', batch: number, rows?: ArrayLike<number>): Float64Array {
@@ -244,7 +237,7 @@ export class FrdRegressor {
   /** Saves config.json and weights.safetensors into `dir` (each written atomically). */
   async save(dir: string): Promise<void> {
     await fs.mkdir(dir, { recursive: true });
-    await writeSafetensors(path.join(dir, 'weights.safetensors'), tensorsToNamed(this.params), { format: this.config.format });
+    await writeSafetensors(path.join(dir, 'weights.safetensors'), namedValues(variablesOf(this.net)), { format: this.config.format });
     await writeJsonAtomic(path.join(dir, 'config.json'), this.config);
   }
 
@@ -252,21 +245,25 @@ export class FrdRegressor {
   static async load(dir: string): Promise<FrdRegressor> {
     const cfgFile = path.join(dir, 'config.json');
     const config = await readJson<FrdRegressorConfig>(cfgFile);
-    if (config.format !== 'calozoo-frd-regressor' || config.version !== 1) {
-      throw new ModelFormatError(`${cfgFile}: not an FRD regressor (format "${String(config.format)}", version ${String(config.version)}); delete the directory to retrain`);
+    if (config.format !== 'calozoo-frd-regressor' || config.version !== 2) {
+      throw new ModelFormatError(`${cfgFile}: not an FRD regressor of this version (format "${String(config.format)}", version ${String(config.version)}, this @calozoo/metrics reads version 2); delete the directory to retrain`);
     }
     const file = path.join(dir, 'weights.safetensors');
     const { tensors } = await readSafetensors(file);
-    const params: Params = {};
-    for (const [k, p] of Object.entries(paramShapes(config.arch, config.voxels, config.shape))) {
-      params[k] = tf.tidy(() => tf.variable(namedToTensor(k, tensors[k], p.shape, file), true));
+    const net = network(config.arch, config.voxels, config.shape, new Rng(0));
+    const vars = variablesOf(net);
+    for (const [k, v] of Object.entries(vars)) {
+      const t = tensors[k];
+      if (!t || t.shape.join() !== v.shape.join()) throw new ModelFormatError(`${file}: tensor "${k}" is ${t ? `[${t.shape.join(', ')}]` : 'missing'}, expected [${v.shape.join(', ')}]; delete the directory to retrain`);
     }
-    return new FrdRegressor(config, params);
+    restoreVariables(vars, tensors);
+    return new FrdRegressor(config, net);
   }
 
   /** Frees the weights. */
   dispose(): void {
-    for (const v of Object.values(this.params)) v.dispose();
+    this.net.body.dispose();
+    this.net.head.dispose();
   }
 }
 
