@@ -1,6 +1,8 @@
 /**
  * What every command receives: output flags, the abort signal wired to Ctrl-C, and helpers.
  */
+import { accessSync, constants, statSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { Output } from './output.js';
 import { UsageError } from './exit-codes.js';
@@ -51,4 +53,40 @@ export function parseDuration(flag: string): (v: string) => number {
 /** Showers per read when a command streams a file: about 20 M voxels (80 MB of float32). */
 export function readChunkRows(voxels: number): number {
   return Math.max(1, Math.floor(2e7 / voxels));
+}
+
+/**
+ * Checks an output file path when the command line is parsed, before any work: its directory
+ * exists and is writable, and the path is not a directory.
+ */
+export function parseOutputFile(flag: string): (v: string) => string {
+  return (v: string) => {
+    const dir = path.dirname(path.resolve(v));
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (!st || !st.isDirectory()) throw new UsageError(`${flag} ${v}: the directory ${dir} does not exist; create it first (mkdir -p ${dir})`);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      throw new UsageError(`${flag} ${v}: the directory ${dir} is not writable`);
+    }
+    if (statSync(v, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${flag} ${v}: is a directory; give a file name such as ${path.join(v, 'showers.h5')}`);
+    return v;
+  };
+}
+
+/** Checks an output directory path when the command line is parsed: it may not exist yet, but it must not be a file. */
+export function parseOutputDir(flag: string): (v: string) => string {
+  return (v: string) => {
+    const st = statSync(v, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) throw new UsageError(`${flag} ${v}: is a file, but a directory is written there; give a directory name`);
+    return v;
+  };
+}
+
+/** A flag that may be given once: a second value is a usage error (commander would silently keep the last). */
+export function once(flag: string, why: string): (v: string, previous: string | undefined) => string {
+  return (v, previous) => {
+    if (previous !== undefined) throw new UsageError(`${flag} was given twice (${previous}, ${v}); ${why}`);
+    return v;
+  };
 }

@@ -44,6 +44,12 @@ describe('calozoo CLI: help and usage errors', () => {
     [['train', 'mean-shower', '--data', 'a.h5', '--out', 'o', '--time', 'soon'], /--time must be a duration/],
     [['train', 'mean-shower', '--data', 'a.h5', '--out', 'o', '--threads', '0'], /--threads must be a positive integer/],
     [['info'], /missing required argument/],
+    // Output paths are checked before any work.
+    [['simulate', '--geometry', 'ds1-photons', '--n', '10', '--out', '/nonexistent-calozoo/x.h5'], /--out \/nonexistent-calozoo\/x\.h5: the directory \/nonexistent-calozoo does not exist; create it first/],
+    [['generate', 'x', '--seed', '1', '--out', '/tmp'], /--out \/tmp: is a directory; give a file name/],
+    [['evaluate', '--reference', 'a.h5', '--generated', 'b.h5', '--out', '/etc/passwd'], /--out \/etc\/passwd: is a file/],
+    // One generated file per evaluation, not the last of several.
+    [['evaluate', '--reference', 'a.h5', '--generated', 'b.h5', '--generated', 'c.h5'], /--generated was given twice \(b\.h5, c\.h5\)/],
   ])('exits 2 on usage error %j', async (args, message) => {
     const r = await run(args as string[]);
     expect(r.code).toBe(2);

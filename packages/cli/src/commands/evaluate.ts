@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { getGeometry, openShowerFile } from '@calozoo/core';
 import { ALL_EVAL_MODES, EVAL_MODES, evaluate, formatTable, type EvalMode } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
-import type { CliContext } from '../context.js';
+import { once, parseOutputDir, type CliContext } from '../context.js';
 import { resolveFileGeometry } from '../file-geometry.js';
 
 interface EvaluateFlags {
@@ -35,9 +35,9 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
     .command('evaluate')
     .description('compare generated showers with a reference: CaloChallenge metrics, table, metrics.json and HTML report')
     .requiredOption('--reference <file>', 'reference (e.g. Geant4 or simulator) HDF5 file')
-    .requiredOption('--generated <file>', 'generated HDF5 file')
+    .requiredOption('--generated <file>', 'generated HDF5 file (one per run)', once('--generated', 'evaluate compares one generated file with the reference: run it once per file'))
     .option('--geometry <id>', 'geometry id (default: from the file attribute or voxel count)')
-    .option('--out <dir>', 'write metrics.json and index.html here')
+    .option('--out <dir>', 'write metrics.json and index.html here', parseOutputDir('--out'))
     .option('--modes <list>', `comma-separated evaluation modes (${ALL_EVAL_MODES.join(', ')}); default ${EVAL_MODES.join(',')}`)
     .option('--classifier <protocol>', 'classifier protocol for cls-* modes: official (CaloChallenge, slow) or fast (quick check, not the official protocol)', 'official')
     .option('--threshold <MeV>', 'voxel threshold in MeV (default: the official one for the geometry)', (v) => {

@@ -25,7 +25,7 @@ import {
   type TfBackendName,
 } from '@calozoo/core';
 import { UsageError } from '../exit-codes.js';
-import { parseNumberList, parsePositiveInt, parseSeed, readChunkRows, type CliContext } from '../context.js';
+import { parseNumberList, parseOutputFile, parsePositiveInt, parseSeed, readChunkRows, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
 
 interface GenerateFlags {
@@ -134,7 +134,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--like <file>', 'take incident energies (and angles) from a reference file')
     .option('--n <count>', 'number of showers', parsePositiveInt('--n'))
     .requiredOption('--seed <n>', 'seed; the same seed gives the same file', parseSeed)
-    .requiredOption('--out <file>', 'output HDF5 file (written atomically)')
+    .requiredOption('--out <file>', 'output HDF5 file (written atomically)', parseOutputFile('--out'))
     .option('--batch <size>', 'showers per network call', parsePositiveInt('--batch'))
     .option('--runtime <name>', 'onnx | tfjs (default: the model\'s fastest, ONNX Runtime where the model has an export; `calozoo export` writes it)')
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt('--threads'))

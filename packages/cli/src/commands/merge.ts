@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { mergeShowerFiles } from '@calozoo/core';
-import type { CliContext } from '../context.js';
+import { parseOutputFile, type CliContext } from '../context.js';
 
 /** Registers the `merge` command. */
 export function registerMerge(program: Command, ctx: CliContext): void {
@@ -12,7 +12,7 @@ export function registerMerge(program: Command, ctx: CliContext): void {
     .command('merge')
     .description('join shower files (e.g. the shards of `generate --shard k/N`) into one file')
     .argument('<inputs...>', 'input HDF5 files; shards are put in shard order')
-    .requiredOption('--out <file>', 'output HDF5 file (written atomically)')
+    .requiredOption('--out <file>', 'output HDF5 file (written atomically)', parseOutputFile('--out'))
     .addHelpText('after', '\nExample:\n  calozoo merge gen-*.h5 --out gen.h5')
     .action(async (inputs: string[], flags: { out: string }, cmd: Command) => {
       const out = ctx.output(cmd);

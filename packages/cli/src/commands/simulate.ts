@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { getGeometry, BUILTIN_GEOMETRY_IDS, GEOMETRY_ALIASES } from '@calozoo/core';
 import { simulateToFile } from '@calozoo/simulator';
 import { UsageError } from '../exit-codes.js';
-import { parsePositiveInt, parseSeed, type CliContext } from '../context.js';
+import { parseOutputFile, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 
 interface SimulateFlags {
   geometry: string;
@@ -25,7 +25,7 @@ export function registerSimulate(program: Command, ctx: CliContext): void {
     .description('simulate showers with the built-in parametrised simulator into a CaloChallenge HDF5 file')
     .requiredOption('--geometry <id>', `geometry: ${BUILTIN_GEOMETRY_IDS.join(', ')} (aliases ${Object.keys(GEOMETRY_ALIASES).join(', ')}) or grid-ZxXxY`)
     .requiredOption('--n <count>', 'number of showers', parsePositiveInt('--n'))
-    .requiredOption('--out <file>', 'output HDF5 file (written atomically)')
+    .requiredOption('--out <file>', 'output HDF5 file (written atomically)', parseOutputFile('--out'))
     .option('--seed <n>', 'seed; the same seed gives the same file', parseSeed, 1)
     .option('--particle <name>', 'photon | electron | pion (default: the geometry\'s)')
     .option('--energy <MeV>', 'fixed incident energy in MeV (default: the dataset\'s energy distribution)', (v) => {

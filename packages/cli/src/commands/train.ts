@@ -22,7 +22,7 @@ import {
 } from '@calozoo/core';
 import { EXIT_INTERRUPTED, UsageError } from '../exit-codes.js';
 
-import { parseDuration, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
+import { parseDuration, parseOutputDir, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
 import { resolveFileGeometry } from '../file-geometry.js';
 
@@ -63,7 +63,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .description('train a model plugin on a shower file and write a model directory')
     .argument('<plugin>', 'model plugin name (see `calozoo models`)')
     .requiredOption('--data <file>', 'training HDF5 file (validation split taken from it)')
-    .requiredOption('--out <dir>', 'model directory to write')
+    .requiredOption('--out <dir>', 'model directory to write', parseOutputDir('--out'))
     .option('--config <file>', 'JSON config layered over the plugin defaults')
     .option('--set <key=value...>', 'override config keys, e.g. --set vae.hidden=[256,256]')
     .option('--epochs <n>', 'maximum epochs per training phase', parsePositiveInt('--epochs'))
