@@ -206,6 +206,19 @@ describe('calozoo CLI: train → generate', () => {
   });
 });
 
+describe('calozoo CLI: Ctrl-C during simulate', () => {
+  it('stops within a chunk and leaves no output file (the whole run would take far longer)', async () => {
+    const target = path.join(dir, 'sim-interrupted.h5');
+    const p = start(['simulate', '--geometry', 'ds1-photons', '--n', '2000000', '--seed', '1', '--out', target]);
+    await waitFor(() => p.output().includes('showers'), 60_000);
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('sim-interrupted'))).toEqual([]);
+  });
+});
+
 describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
   it('simulate writes a reproducible file that info reads; evaluate writes metrics.json and the report', async () => {
     const a = path.join(dir, 'sim-a.h5');

@@ -73,6 +73,8 @@ export async function simulateToFile(path: string, geometry: Geometry | string, 
       const showers = simulateShowers(g, { n: m, seed, firstIndex: start, particle, energies: options.energies, theta: options.theta, params: options.params });
       writer.append(showers);
       options.onProgress?.(start + m, n);
+      // Yield to the event loop between chunks, so that Ctrl-C (the abort signal) is seen at once.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } catch (e) {
     await writer.abort();
