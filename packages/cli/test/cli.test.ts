@@ -195,27 +195,25 @@ describe('calozoo CLI: train → generate', () => {
 
   it('Ctrl-C during generate leaves no partial output file', async () => {
     const out = path.join(dir, 'model-int'); // trained with 400 ms of sleep per block
-    const target = path.join(dir, 'interrupted.h5');
-    const p = start(['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000,2000', '--n', '200000', '--seed', '1', '--out', target]);
-    await waitFor(() => p.output().includes('generate'), 60_000);
-    p.child.kill('SIGINT');
-    const r = await p.done;
-    expect(r.code).toBe(130);
-    expect(existsSync(target)).toBe(false);
-    expect(readdirSync(dir).filter((f) => f.includes('interrupted'))).toEqual([]);
+    await interruptLeavesNothing('interrupted.h5', (target) => ['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000,2000', '--n', '200000', '--seed', '1', '--out', target], 'generate');
   });
 });
 
+/** Starts a command writing `name` in the test directory, sends SIGINT once it reports progress, and expects exit 130 and no file. */
+async function interruptLeavesNothing(name: string, args: (target: string) => string[], progress: string): Promise<void> {
+  const target = path.join(dir, name);
+  const p = start(args(target));
+  await waitFor(() => p.output().includes(progress), 60_000);
+  p.child.kill('SIGINT');
+  const r = await p.done;
+  expect(r.code).toBe(130);
+  expect(existsSync(target)).toBe(false);
+  expect(readdirSync(dir).filter((f) => f.includes(name.replace(/\.h5$/, '')))).toEqual([]);
+}
+
 describe('calozoo CLI: Ctrl-C during simulate', () => {
   it('stops within a chunk and leaves no output file (the whole run would take far longer)', async () => {
-    const target = path.join(dir, 'sim-interrupted.h5');
-    const p = start(['simulate', '--geometry', 'ds1-photons', '--n', '2000000', '--seed', '1', '--out', target]);
-    await waitFor(() => p.output().includes('showers'), 60_000);
-    p.child.kill('SIGINT');
-    const r = await p.done;
-    expect(r.code).toBe(130);
-    expect(existsSync(target)).toBe(false);
-    expect(readdirSync(dir).filter((f) => f.includes('sim-interrupted'))).toEqual([]);
+    await interruptLeavesNothing('sim-interrupted.h5', (target) => ['simulate', '--geometry', 'ds1-photons', '--n', '2000000', '--seed', '1', '--out', target], 'showers');
   });
 });
 
