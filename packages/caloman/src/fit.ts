@@ -21,7 +21,6 @@ import {
   type ShowerSource,
   type TrainingStage,
 } from '@calozoo/core';
-import type { Flow } from '@calozoo/flows';
 import { calibrationEdges, fitResponseCalibration } from './calibration.js';
 import type { PhaseTrainingConfig } from './configs.js';
 import type { CaloManModel } from './model.js';
@@ -49,10 +48,6 @@ function setAllWeights(model: CaloManModel, w: Record<string, NamedTensor>, sour
   restoreVariables(model.nets.epl.variables(), sub('epl'));
   model.setVaeTensors(sub('vae'), source);
   restoreVariables(model.nets.latentFlow.variables(), sub('latent-flow'));
-}
-
-function trainableNamed(f: Flow): Record<string, tf.Variable> {
-  return Object.fromEntries(Object.entries(f.variables()).filter(([, v]) => v.trainable));
 }
 
 /** Mean of f over `rows` in chunks (f returns a per-chunk sum). */
@@ -137,7 +132,7 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
       const m = rows.length;
       return tf.neg(tf.mean(flow.logProb(tf.tensor2d(gatherRows(data.u, L, rows), [m, L]), tf.tensor2d(gatherRows(data.c, 1, rows), [m, 1])))) as tf.Scalar;
     };
-    return phaseOf('epl', trainableNamed(flow), cfg.epl.training, {
+    return phaseOf('epl', flow.trainableVariables(), cfg.epl.training, {
       data: batches(cfg.epl.training),
       loss: nll,
       validate: () => chunkedMean(data.validationRows, (r) => tf.tidy(() => nll(r).dataSync()[0]! * r.length)),
@@ -188,7 +183,7 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
       }
       return out;
     };
-    return phaseOf('latent-flow', trainableNamed(flow), cfg.latentFlow.training, {
+    return phaseOf('latent-flow', flow.trainableVariables(), cfg.latentFlow.training, {
       data: batches(cfg.latentFlow.training),
       loss: (rows, rng) => nllOf(cfg.latentFlow.fitOn === 'samples' ? fresh(rows, rng) : gatherRows(z, D, rows), rows),
       validate: () => chunkedMean(data.validationRows, (r) => tf.tidy(() => nllOf(gatherRows(z, D, r), r).dataSync()[0]! * r.length)),

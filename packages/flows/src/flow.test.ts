@@ -131,7 +131,7 @@ describe('presets', () => {
     // Per coupling: initial (18 + 6)·64 + 64, 3 blocks × (2·(64·64 + 64) + 6·64 + 64), final 64·17·23 + 17·23; even/odd halves 18/17.
     const count = (idIn: number, trOut: number) => (idIn + 6) * 64 + 64 + 3 * (2 * (64 * 64 + 64) + 6 * 64 + 64) + 64 * trOut * 23 + trOut * 23;
     const lu = 2 * 35 * 35 + 2 * 35;
-    const params = flow.trainableVariables().reduce((a, v) => a + v.size, 0);
+    const params = Object.values(flow.trainableVariables()).reduce((a, v) => a + v.size, 0);
     expect(params).toBe(count(18, 17) + count(17, 18) + count(18, 17) + count(17, 18) + 4 * lu);
     flow.dispose();
   });

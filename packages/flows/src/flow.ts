@@ -133,9 +133,9 @@ export class Flow {
     return prefixed('layers', this.bijector.variables?.() ?? {});
   }
 
-  /** The trainable variables (what the optimiser updates). */
-  trainableVariables(): tf.Variable[] {
-    return Object.values(this.variables()).filter((v) => v.trainable);
+  /** The trainable variables (what the optimiser updates), keyed as in `variables()`. */
+  trainableVariables(): Record<string, tf.Variable> {
+    return Object.fromEntries(Object.entries(this.variables()).filter(([, v]) => v.trainable));
   }
 
   /** Training mode uses batch statistics (batch norm) and data-dependent initialisation (ActNorm). */

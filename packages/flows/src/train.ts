@@ -131,7 +131,6 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
   } else {
     val = toRows(flow, v, 'fitFlow validation');
   }
-  const trainable = Object.fromEntries(Object.entries(flow.variables()).filter(([, x]) => x.trainable));
   const batches = shuffledRows(train.n, batchSize, { dropLast: false });
   const steps = batches.steps;
   const lrAt = (step: number): number => (lrSchedule === 'cosine' ? 0.5 * lr * (1 + Math.cos((Math.PI * Math.min(step, epochs * steps)) / (epochs * steps))) : lr);
@@ -142,7 +141,7 @@ export async function fitFlow(flow: Flow, data: FlowData, options: FitFlowOption
   const state = await runPhase(
     {
       name: 'flow',
-      optimizers: [{ name: 'main', vars: trainable, learningRate: lr, schedule: lrSchedule === 'cosine' ? 'cosine' : 'constant', adam: { clipNorm } }],
+      optimizers: [{ name: 'main', vars: flow.trainableVariables(), learningRate: lr, schedule: lrSchedule === 'cosine' ? 'cosine' : 'constant', adam: { clipNorm } }],
       updates: [
         {
           optimizer: 'main',

@@ -58,10 +58,14 @@ export function withSeededBlocks<T extends Generator>(g: T): T {
   const generate = async (c: Conditions, o: GenerateOptions): Promise<Showers> => {
     const n = c.energy.length;
     const blocks = seededBlocks(n, o.seed, o.firstBlock ?? 0);
+    const run = (b: SeededBlock): Promise<Showers> =>
+      g.generate(sliceConditions(c, b.start, b.end), { ...o, seed: b.seed, firstBlock: undefined, onProgress: (e) => o.onProgress?.({ ...e, done: b.start + e.done, total: n }) });
+    // One block (every call of the CLI's block-by-block writer): the model's showers as they are, no second copy.
+    if (blocks.length === 1) return run(blocks[0]!);
     let values: Float32Array | null = null;
     let voxels = 0;
     for (const b of blocks) {
-      const part = await g.generate(sliceConditions(c, b.start, b.end), { ...o, seed: b.seed, firstBlock: undefined, onProgress: (e) => o.onProgress?.({ ...e, done: b.start + e.done, total: n }) });
+      const part = await run(b);
       if (!values) {
         voxels = part.voxels;
         values = new Float32Array(n * voxels);

@@ -4,7 +4,6 @@ export {
   runPhase,
   newPhaseState,
   streamId,
-  snapshotVariables,
   restoreVariables,
   type Phase,
   type PhaseState,

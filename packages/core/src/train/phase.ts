@@ -14,6 +14,7 @@ import type { NamedTensor } from '../model-dir/safetensors.js';
 import type { HistoryRow, Logger, ProgressCallback, StopReason } from '../model/interfaces.js';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
+import { namedValues } from '../nn/layer.js';
 import type { BatchSource } from './batches.js';
 
 /** One Adam optimiser of a phase and the variables it owns. */
@@ -144,13 +145,6 @@ export function streamId(phase: number, epoch: number, step: number): number {
   return phase * 1e10 + epoch * 1e5 + step;
 }
 
-/** Copies variables into named host tensors. */
-export function snapshotVariables(vars: Record<string, tf.Variable>): Record<string, NamedTensor> {
-  const out: Record<string, NamedTensor> = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = { dtype: 'F32', shape: [...v.shape], data: new Float32Array(v.dataSync() as Float32Array) };
-  return out;
-}
-
 /** Assigns named host tensors to the variables of the same names (missing names are left alone). */
 export function restoreVariables(vars: Record<string, tf.Variable>, s: Record<string, NamedTensor>): void {
   for (const [k, v] of Object.entries(vars)) {
@@ -234,7 +228,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
   };
   // The rollback target without checkpoints: weights, optimiser states and phase state at the last good epoch end.
   const inMemory = !ctx.lastCheckpoint;
-  let good = inMemory ? { weights: snapshotVariables(vars), optimizer: optimizerState(adams), state: structuredClone(state) } : null;
+  let good = inMemory ? { weights: namedValues(vars), optimizer: optimizerState(adams), state: structuredClone(state) } : null;
   const planned = (): number => state.plannedEpochs ?? phase.maxEpochs;
   const eta = (): number => {
     const done = state.epoch * steps + state.step - stepsAtStart;
@@ -339,7 +333,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
         state.bestValidation = v.score;
         state.bestEpoch = state.epoch;
         state.badEpochs = 0;
-        if (phase.restoreBest !== false) best = snapshotVariables(vars);
+        if (phase.restoreBest !== false) best = namedValues(vars);
       } else state.badEpochs += 1;
       state.epoch += 1;
       state.step = 0;
@@ -353,7 +347,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
       state.lossSums = [];
       state.lossCounts = [];
       ctx.onProgress?.({ phase: `train:${phase.name}`, unit: 'epochs', done: state.epoch, total: planned(), etaSeconds: eta(), values: { loss: trainLoss, ...(phase.validate ? { validation: v.score } : {}) } });
-      if (inMemory) good = { weights: snapshotVariables(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
+      if (inMemory) good = { weights: namedValues(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
       if (phase.stopWhen?.(v.score)) return await finish('target');
       if (state.badEpochs >= (phase.patience ?? Infinity)) return await finish('early-stopping');
       if (state.epoch < planned() && ctx.checkpointDue()) await ctx.checkpoint(state, optimizerState(adams), best);

@@ -8,7 +8,8 @@ import { forEachBackend } from '../testing/backends.js';
 import type { HistoryRow, ProgressEvent } from '../model/interfaces.js';
 import type { NamedTensor } from '../model-dir/safetensors.js';
 import { shuffledRows } from './batches.js';
-import { runPhase, newPhaseState, snapshotVariables, restoreVariables, type Phase, type PhaseState } from './phase.js';
+import { runPhase, newPhaseState, restoreVariables, type Phase, type PhaseState } from './phase.js';
+import { namedValues } from '../nn/layer.js';
 import { train, type TrainingPlan } from './trainer.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'calozoo-train-'));
@@ -226,7 +227,7 @@ await forEachBackend(() => {
             }),
           },
         ],
-        weights: () => snapshotVariables({ w: m.w, b: m.b, c: m.c }),
+        weights: () => namedValues({ w: m.w, b: m.b, c: m.c }),
         setWeights: (w) => restoreVariables({ w: m.w, b: m.b, c: m.c }, w),
         state: () => ({ offset }),
         setState: (s) => void (offset = (s as { offset: number }).offset),
@@ -322,7 +323,7 @@ await forEachBackend(() => {
             phase: () => regressionPhase(m, d, { updates: [{ optimizer: 'main', loss: (rows, rng) => (++calls === 13 ? (tf.mul(tf.sum(m.w), NaN) as tf.Scalar) : mse(m, d, rows, rng)) }] }),
           },
         ],
-        weights: () => snapshotVariables({ w: m.w, b: m.b }),
+        weights: () => namedValues({ w: m.w, b: m.b }),
         setWeights: (w) => restoreVariables({ w: m.w, b: m.b }, w),
       };
       const r = await train(plan, { seed: 2, checkpointDir: dir, checkpointEverySeconds: 0, logger: { info: () => {}, warn: (w) => warnings.push(w) } });
