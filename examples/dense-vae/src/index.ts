@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
   Dense, MODEL_FORMAT_VERSION, OnnxGraphBuilder, Rng, Sequential, createOrtSession, getGeometry, mergeConfig, namedValues, prefixed, readJson, readModelConfig,
-  readSafetensors, registerModel, restoreVariables, shuffledRows, tf, train, writeJsonAtomic, writeModelConfig, writeOnnx, writeSafetensors,
+  readSafetensors, registerModel, restoreVariables, shuffledRows, tf, tidyValues, train, writeJsonAtomic, writeModelConfig, writeOnnx, writeSafetensors,
   type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type ModelPlugin, type OnnxExportMetadata,
   type OrtSession, type ShowerSource, type Showers, type Trainable,
 } from '@calozoo/core';
@@ -133,9 +133,9 @@ export class DenseVae implements Generator, Trainable {
       const zb = z.subarray(s * D, (s + m) * D);
       const out = ort
         ? ((await ort.run({ z: { data: zb, dims: [m, D] }, energy: { data: e, dims: [m, 1] } }))['showers']!.data as Float32Array)
-        : tf.tidy(() => {
+        : tidyValues(() => {
             const x = this.decoder.apply(tf.concat([tf.tensor2d(zb, [m, D]), tf.tensor2d(cond(e), [m, 1])], 1));
-            return tf.mul(tf.relu(tf.expm1(x)), tf.div(tf.tensor2d(e, [m, 1]), SCALE)).dataSync() as Float32Array;
+            return tf.mul(tf.relu(tf.expm1(x)), tf.div(tf.tensor2d(e, [m, 1]), SCALE));
           });
       values.set(out, s * V);
     }

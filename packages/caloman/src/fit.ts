@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   DataFormatError,
+  batchSlices,
   Rng,
-  namedValues,
+  deferredValues,
   prefixed,
   restoreVariables,
   shuffledRows,
@@ -16,10 +17,12 @@ import {
   type FitOptions,
   type FitReport,
   type NamedTensor,
+  type TensorToWrite,
   type BatchSource,
   type Phase,
   type ShowerSource,
   type TrainingStage,
+  type UpdateSpec,
 } from '@calozoo/core';
 import { calibrationEdges, fitResponseCalibration } from './calibration.js';
 import type { PhaseTrainingConfig } from './configs.js';
@@ -31,6 +34,12 @@ import { conditionRows, gatherRows, prepareTrainingData, type TrainingData, type
 const CHUNK = 4096;
 /** Rows per chunk when whole showers go through the VAE (validation, encoding): about 16 MiB of inputs. */
 const voxelChunk = (voxels: number): number => Math.max(64, Math.min(CHUNK, Math.floor(2 ** 22 / voxels)));
+/**
+ * Rows per forward/backward pass of a VAE training step: about 8 MiB of inputs. A batch with more
+ * rows is split and its gradient accumulated slice by slice (the same step up to rounding), so
+ * that the activations of a DS2/DS3 batch stay bounded: 256-row slices on DS2, whole batches on DS1.
+ */
+const vaePassRows = (voxels: number): number => Math.max(16, Math.floor(2 ** 23 / (4 * voxels)));
 
 /** The model's own state in a checkpoint. */
 interface CaloManCheckpointState {
@@ -38,8 +47,13 @@ interface CaloManCheckpointState {
   calibration: unknown;
 }
 
-function allWeights(model: CaloManModel): Record<string, NamedTensor> {
-  return { ...namedValues(model.nets.epl.variables(), 'epl'), ...prefixed('vae', model.vaeTensors()), ...namedValues(model.nets.latentFlow.variables(), 'latent-flow') };
+/** Every weight for a checkpoint, read tensor by tensor as it is written. */
+function allWeights(model: CaloManModel): Record<string, TensorToWrite> {
+  return {
+    ...deferredValues(model.nets.epl.variables(), 'epl'),
+    ...prefixed('vae', { ...deferredValues(model.nets.vae.params.named()), ...model.vaeBuffers() }),
+    ...deferredValues(model.nets.latentFlow.variables(), 'latent-flow'),
+  };
 }
 
 function setAllWeights(model: CaloManModel, w: Record<string, NamedTensor>, source: string): void {
@@ -80,11 +94,11 @@ async function latentData(model: CaloManModel, data: TrainingData, seed: number)
 }
 
 /** The phase settings of a config as a phase of the engine, over one optimiser `main`. */
-function phaseOf<B>(name: string, vars: Record<string, tf.Variable>, t: PhaseTrainingConfig, rest: Pick<Phase<B>, 'data' | 'validate' | 'setTraining'> & { loss: (batch: B, rng: Rng) => tf.Scalar }): Phase<B> {
+function phaseOf<B>(name: string, vars: Record<string, tf.Variable>, t: PhaseTrainingConfig, rest: Pick<Phase<B>, 'data' | 'validate' | 'setTraining'> & Pick<UpdateSpec<B>, 'loss' | 'split'>): Phase<B> {
   return {
     name,
     optimizers: [{ name: 'main', vars, learningRate: t.learningRate, schedule: t.schedule, adam: { clipNorm: t.gradClipNorm } }],
-    updates: [{ optimizer: 'main', loss: rest.loss }],
+    updates: [{ optimizer: 'main', loss: rest.loss, ...(rest.split ? { split: rest.split } : {}) }],
     data: rest.data,
     maxEpochs: t.maxEpochs,
     patience: t.patience,
@@ -149,6 +163,8 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
     return phaseOf('vae', net.params.named(), cfg.vae.training, {
       data: data.x.training(cfg.vae.training.batchSize),
       loss: (b, rng) => loss(b, rng.fillNormal(new Float32Array(b.rows.length * D)) as Float32Array),
+      split: ({ rows, x }) =>
+        batchSlices(rows.length, vaePassRows(V)).map(({ start, end, weight }) => ({ batch: { rows: rows.subarray(start, end), x: x.subarray(start * V, end * V) }, weight })),
       validate: async () => {
         let s = 0;
         let i = 0;

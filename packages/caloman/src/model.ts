@@ -12,7 +12,9 @@ import {
   InvalidArgumentError,
   MODEL_FORMAT_VERSION,
   ModelFormatError,
+  deferredValues,
   layerSlices,
+  tidyValues,
   readSafetensors,
   writeModelConfig,
   writeSafetensors,
@@ -115,7 +117,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   sampleLayerEnergies(energy: Float32Array, rng: Rng, calibrate = true): Float64Array {
     const n = energy.length;
     const c = standardise(energyContext(energy), this.state.context);
-    const u = tf.tidy(() => this.nets.epl.sample(n, rng, tf.tensor2d(c, [n, 1])).dataSync() as Float32Array);
+    const u = tidyValues(() => this.nets.epl.sample(n, rng, tf.tensor2d(c, [n, 1])));
     return this.layerEnergiesFromFlow(Float32Array.from(u), energy, calibrate);
   }
 
@@ -149,7 +151,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   decodeShowers(z: tf.Tensor2D, y: Float32Array, energy: Float32Array, layerE: Float64Array): Float32Array {
     const n = energy.length;
     const L = this.slices.length;
-    const mean = tf.tidy(() => this.nets.vae.decode(z, tf.tensor2d(y, [n, 1 + L])).dataSync() as Float32Array);
+    const mean = tidyValues(() => this.nets.vae.decode(z, tf.tensor2d(y, [n, 1 + L])));
     return this.meanToShowers(new Float32Array(mean), energy, layerE);
   }
 
@@ -199,17 +201,17 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const m = e.length;
     const layerE = this.sampleLayerEnergies(e, rng.epl);
     const y = this.condition(e, layerE);
-    const zData = tf.tidy(() => this.nets.latentFlow.sample(m, rng.latent, tf.tensor2d(y, [m, y.length / m])).dataSync() as Float32Array);
+    const zData = tidyValues(() => this.nets.latentFlow.sample(m, rng.latent, tf.tensor2d(y, [m, y.length / m])));
     standardise(zData, this.state.latent, true);
     const k = this.config.generation.decoderNoise;
     // mean + k·σ·ε in one tidy; σ is only computed when the decoder is sampled.
     const z = tf.tensor2d(zData, [m, this.config.latentDim]);
     const yt = tf.tensor2d(y, [m, y.length / m]);
     const noise = k > 0 ? (rng.voxel.fillNormalZiggurat(new Float32Array(m * this.geometry.voxels)) as Float32Array) : null;
-    const mean = tf.tidy(() => {
-      if (!noise) return this.nets.vae.decode(z, yt).dataSync() as Float32Array;
+    const mean = tidyValues(() => {
+      if (!noise) return this.nets.vae.decode(z, yt);
       const d = this.nets.vae.decodeWithScale(z, yt);
-      return tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), tf.tensor2d(noise, d.mean.shape))).dataSync() as Float32Array;
+      return tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), tf.tensor2d(noise, d.mean.shape)));
     });
     tf.dispose([z, yt]);
     return this.meanToShowers(Float32Array.from(mean), e, layerE);
@@ -304,14 +306,12 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     return { epl: this.state.epl, eplRange: this.state.eplRange, context: this.state.context, latent: this.state.latent, calibration: this.state.calibration, eplTransform: this.config.eplTransform, voxelTransform: this.config.voxelTransform, thresholdMeV: this.config.thresholdMeV };
   }
 
-  /** VAE weights plus the fraction clip range, as named tensors. */
-  vaeTensors(): Record<string, NamedTensor> {
-    const t = this.nets.vae.params.toNamed();
-    if (this.state.fractionLo && this.state.fractionHi) {
-      t['buffer.fractionLo'] = { dtype: 'F32', shape: [this.geometry.voxels], data: this.state.fractionLo };
-      t['buffer.fractionHi'] = { dtype: 'F32', shape: [this.geometry.voxels], data: this.state.fractionHi };
-    }
-    return t;
+  /** The VAE component's buffers (the per-voxel clip range), when set. */
+  vaeBuffers(): Record<string, NamedTensor> {
+    const lo = this.state.fractionLo;
+    const hi = this.state.fractionHi;
+    if (!lo || !hi) return {};
+    return { 'buffer.fractionLo': { dtype: 'F32', shape: [this.geometry.voxels], data: lo }, 'buffer.fractionHi': { dtype: 'F32', shape: [this.geometry.voxels], data: hi } };
   }
 
   /** Restores VAE weights and the clip range from named tensors. */
@@ -326,7 +326,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     await fs.mkdir(dir, { recursive: true });
     await this.nets.epl.save(path.join(dir, COMPONENTS.epl));
     await this.nets.latentFlow.save(path.join(dir, COMPONENTS.latentFlow));
-    await writeSafetensors(path.join(dir, COMPONENTS.vae, 'weights.safetensors'), this.vaeTensors(), { format: 'calozoo-caloman-vae' });
+    await writeSafetensors(path.join(dir, COMPONENTS.vae, 'weights.safetensors'), { ...deferredValues(this.nets.vae.params.named()), ...this.vaeBuffers() }, { format: 'calozoo-caloman-vae' });
     await writeModelConfig(dir, {
       plugin: PLUGIN_NAME,
       pluginVersion: CALOMAN_VERSION,

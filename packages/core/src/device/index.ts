@@ -1,5 +1,5 @@
 /** Public exports of the device layer. */
-export { tf } from './tf.js';
+export { tf, tidyValues } from './tf.js';
 export { selectTfBackend } from './select-tf.js';
 export { selectOrtProviders } from './select-ort.js';
 export { installTfPatches, type TfPatchReport } from './patches.js';

@@ -14,3 +14,16 @@ import * as tf from '@tensorflow/tfjs-core';
 
 export { tf };
 
+
+/**
+ * Runs `fn` in a `tf.tidy` scope and returns the values of the tensor it makes. Use this rather
+ * than returning `dataSync()` from a tidy: tidy walks whatever its function returns, element by
+ * element, looking for tensors, which for a large typed array costs seconds and gigabytes of garbage.
+ */
+export function tidyValues<T extends Float32Array | Int32Array = Float32Array>(fn: () => tf.Tensor): T {
+  let out: T | undefined;
+  tf.tidy(() => {
+    out = fn().dataSync() as T;
+  });
+  return out!;
+}

@@ -17,6 +17,17 @@ export interface NamedTensor {
   data: Float32Array | Float64Array | Int32Array;
 }
 
+/** A tensor whose values are read only when it is written (so a checkpoint holds one tensor's copy at a time). */
+export interface DeferredTensor {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Reads the values (called once, when the tensor's bytes are written). */
+  read(): Float32Array | Float64Array | Int32Array;
+}
+
+/** What `writeSafetensors` takes: values at hand, or read when written. */
+export type TensorToWrite = NamedTensor | DeferredTensor;
+
 const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8, I32: 4 };
 
 function checkTensor(name: string, t: NamedTensor): void {
@@ -32,15 +43,15 @@ function checkTensor(name: string, t: NamedTensor): void {
 }
 
 /** The header bytes (length prefix included), tensor order and data size of a safetensors file. */
-function layout(tensors: Record<string, NamedTensor>, metadata: Record<string, string>): { head: Uint8Array; names: string[]; dataBytes: number } {
+function layout(tensors: Record<string, TensorToWrite>, metadata: Record<string, string>): { head: Uint8Array; names: string[]; dataBytes: number } {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const name of names) {
-    const t = tensors[name];
-    checkTensor(name, t);
-    const bytes = t.data.length * BYTES[t.dtype];
+    const t = tensors[name]!;
+    if ('data' in t) checkTensor(name, t);
+    const bytes = t.shape.reduce((a, b) => a * b, 1) * BYTES[t.dtype];
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
@@ -105,9 +116,10 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): { ten
 
 /**
  * Writes tensors to a safetensors file atomically, tensor by tensor (no second copy of the
- * weights in memory: a checkpoint of a large model stays cheap).
+ * weights in memory; deferred tensors are read one at a time: a checkpoint of a large model
+ * stays cheap).
  */
-export async function writeSafetensors(file: string, tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Promise<void> {
+export async function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Promise<void> {
   const { head, names } = layout(tensors, metadata);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = temporarySibling(file);
@@ -115,7 +127,12 @@ export async function writeSafetensors(file: string, tensors: Record<string, Nam
     const h = await fs.open(tmp, 'w');
     try {
       await h.write(head);
-      for (const name of names) await h.write(bytesOf(tensors[name]!));
+      for (const name of names) {
+        const t = tensors[name]!;
+        const values: NamedTensor = 'data' in t ? t : { dtype: t.dtype, shape: t.shape, data: t.read() };
+        checkTensor(name, values);
+        await h.write(bytesOf(values));
+      }
     } finally {
       await h.close();
     }

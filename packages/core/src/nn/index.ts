@@ -10,6 +10,7 @@ export {
   rawComputed,
   cachedWeight,
   namedValues,
+  deferredValues,
   prefixed,
 } from './layer.js';
 export {

@@ -11,7 +11,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { leakyReluDiff } from '../device/leaky-relu.js';
 import { tf } from '../device/tf.js';
-import type { NamedTensor } from '../model-dir/safetensors.js';
+import type { DeferredTensor, NamedTensor } from '../model-dir/safetensors.js';
 import type { OnnxGraphBuilder } from '../onnx/builder.js';
 import type { ActivationSpec, OnnxValue, RawTensor } from '../onnx/types.js';
 import type { Rng } from '../rng.js';
@@ -115,6 +115,13 @@ export function cachedWeight(g: OnnxGraphBuilder, key: object, make: () => RawTe
 export function namedValues(vars: Record<string, tf.Variable>, prefix = ''): Record<string, NamedTensor> {
   const out: Record<string, NamedTensor> = {};
   for (const [k, v] of Object.entries(vars)) out[prefix ? `${prefix}.${k}` : k] = { dtype: 'F32', shape: [...v.shape], data: new Float32Array(v.dataSync() as Float32Array) };
+  return out;
+}
+
+/** The variables' values as deferred tensors, read when written (checkpoints: one copy at a time). */
+export function deferredValues(vars: Record<string, tf.Variable>, prefix = ''): Record<string, DeferredTensor> {
+  const out: Record<string, DeferredTensor> = {};
+  for (const [k, v] of Object.entries(vars)) out[prefix ? `${prefix}.${k}` : k] = { dtype: 'F32', shape: [...v.shape], read: () => v.dataSync() as Float32Array };
   return out;
 }
 

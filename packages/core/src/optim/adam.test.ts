@@ -119,6 +119,58 @@ await forEachBackend((backend) => {
     tf.dispose([a, b, cT]);
   });
 
+  it('minimize over weighted parts takes the step of the whole batch (gradient accumulation), leaving no tensor', () => {
+    // Per-row loss (x·w − y)² on 12 rows; the mean over 12 rows = Σ parts (rows_i / 12) · mean over part i.
+    const rng = new Rng(21);
+    const x = rng.fillNormal(new Float32Array(12 * 3)) as Float32Array;
+    const y = rng.fillNormal(new Float32Array(12)) as Float32Array;
+    const rowsLoss = (w: tf.Variable, a: number, b: number) => () =>
+      tf.mean(tf.square(tf.sub(tf.matMul(tf.tensor2d(x.subarray(a * 3, b * 3), [b - a, 3]), w), tf.tensor2d(y.subarray(a, b), [b - a, 1])))) as tf.Scalar;
+    const steps = (parts: number[][] | null) => {
+      const w = tf.variable(tf.tensor2d([0.5, -1, 2], [3, 1]));
+      const adam = new Adam({ w }, { clipNorm: 1 });
+      const before = tf.memory().numTensors;
+      const losses = [1, 2, 3].map(() => adam.minimize(parts ? parts.map(([a, b]) => ({ loss: rowsLoss(w, a!, b!), weight: (b! - a!) / 12 })) : rowsLoss(w, 0, 12), 0.05));
+      expect(tf.memory().numTensors).toBe(before);
+      const out = { losses, w: Array.from(w.dataSync()) };
+      adam.dispose();
+      w.dispose();
+      return out;
+    };
+    const whole = steps(null);
+    const split = steps([[0, 5], [5, 8], [8, 12]]);
+    for (let i = 0; i < 3; i++) expect(split.losses[i]).toBeCloseTo(whole.losses[i]!, 5);
+    expect(maxDiff([split.w], [whole.w])).toBeLessThan(1e-6);
+    // and the step really moved: a wrong weighting would not match
+    expect(maxDiff([whole.w], [[0.5, -1, 2]])).toBeGreaterThan(0.05);
+    const unweighted = (() => {
+      const w = tf.variable(tf.tensor2d([0.5, -1, 2], [3, 1]));
+      const adam = new Adam({ w }, { clipNorm: 1 });
+      for (let s = 0; s < 3; s++) adam.minimize([[0, 5], [5, 8], [8, 12]].map(([a, b]) => ({ loss: rowsLoss(w, a!, b!), weight: 1 / 3 })), 0.05);
+      const v = Array.from(w.dataSync());
+      adam.dispose();
+      w.dispose();
+      return v;
+    })();
+    expect(maxDiff([unweighted], [whole.w])).toBeGreaterThan(1e-5);
+  });
+
+  it('state({ deferred: true }) reads, when written, the same values as state()', () => {
+    const p = problem(5, 3);
+    const { adam, vars } = run(p, { clipNorm: 1 });
+    const eager = adam.state();
+    const deferred = adam.state({ deferred: true });
+    expect(Object.keys(deferred).sort()).toEqual(Object.keys(eager).sort());
+    for (const [k, t] of Object.entries(deferred)) {
+      const values = 'data' in t ? t.data : t.read();
+      expect(Array.from(values), k).toEqual(Array.from(eager[k]!.data));
+      expect(t.shape).toEqual(eager[k]!.shape);
+    }
+    expect(Array.from(eager['m.a']!.data).some((v) => v !== 0)).toBe(true);
+    adam.dispose();
+    tf.dispose(Object.values(vars));
+  });
+
   it('frees its tensors on dispose', () => {
     const w = tf.variable(tf.tensor1d([1, 2, 3]));
     const before = tf.memory().numTensors;

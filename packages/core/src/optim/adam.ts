@@ -10,9 +10,9 @@
  * the same numbers up to float32 rounding (tested).
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { NamedTensor } from '../model-dir/safetensors.js';
+import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
 import { boolAttr, floatAttr, nativeOpsAvailable, type NativeBackend, type NativeOpAttr } from '../device/native-backend.js';
-import { tf } from '../device/tf.js';
+import { tf, tidyValues } from '../device/tf.js';
 
 /** Adam's hyper-parameters. */
 export interface AdamOptions {
@@ -146,6 +146,14 @@ export class Adam {
    * @returns the global gradient norm before clipping (computed only when clipping is on; else NaN)
    */
   apply(grads: Record<string, tf.Tensor>, lr: number): number {
+    return this.update(grads, lr, false);
+  }
+
+  /**
+   * `apply`, variable by variable, each in its own scope so that at most one variable's
+   * temporaries exist at a time; with `consume` each gradient is released once it has been used.
+   */
+  private update(grads: Record<string, tf.Tensor>, lr: number, consume: boolean): number {
     this.step += 1;
     const t = this.step;
     const have = this.names.filter((k) => grads[k]);
@@ -155,37 +163,64 @@ export class Adam {
     const c2 = 1 - Math.pow(this.b2, t);
     // ε in the TensorFlow form; PyTorch's √(v/c2) + ε equals √v + ε·√c2 after rescaling the step.
     const eps = this.pytorchEps ? this.eps * Math.sqrt(c2) : this.eps;
-    tf.tidy(() => {
-      if (this.fused) this.applyFused(have, grads, scale, lr, t, eps);
-      else {
-        const lrT = (lr * Math.sqrt(c2)) / c1;
-        for (const k of have) {
+    const scalars = this.fused ? [Math.pow(this.b1, t), Math.pow(this.b2, t), lr, this.b1, this.b2, eps].map((x) => tf.keep(tf.scalar(x, 'float32'))) : [];
+    const lrT = (lr * Math.sqrt(c2)) / c1;
+    try {
+      for (const k of have) {
+        tf.tidy(() => {
           const g = scale === 1 ? grads[k]! : tf.mul(grads[k]!, scale);
-          const m = this.m.get(k)!;
-          const v = this.v.get(k)!;
-          m.assign(tf.add(tf.mul(m, this.b1), tf.mul(g, 1 - this.b1)));
-          v.assign(tf.add(tf.mul(v, this.b2), tf.mul(tf.square(g), 1 - this.b2)));
-          this.vars[k]!.assign(tf.sub(this.vars[k]!, tf.mul(lrT, tf.div(m, tf.add(tf.sqrt(v), eps)))));
-        }
+          if (this.fused) this.applyFused(k, g, scalars);
+          else {
+            const m = this.m.get(k)!;
+            const v = this.v.get(k)!;
+            m.assign(tf.add(tf.mul(m, this.b1), tf.mul(g, 1 - this.b1)));
+            v.assign(tf.add(tf.mul(v, this.b2), tf.mul(tf.square(g), 1 - this.b2)));
+            this.vars[k]!.assign(tf.sub(this.vars[k]!, tf.mul(lrT, tf.div(m, tf.add(tf.sqrt(v), eps)))));
+          }
+        });
+        if (consume) grads[k]!.dispose();
       }
-    });
+    } finally {
+      tf.dispose(scalars);
+    }
     return norm;
   }
 
   /**
    * One training step: the gradients of `loss` with respect to the variables (`tf.variableGrads`),
    * then `apply`. Returns the loss value; the gradients are released.
+   *
+   * `loss` may also be a list of parts with weights (gradient accumulation): the step then follows
+   * the gradient of Σ weight·loss, computed one part at a time, so that only one part's
+   * activations are held at once (a large batch split into slices, weights = slice share).
    */
-  minimize(loss: () => tf.Scalar, lr: number): number {
-    const { value, grads } = tf.variableGrads(loss, this.names.map((k) => this.vars[k]!));
+  minimize(loss: (() => tf.Scalar) | Array<{ loss: () => tf.Scalar; weight: number }>, lr: number): number {
+    const parts = typeof loss === 'function' ? [{ loss, weight: 1 }] : loss;
+    if (parts.length === 0) throw new InvalidArgumentError('Adam.minimize: no loss parts');
+    const vars = this.names.map((k) => this.vars[k]!);
+    let total = 0;
+    let sum: Record<string, tf.Tensor> = {};
     try {
-      const named: Record<string, tf.Tensor> = {};
-      for (const [variableName, g] of Object.entries(grads)) named[this.byVariableName.get(variableName)!] = g;
-      const lossValue = value.dataSync()[0]!;
-      this.apply(named, lr);
-      return lossValue;
+      for (const part of parts) {
+        const { value, grads } = tf.variableGrads(part.loss, vars);
+        total += part.weight * value.dataSync()[0]!;
+        value.dispose();
+        for (const [variableName, g] of Object.entries(grads)) {
+          const k = this.byVariableName.get(variableName)!;
+          if (parts.length === 1) sum[k] = g;
+          else {
+            const prev = sum[k];
+            sum[k] = tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, part.weight)) : tf.mul(g, part.weight)));
+            g.dispose();
+            prev?.dispose();
+          }
+        }
+      }
+      this.update(sum, lr, true);
+      return total;
     } finally {
-      tf.dispose([value, ...Object.values(grads)]);
+      tf.dispose(Object.values(sum).filter((g) => !g.isDisposed));
+      sum = {};
     }
   }
 
@@ -200,39 +235,43 @@ export class Adam {
   }
 
   /**
-   * The fused update (inside a tidy): ResourceApplyAdam per variable, then the TF.js variable takes
-   * the new value. A variable assigned from outside since the last step (restored weights, a
+   * The fused update of variable `k` (inside a tidy): ResourceApplyAdam, then the TF.js variable
+   * takes the new value. A variable assigned from outside since the last step (restored weights, a
    * data-dependent initialisation) is copied into the resource variable first.
    */
-  private applyFused(names: string[], grads: Record<string, tf.Tensor>, scale: number, lr: number, t: number, eps: number): void {
+  private applyFused(k: string, g: tf.Tensor, scalars: tf.Tensor[]): void {
     const be = tf.backend() as unknown as NativeBackend;
     const attrs = [floatAttr(be, 'T'), boolAttr(be, 'use_locking', false), boolAttr(be, 'use_nesterov', false)];
-    const scalars = [Math.pow(this.b1, t), Math.pow(this.b2, t), lr, this.b1, this.b2, eps].map((x) => tf.scalar(x, 'float32'));
-    for (const k of names) {
-      const s = this.slots.get(k)!;
-      const x = this.vars[k]!;
-      if (dataIdOf(x) !== s.seen) s.w.assign(x);
-      const g = scale === 1 ? grads[k]! : tf.mul(grads[k]!, scale);
-      be.executeMultipleOutputs('ResourceApplyAdam', attrs, [s.w.handle, s.m.handle, s.v.handle, ...scalars, g], 0);
-      x.assign(s.w.read());
-      s.seen = dataIdOf(x);
-    }
+    const s = this.slots.get(k)!;
+    const x = this.vars[k]!;
+    if (dataIdOf(x) !== s.seen) s.w.assign(x);
+    be.executeMultipleOutputs('ResourceApplyAdam', attrs, [s.w.handle, s.m.handle, s.v.handle, ...scalars, g], 0);
+    x.assign(s.w.read());
+    s.seen = dataIdOf(x);
   }
 
-  /** The optimizer state as named tensors (`m.<name>`, `v.<name>`, `step`). */
-  state(): Record<string, NamedTensor> {
-    const out: Record<string, NamedTensor> = { step: { dtype: 'F64', shape: [1], data: Float64Array.of(this.step) } };
-    const copy = (x: tf.Tensor): NamedTensor => ({ dtype: 'F32', shape: [...x.shape], data: new Float32Array(x.dataSync() as Float32Array) });
+  /**
+   * The optimizer state as named tensors (`m.<name>`, `v.<name>`, `step`); with `deferred` the
+   * moments are read only when written (a checkpoint then holds one moment's copy at a time).
+   */
+  state(): Record<string, NamedTensor>;
+  state(options: { deferred: true }): Record<string, TensorToWrite>;
+  state(options: { deferred?: boolean } = {}): Record<string, TensorToWrite> {
+    const out: Record<string, TensorToWrite> = { step: { dtype: 'F64', shape: [1], data: Float64Array.of(this.step) } };
+    // A copy for the caller to keep; a deferred read is written at once and may share the backend's array.
+    const read = (x: () => tf.Tensor): Float32Array => new Float32Array(tidyValues(x));
+    const peek = (x: () => tf.Tensor): Float32Array => tidyValues(x);
     for (const k of this.names) {
       const s = this.slots.get(k);
-      if (s) {
-        tf.tidy(() => {
-          out[`m.${k}`] = copy(s.m.read());
-          out[`v.${k}`] = copy(s.v.read());
-        });
+      const m = s ? () => s.m.read() : () => this.m.get(k)!;
+      const v = s ? () => s.v.read() : () => this.v.get(k)!;
+      const shape = [...this.vars[k]!.shape];
+      if (options.deferred) {
+        out[`m.${k}`] = { dtype: 'F32', shape, read: () => peek(m) };
+        out[`v.${k}`] = { dtype: 'F32', shape, read: () => peek(v) };
       } else {
-        out[`m.${k}`] = copy(this.m.get(k)!);
-        out[`v.${k}`] = copy(this.v.get(k)!);
+        out[`m.${k}`] = { dtype: 'F32', shape, data: read(m) };
+        out[`v.${k}`] = { dtype: 'F32', shape, data: read(v) };
       }
     }
     return out;

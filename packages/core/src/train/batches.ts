@@ -74,3 +74,18 @@ export function datasetBatches(dataset: ShowerDataset, batchSize: number, option
     },
   };
 }
+
+/**
+ * Even slices of a batch of `rows` rows with at most `maxRows` each, weighted by their share of
+ * the rows: the parts of an `UpdateSpec.split` that accumulates a batch's gradient slice by slice.
+ */
+export function batchSlices(rows: number, maxRows: number): Array<{ start: number; end: number; weight: number }> {
+  const k = Math.max(1, Math.ceil(rows / Math.max(1, Math.floor(maxRows))));
+  const out: Array<{ start: number; end: number; weight: number }> = [];
+  for (let i = 0; i < k; i++) {
+    const start = Math.round((i * rows) / k);
+    const end = Math.round(((i + 1) * rows) / k);
+    out.push({ start, end, weight: (end - start) / rows });
+  }
+  return out;
+}

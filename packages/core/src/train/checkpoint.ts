@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../model-dir/atomic.js';
-import { readSafetensors, writeSafetensors, type NamedTensor } from '../model-dir/safetensors.js';
+import { readSafetensors, writeSafetensors, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
 
 /** Version of the checkpoint layout. */
 export const CHECKPOINT_FORMAT_VERSION = 2;
@@ -24,13 +24,21 @@ export interface Checkpoint<S = unknown> {
   best: Record<string, NamedTensor> | null;
 }
 
+/** A checkpoint to write: tensors may be deferred (read one at a time as they are written). */
+export interface CheckpointToWrite<S = unknown> {
+  state: S;
+  weights: Record<string, TensorToWrite>;
+  optimizer: Record<string, TensorToWrite>;
+  best: Record<string, TensorToWrite> | null;
+}
+
 /** Folder name of the checkpoint after `epoch` epochs in total. */
 export function checkpointName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
 }
 
 /** Writes a checkpoint folder and points `latest` at it; keeps the newest `keep` folders. */
-export async function writeCheckpoint(dir: string, name: string, ck: Checkpoint, keep = 2): Promise<void> {
+export async function writeCheckpoint(dir: string, name: string, ck: CheckpointToWrite, keep = 2): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   const target = path.join(dir, name);
   const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);

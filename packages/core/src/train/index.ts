@@ -1,5 +1,5 @@
 /** Public exports of the training engine. */
-export { shuffledRows, datasetBatches, type BatchSource, type ShuffledRowsOptions } from './batches.js';
+export { shuffledRows, datasetBatches, batchSlices, type BatchSource, type ShuffledRowsOptions } from './batches.js';
 export {
   runPhase,
   newPhaseState,
@@ -13,4 +13,4 @@ export {
   type Validation,
 } from './phase.js';
 export { train, type TrainingPlan, type TrainingStage, type TrainingReport, type StageSummary, type TrainOptions } from './trainer.js';
-export { writeCheckpoint, readLatestCheckpoint, checkpointName, CHECKPOINT_FORMAT_VERSION, type Checkpoint } from './checkpoint.js';
+export { writeCheckpoint, readLatestCheckpoint, checkpointName, CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointToWrite } from './checkpoint.js';

@@ -10,7 +10,7 @@
  */
 import { Adam, type AdamOptions } from '../optim/adam.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { NamedTensor } from '../model-dir/safetensors.js';
+import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
 import type { HistoryRow, Logger, ProgressCallback, StopReason } from '../model/interfaces.js';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
@@ -46,6 +46,13 @@ export interface UpdateSpec<B> {
   every?: number;
   /** Runs this many times per step on the same batch (default 1). */
   repeat?: number;
+  /**
+   * Gradient accumulation: splits the batch into parts whose weighted losses add up to the
+   * batch's loss (e.g. slices of rows, weight = slice rows / batch rows). The update then follows
+   * the same gradient up to float rounding, but only one part's activations exist at a time.
+   * `loss` is called on the parts in order, with the step's one `rng`.
+   */
+  split?(batch: B): Array<{ batch: B; weight: number }>;
 }
 
 /** A validation result: a score (lower is better) and optional numbers to record. */
@@ -129,7 +136,7 @@ export interface PhaseContext {
   /** Whether a periodic checkpoint is due now. */
   checkpointDue(): boolean;
   /** Writes a checkpoint (the phase's optimiser states, best weights and state). */
-  checkpoint(state: PhaseState, optimizer: Record<string, NamedTensor>, best: Record<string, NamedTensor> | null): Promise<void>;
+  checkpoint(state: PhaseState, optimizer: Record<string, TensorToWrite>, best: Record<string, NamedTensor> | null): Promise<void>;
   /** Optimiser states and best weights from a checkpoint of this phase. */
   resume?: { optimizer?: Record<string, NamedTensor>; best?: Record<string, NamedTensor> };
   /**
@@ -161,10 +168,17 @@ function phaseVariables<B>(phase: Phase<B>): Record<string, tf.Variable> {
   return out;
 }
 
-/** Optimiser states under `<optimizer>/` prefixes. */
+/** Optimiser states under `<optimizer>/` prefixes (copies). */
 function optimizerState(adams: Map<string, Adam>): Record<string, NamedTensor> {
   const out: Record<string, NamedTensor> = {};
   for (const [name, a] of adams) for (const [k, t] of Object.entries(a.state())) out[`${name}/${k}`] = t;
+  return out;
+}
+
+/** Optimiser states to write into a checkpoint, read tensor by tensor as they are written. */
+function optimizerStateToWrite(adams: Map<string, Adam>): Record<string, TensorToWrite> {
+  const out: Record<string, TensorToWrite> = {};
+  for (const [name, a] of adams) for (const [k, t] of Object.entries(a.state({ deferred: true }))) out[`${name}/${k}`] = t;
   return out;
 }
 
@@ -249,7 +263,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
       state.done = true;
     }
     state.stoppedBy = reason;
-    await ctx.checkpoint(state, optimizerState(adams), best);
+    await ctx.checkpoint(state, optimizerStateToWrite(adams), best);
     return state;
   };
   const rollBack = async (epoch: number, step: number, reason: string): Promise<PhaseState> => {
@@ -289,7 +303,8 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
           const o = specs.get(u.optimizer)!;
           const lr = learningRate(o, globalStep, totalSteps);
           for (let r = 0; r < (u.repeat ?? 1); r++) {
-            const loss = adams.get(u.optimizer)!.minimize(() => u.loss(batch, rng), lr);
+            const parts = u.split?.(batch);
+            const loss = adams.get(u.optimizer)!.minimize(parts ? parts.map((p) => ({ loss: () => u.loss(p.batch, rng), weight: p.weight })) : () => u.loss(batch, rng), lr);
             losses[updateNames[i]!] = loss;
             state.lossSums[i] = (state.lossSums[i] ?? 0) + loss;
             state.lossCounts[i] = (state.lossCounts[i] ?? 0) + 1;
@@ -311,7 +326,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
         }
         if (ctx.checkpointDue()) {
           tick();
-          await ctx.checkpoint(state, optimizerState(adams), best);
+          await ctx.checkpoint(state, optimizerStateToWrite(adams), best);
         }
       }
       phase.setTraining?.(false);
@@ -350,7 +365,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
       if (inMemory) good = { weights: namedValues(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
       if (phase.stopWhen?.(v.score)) return await finish('target');
       if (state.badEpochs >= (phase.patience ?? Infinity)) return await finish('early-stopping');
-      if (state.epoch < planned() && ctx.checkpointDue()) await ctx.checkpoint(state, optimizerState(adams), best);
+      if (state.epoch < planned() && ctx.checkpointDue()) await ctx.checkpoint(state, optimizerStateToWrite(adams), best);
     }
     // Ending before maxEpochs means the deadline planned fewer epochs: the time limit stopped it.
     return await finish(planned() < phase.maxEpochs ? 'time' : 'epochs');

@@ -7,7 +7,7 @@ import { tf } from '../device/tf.js';
 import { forEachBackend } from '../testing/backends.js';
 import type { HistoryRow, ProgressEvent } from '../model/interfaces.js';
 import type { NamedTensor } from '../model-dir/safetensors.js';
-import { shuffledRows } from './batches.js';
+import { batchSlices, shuffledRows } from './batches.js';
 import { runPhase, newPhaseState, restoreVariables, type Phase, type PhaseState } from './phase.js';
 import { namedValues } from '../nn/layer.js';
 import { train, type TrainingPlan } from './trainer.js';
@@ -117,6 +117,44 @@ await forEachBackend(() => {
       dispose(m);
     });
 
+    it('split: accumulating the gradient of each batch over weighted halves follows the same steps as whole batches', async () => {
+      const d = regressionData(4);
+      const run = async (split: boolean): Promise<{ values: number[]; parts: number }> => {
+        const m = model(4);
+        let parts = 0;
+        const base = regressionPhase(m, d, { maxEpochs: 3 });
+        const phase: Phase<Uint32Array> = {
+          ...base,
+          updates: [
+            {
+              optimizer: 'main',
+              loss: (rows, rng) => (parts++, mse(m, d, rows, rng)),
+              ...(split ? { split: (rows: Uint32Array) => batchSlices(rows.length, 16).map((p) => ({ batch: rows.subarray(p.start, p.end), weight: p.weight })) } : {}),
+            },
+          ],
+        };
+        await runPhase(phase, newPhaseState(), { seed: 3, index: 0, deadline: Infinity, history: [], ...noCheckpoint });
+        const out = { values: values(m), parts };
+        dispose(m);
+        return out;
+      };
+      const whole = await run(false);
+      const halves = await run(true);
+      // 3 epochs × 5 steps; every 32-row batch in two 16-row parts
+      expect(whole.parts).toBe(15);
+      expect(halves.parts).toBe(30);
+      halves.values.forEach((v, i) => expect(v).toBeCloseTo(whole.values[i]!, 5));
+    });
+
+    it('batchSlices: even slices of at most maxRows rows whose weights are their share of the batch', () => {
+      expect(batchSlices(512, 256)).toEqual([{ start: 0, end: 256, weight: 0.5 }, { start: 256, end: 512, weight: 0.5 }]);
+      expect(batchSlices(100, 1000)).toEqual([{ start: 0, end: 100, weight: 1 }]);
+      const s = batchSlices(10, 3);
+      expect(s.map((p) => p.end - p.start)).toEqual([3, 2, 3, 2]);
+      expect(s.reduce((a, p) => a + p.weight, 0)).toBeCloseTo(1, 12);
+      expect(s.every((p, i) => p.start === (i ? s[i - 1]!.end : 0))).toBe(true);
+    });
+
     it('runs several optimisers on a schedule: critic every step (twice), generator every third step', async () => {
       const d = regressionData(3);
       const m = model(3);
@@ -139,7 +177,8 @@ await forEachBackend(() => {
       await runPhase(phase, newPhaseState(), {
         seed: 3, index: 0, deadline: Infinity, history,
         checkpointDue: () => false,
-        checkpoint: async (_s, o) => void optimizers.push(o),
+        // Deferred tensors are read when the checkpoint is written: read them now, as a writer would.
+        checkpoint: async (_s, o) => void optimizers.push(Object.fromEntries(Object.entries(o).map(([k, t]) => [k, 'data' in t ? t : { dtype: t.dtype, shape: t.shape, data: new Float32Array(t.read()) }]))),
       });
       // 3 epochs × 5 steps = 15 steps: 30 critic updates, generator on steps 3, 6, …, 15.
       expect(calls).toEqual({ critic: 30, generator: 5 });

@@ -9,7 +9,7 @@
  * stopping, fewer epochs) therefore goes to the stages after it, in proportion to their shares.
  */
 import { ConfigError, InvalidArgumentError } from '../errors.js';
-import type { NamedTensor } from '../model-dir/safetensors.js';
+import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
 import type { FitOptions, HistoryRow, StopReason } from '../model/interfaces.js';
 import { checkpointName, readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { newPhaseState, runPhase, type Phase, type PhaseState } from './phase.js';
@@ -32,8 +32,8 @@ export interface TrainingPlan {
   name: string;
   /** The stages, in order. */
   stages: TrainingStage[];
-  /** Every weight of the model, by stable name (written into checkpoints). */
-  weights(): Record<string, NamedTensor>;
+  /** Every weight of the model, by stable name (written into checkpoints; deferred tensors are read as they are written). */
+  weights(): Record<string, TensorToWrite>;
   /** Restores `weights()` output read from `source`. */
   setWeights(w: Record<string, NamedTensor>, source: string): void;
   /** The model's own JSON state to checkpoint (preprocessing constants, calibration…). */
@@ -107,7 +107,7 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
 
   const every = (options.checkpointEverySeconds ?? 60) * 1000;
   let lastCheckpoint = Date.now();
-  const saveCheckpoint = async (optimizer: Record<string, NamedTensor>, best: Record<string, NamedTensor> | null): Promise<void> => {
+  const saveCheckpoint = async (optimizer: Record<string, TensorToWrite>, best: Record<string, NamedTensor> | null): Promise<void> => {
     if (!ckDir) return;
     const state: CheckpointState = { seed, stages: names, phases, history, plugin: plan.state?.() ?? null };
     const total = phases.reduce((a, p) => a + p.epoch, 0);
