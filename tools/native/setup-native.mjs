@@ -41,6 +41,7 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === '--force') opts.force = true;
     else if (a === '--check') opts.check = true;
+    else if (a === '--optional') opts.optional = true;
     else if (a === '--keep-wheel') opts.keepWheel = true;
     else if (a === '--tensorflow-dir') opts.tensorflowDir = resolve(argv[++i] ?? '');
     else if (a === '--wheel') opts.wheel = resolve(argv[++i] ?? '');
@@ -300,7 +301,7 @@ function restoreFromCache(tfjsNode) {
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    console.log('usage: node tools/native/setup-native.mjs [--force] [--check] [--tensorflow-dir DIR | --wheel FILE] [--tf-version 2.21.0] [--keep-wheel]');
+    console.log('usage: node tools/native/setup-native.mjs [--force] [--check] [--optional] [--tensorflow-dir DIR | --wheel FILE] [--tf-version 2.21.0] [--keep-wheel]');
     return;
   }
   if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -347,7 +348,11 @@ function main() {
 try {
   main();
 } catch (error) {
-  if (!(error instanceof SetupError)) throw error;
-  console.error(`setup-native: error: ${error.message}`);
-  process.exitCode = 1;
+  const optional = process.argv.includes('--optional');
+  if (!(error instanceof SetupError) && !optional) throw error;
+  console.error(`setup-native: error: ${error instanceof Error ? error.message : String(error)}`);
+  // --optional (npm test / npm start): say so loudly, and go on with the WebAssembly backend.
+  if (optional) {
+    console.error('setup-native: continuing WITHOUT native TensorFlow: tests run on the wasm and cpu backends, and training is 50-150x slower (see README "Native TensorFlow").');
+  } else process.exitCode = 1;
 }

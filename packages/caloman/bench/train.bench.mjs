@@ -226,6 +226,8 @@ ${pluginLine}
 Process CPU time (all threads) per sample, which depends less on the other jobs of the shared machine:
 
 ${cpuTable}
+
+Earlier runs: [HISTORY.md](HISTORY.md) (move this run's section there before rerunning).
 `;
   writeFileSync(join(HERE, 'TRAINING.md'), md);
   process.stderr.write(`bench: wrote ${join(HERE, 'TRAINING.md')}\n`);

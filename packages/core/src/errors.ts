@@ -14,6 +14,7 @@ export type CalozooErrorCode =
   | 'INVALID_ARGUMENT'
   | 'ABORTED'
   | 'TRAINING_DIVERGED'
+  | 'TRAINING_BUDGET'
   | 'INTERNAL';
 
 /** Base class of every error calozoo throws on purpose. */
@@ -136,5 +137,17 @@ export class TrainingDivergedError extends CalozooError {
   /** Creates the error; the message says where it diverged and how to resume. */
   constructor(message: string) {
     super('TRAINING_DIVERGED', message);
+  }
+}
+
+/** The time limit cannot give a training phase its minimum number of epochs; nothing was written but checkpoints. */
+export class TrainingBudgetError extends CalozooError {
+  /** Creates the error; the message gives the measured speed, the estimated need and the fixes. */
+  constructor(
+    message: string,
+    /** The phase, its measured seconds per step, and the seconds it needs and has. */
+    readonly detail: { phase: string; secondsPerStep: number; needSeconds: number; haveSeconds: number; suggestedTimeSeconds?: number },
+  ) {
+    super('TRAINING_BUDGET', message);
   }
 }

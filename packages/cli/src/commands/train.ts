@@ -93,6 +93,12 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       const why = device.threadsFrom === 'fallback' ? ` (${plugin.name}'s choice on ${cores} cores; --threads to change)` : '';
       const threadNote = device.chosen.startsWith('tensorflow') ? `, ${device.threads} intra-op thread${device.threads === 1 ? '' : 's'}${why}` : '';
       out.log(`backend: ${device.chosen}${threadNote}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
+      if (!device.chosen.startsWith('tensorflow')) {
+        out.warn(
+          `training on the ${device.chosen} backend, 50-150x slower than native TensorFlow (build it with: npm run setup:native). ` +
+            `With --time, a phase whose share cannot fit one epoch stops the run before it trains, with the time it would need.`,
+        );
+      }
       const file = await openShowerFile(flags.data);
       const geometry = resolveFileGeometry(file, flags.geometry);
       let config: unknown;

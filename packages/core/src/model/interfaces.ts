@@ -133,6 +133,13 @@ export interface FitOptions {
   epochs?: number;
   /** Wall-clock limit in seconds for the whole fit. */
   timeLimitSeconds?: number;
+  /**
+   * With a time limit, the fewest epochs every training phase must get (default 1; 0 turns the
+   * check off). Each phase times its first steps; when its share of the time cannot fit this many
+   * epochs the fit stops there with a `TrainingBudgetError` giving the measured speed and the time
+   * it would need, instead of writing a model with an untrained network.
+   */
+  minEpochsPerPhase?: number;
   /** Fraction of the data held out for validation (default 0.2). */
   validationFraction?: number;
   /**

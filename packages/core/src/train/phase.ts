@@ -9,7 +9,7 @@
  * draws exactly what the uninterrupted run would have drawn.
  */
 import { Adam, type AdamOptions } from '../optim/adam.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, TrainingBudgetError } from '../errors.js';
 import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
 import type { HistoryRow, Logger, ProgressCallback, StopReason } from '../model/interfaces.js';
 import { Rng } from '../rng.js';
@@ -128,6 +128,12 @@ export interface PhaseContext {
   deadline: number;
   /** Absolute time at which the whole job must stop (for the ETA; default `deadline`). */
   jobDeadline?: number;
+  /**
+   * With a finite deadline: the epochs this phase must be able to complete (default 0: no check).
+   * The phase times steps 2–4 of this run and throws `TrainingBudgetError` when the time left to
+   * its deadline cannot fit the steps still needed for that many epochs.
+   */
+  minEpochs?: number;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
   logger?: Logger;
@@ -145,6 +151,14 @@ export interface PhaseContext {
    * copy of its weights and optimiser states in memory at every epoch end instead.
    */
   lastCheckpoint?(): Promise<{ state: PhaseState; optimizer: Record<string, NamedTensor>; best: Record<string, NamedTensor> | null }>;
+}
+
+/** A duration for messages: 40s, 12m05s, 1h05m. */
+export function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.ceil((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /** Random-stream id of (phase, epoch, step); step 0 shuffles, step s + 1 is training step s. */
@@ -255,6 +269,30 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
     // The phase ends at its own deadline at the latest; later phases take the rest of the job's time.
     return Math.min(phaseEta, untilDeadline) + (Number.isFinite(job) ? Math.max(0, (job - Math.max(now, ctx.deadline)) / 1000) : 0);
   };
+  // The minimum-epochs check: steps 2–4 of this run are timed (step 1 warms up the kernels); a
+  // deadline that comes first decides it on the steps there were.
+  const minEpochs = Number.isFinite(ctx.deadline) ? Math.min(ctx.minEpochs ?? 0, phase.maxEpochs) : 0;
+  let decided = minEpochs <= 0 || state.epoch >= minEpochs;
+  let stepsRun = 0;
+  let probeFrom = 0;
+  const budgetCheck = (now: number, atDeadline: boolean): void => {
+    if (decided) return;
+    if (!atDeadline) {
+      stepsRun += 1;
+      if (stepsRun === 1) probeFrom = now;
+      if (stepsRun < 4) return;
+    }
+    decided = true;
+    const secondsPerStep = stepsRun >= 4 ? (now - probeFrom) / 1000 / 3 : (now - startedAt) / 1000 / Math.max(1, stepsRun);
+    const left = Math.max(0, minEpochs * steps - (state.epoch * steps + state.step));
+    const needSeconds = left * secondsPerStep;
+    const haveSeconds = Math.max(0, (ctx.deadline - now) / 1000);
+    if (needSeconds <= haveSeconds && !atDeadline) return;
+    throw new TrainingBudgetError(
+      `${phase.name}: ${minEpochs} epoch${minEpochs === 1 ? '' : 's'} (${steps} steps each) need about ${formatSeconds(needSeconds)} more at the measured ${secondsPerStep.toPrecision(3)} s/step on the ${tf.getBackend()} backend, but this phase has ${formatSeconds(haveSeconds)} of the time limit left`,
+      { phase: phase.name, secondsPerStep, needSeconds, haveSeconds },
+    );
+  };
   const finish = async (reason: StopReason): Promise<PhaseState> => {
     tick();
     phase.setTraining?.(false);
@@ -294,7 +332,10 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
       for await (const batch of phase.data.epoch(state.epoch, state.step, shuffle)) {
         if (state.step >= steps) break;
         if (ctx.signal?.aborted) return await finish('abort');
-        if (Date.now() >= ctx.deadline) return await finish('time');
+        if (Date.now() >= ctx.deadline) {
+          budgetCheck(Date.now(), true);
+          return await finish('time');
+        }
         const rng = new Rng(ctx.seed, streamId(ctx.index, state.epoch, state.step + 1));
         const globalStep = state.epoch * steps + state.step;
         const losses: Record<string, number> = {};
@@ -315,6 +356,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
         if (reason) return await rollBack(state.epoch, state.step, reason);
         state.step += 1;
         const now = Date.now();
+        budgetCheck(now, false);
         if (now - lastEvent >= 250 || state.step === steps) {
           lastEvent = now;
           ctx.onProgress?.({ phase: `train:${phase.name}`, unit: 'steps', done: globalStep + 1, total: totalSteps, etaSeconds: eta(), values: { epoch: state.epoch + 1, ...losses } });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
+import { TrainingBudgetError } from '../errors.js';
 import { tf } from '../device/tf.js';
 import { forEachBackend } from '../testing/backends.js';
 import type { HistoryRow, ProgressEvent } from '../model/interfaces.js';
@@ -330,6 +331,47 @@ await forEachBackend(() => {
       // The ETA never promises more than the time left (up to one event's rounding).
       expect(Math.max(...etas)).toBeLessThan(0.1);
       dispose(m);
+    });
+
+    it('fails before training a phase whose share of the time limit cannot fit one epoch, naming the need and the fix', async () => {
+      const d = regressionData(9);
+      const busy = (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+      };
+      // 5 steps of ~150 ms per epoch (0.75 s) against a 0.6 s limit shared 1 : 2: the first phase gets 0.2 s.
+      const slow = (m: Model) => {
+        const p = plan(m, d, []);
+        for (const s of p.stages) {
+          if (!s.phase) continue;
+          const build = s.phase;
+          s.phase = async () => {
+            const ph = await build();
+            return { ...ph, maxEpochs: 100, updates: ph.updates.map((u) => ({ ...u, loss: (b: never, r: Rng) => (busy(150), u.loss(b, r)) })) };
+          };
+        }
+        return p;
+      };
+      const m = model(9);
+      const err = await train(slow(m), { seed: 1, timeLimitSeconds: 0.6 }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(TrainingBudgetError);
+      const e = err as TrainingBudgetError;
+      expect(e.code).toBe('TRAINING_BUDGET');
+      expect(e.detail.phase).toBe('fit');
+      expect(e.detail.secondsPerStep).toBeGreaterThan(0.12);
+      expect(e.detail.needSeconds).toBeGreaterThan(e.detail.haveSeconds);
+      // one epoch of each phase at ≥ 0.6 s: the suggestion covers both shares
+      expect(e.detail.suggestedTimeSeconds!).toBeGreaterThan(1.5);
+      expect(e.message).toMatch(/time limit is too short.*fit: 1 epoch \(5 steps each\).*No model was written.*at least \d+s/);
+      // The check can be turned off: the time limit then simply stops the phases.
+      const m2 = model(9);
+      const r = await train(slow(m2), { seed: 1, timeLimitSeconds: 0.6, minEpochsPerPhase: 0 });
+      expect(r.stoppedBy).toBe('time');
+      dispose(m);
+      dispose(m2);
     });
 
     it('refuses to resume a checkpoint of another plan', async () => {

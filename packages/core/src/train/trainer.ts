@@ -8,11 +8,12 @@
  * divided by the sum of the shares of the stages not yet done. Time a stage leaves unused (early
  * stopping, fewer epochs) therefore goes to the stages after it, in proportion to their shares.
  */
-import { ConfigError, InvalidArgumentError } from '../errors.js';
+import { ConfigError, InvalidArgumentError, TrainingBudgetError } from '../errors.js';
+import { tf } from '../device/tf.js';
 import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
 import type { FitOptions, HistoryRow, StopReason } from '../model/interfaces.js';
 import { checkpointName, readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { newPhaseState, runPhase, type Phase, type PhaseState } from './phase.js';
+import { formatSeconds, newPhaseState, runPhase, type Phase, type PhaseState } from './phase.js';
 
 /** One stage of a training plan: a phase of gradient steps, or a task run once. */
 export interface TrainingStage {
@@ -149,11 +150,12 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
     const maxEpochs = options.epochs ?? phase.maxEpochs;
     const params = phase.optimizers.reduce((a, o) => a + Object.values(o.vars).reduce((b, v) => b + v.size, 0), 0);
     options.logger?.info(`${plan.name}: training ${phase.name} (${params} parameters, ≤ ${maxEpochs} epochs, ${phase.data.steps} steps per epoch)`);
-    phases[i] = await runPhase({ ...phase, maxEpochs }, phases[i]!, {
+    const runIt = runPhase({ ...phase, maxEpochs }, phases[i]!, {
       seed,
       index: i,
       deadline: phaseDeadline,
       jobDeadline: deadline,
+      minEpochs: options.minEpochsPerPhase ?? 1,
       signal: options.signal,
       onProgress: options.onProgress,
       logger: options.logger,
@@ -179,6 +181,20 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
         return saveCheckpoint(state.done ? {} : optimizer, state.done ? null : best);
       },
     });
+    try {
+      phases[i] = await runIt;
+    } catch (err) {
+      if (!(err instanceof TrainingBudgetError)) throw err;
+      // The phase gets share/rest of the time left: that time must cover its need.
+      const t = Date.now();
+      const suggested = (now - started) / 1000 + (((t - now) / 1000 + err.detail.needSeconds) * rest) / Math.max(1e-9, share(i));
+      const native = tf.getBackend().startsWith('tensorflow');
+      throw new TrainingBudgetError(
+        `${plan.name}: the time limit is too short. ${err.message}. No model was written${ckDir ? ` (checkpoints in ${ckDir})` : ''}. ` +
+          `Give a time limit of at least ${formatSeconds(suggested * 1.2)}${native ? '' : ', or build native TensorFlow (npm run setup:native), which trains 50-150x faster than the wasm and cpu backends'}.`,
+        { ...err.detail, suggestedTimeSeconds: suggested * 1.2 },
+      );
+    }
     resume = undefined;
     const stop = phases[i]!.stoppedBy;
     if (stop === 'abort' || stop === 'divergence') return finished(stop);
