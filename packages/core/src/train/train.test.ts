@@ -247,6 +247,23 @@ await forEachBackend(() => {
 
   describe('train', () => {
     /** Two phases and a task between them; the second phase's data depend on the first's result. */
+    /** The plan with every loss call busy for `ms` milliseconds and `maxEpochs` per phase. */
+    function slowPlan(p: TrainingPlan, ms: number, maxEpochs: number): TrainingPlan {
+      const busy = (): void => {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+      };
+      for (const s of p.stages) {
+        if (!s.phase) continue;
+        const build = s.phase;
+        s.phase = async () => {
+          const ph = await build();
+          return { ...ph, maxEpochs, updates: ph.updates.map((u) => ({ ...u, loss: (b: never, r: Rng) => (busy(), u.loss(b, r)) })) };
+        };
+      }
+      return p;
+    }
+
     function plan(m: Model, d: ReturnType<typeof regressionData>, log: string[], onCriticStep?: (k: number) => void): TrainingPlan {
       let offset = 0;
       let criticSteps = 0;
@@ -303,20 +320,8 @@ await forEachBackend(() => {
     it('shares a time limit between the phases by their shares, and the ETA keeps within it', async () => {
       const d = regressionData(8);
       const m = model(8);
-      const busy = (ms: number) => {
-        const end = Date.now() + ms;
-        while (Date.now() < end);
-      };
-      const p = plan(m, d, []);
       // Slow steps (~10 ms) and many epochs, so that only the time limit stops each phase.
-      for (const s of p.stages) {
-        if (!s.phase) continue;
-        const build = s.phase;
-        s.phase = async () => {
-          const ph = await build();
-          return { ...ph, maxEpochs: 10_000, updates: ph.updates.map((u) => ({ ...u, loss: (b: never, r: Rng) => (busy(10), u.loss(b, r)) })) };
-        };
-      }
+      const p = slowPlan(plan(m, d, []), 10, 10_000);
       const etas: number[] = [];
       const start = Date.now();
       const r = await train(p, { seed: 1, timeLimitSeconds: 3, onProgress: (e) => e.etaSeconds !== undefined && etas.push(e.etaSeconds - (3 - (Date.now() - start) / 1000)) });
@@ -335,23 +340,8 @@ await forEachBackend(() => {
 
     it('fails before training a phase whose share of the time limit cannot fit one epoch, naming the need and the fix', async () => {
       const d = regressionData(9);
-      const busy = (ms: number) => {
-        const end = Date.now() + ms;
-        while (Date.now() < end);
-      };
       // 5 steps of ~150 ms per epoch (0.75 s) against a 0.6 s limit shared 1 : 2: the first phase gets 0.2 s.
-      const slow = (m: Model) => {
-        const p = plan(m, d, []);
-        for (const s of p.stages) {
-          if (!s.phase) continue;
-          const build = s.phase;
-          s.phase = async () => {
-            const ph = await build();
-            return { ...ph, maxEpochs: 100, updates: ph.updates.map((u) => ({ ...u, loss: (b: never, r: Rng) => (busy(150), u.loss(b, r)) })) };
-          };
-        }
-        return p;
-      };
+      const slow = (m: Model) => slowPlan(plan(m, d, []), 150, 100);
       const m = model(9);
       const err = await train(slow(m), { seed: 1, timeLimitSeconds: 0.6 }).then(
         () => null,
