@@ -80,6 +80,23 @@ describe('calozoo CLI: info and models', () => {
     expect(t.stdout).toMatch(/showers\s+300/);
   });
 
+  it('info and evaluate refuse negative voxel energies, naming file, row and voxel; --allow-negative reads them', async () => {
+    const g = getGeometry('ds1-photons');
+    const neg = path.join(dir, 'negative.h5');
+    const values = new Float32Array(20 * g.voxels).fill(1);
+    values[13 * g.voxels + 5] = -2;
+    await writeShowerFile(neg, { n: 20, voxels: g.voxels, energy: new Float32Array(20).fill(1000), values }, { geometry: g });
+    const r = await run(['info', neg]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/negative\.h5: dataset "showers" row 13 holds -2 at voxel 5.*≥ 0 MeV.*--allow-negative/s);
+    const ok = await run(['info', neg, '--allow-negative', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).n).toBe(20);
+    const e = await run(['evaluate', '--reference', data, '--generated', neg, '--modes', 'hist-chi']);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/negative\.h5.*row 13 holds -2/);
+  });
+
   it('models lists plugins from --plugin and CALOZOO_PLUGINS, and fails on a bad module', async () => {
     const r = await run(['--plugin', FIXTURE_PLUGIN, 'models', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -70,6 +70,8 @@ export interface EvaluateOptions {
   hitThreshold?: number;
   /** Rows per chunk when streaming; default ≈ 8 M voxels. */
   chunkRows?: number;
+  /** Read negative voxel energies in the files as they are (default: a file holding any is refused). */
+  allowNegative?: boolean;
   /** Largest thresholded reference voxel, if known: saves the second pass over a reference file. */
   referenceVoxelMax?: number;
   /** Classifier-test settings for the `cls-*` modes (protocol 'official' by default, 'fast' for quick checks). */
@@ -206,6 +208,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
   const threshold = options.threshold ?? defaultThreshold(g);
   const hitThreshold = options.hitThreshold ?? threshold;
   const chunkRows = options.chunkRows ?? defaultChunkRows(g.voxels);
+  const read = { allowNegative: options.allowNegative ?? false };
   const progress = options.onProgress ?? (() => undefined);
   const hist = modes.includes('hist-chi');
 
@@ -216,10 +219,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
   let edges = hist && vmax !== undefined ? voxelEdges(threshold, vmax) : undefined;
   const extract = async (src: ShowerInput, stage: 'reference' | 'generated'): Promise<FeatureTable> => {
     const ex = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
-    await forEachChunk(src, g, chunkRows, (s, done, total) => {
-      ex.consume(s);
-      progress({ stage, done, total });
-    });
+    await forEachChunk(
+      src,
+      g,
+      chunkRows,
+      (s, done, total) => {
+        ex.consume(s);
+        progress({ stage, done, total });
+      },
+      read,
+    );
     return ex.finish();
   };
   let ref = await extract(options.reference, 'reference');
@@ -232,10 +241,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
 
   if (edges && !ref.voxelCounts) {
     const spec = new VoxelSpectrum(edges, threshold);
-    await forEachChunk(options.reference, g, chunkRows, (s, done, total) => {
-      spec.consume(s);
-      progress({ stage: 'reference-voxels', done, total });
-    });
+    await forEachChunk(
+      options.reference,
+      g,
+      chunkRows,
+      (s, done, total) => {
+        spec.consume(s);
+        progress({ stage: 'reference-voxels', done, total });
+      },
+      read,
+    );
     ref = { ...ref, voxelCounts: spec.counts };
     t = lap('reference_voxels_s', t);
   }
@@ -332,7 +347,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
       } else {
         const build = async (src: ShowerInput): Promise<ClassifierSample> => {
           const builder = new ClassifierInputBuilder(mode, g, { threshold });
-          await forEachChunk(src, g, chunkRows, (c) => builder.consume(c));
+          await forEachChunk(src, g, chunkRows, (c) => builder.consume(c), read);
           return builder.finish();
         };
         a = await build(options.reference);

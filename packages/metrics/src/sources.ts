@@ -12,10 +12,15 @@ export function defaultChunkRows(voxels: number): number {
   return Math.max(1, Math.floor((8 << 20) / voxels));
 }
 
+/** How files are opened: `allowNegative` reads negative voxel energies as they are instead of refusing them. */
+export interface ReadOptions {
+  allowNegative?: boolean;
+}
+
 /** Number of showers in a source (opens and closes a file). */
-export async function sourceSize(src: ShowerInput, g: Geometry): Promise<number> {
+export async function sourceSize(src: ShowerInput, g: Geometry, read: ReadOptions = {}): Promise<number> {
   if (typeof src !== 'string') return src.n;
-  const f = await openShowerFile(src, { geometry: g });
+  const f = await openShowerFile(src, { geometry: g, ...read });
   try {
     return f.n;
   } finally {
@@ -27,12 +32,12 @@ export async function sourceSize(src: ShowerInput, g: Geometry): Promise<number>
  * Calls `fn` on consecutive chunks of a source; awaits between chunks so progress callbacks and
  * timers run.
  */
-export async function forEachChunk(src: ShowerInput, g: Geometry, chunkRows: number, fn: (s: Showers, done: number, total: number) => void): Promise<void> {
+export async function forEachChunk(src: ShowerInput, g: Geometry, chunkRows: number, fn: (s: Showers, done: number, total: number) => void, read: ReadOptions = {}): Promise<void> {
   if (!(Number.isInteger(chunkRows) && chunkRows > 0)) throw new InvalidArgumentError(`chunkRows must be a positive integer, got ${chunkRows}`);
   if (typeof src !== 'string' && src.voxels !== g.voxels) {
     throw new InvalidArgumentError(`showers have ${src.voxels} voxels, geometry "${g.id}" has ${g.voxels}; pass the matching geometry`);
   }
-  const f = typeof src === 'string' ? await openShowerFile(src, { geometry: g }) : { ...memorySource(src), close: (): void => undefined };
+  const f = typeof src === 'string' ? await openShowerFile(src, { geometry: g, ...read }) : { ...memorySource(src), close: (): void => undefined };
   try {
     for (let s = 0; s < f.n; s += chunkRows) {
       const e = Math.min(f.n, s + chunkRows);

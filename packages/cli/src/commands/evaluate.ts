@@ -18,6 +18,7 @@ interface EvaluateFlags {
   modes?: string;
   threshold?: number;
   classifier?: 'official' | 'fast';
+  allowNegative?: boolean;
 }
 
 async function detectGeometry(file: string): Promise<string> {
@@ -38,6 +39,7 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
     .requiredOption('--generated <file>', 'generated HDF5 file (one per run)', once('--generated', 'evaluate compares one generated file with the reference: run it once per file'))
     .option('--geometry <id>', 'geometry id (default: from the file attribute or voxel count)')
     .option('--out <dir>', 'write metrics.json and index.html here', parseOutputDir('--out'))
+    .option('--allow-negative', 'read negative voxel energies as they are; the threshold then removes them (default: a file holding any is refused)')
     .option('--modes <list>', `comma-separated evaluation modes (${ALL_EVAL_MODES.join(', ')}); default ${EVAL_MODES.join(',')}`)
     .option('--classifier <protocol>', 'classifier protocol for cls-* modes: official (CaloChallenge, slow) or fast (quick check, not the official protocol)', 'official')
     .option('--threshold <MeV>', 'voxel threshold in MeV (default: the official one for the geometry)', (v) => {
@@ -71,6 +73,7 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
         modes,
         threshold: flags.threshold,
         classifier: { protocol: flags.classifier ?? 'official' },
+        allowNegative: flags.allowNegative ?? false,
         outDir: flags.out,
         labels: { reference: path.basename(flags.reference), generated: path.basename(flags.generated) },
         signal: ctx.signal,

@@ -23,8 +23,8 @@ export interface FileInfo {
 }
 
 /** Computes the `info` summary of a file, streaming it in chunks. */
-export async function fileInfo(file: string, options: { chunk?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<FileInfo> {
-  const f = await openShowerFile(file);
+export async function fileInfo(file: string, options: { chunk?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; allowNegative?: boolean } = {}): Promise<FileInfo> {
+  const f = await openShowerFile(file, { allowNegative: options.allowNegative ?? false });
   try {
     const geometry = detectFileGeometry(f)?.id ?? null;
     const chunk = options.chunk ?? readChunkRows(f.voxels);
@@ -85,11 +85,12 @@ export function registerInfo(program: Command, ctx: CliContext): void {
     .command('info')
     .description('summarise a CaloChallenge HDF5 shower file (N, voxels, geometry, energies, sparsity, E_dep/E_inc)')
     .argument('<file>', 'HDF5 file with incident_energies and showers')
+    .option('--allow-negative', 'read negative voxel energies as they are (default: a file holding any is refused)')
     .addHelpText('after', '\nExample:\n  calozoo info data/ds1-photons.h5\n  calozoo info data/ds1-photons.h5 --json')
-    .action(async (file: string, _opts, cmd: Command) => {
+    .action(async (file: string, opts: { allowNegative?: boolean }, cmd: Command) => {
       const out = ctx.output(cmd);
       const bar = out.progress('info', undefined, 'showers');
-      const info = await fileInfo(file, { signal: ctx.signal, onProgress: (d, t) => bar.update(d, t) });
+      const info = await fileInfo(file, { signal: ctx.signal, onProgress: (d, t) => bar.update(d, t), allowNegative: opts.allowNegative ?? false });
       bar.stop();
       out.result(info, () => {
         const e = info.incidentEnergyMeV;

@@ -41,6 +41,7 @@ interface TrainFlags {
   seed: number;
   geometry?: string;
   checkpointEvery?: number;
+  allowNegative?: boolean;
 }
 
 /** The command that continues this run: every option again (the config comes from the checkpoint), plus --resume. */
@@ -48,6 +49,7 @@ function resumeCommand(plugin: string, f: TrainFlags, plugins: readonly string[]
   const parts = ['calozoo', ...plugins.flatMap((p) => ['--plugin', p]), 'train', plugin, '--data', f.data, '--out', f.out, '--seed', String(f.seed), '--resume'];
   if (f.epochs) parts.push('--epochs', String(f.epochs));
   if (f.time) parts.push('--time', `${f.time}s`);
+  if (f.allowNegative) parts.push('--allow-negative');
   if (f.validationFraction) parts.push('--validation-fraction', String(f.validationFraction));
   if (f.checkpointEvery) parts.push('--checkpoint-every', `${f.checkpointEvery}s`);
   if (f.geometry) parts.push('--geometry', f.geometry);
@@ -79,6 +81,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option('--seed <n>', 'seed of initialisation, shuffling and split', parseSeed, 1)
     .option('--geometry <id>', 'geometry id when the file does not say')
     .option('--checkpoint-every <duration>', 'seconds between checkpoints (default 60s)', parseDuration('--checkpoint-every'))
+    .option('--allow-negative', 'train on negative voxel energies as they are (default: a file holding any is refused)')
     .addHelpText('after', '\nExample:\n  calozoo train caloman --data data/ds1-photons.h5 --out models/caloman-ds1 --time 30m --seed 1\n  calozoo train caloman --data data/ds1-photons.h5 --out models/caloman-ds1 --resume')
     .action(async (pluginName: string, flags: TrainFlags, cmd: Command) => {
       const out = ctx.output(cmd);
@@ -99,7 +102,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
             `With --time, a phase whose share cannot fit one epoch stops the run before it trains, with the time it would need.`,
         );
       }
-      const file = await openShowerFile(flags.data);
+      const file = await openShowerFile(flags.data, { allowNegative: flags.allowNegative ?? false });
       const geometry = resolveFileGeometry(file, flags.geometry);
       let config: unknown;
       const savedConfig = path.join(flags.out, 'checkpoints', 'config.json');

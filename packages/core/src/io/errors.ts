@@ -19,6 +19,7 @@ export type ShowerFileProblem =
   | 'empty'
   | 'non-finite'
   | 'negative-energy'
+  | 'negative-voxel'
   | 'incompatible-files'
   | 'write-failed';
 

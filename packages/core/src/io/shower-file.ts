@@ -29,8 +29,10 @@ export type OptionalCondition = 'theta' | 'phi';
 export interface OpenShowerFileOptions {
   /** Geometry (or bare voxel count) the file must match; any width is accepted when absent. */
   geometry?: GeometryLike | number;
-  /** Check values (finite voxels, finite and positive energies) in every `readRange`; default true. */
+  /** Check values (finite voxels ≥ 0, finite and positive energies) in every `readRange`; default true. */
   validate?: boolean;
+  /** Accept negative voxel energies (read as they are); default false: they are an error. */
+  allowNegative?: boolean;
 }
 
 /** An open shower file; rows are read on demand. */
@@ -134,6 +136,7 @@ class H5ShowerFile implements ShowerFile {
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   private readonly datasets: { energy: DatasetInfo; showers: DatasetInfo; theta?: DatasetInfo; phi?: DatasetInfo };
   private readonly validate: boolean;
+  private readonly allowNegative: boolean;
   private open = true;
 
   constructor(
@@ -203,6 +206,7 @@ class H5ShowerFile implements ShowerFile {
     this.chunkRows = chunks && chunks.length > 0 ? chunks[0] : null;
     this.attributes = readAttributes(m, file, path);
     this.validate = options.validate ?? true;
+    this.allowNegative = options.allowNegative ?? false;
   }
 
   readRange(start: number, end: number, into?: Showers): Showers {
@@ -228,7 +232,7 @@ class H5ShowerFile implements ShowerFile {
       read(this.datasets[c] as DatasetInfo, arr);
       out[c] = arr;
     }
-    if (this.validate) checkRows(this.path, out, start);
+    if (this.validate) checkRows(this.path, out, start, { allowNegative: this.allowNegative });
     return out;
   }
 

@@ -1,8 +1,10 @@
 /**
  * Value checks run on every block of rows read from a shower file: incident energies must be
- * finite and positive, voxel energies and angles finite. Negative voxel values are allowed:
- * generated showers may carry small negative noise and the official CaloChallenge evaluation
- * accepts them (it thresholds voxels first, field-reference.md §1.5).
+ * finite and positive, voxel energies finite and ≥ 0, angles finite. Negative voxel energies are
+ * an error unless asked for (`allowNegative`, CLI `--allow-negative`): a generator whose noise
+ * was not clipped writes them, and physics observables computed from them silently mislead (the
+ * official CaloChallenge evaluation thresholds voxels first, field-reference.md §1.5, so with the
+ * option they are read as they are and the metrics' threshold removes them).
  */
 import type { Showers } from '../showers.js';
 import { ShowerFileError } from './errors.js';
@@ -11,7 +13,8 @@ import { ShowerFileError } from './errors.js';
  * Throws a `ShowerFileError` for the first bad row of `s`, whose row 0 is row `firstRow` of
  * the file.
  */
-export function checkRows(path: string, s: Showers, firstRow: number): void {
+export function checkRows(path: string, s: Showers, firstRow: number, options: { allowNegative?: boolean } = {}): void {
+  const allowNegative = options.allowNegative ?? false;
   const { energy, values, voxels } = s;
   for (let i = 0; i < energy.length; i++) {
     const e = energy[i];
@@ -24,9 +27,14 @@ export function checkRows(path: string, s: Showers, firstRow: number): void {
   }
   for (let j = 0; j < values.length; j++) {
     // x - x is NaN exactly for NaN and ±Inf; one subtraction is cheaper than isFinite on 16 GB
-    if (values[j] - values[j] !== 0) {
+    const x = values[j]!;
+    if (x - x !== 0) {
       const row = Math.floor(j / voxels);
-      throw bad('non-finite', path, 'showers', firstRow + row, 'finite voxel energies in MeV', `${values[j]} at voxel ${j - row * voxels}`);
+      throw bad('non-finite', path, 'showers', firstRow + row, 'finite voxel energies in MeV', `${x} at voxel ${j - row * voxels}`);
+    }
+    if (x < 0 && !allowNegative) {
+      const row = Math.floor(j / voxels);
+      throw bad('negative-voxel', path, 'showers', firstRow + row, 'voxel energies ≥ 0 MeV', `${x} at voxel ${j - row * voxels}`);
     }
   }
   for (const c of ['theta', 'phi'] as const) {
@@ -39,17 +47,20 @@ export function checkRows(path: string, s: Showers, firstRow: number): void {
 }
 
 function bad(
-  problem: 'non-finite' | 'negative-energy',
+  problem: 'non-finite' | 'negative-energy' | 'negative-voxel',
   path: string,
   dataset: string,
   row: number,
   expected: string,
   found: string,
 ): ShowerFileError {
+  const fix =
+    problem === 'negative-voxel'
+      ? 'Negative energies usually mean a generator\'s noise was not clipped: clip them to 0, or read them as they are with --allow-negative (library: { allowNegative: true }); the metrics threshold voxels first.'
+      : 'The generator that wrote this file produced invalid values: fix or drop those rows, or open with { validate: false } to read it anyway.';
   return new ShowerFileError(
     problem,
-    `${path}: dataset "${dataset}" row ${row} holds ${found}, but calozoo expects ${expected}. ` +
-      'The generator that wrote this file produced invalid values: fix or drop those rows, or open with { validate: false } to read it anyway.',
+    `${path}: dataset "${dataset}" row ${row} holds ${found}, but calozoo expects ${expected}. ${fix}`,
     { file: path, dataset, expected, found, row },
   );
 }

@@ -172,4 +172,27 @@ describe('shower file validation', () => {
     expect(err?.message).toMatch(/"incident_energies" row 13 holds -5/);
     ds.close();
   });
+
+  it('negative voxel energies are refused, naming the row, voxel and the --allow-negative way out; allowNegative reads them', async () => {
+    const s = rowShowers(12, 10);
+    s.values[7 * 10 + 4] = -0.25;
+    const p = tmp.path('neg-voxel.h5');
+    await writeShowerFile(p, s, { chunkRows: 4 });
+    const f = await openShowerFile(p);
+    expect(f.readRange(0, 7).n).toBe(7);
+    const e = (() => {
+      try {
+        f.readRange(4, 12);
+      } catch (err) {
+        return err as ShowerFileError;
+      }
+      throw new Error('no error');
+    })();
+    expectProblem(e, 'negative-voxel', p, /"showers" row 7 holds -0.25 at voxel 4/, /voxel energies ≥ 0 MeV/, /--allow-negative/);
+    expect(e.row).toBe(7);
+    f.close();
+    const loose = await openShowerFile(p, { allowNegative: true });
+    expect(loose.readRange(7, 8).values[4]).toBe(-0.25);
+    loose.close();
+  });
 });
