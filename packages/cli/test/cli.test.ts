@@ -165,6 +165,19 @@ describe('calozoo CLI: train → generate', () => {
       expect(r.code, r.stderr).toBe(0);
     }
     expect((await run([...base, '--shard', '4/3', '--out', path.join(dir, 'x.h5')])).code).toBe(2);
+    // 15 000 showers are 2 seeded blocks: every k of 3 refuses alike, before any work.
+    const few = ['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000', '--n', '15000', '--seed', '3'];
+    for (const k of [1, 2, 3]) {
+      const r = await run([...few, '--shard', `${k}/3`, '--out', path.join(dir, `few-${k}.h5`)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/only 2 seeded block\(s\).*use at most 2 shard/);
+    }
+    // Energies outside the training range (256 MeV – 4.2 TeV here) are generated, with a warning naming the range.
+    const far = await run(['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000,1e9', '--n', '4', '--seed', '1', '--out', path.join(dir, 'far.h5')]);
+    expect(far.code, far.stderr).toBe(0);
+    expect(far.stderr).toMatch(/2 of 4 incident energies lie outside the range this model was trained on, 256 to 4194304 MeV/);
+    const near = await run(['--plugin', FIXTURE_PLUGIN, 'generate', out, '--energies', '1000', '--n', '4', '--seed', '1', '--out', path.join(dir, 'near.h5')]);
+    expect(near.stderr).not.toMatch(/outside the range/);
     const m = await run(['merge', shards[2], shards[0], shards[1], '--out', path.join(dir, 'merged.h5'), '--json']);
     expect(m.code, m.stderr).toBe(0);
     expect(JSON.parse(m.stdout).n).toBe(25000);

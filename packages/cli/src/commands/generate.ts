@@ -155,9 +155,10 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
           throw new UsageError(`--shard: ${(err as Error).message}`);
         }
         const blocks = Math.ceil(conditions.energy.length / GENERATION_BLOCK);
+        // Every k of N refuses alike when some shard would be empty, so an array job fails up front, not in one task.
+        if (blocks < spec.count) throw new UsageError(`--shard ${flags.shard}: ${conditions.energy.length} showers make only ${blocks} seeded block(s) of ${GENERATION_BLOCK}, so ${spec.count} shards would leave some empty; use at most ${blocks} shard(s)`);
         const [b0, b1] = shardRange(blocks, spec.index, spec.count);
         const rows: [number, number] = [b0 * GENERATION_BLOCK, Math.min(conditions.energy.length, b1 * GENERATION_BLOCK)];
-        if (rows[1] <= rows[0]) throw new UsageError(`--shard ${flags.shard}: ${conditions.energy.length} showers make only ${blocks} block(s) of ${GENERATION_BLOCK}; use at most ${blocks} shards`);
         conditions = sliceConditions(conditions, rows[0], rows[1]);
         firstBlock = b0;
         shardAttr = `${spec.index}/${spec.count}`;
@@ -166,6 +167,14 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       const cfg = await readModelConfig(dir);
       const geometry = getGeometry(cfg.geometry);
       await selectTfBackend({ backend: flags.backend });
+      const range = cfg.training?.['energyRangeMeV'];
+      if (Array.isArray(range) && range.length === 2) {
+        const [lo, hi] = range as [number, number];
+        const outside = conditions.energy.reduce((a, e) => a + (e < lo || e > hi ? 1 : 0), 0);
+        if (outside > 0) {
+          out.warn(`${outside} of ${conditions.energy.length} incident energies lie outside the range this model was trained on, ${lo} to ${hi} MeV (${dir}/config.json training.energyRangeMeV): its showers there are extrapolations, not validated physics`);
+        }
+      }
       const model = await loadModel(dir, { logger: out.logger() });
       const bar = out.progress('generate', conditions.energy.length, 'showers');
       const t0 = Date.now();

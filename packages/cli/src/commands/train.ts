@@ -104,6 +104,9 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       }
       const file = await openShowerFile(flags.data, { allowNegative: flags.allowNegative ?? false });
       const geometry = resolveFileGeometry(file, flags.geometry);
+      // The incident energies trained on, recorded so that `generate` can warn outside them.
+      const energies = file.readEnergies();
+      const energyRangeMeV = [energies.reduce((a, e) => Math.min(a, e), Infinity), energies.reduce((a, e) => Math.max(a, e), -Infinity)];
       let config: unknown;
       const savedConfig = path.join(flags.out, 'checkpoints', 'config.json');
       if (flags.resume) {
@@ -179,6 +182,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
         stoppedBy: report.stoppedBy,
         trainSize: report.trainSize,
         validationSize: report.validationSize,
+        energyRangeMeV,
       };
       await writeJsonAtomic(path.join(flags.out, 'training.json'), { ...summary, history: report.history });
       const cfg = await readModelConfig(flags.out).catch(() => null);

@@ -57,6 +57,8 @@ export interface ShowerFile {
    * a streaming reader can reuse its buffers.
    */
   readRange(start: number, end: number, into?: Showers): Showers;
+  /** Every incident energy in MeV (the N values of `incident_energies` only, no voxels read). */
+  readEnergies(): Float32Array;
   /** Closes the file; later reads throw. */
   close(): void;
 }
@@ -233,6 +235,13 @@ class H5ShowerFile implements ShowerFile {
       out[c] = arr;
     }
     if (this.validate) checkRows(this.path, out, start, { allowNegative: this.allowNegative });
+    return out;
+  }
+
+  readEnergies(): Float32Array {
+    const out = new Float32Array(this.n);
+    const d = this.datasets.energy;
+    if (this.n > 0) readRows(this.m, this.file, this.path, d.name, d.shape, d.bytes, 0, this.n, out);
     return out;
   }
 
