@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { tempDirSetup } from '../../vitest.shared.js';
 
 export default defineConfig({
   resolve: { conditions: ['@calozoo/source'] },
@@ -9,5 +10,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: [tempDirSetup],
   },
 });
