@@ -247,6 +247,22 @@ describe('calozoo CLI: Ctrl-C during simulate', () => {
   });
 });
 
+describe('calozoo CLI: Ctrl-C during evaluate', () => {
+  it('stops the classifier within a step, exits 130 and writes no metrics', async () => {
+    const files = ['int-ref.h5', 'int-gen.h5'].map((f) => path.join(dir, f));
+    for (const [i, f] of files.entries()) expect((await run(['simulate', '--geometry', 'ds1-photons', '--n', '3000', '--seed', String(20 + i), '--out', f])).code).toBe(0);
+    const report = path.join(dir, 'int-report');
+    const p = start(['evaluate', '--reference', files[0]!, '--generated', files[1]!, '--modes', 'cls-low', '--classifier', 'fast', '--out', report]);
+    await waitFor(() => p.output().includes('cls-low'), 60_000);
+    const sent = Date.now();
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(existsSync(path.join(report, 'metrics.json'))).toBe(false);
+  });
+});
+
 describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
   it('simulate writes a reproducible file that info reads; evaluate writes metrics.json and the report', async () => {
     const a = path.join(dir, 'sim-a.h5');
