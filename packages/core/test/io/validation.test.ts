@@ -22,6 +22,16 @@ function rawFile(name: string, datasets: Spec[]): string {
   return p;
 }
 
+/** The ShowerFileError that `fn` throws (fails the test when it throws none). */
+function thrown(fn: () => unknown): ShowerFileError {
+  try {
+    fn();
+  } catch (err) {
+    return err as ShowerFileError;
+  }
+  throw new Error('no error');
+}
+
 async function failure(p: string, options = {}): Promise<ShowerFileError> {
   const err = await openShowerFile(p, options).then(
     () => null,
@@ -137,14 +147,7 @@ describe('shower file validation', () => {
     await writeShowerFile(p, s, { chunkRows: 8 });
     const f = await openShowerFile(p);
     expect(f.readRange(0, 27).n).toBe(27);
-    const e = (() => {
-      try {
-        f.readRange(20, 40);
-      } catch (err) {
-        return err as ShowerFileError;
-      }
-      throw new Error('no error');
-    })();
+    const e = thrown(() => f.readRange(20, 40));
     expectProblem(e, 'non-finite', p, /"showers" row 27/, /NaN at voxel 3/, /validate: false/);
     expect(e.row).toBe(27);
     expect(() => f.readRange(30, 40)).toThrow(/row 33 holds Infinity/);
@@ -180,14 +183,7 @@ describe('shower file validation', () => {
     await writeShowerFile(p, s, { chunkRows: 4 });
     const f = await openShowerFile(p);
     expect(f.readRange(0, 7).n).toBe(7);
-    const e = (() => {
-      try {
-        f.readRange(4, 12);
-      } catch (err) {
-        return err as ShowerFileError;
-      }
-      throw new Error('no error');
-    })();
+    const e = thrown(() => f.readRange(4, 12));
     expectProblem(e, 'negative-voxel', p, /"showers" row 7 holds -0.25 at voxel 4/, /voxel energies ≥ 0 MeV/, /--allow-negative/);
     expect(e.row).toBe(7);
     f.close();
