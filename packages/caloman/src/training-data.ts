@@ -174,7 +174,7 @@ export async function prepareTrainingData(
   let x: VoxelInputs;
   if (isShowerFile(source) && n * V * 4 > options.memoryBudgetBytes) {
     // A 64 MiB shuffle buffer (8 blocks of 8 MiB): each batch still mixes rows from 8 random
-    // places in the file, and the peak memory of a DS2-size run stays well below 1.5 GB.
+    // places in the file (peak RSS of a 100 000-shower DS2 run measured 1.82 GB, BENCHMARKS.md).
     const ds = ShowerDataset.fromFiles([source], { shuffleBufferBytes: STREAM_SHUFFLE_BYTES });
     // About 16 MiB of showers at a time.
     for await (const b of ds.batches(Math.max(64, Math.floor(2 ** 22 / V)))) {

@@ -3,17 +3,11 @@
  * lines when stderr is not a terminal (CI logs, batch jobs).
  */
 import cliProgress from 'cli-progress';
+import { formatDuration } from '@calozoo/core';
 
 /** How often plain progress lines are written, in ms. */
 const PLAIN_INTERVAL_MS = 2000;
 
-function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const r = Math.round(s);
-  if (r < 3600) return `${Math.floor(r / 60)}m${String(r % 60).padStart(2, '0')}s`;
-  return `${Math.floor(r / 3600)}h${String(Math.floor((r % 3600) / 60)).padStart(2, '0')}m`;
-}
 
 /** Shows progress of one piece of long work. */
 export class ProgressReporter {
@@ -79,7 +73,7 @@ export class ProgressReporter {
     const speed = this.rate();
     if (this.bar) {
       if (total !== undefined) this.bar.setTotal(total);
-      this.bar.update(done, { speed: speed >= 100 ? speed.toFixed(0) : speed.toPrecision(3), extra: this.extra, unit: this.unitShown, eta_text: fmtDuration(this.etaSeconds()) });
+      this.bar.update(done, { speed: speed >= 100 ? speed.toFixed(0) : speed.toPrecision(3), extra: this.extra, unit: this.unitShown, eta_text: formatDuration(this.etaSeconds()) });
       return;
     }
     const now = Date.now();
@@ -95,7 +89,7 @@ export class ProgressReporter {
     const t = this.total;
     const pct = t ? ` (${((100 * this.done) / t).toFixed(0)}%)` : '';
     const left = this.etaSeconds();
-    const eta = Number.isFinite(left) ? `, ETA ${fmtDuration(left)}` : '';
+    const eta = Number.isFinite(left) ? `, ETA ${formatDuration(left)}` : '';
     const extra = this.extra ? `, ${this.extra}` : '';
     process.stderr.write(`${this.label}: ${this.done}${t ? '/' + t : ''} ${this.unitShown}${pct}, ${speed.toPrecision(3)} ${this.unitShown}/s${eta}${extra}\n`);
   }

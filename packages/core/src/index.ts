@@ -1,4 +1,5 @@
 export * from './errors.js';
+export { formatDuration } from './format.js';
 export * from './rng.js';
 export * from './showers.js';
 export * from './geometry/index.js';

@@ -199,20 +199,21 @@ export class Adam {
     if (parts.length === 0) throw new InvalidArgumentError('Adam.minimize: no loss parts');
     const vars = this.names.map((k) => this.vars[k]!);
     let total = 0;
-    let sum: Record<string, tf.Tensor> = {};
+    const sum: Record<string, tf.Tensor> = {};
     try {
       for (const part of parts) {
-        const { value, grads } = tf.variableGrads(part.loss, vars);
-        total += part.weight * value.dataSync()[0]!;
+        // The weight goes into the loss, so the tape returns weighted gradients (no full-size multiply).
+        const weighted = part.weight === 1 ? part.loss : (): tf.Scalar => tf.mul(part.loss(), part.weight);
+        const { value, grads } = tf.variableGrads(weighted, vars);
+        total += value.dataSync()[0]!;
         value.dispose();
         for (const [variableName, g] of Object.entries(grads)) {
           const k = this.byVariableName.get(variableName)!;
-          if (parts.length === 1) sum[k] = g;
+          const prev = sum[k];
+          if (!prev) sum[k] = g;
           else {
-            const prev = sum[k];
-            sum[k] = tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, part.weight)) : tf.mul(g, part.weight)));
-            g.dispose();
-            prev?.dispose();
+            sum[k] = tf.add(prev, g);
+            tf.dispose([prev, g]);
           }
         }
       }
@@ -220,7 +221,6 @@ export class Adam {
       return total;
     } finally {
       tf.dispose(Object.values(sum).filter((g) => !g.isDisposed));
-      sum = {};
     }
   }
 

@@ -14,6 +14,7 @@ import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
 import type { HistoryRow, Logger, ProgressCallback, StopReason } from '../model/interfaces.js';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
+import { formatDuration } from '../format.js';
 import { namedValues } from '../nn/layer.js';
 import type { BatchSource } from './batches.js';
 
@@ -153,14 +154,6 @@ export interface PhaseContext {
   lastCheckpoint?(): Promise<{ state: PhaseState; optimizer: Record<string, NamedTensor>; best: Record<string, NamedTensor> | null }>;
 }
 
-/** A duration for messages: 40s, 12m05s, 1h05m. */
-export function formatSeconds(seconds: number): string {
-  const s = Math.max(0, Math.ceil(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.ceil((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
 /** Random-stream id of (phase, epoch, step); step 0 shuffles, step s + 1 is training step s. */
 export function streamId(phase: number, epoch: number, step: number): number {
   return phase * 1e10 + epoch * 1e5 + step;
@@ -182,19 +175,17 @@ function phaseVariables<B>(phase: Phase<B>): Record<string, tf.Variable> {
   return out;
 }
 
-/** Optimiser states under `<optimizer>/` prefixes (copies). */
-function optimizerState(adams: Map<string, Adam>): Record<string, NamedTensor> {
-  const out: Record<string, NamedTensor> = {};
-  for (const [name, a] of adams) for (const [k, t] of Object.entries(a.state())) out[`${name}/${k}`] = t;
+/** Every optimiser's `state` output under `<optimizer>/` prefixes. */
+function byOptimizer<T>(adams: Map<string, Adam>, state: (a: Adam) => Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [name, a] of adams) for (const [k, t] of Object.entries(state(a))) out[`${name}/${k}`] = t;
   return out;
 }
 
+/** Optimiser states as copies (the in-memory rollback target). */
+const optimizerState = (adams: Map<string, Adam>): Record<string, NamedTensor> => byOptimizer(adams, (a) => a.state());
 /** Optimiser states to write into a checkpoint, read tensor by tensor as they are written. */
-function optimizerStateToWrite(adams: Map<string, Adam>): Record<string, TensorToWrite> {
-  const out: Record<string, TensorToWrite> = {};
-  for (const [name, a] of adams) for (const [k, t] of Object.entries(a.state({ deferred: true }))) out[`${name}/${k}`] = t;
-  return out;
-}
+const optimizerStateToWrite = (adams: Map<string, Adam>): Record<string, TensorToWrite> => byOptimizer(adams, (a) => a.state({ deferred: true }));
 
 function setOptimizerState(adams: Map<string, Adam>, s: Record<string, NamedTensor>): void {
   for (const [name, a] of adams) {
@@ -276,6 +267,8 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
   let stepsRun = 0;
   let probeFrom = 0;
   const budgetCheck = (now: number, atDeadline: boolean): void => {
+    // Epochs finished within the probe (fewer than 4 steps each) settle it too.
+    if (state.epoch >= minEpochs) decided = true;
     if (decided) return;
     if (!atDeadline) {
       stepsRun += 1;
@@ -289,7 +282,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
     const haveSeconds = Math.max(0, (ctx.deadline - now) / 1000);
     if (needSeconds <= haveSeconds && !atDeadline) return;
     throw new TrainingBudgetError(
-      `${phase.name}: ${minEpochs} epoch${minEpochs === 1 ? '' : 's'} (${steps} steps each) need about ${formatSeconds(needSeconds)} more at the measured ${secondsPerStep.toPrecision(3)} s/step on the ${tf.getBackend()} backend, but this phase has ${formatSeconds(haveSeconds)} of the time limit left`,
+      `${phase.name}: ${minEpochs} epoch${minEpochs === 1 ? '' : 's'} (${steps} steps each) need about ${formatDuration(needSeconds, { roundUp: true })} more at the measured ${secondsPerStep.toPrecision(3)} s/step on the ${tf.getBackend()} backend, but this phase has ${formatDuration(haveSeconds)} of the time limit left`,
       { phase: phase.name, secondsPerStep, needSeconds, haveSeconds },
     );
   };

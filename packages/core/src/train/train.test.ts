@@ -156,6 +156,27 @@ await forEachBackend(() => {
       expect(s.every((p, i) => p.start === (i ? s[i - 1]!.end : 0))).toBe(true);
     });
 
+    it('minEpochs: a deadline after the minimum epochs (reached within the 4 timed steps) stops by time, without a budget error', async () => {
+      const d = regressionData(5);
+      const m = model(5);
+      const busy = (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+      };
+      const train = Uint32Array.from({ length: 160 }, (_, i) => i);
+      // 2 steps per epoch: the first epoch is fast (so the re-plan allows more), step 3 overruns the
+      // 0.4 s deadline, which is then met at the top of step 4, before the probe's fourth step.
+      let calls = 0;
+      const loss = (rows: Uint32Array, rng: Rng) => (busy(++calls === 3 ? 500 : 10), mse(m, d, rows, rng));
+      const phase = regressionPhase(m, d, { maxEpochs: 100, data: shuffledRows(160, 64, { rows: train }), updates: [{ optimizer: 'main', loss }] });
+      expect(phase.data.steps).toBe(2);
+      const s = await runPhase(phase, newPhaseState(), { seed: 3, index: 0, deadline: Date.now() + 400, minEpochs: 1, history: [], ...noCheckpoint });
+      expect(calls).toBe(3);
+      expect(s.stoppedBy).toBe('time');
+      expect(s.epoch).toBe(1);
+      dispose(m);
+    });
+
     it('runs several optimisers on a schedule: critic every step (twice), generator every third step', async () => {
       const d = regressionData(3);
       const m = model(3);

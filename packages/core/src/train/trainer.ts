@@ -13,7 +13,11 @@ import { tf } from '../device/tf.js';
 import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
 import type { FitOptions, HistoryRow, StopReason } from '../model/interfaces.js';
 import { checkpointName, readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { formatSeconds, newPhaseState, runPhase, type Phase, type PhaseState } from './phase.js';
+import { formatDuration } from '../format.js';
+import { newPhaseState, runPhase, type Phase, type PhaseState } from './phase.js';
+
+/** Measured native TensorFlow speed-up, quoted where a run falls back to a slower backend (caloman/bench/TRAINING.md, 2026-12-05). */
+export const NATIVE_SPEEDUP = '5-74x faster than wasm and 31-187x faster than cpu';
 
 /** One stage of a training plan: a phase of gradient steps, or a task run once. */
 export interface TrainingStage {
@@ -191,7 +195,7 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
       const native = tf.getBackend().startsWith('tensorflow');
       throw new TrainingBudgetError(
         `${plan.name}: the time limit is too short. ${err.message}. No model was written${ckDir ? ` (checkpoints in ${ckDir})` : ''}. ` +
-          `Give a time limit of at least ${formatSeconds(suggested * 1.2)}${native ? '' : ', or build native TensorFlow (npm run setup:native), which trains 50-150x faster than the wasm and cpu backends'}.`,
+          `Give a time limit of at least ${formatDuration(suggested * 1.2, { roundUp: true })}${native ? '' : `, or build native TensorFlow (npm run setup:native): it trained CaloMan's networks ${NATIVE_SPEEDUP} (BENCHMARKS.md)`}.`,
         { ...err.detail, suggestedTimeSeconds: suggested * 1.2 },
       );
     }
