@@ -2,7 +2,9 @@
  * Package checks run by `npm test`: publint (package.json fields, exports, files) and
  * are-the-types-wrong (the types resolve for ESM consumers: `--profile esm-only`, since every
  * package is ESM-only) on every publishable workspace package, packed as npm would publish it.
- * Exits non-zero naming each package with a problem. Needs the packages built.
+ * Also `node --check` on every tracked script outside the packages' TypeScript (tools/, bench/,
+ * scripts/), which no build or typecheck parses. Exits non-zero naming each problem. Needs the
+ * packages built.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -27,6 +29,18 @@ for (const dir of readdirSync(path.join(root, 'packages')).map((d) => path.join(
     }
   }
 }
+const scripts = execFileSync('git', ['ls-files', '*.mjs', '*.cjs', '*.js'], { cwd: root, encoding: 'utf8' })
+  .split('\n')
+  .filter(Boolean);
+for (const file of scripts) {
+  try {
+    execFileSync(process.execPath, ['--check', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (err) {
+    failed.push(`${file} (node --check)`);
+    process.stdout.write(`${file}: syntax error\n${err.stderr ?? ''}\n`);
+  }
+}
+process.stdout.write(`syntax: ${scripts.length} scripts checked\n`);
 if (failed.length) {
   process.stderr.write(`check-packages: problems in ${failed.join(', ')}\n`);
   process.exit(1);

@@ -353,6 +353,6 @@ try {
   console.error(`setup-native: error: ${error instanceof Error ? error.message : String(error)}`);
   // --optional (npm test / npm start): say so loudly, and go on with the WebAssembly backend.
   if (optional) {
-    console.error('setup-native: continuing WITHOUT native TensorFlow: tests run on the wasm and cpu backends, and training is far slower (CaloMan's networks: 5-74x on wasm, 31-187x on cpu; see README "Native TensorFlow").');
+    console.error('setup-native: continuing WITHOUT native TensorFlow: tests run on the wasm and cpu backends, and training is far slower (the CaloMan networks: 5-74x on wasm, 31-187x on cpu; see README "Native TensorFlow").');
   } else process.exitCode = 1;
 }
