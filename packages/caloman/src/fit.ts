@@ -16,7 +16,6 @@ import {
   train,
   type FitOptions,
   type FitReport,
-  type NamedTensor,
   type TensorToWrite,
   type BatchSource,
   type Phase,
@@ -35,11 +34,14 @@ const CHUNK = 4096;
 /** Rows per chunk when whole showers go through the VAE (validation, encoding): about 16 MiB of inputs. */
 const voxelChunk = (voxels: number): number => Math.max(64, Math.min(CHUNK, Math.floor(2 ** 22 / voxels)));
 /**
- * Rows per forward/backward pass of a VAE training step: about 8 MiB of inputs. A batch with more
+ * Rows per forward/backward pass of a VAE training step: about 16 MiB of inputs. A batch with more
  * rows is split and its gradient accumulated slice by slice (the same step up to rounding), so
- * that the activations of a DS2/DS3 batch stay bounded: 256-row slices on DS2, whole batches on DS1.
+ * that the activations of a DS3 batch stay bounded (103-row slices); DS1 and DS2 batches of 512
+ * go whole. Since backward-pass tensors are released early (core `backprop-release.ts`), a
+ * whole DS2 batch peaks lower than two 256-row slices (one more full gradient to accumulate) and
+ * steps faster (packages/core/bench/HISTORY.md, 2026-12-05).
  */
-const vaePassRows = (voxels: number): number => Math.max(16, Math.floor(2 ** 23 / (4 * voxels)));
+const vaePassRows = (voxels: number): number => Math.max(16, Math.floor(2 ** 24 / (4 * voxels)));
 
 /** The model's own state in a checkpoint. */
 interface CaloManCheckpointState {
@@ -56,8 +58,8 @@ function allWeights(model: CaloManModel): Record<string, TensorToWrite> {
   };
 }
 
-function setAllWeights(model: CaloManModel, w: Record<string, NamedTensor>, source: string): void {
-  const sub = (prefix: string): Record<string, NamedTensor> =>
+function setAllWeights(model: CaloManModel, w: Record<string, TensorToWrite>, source: string): void {
+  const sub = (prefix: string): Record<string, TensorToWrite> =>
     Object.fromEntries(Object.entries(w).filter(([k]) => k.startsWith(prefix + '.')).map(([k, t]) => [k.slice(prefix.length + 1), t]));
   restoreVariables(model.nets.epl.variables(), sub('epl'));
   model.setVaeTensors(sub('vae'), source);

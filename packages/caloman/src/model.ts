@@ -33,6 +33,8 @@ import {
   type ShowerSource,
   type Showers,
   type Trainable,
+  type TensorToWrite,
+  tensorValues,
   Rng,
 } from '@calozoo/core';
 import { Flow } from '@calozoo/flows';
@@ -315,10 +317,10 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   }
 
   /** Restores VAE weights and the clip range from named tensors. */
-  setVaeTensors(t: Record<string, NamedTensor>, source: string): void {
+  setVaeTensors(t: Record<string, TensorToWrite>, source: string): void {
     this.nets.vae.params.assignNamed(t, source);
-    this.state.fractionLo = t['buffer.fractionLo'] ? Float32Array.from(t['buffer.fractionLo'].data) : null;
-    this.state.fractionHi = t['buffer.fractionHi'] ? Float32Array.from(t['buffer.fractionHi'].data) : null;
+    this.state.fractionLo = t['buffer.fractionLo'] ? Float32Array.from(tensorValues(t['buffer.fractionLo'])) : null;
+    this.state.fractionHi = t['buffer.fractionHi'] ? Float32Array.from(tensorValues(t['buffer.fractionHi'])) : null;
   }
 
   /** Writes config.json and epl/, vae/, latent-flow/ (safetensors weights) into `dir`. */

@@ -4,8 +4,7 @@
  * that several models can live in one process.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensor } from '@calozoo/core';
-import { ModelFormatError } from '@calozoo/core';
+import { ModelFormatError, tensorValues, type NamedTensor, type TensorToWrite } from '@calozoo/core';
 
 let instances = 0;
 
@@ -64,14 +63,14 @@ export class ParamStore {
   }
 
   /** Assigns values from plain named tensors, checking names and shapes; `source` names the file. */
-  assignNamed(tensors: Record<string, NamedTensor>, source: string): void {
+  assignNamed(tensors: Record<string, TensorToWrite>, source: string): void {
     for (const [k, v] of this.vars) {
       const t = tensors[k];
       if (!t) throw new ModelFormatError(`${source}: tensor "${k}" is missing; was the file written by another CaloMan configuration?`);
       if (t.shape.length !== v.shape.length || t.shape.some((s, i) => s !== v.shape[i])) {
         throw new ModelFormatError(`${source}: tensor "${k}" has shape [${t.shape}], expected [${v.shape}] from config.json.`);
       }
-      v.assign(tf.tensor(Float32Array.from(t.data), v.shape, 'float32'));
+      tf.tidy(() => v.assign(tf.tensor(Float32Array.from(tensorValues(t)), v.shape, 'float32')));
     }
   }
 

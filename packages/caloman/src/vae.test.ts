@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@calozoo/core';
-import { ConditionalVae } from './vae.js';
+import { ConditionalVae, perVoxelNll } from './vae.js';
 
 describe('ConditionalVae', () => {
   const shape = { voxels: 6, conditionDim: 3, latentDim: 2, hidden: [8, 8] };
@@ -85,5 +85,36 @@ describe('ConditionalVae', () => {
     expect(Array.from(other.decode(z, tf.tensor2d([[1, -1, 2]])).dataSync())).toEqual(Array.from(b));
     vae.dispose();
     other.dispose();
+  });
+
+  it('perVoxelNll: the same values and gradients as the composed ops, inside and outside the log σ clip range', () => {
+    const rng = new Rng(9);
+    const n = 4;
+    const V = 5;
+    const x = tf.tensor2d(Float32Array.from({ length: n * V }, () => rng.uniform()), [n, V]);
+    // Raw log σ from −8 to 3 crosses both clip edges (−6, 1).
+    const out = tf.tensor2d(Float32Array.from({ length: n * 2 * V }, (_, i) => (i % (2 * V) < V ? rng.normal() : -8 + 11 * rng.uniform())), [n, 2 * V]);
+    const w = tf.tensor1d(Float32Array.from({ length: n }, () => 0.5 + rng.uniform()));
+    const composed = (xv: tf.Tensor2D, o: tf.Tensor2D): tf.Tensor1D => {
+      const mean = tf.slice(o, [0, 0], [-1, V]);
+      const ls = tf.clipByValue(tf.slice(o, [0, V], [-1, V]), -6, 1);
+      const t = tf.mul(tf.sub(xv, mean), tf.exp(tf.neg(ls)));
+      return tf.add(tf.sum(tf.add(tf.mul(0.5, tf.square(t)), ls), 1), V * 0.5 * Math.log(2 * Math.PI)) as tf.Tensor1D;
+    };
+    const f = (fn: typeof composed) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fn(a as tf.Tensor2D, b as tf.Tensor2D), w));
+    const close = (a: tf.Tensor, b: tf.Tensor) => {
+      const av = Array.from(a.dataSync());
+      const bv = Array.from(b.dataSync());
+      expect(av.length).toBe(bv.length);
+      // float32 rounding, relative: σ = e⁻⁶ makes gradients of order 1e5.
+      av.forEach((v, i) => expect(Math.abs(v - bv[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(bv[i]!))));
+    };
+    close(perVoxelNll(x, out), composed(x, out));
+    const [gx, go] = tf.grads(f(perVoxelNll))([x, out]);
+    const [cx, co] = tf.grads(f(composed))([x, out]);
+    close(gx!, cx!);
+    close(go!, co!);
+    // Some raw log σ lie outside the clip range, where the gradient is zero.
+    expect(Array.from(co!.dataSync()).filter((v) => v === 0).length).toBeGreaterThan(0);
   });
 });

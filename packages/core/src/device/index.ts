@@ -3,6 +3,7 @@ export { tf, tidyValues } from './tf.js';
 export { selectTfBackend } from './select-tf.js';
 export { selectOrtProviders } from './select-ort.js';
 export { installTfPatches, type TfPatchReport } from './patches.js';
+export { setBackpropRelease } from './backprop-release.js';
 export type { KernelFallback } from './kernel-fallbacks.js';
 export { backendSupports3dConv } from './capabilities.js';
 export { leakyReluDiff } from './leaky-relu.js';

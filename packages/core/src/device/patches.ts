@@ -3,6 +3,7 @@
  * gradients (`gradients.ts`) and missing or wrong kernels (`kernel-fallbacks.ts`).
  * `selectTfBackend` calls it; call it yourself after activating a backend by hand.
  */
+import { installBackpropRelease } from './backprop-release.js';
 import { registerMissingGradients } from './gradients.js';
 import { installCpuFallbacks, type KernelFallback } from './kernel-fallbacks.js';
 import { registerNativeDense } from './native-dense.js';
@@ -16,6 +17,8 @@ export interface TfPatchReport {
   kernels: KernelFallback[];
   /** Native TensorFlow kernels wrapped by calozoo (`native-kernels.ts`). */
   native: string[];
+  /** Whether this call installed the early release of backward-pass tensors (`backprop-release.ts`). */
+  backpropRelease: boolean;
 }
 
 const BACKENDS_WITH_GAPS = ['wasm', 'tensorflow'];
@@ -25,5 +28,6 @@ export function installTfPatches(): TfPatchReport {
   const gradients = registerMissingGradients();
   const kernels = BACKENDS_WITH_GAPS.flatMap((b) => installCpuFallbacks(b));
   const native = [...installNativeKernels(), ...registerNativeDense()];
-  return { gradients, kernels, native };
+  const backpropRelease = installBackpropRelease();
+  return { gradients, kernels, native, backpropRelease };
 }

@@ -33,6 +33,34 @@ export function gatherShowers<T extends Showers & { indices?: Uint32Array }>(s: 
 }
 
 /**
+ * `gatherShowers` in place, for ascending `idx`: row idx[i] moves to row i (never forward, so no
+ * row is overwritten before it is read) and the result views the first idx.length rows of `s`'s
+ * own arrays. For buffers the caller owns (no second copy of a block).
+ */
+export function compactShowers<T extends Showers>(s: T, idx: ArrayLike<number>): T {
+  const V = s.voxels;
+  const n = idx.length;
+  const move = (a: Float32Array | Uint32Array, width: number): void => {
+    for (let i = 0; i < n; i++) {
+      const r = idx[i]!;
+      if (i > 0 && r <= idx[i - 1]!) throw new Error('compactShowers: indices must be ascending');
+      if (r !== i) a.copyWithin(i * width, r * width, (r + 1) * width);
+    }
+  };
+  move(s.values, V);
+  move(s.energy, 1);
+  const out = { ...s, n, values: s.values.subarray(0, n * V), energy: s.energy.subarray(0, n) };
+  for (const c of ['theta', 'phi'] as const) {
+    const a = s[c];
+    if (a) {
+      move(a, 1);
+      out[c] = a.subarray(0, n);
+    }
+  }
+  return out;
+}
+
+/**
  * Concatenates parts (same voxels and conditions) into one, indices included; a single part is
  * returned as is, no part gives an empty batch.
  */

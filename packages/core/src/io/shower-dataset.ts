@@ -15,7 +15,7 @@ import { Rng } from '../rng.js';
 import type { Showers } from '../showers.js';
 import { ShowerFileError } from './errors.js';
 import { openShowerFile, type OpenShowerFileOptions, type OptionalCondition, type ShowerFile } from './shower-file.js';
-import { concatIndexed, gatherFromParts, gatherShowers, type IndexedShowers } from './gather.js';
+import { compactShowers, concatIndexed, gatherFromParts, gatherShowers, type IndexedShowers } from './gather.js';
 
 /** One batch: showers plus their row indices in the dataset (files concatenated in order). */
 export interface ShowerBatch extends Showers {
@@ -200,7 +200,8 @@ export class ShowerDataset {
       return { ...s, indices: picked ? picked.slice() : Uint32Array.from({ length: hi - lo }, (_, i) => lo + i) };
     }
     const local = Uint32Array.from(picked, (g) => g - lo);
-    return { ...gatherShowers(s, local), indices: picked.slice() };
+    // A buffer of the caller's is compacted in place (no second copy of the block).
+    return { ...(into ? compactShowers(s, local) : gatherShowers(s, local)), indices: picked.slice() };
   }
 
   /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, openSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 
 describe('safetensors', () => {
@@ -20,6 +20,28 @@ describe('safetensors', () => {
     expect(back.tensors.a.shape).toEqual([2, 3]);
     expect(back.tensors.b.data[0]).toBe(Math.PI);
     expect(Array.from(back.tensors.c.data)).toEqual([-1, 0, 7]);
+  });
+
+  it('openSafetensors reads each tensor only when asked, the same values as readSafetensors; a damaged file names itself', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'st-'));
+    const file = path.join(dir, 'w.safetensors');
+    const a = { dtype: 'F32' as const, shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6.5]) };
+    const c = { dtype: 'I32' as const, shape: [3], data: new Int32Array([-1, 0, 7]) };
+    await writeSafetensors(file, { a, c }, { note: 'y' });
+    const lazy = openSafetensors(file);
+    expect(lazy.metadata).toEqual({ note: 'y' });
+    expect(lazy.tensors.a!.shape).toEqual([2, 3]);
+    const eager = await readSafetensors(file);
+    expect(Array.from(lazy.tensors.a!.read())).toEqual(Array.from(eager.tensors.a!.data));
+    expect(lazy.tensors.c!.read()).toBeInstanceOf(Int32Array);
+    expect(Array.from(lazy.tensors.c!.read())).toEqual([-1, 0, 7]);
+    // Copying through deferred tensors gives the same bytes.
+    await writeSafetensors(path.join(dir, 'copy.safetensors'), lazy.tensors, lazy.metadata);
+    expect(readFileSync(path.join(dir, 'copy.safetensors'))).toEqual(readFileSync(file));
+    const bytes = readFileSync(file);
+    writeFileSync(path.join(dir, 'cut.safetensors'), bytes.subarray(0, bytes.length - 4));
+    expect(() => openSafetensors(path.join(dir, 'cut.safetensors'))).toThrow(/cut\.safetensors: tensor "c" runs past the end of the file/);
+    expect(() => openSafetensors(path.join(dir, 'none.safetensors'))).toThrow(/none\.safetensors: cannot read weights \(ENOENT\)/);
   });
 
   it('writes the documented layout: u64 header length, JSON header, little-endian data', () => {

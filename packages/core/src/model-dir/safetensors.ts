@@ -2,7 +2,7 @@
  * The plain safetensors layout (an 8-byte little-endian header length, a JSON header, then raw
  * little-endian data), used for weights and buffers: simple to write, readable from Python.
  */
-import { promises as fs } from 'node:fs';
+import { closeSync, openSync, promises as fs, readSync, statSync } from 'node:fs';
 import { ModelFormatError, InvalidArgumentError } from '../errors.js';
 import * as path from 'node:path';
 import { temporarySibling } from './atomic.js';
@@ -81,6 +81,83 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
   return out;
 }
 
+/** The values of a tensor at hand or deferred (a deferred tensor is read now). */
+export function tensorValues(t: TensorToWrite): Float32Array | Float64Array | Int32Array {
+  return 'data' in t ? t.data : t.read();
+}
+
+/** Parses and checks a header: tensor name → dtype, shape and data offsets (from the data start). */
+function parseHeader(headerJson: string, fileBytes: number, dataStart: number, source: string): { entries: Array<[string, SafetensorsDtype, number[], number, number]>; metadata: Record<string, string> } {
+  let header: Record<string, any>;
+  try {
+    header = JSON.parse(headerJson);
+  } catch (err) {
+    throw new ModelFormatError(`${source}: safetensors header is not valid JSON.`, { cause: err });
+  }
+  const entries: Array<[string, SafetensorsDtype, number[], number, number]> = [];
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const dtype = info.dtype as SafetensorsDtype;
+    if (!(dtype in BYTES)) throw new ModelFormatError(`${source}: tensor "${name}" has unsupported dtype ${dtype} (expected F32, F64 or I32).`);
+    const [a, b] = info.data_offsets as [number, number];
+    if (dataStart + b > fileBytes) throw new ModelFormatError(`${source}: tensor "${name}" runs past the end of the file (truncated?).`);
+    const count = (info.shape as number[]).reduce((x, y) => x * y, 1);
+    if (count * BYTES[dtype] !== b - a) throw new ModelFormatError(`${source}: tensor "${name}" has shape [${info.shape}] (${count} elements) but ${b - a} bytes of ${dtype}.`);
+    entries.push([name, dtype, info.shape, a, b]);
+  }
+  return { entries, metadata: header.__metadata__ ?? {} };
+}
+
+const typedArray = (dtype: SafetensorsDtype, buf: ArrayBuffer): Float32Array | Float64Array | Int32Array =>
+  dtype === 'F32' ? new Float32Array(buf) : dtype === 'F64' ? new Float64Array(buf) : new Int32Array(buf);
+
+/**
+ * Opens a safetensors file without reading its data: each tensor is read from the file when its
+ * `read()` is called (one tensor's copy in memory at a time: resuming or copying a checkpoint of a
+ * large model stays cheap). The file must not change while the tensors are in use.
+ */
+export function openSafetensors(file: string): { tensors: Record<string, DeferredTensor>; metadata: Record<string, string> } {
+  let size: number;
+  let head: Buffer;
+  try {
+    size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    try {
+      const lenBytes = Buffer.alloc(8);
+      if (size < 8 || readSync(fd, lenBytes, 0, 8, 0) !== 8) throw new ModelFormatError(`${file}: too short to be a safetensors file (${size} bytes).`);
+      const headerLen = Number(lenBytes.readBigUInt64LE(0));
+      if (headerLen <= 0 || 8 + headerLen > size) throw new ModelFormatError(`${file}: corrupt safetensors header length ${headerLen} for a ${size}-byte file (truncated?).`);
+      head = Buffer.alloc(headerLen);
+      readSync(fd, head, 0, headerLen, 8);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    if (err instanceof ModelFormatError) throw err;
+    throw new ModelFormatError(`${file}: cannot read weights (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, { cause: err });
+  }
+  const dataStart = 8 + head.length;
+  const { entries, metadata } = parseHeader(head.toString('utf8'), size, dataStart, file);
+  const tensors: Record<string, DeferredTensor> = {};
+  for (const [name, dtype, shape, a, b] of entries) {
+    tensors[name] = {
+      dtype,
+      shape,
+      read: () => {
+        const bytes = new Uint8Array(b - a);
+        const fd = openSync(file, 'r');
+        try {
+          if (readSync(fd, bytes, 0, b - a, dataStart + a) !== b - a) throw new ModelFormatError(`${file}: tensor "${name}" was cut short while reading (the file changed?).`);
+        } finally {
+          closeSync(fd);
+        }
+        return typedArray(dtype, bytes.buffer);
+      },
+    };
+  }
+  return { tensors, metadata };
+}
+
 /** Parses safetensors bytes; `source` names the file in error messages. */
 export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new ModelFormatError(`${source}: too short to be a safetensors file (${bytes.length} bytes).`);
@@ -89,25 +166,12 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): { ten
   if (headerLen <= 0 || 8 + headerLen > bytes.length) {
     throw new ModelFormatError(`${source}: corrupt safetensors header length ${headerLen} for a ${bytes.length}-byte file (truncated?).`);
   }
-  let header: Record<string, any>;
-  try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLen)).toString('utf8'));
-  } catch (err) {
-    throw new ModelFormatError(`${source}: safetensors header is not valid JSON.`, { cause: err });
-  }
   const dataStart = 8 + headerLen;
+  const { entries, metadata } = parseHeader(Buffer.from(bytes.subarray(8, 8 + headerLen)).toString('utf8'), bytes.length, dataStart, source);
   const tensors: Record<string, NamedTensor> = {};
-  const metadata: Record<string, string> = header.__metadata__ ?? {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const dtype = info.dtype as SafetensorsDtype;
-    if (!(dtype in BYTES)) throw new ModelFormatError(`${source}: tensor "${name}" has unsupported dtype ${dtype} (expected F32, F64 or I32).`);
-    const [a, b] = info.data_offsets as [number, number];
-    if (dataStart + b > bytes.length) throw new ModelFormatError(`${source}: tensor "${name}" runs past the end of the file (truncated?).`);
-    const slice = new Uint8Array(bytes.subarray(dataStart + a, dataStart + b)); // copy: Buffer.slice would share the pool
-    const buf = slice.buffer;
-    const data = dtype === 'F32' ? new Float32Array(buf) : dtype === 'F64' ? new Float64Array(buf) : new Int32Array(buf);
-    const t: NamedTensor = { dtype, shape: info.shape, data };
+  for (const [name, dtype, shape, a, b] of entries) {
+    // A copy: Buffer.slice would share the pool.
+    const t: NamedTensor = { dtype, shape, data: typedArray(dtype, new Uint8Array(bytes.subarray(dataStart + a, dataStart + b)).buffer) };
     checkTensor(name, t);
     tensors[name] = t;
   }

@@ -10,7 +10,7 @@
  * the same numbers up to float32 rounding (tested).
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
+import { tensorValues, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
 import { boolAttr, floatAttr, nativeOpsAvailable, type NativeBackend, type NativeOpAttr } from '../device/native-backend.js';
 import { tf, tidyValues } from '../device/tf.js';
 
@@ -278,13 +278,13 @@ export class Adam {
   }
 
   /** Restores a state written by `state()` (on either path); moments it lacks start again at zero. */
-  setState(s: Record<string, NamedTensor>): void {
-    this.step = Number(s['step']?.data[0] ?? 0);
+  setState(s: Record<string, TensorToWrite>): void {
+    this.step = s['step'] ? Number(tensorValues(s['step'])[0]) : 0;
     for (const k of this.names) {
       const shape = this.vars[k]!.shape;
       tf.tidy(() => {
-        const m = s[`m.${k}`] ? tf.tensor(Float32Array.from(s[`m.${k}`]!.data), shape) : tf.zeros(shape);
-        const v = s[`v.${k}`] ? tf.tensor(Float32Array.from(s[`v.${k}`]!.data), shape) : tf.zeros(shape);
+        const m = s[`m.${k}`] ? tf.tensor(Float32Array.from(tensorValues(s[`m.${k}`]!)), shape) : tf.zeros(shape);
+        const v = s[`v.${k}`] ? tf.tensor(Float32Array.from(tensorValues(s[`v.${k}`]!)), shape) : tf.zeros(shape);
         const slot = this.slots.get(k);
         if (slot) {
           slot.m.assign(m);

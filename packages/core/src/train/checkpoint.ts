@@ -6,22 +6,22 @@
  * folder. Folders are written under a temporary name and renamed when complete; only the newest
  * two are kept.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../model-dir/atomic.js';
-import { readSafetensors, writeSafetensors, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
+import { openSafetensors, writeSafetensors, type DeferredTensor, type TensorToWrite } from '../model-dir/safetensors.js';
 
 /** Version of the checkpoint layout. */
 export const CHECKPOINT_FORMAT_VERSION = 2;
 
-/** A checkpoint in memory. */
+/** A checkpoint as read: the JSON state, and tensors that are read from the folder when used. */
 export interface Checkpoint<S = unknown> {
   /** JSON state (trainer and preprocessing). */
   state: S;
-  weights: Record<string, NamedTensor>;
-  optimizer: Record<string, NamedTensor>;
-  best: Record<string, NamedTensor> | null;
+  weights: Record<string, DeferredTensor>;
+  optimizer: Record<string, DeferredTensor>;
+  best: Record<string, DeferredTensor> | null;
 }
 
 /** A checkpoint to write: tensors may be deferred (read one at a time as they are written). */
@@ -55,7 +55,11 @@ export async function writeCheckpoint(dir: string, name: string, ck: CheckpointT
   for (const old of all.slice(0, Math.max(0, all.length - keep))) if (old !== name) await fs.rm(path.join(dir, old), { recursive: true, force: true });
 }
 
-/** Reads the checkpoint named by `dir/latest`, or returns null when there is none. */
+/**
+ * Opens the checkpoint named by `dir/latest` (the state is read; each tensor when it is used, one
+ * at a time, so resuming a large model holds no second copy of it), or returns null when there is
+ * none. Use its tensors before the next checkpoint is written: only the newest two are kept.
+ */
 export async function readLatestCheckpoint<S>(dir: string): Promise<Checkpoint<S> | null> {
   let name: string;
   try {
@@ -71,13 +75,9 @@ export async function readLatestCheckpoint<S>(dir: string): Promise<Checkpoint<S
   if ((state.formatVersion ?? 0) > CHECKPOINT_FORMAT_VERSION) {
     throw new ModelFormatError(`${folder}/state.json: checkpoint format ${state.formatVersion} is newer than this @calozoo/core reads (${CHECKPOINT_FORMAT_VERSION}); upgrade the package or start without --resume.`);
   }
-  const weights = (await readSafetensors(path.join(folder, 'weights.safetensors'))).tensors;
-  const optimizer = (await readSafetensors(path.join(folder, 'optimizer.safetensors'))).tensors;
-  let best: Record<string, NamedTensor> | null = null;
-  try {
-    best = (await readSafetensors(path.join(folder, 'best.safetensors'))).tensors;
-  } catch {
-    best = null;
-  }
+  const weights = openSafetensors(path.join(folder, 'weights.safetensors')).tensors;
+  const optimizer = openSafetensors(path.join(folder, 'optimizer.safetensors')).tensors;
+  const bestFile = path.join(folder, 'best.safetensors');
+  const best = existsSync(bestFile) ? openSafetensors(bestFile).tensors : null;
   return { state, weights, optimizer, best };
 }

@@ -10,12 +10,13 @@
  */
 import { Adam, type AdamOptions } from '../optim/adam.js';
 import { InvalidArgumentError, TrainingBudgetError } from '../errors.js';
-import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
+import { openSafetensors, tensorValues, writeSafetensors, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
+import { promises as fs } from 'node:fs';
 import type { HistoryRow, Logger, ProgressCallback, StopReason } from '../model/interfaces.js';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
 import { formatDuration } from '../format.js';
-import { namedValues } from '../nn/layer.js';
+import { deferredValues, namedValues } from '../nn/layer.js';
 import type { BatchSource } from './batches.js';
 
 /** One Adam optimiser of a phase and the variables it owns. */
@@ -143,15 +144,20 @@ export interface PhaseContext {
   /** Whether a periodic checkpoint is due now. */
   checkpointDue(): boolean;
   /** Writes a checkpoint (the phase's optimiser states, best weights and state). */
-  checkpoint(state: PhaseState, optimizer: Record<string, TensorToWrite>, best: Record<string, NamedTensor> | null): Promise<void>;
-  /** Optimiser states and best weights from a checkpoint of this phase. */
-  resume?: { optimizer?: Record<string, NamedTensor>; best?: Record<string, NamedTensor> };
+  checkpoint(state: PhaseState, optimizer: Record<string, TensorToWrite>, best: Record<string, TensorToWrite> | null): Promise<void>;
+  /** Optimiser states and best weights from a checkpoint of this phase (read when used). */
+  resume?: { optimizer?: Record<string, TensorToWrite>; best?: Record<string, TensorToWrite> };
+  /**
+   * Where the best epoch's weights are kept while the phase runs (a file it owns, removed at the
+   * end); without it they are kept in memory.
+   */
+  bestFile?: string;
   /**
    * Restores the model's weights from the last checkpoint and returns this phase's state, optimiser
    * states and best weights in it (the divergence rollback target). Without it the phase keeps a
    * copy of its weights and optimiser states in memory at every epoch end instead.
    */
-  lastCheckpoint?(): Promise<{ state: PhaseState; optimizer: Record<string, NamedTensor>; best: Record<string, NamedTensor> | null }>;
+  lastCheckpoint?(): Promise<{ state: PhaseState; optimizer: Record<string, TensorToWrite>; best: Record<string, TensorToWrite> | null }>;
 }
 
 /** Random-stream id of (phase, epoch, step); step 0 shuffles, step s + 1 is training step s. */
@@ -160,10 +166,65 @@ export function streamId(phase: number, epoch: number, step: number): number {
 }
 
 /** Assigns named host tensors to the variables of the same names (missing names are left alone). */
-export function restoreVariables(vars: Record<string, tf.Variable>, s: Record<string, NamedTensor>): void {
+export function restoreVariables(vars: Record<string, tf.Variable>, s: Record<string, TensorToWrite>): void {
   for (const [k, v] of Object.entries(vars)) {
     const t = s[k];
-    if (t) tf.tidy(() => v.assign(tf.tensor(Float32Array.from(t.data), v.shape, 'float32')));
+    if (t) tf.tidy(() => v.assign(tf.tensor(Float32Array.from(tensorValues(t)), v.shape, 'float32')));
+  }
+}
+
+/**
+ * The best epoch's weights of a running phase: in a file when the phase has one (no copy of the
+ * weights in memory), else in memory.
+ */
+class BestWeights {
+  private memory: Record<string, NamedTensor> | null = null;
+  private onDisk = false;
+
+  constructor(private readonly file: string | undefined) {}
+
+  /** Whether best weights are held. */
+  get held(): boolean {
+    return this.onDisk || this.memory !== null;
+  }
+
+  /** Keeps the variables' current values as the best. */
+  async keep(vars: Record<string, tf.Variable>): Promise<void> {
+    if (this.file) {
+      await writeSafetensors(this.file, deferredValues(vars));
+      this.onDisk = true;
+    } else this.memory = namedValues(vars);
+  }
+
+  /** Replaces the best weights by `t` (from a checkpoint; read tensor by tensor), or drops them. */
+  async set(t: Record<string, TensorToWrite> | null | undefined): Promise<void> {
+    this.memory = null;
+    this.onDisk = false;
+    if (this.file) {
+      if (t) {
+        await writeSafetensors(this.file, t);
+        this.onDisk = true;
+      } else await fs.rm(this.file, { force: true });
+    } else if (t) this.memory = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape, data: new Float32Array(tensorValues(v)) }]));
+  }
+
+  /** The best weights for a checkpoint (read when written), or null. */
+  toWrite(): Record<string, TensorToWrite> | null {
+    if (this.onDisk) return openSafetensors(this.file!).tensors;
+    return this.memory;
+  }
+
+  /** Assigns the best weights to the variables (no-op when none are held). */
+  restore(vars: Record<string, tf.Variable>): void {
+    const t = this.toWrite();
+    if (t) restoreVariables(vars, t);
+  }
+
+  /** Removes the file (the phase has ended). */
+  async dispose(): Promise<void> {
+    this.memory = null;
+    this.onDisk = false;
+    if (this.file) await fs.rm(this.file, { force: true });
   }
 }
 
@@ -187,7 +248,7 @@ const optimizerState = (adams: Map<string, Adam>): Record<string, NamedTensor> =
 /** Optimiser states to write into a checkpoint, read tensor by tensor as they are written. */
 const optimizerStateToWrite = (adams: Map<string, Adam>): Record<string, TensorToWrite> => byOptimizer(adams, (a) => a.state({ deferred: true }));
 
-function setOptimizerState(adams: Map<string, Adam>, s: Record<string, NamedTensor>): void {
+function setOptimizerState(adams: Map<string, Adam>, s: Record<string, TensorToWrite>): void {
   for (const [name, a] of adams) {
     const p = `${name}/`;
     a.setState(Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith(p)).map(([k, t]) => [k.slice(p.length), t])));
@@ -233,7 +294,8 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
   if (ctx.resume?.optimizer) setOptimizerState(adams, ctx.resume.optimizer);
   const vars = phaseVariables(phase);
   const updateNames = phase.updates.map((u) => u.name ?? u.optimizer);
-  let best: Record<string, NamedTensor> | null = ctx.resume?.best ?? null;
+  const best = new BestWeights(ctx.bestFile);
+  await best.set(ctx.resume?.best);
   const steps = phase.data.steps;
   const phaseStart = Date.now() - state.seconds * 1000;
   const stepsAtStart = state.epoch * steps + state.step;
@@ -290,11 +352,12 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
     tick();
     phase.setTraining?.(false);
     if (reason !== 'abort' && reason !== 'divergence') {
-      if (best && phase.restoreBest !== false) restoreVariables(vars, best);
+      if (phase.restoreBest !== false) best.restore(vars);
       state.done = true;
     }
     state.stoppedBy = reason;
-    await ctx.checkpoint(state, optimizerStateToWrite(adams), best);
+    await ctx.checkpoint(state, optimizerStateToWrite(adams), best.toWrite());
+    if (state.done) await best.dispose();
     return state;
   };
   const rollBack = async (epoch: number, step: number, reason: string): Promise<PhaseState> => {
@@ -308,7 +371,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
     } else {
       const ck = await ctx.lastCheckpoint!();
       setOptimizerState(adams, ck.optimizer);
-      best = ck.best;
+      await best.set(ck.best);
       target = ck.state;
     }
     Object.assign(state, structuredClone(target), { seconds, done: false });
@@ -361,7 +424,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
         }
         if (ctx.checkpointDue()) {
           tick();
-          await ctx.checkpoint(state, optimizerStateToWrite(adams), best);
+          await ctx.checkpoint(state, optimizerStateToWrite(adams), best.toWrite());
         }
       }
       phase.setTraining?.(false);
@@ -383,7 +446,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
         state.bestValidation = v.score;
         state.bestEpoch = state.epoch;
         state.badEpochs = 0;
-        if (phase.restoreBest !== false) best = namedValues(vars);
+        if (phase.restoreBest !== false) await best.keep(vars);
       } else state.badEpochs += 1;
       state.epoch += 1;
       state.step = 0;
@@ -400,7 +463,7 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
       if (inMemory) good = { weights: namedValues(vars), optimizer: optimizerState(adams), state: structuredClone(state) };
       if (phase.stopWhen?.(v.score)) return await finish('target');
       if (state.badEpochs >= (phase.patience ?? Infinity)) return await finish('early-stopping');
-      if (state.epoch < planned() && ctx.checkpointDue()) await ctx.checkpoint(state, optimizerStateToWrite(adams), best);
+      if (state.epoch < planned() && ctx.checkpointDue()) await ctx.checkpoint(state, optimizerStateToWrite(adams), best.toWrite());
     }
     // Ending before maxEpochs means the deadline planned fewer epochs: the time limit stopped it.
     return await finish(planned() < phase.maxEpochs ? 'time' : 'epochs');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,44 @@ await forEachBackend(() => {
       expect(s.epoch).toBe(6);
       expect(s.bestEpoch).toBe(2);
       expect(values(m)).toEqual(atBest);
+      dispose(m);
+    });
+
+    it('keeps the best weights in its file when given one (not in memory), restores them and removes the file', async () => {
+      const d = regressionData(2);
+      const m = model(2);
+      const scores = [5, 4, 3, 3.5, 3.6, 3.7, 3.8, 3.9];
+      const bestFile = path.join(tmp, `best-${tf.getBackend()}.safetensors`);
+      let e = 0;
+      let atBest: number[] = [];
+      let fileAtEpoch3: Buffer | null = null;
+      const phase = regressionPhase(m, d, {
+        validate: () => {
+          if (e === 2) atBest = values(m);
+          if (e === 3) fileAtEpoch3 = readFileSync(bestFile);
+          return scores[e++]!;
+        },
+        patience: 3,
+      });
+      const written: Array<Record<string, number[]> | null> = [];
+      const s = await runPhase(phase, newPhaseState(), {
+        seed: 3,
+        index: 0,
+        deadline: Infinity,
+        history: [],
+        bestFile,
+        checkpointDue: () => true,
+        checkpoint: async (_state, _opt, best) => {
+          written.push(best ? Object.fromEntries(Object.entries(best).map(([k, t]) => [k, Array.from('data' in t ? t.data : t.read())])) : null);
+        },
+      });
+      expect(s.bestEpoch).toBe(2);
+      expect(values(m)).toEqual(atBest);
+      // The file held epoch 2's weights while the phase ran; checkpoints read it; it is gone at the end.
+      expect(fileAtEpoch3).not.toBeNull();
+      const last = written.at(-1)!;
+      expect([...last['main/w']!, ...last['main/b']!]).toEqual(atBest.slice(0, 5));
+      expect(existsSync(bestFile)).toBe(false);
       dispose(m);
     });
 

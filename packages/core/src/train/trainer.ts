@@ -10,7 +10,8 @@
  */
 import { ConfigError, InvalidArgumentError, TrainingBudgetError } from '../errors.js';
 import { tf } from '../device/tf.js';
-import type { NamedTensor, TensorToWrite } from '../model-dir/safetensors.js';
+import * as path from 'node:path';
+import type { TensorToWrite } from '../model-dir/safetensors.js';
 import type { FitOptions, HistoryRow, StopReason } from '../model/interfaces.js';
 import { checkpointName, readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { formatDuration } from '../format.js';
@@ -40,7 +41,7 @@ export interface TrainingPlan {
   /** Every weight of the model, by stable name (written into checkpoints; deferred tensors are read as they are written). */
   weights(): Record<string, TensorToWrite>;
   /** Restores `weights()` output read from `source`. */
-  setWeights(w: Record<string, NamedTensor>, source: string): void;
+  setWeights(w: Record<string, TensorToWrite>, source: string): void;
   /** The model's own JSON state to checkpoint (preprocessing constants, calibration…). */
   state?(): unknown;
   /** Restores `state()` output. */
@@ -90,7 +91,7 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
   let seed = options.seed;
   let phases: PhaseState[] = plan.stages.map(() => newPhaseState());
   let history: HistoryRow[] = [];
-  let resume: { optimizer?: Record<string, NamedTensor>; best?: Record<string, NamedTensor> } | undefined;
+  let resume: { optimizer?: Record<string, TensorToWrite>; best?: Record<string, TensorToWrite> } | undefined;
   const ckDir = options.checkpointDir;
   if (options.resume && ckDir) {
     const ck = await readLatestCheckpoint<CheckpointState>(ckDir);
@@ -112,7 +113,7 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
 
   const every = (options.checkpointEverySeconds ?? 60) * 1000;
   let lastCheckpoint = Date.now();
-  const saveCheckpoint = async (optimizer: Record<string, TensorToWrite>, best: Record<string, NamedTensor> | null): Promise<void> => {
+  const saveCheckpoint = async (optimizer: Record<string, TensorToWrite>, best: Record<string, TensorToWrite> | null): Promise<void> => {
     if (!ckDir) return;
     const state: CheckpointState = { seed, stages: names, phases, history, plugin: plan.state?.() ?? null };
     const total = phases.reduce((a, p) => a + p.epoch, 0);
@@ -165,6 +166,7 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
       logger: options.logger,
       history,
       resume,
+      ...(ckDir ? { bestFile: path.join(ckDir, `best-${stage.name}.safetensors`) } : {}),
       checkpointDue: () => ckDir !== undefined && Date.now() - lastCheckpoint >= every,
       // With checkpoints on disk, a divergence goes back to the last one (no copy kept in memory).
       ...(ckDir
@@ -185,6 +187,8 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
         return saveCheckpoint(state.done ? {} : optimizer, state.done ? null : best);
       },
     });
+    // The checkpoint's optimiser states and best weights belong to this phase only.
+    resume = undefined;
     try {
       phases[i] = await runIt;
     } catch (err) {
