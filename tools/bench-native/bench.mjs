@@ -1,43 +1,32 @@
 #!/usr/bin/env node
 /**
  * Training throughput of the native TensorFlow backend against wasm, cpu and PyTorch, in one run:
- * `node tools/bench-native/bench.mjs [--quick] [--no-torch] [--no-cpu-3d]` (`--bundle` only rebuilds the bundle the `--worker` children import).
- * Networks: tfjs-nets.mjs (dense VAE, batch 256; 30³ WGAN-GP step, batch 32) and their PyTorch
+ * `node tools/bench-native/bench.mjs [--quick] [--no-torch] [--no-cpu-3d]` after `npx nx run @calozoo/core:build`.
+ * Networks: tfjs-nets.mjs (dense VAE, batch 256; 30³ WGAN-GP step, batch 32; built with core's
+ * layer kit from the built @calozoo/core) and their PyTorch
  * mirror torch_nets.py, run with /usr/bin/python3 and torch.set_num_threads(2). Each measurement
  * runs in its own process. Prints a markdown table and writes tools/bench-native/RESULTS.md.
  * Not part of the tests; needs `npm run setup:native` for the tensorflow column.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { runChild as runChildIn, timeSteps } from './child.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
-const BUNDLE = join(ROOT, 'tools', '.native', 'bench', 'device.mjs');
-
-/** Bundles core's device layer and its Adam (TypeScript source) so plain node can import them. */
-async function bundleDeviceLayer() {
-  const { build } = await import('esbuild');
-  mkdirSync(dirname(BUNDLE), { recursive: true });
-  await build({
-    stdin: { contents: "export * from './device/index.ts';\nexport { Adam } from './optim/adam.ts';\n", resolveDir: join(ROOT, 'packages/core/src'), loader: 'ts' },
-    bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: BUNDLE, logLevel: 'error',
-  });
-}
 
 /** Child-process body: one network on one backend; prints a JSON line. */
 async function worker(backend, net, warmup, steps, batch) {
-  const device = await import(pathToFileURL(BUNDLE).href);
-  const { tf } = device;
-  const report = await device.selectTfBackend({ backend, requires: net === 'wgan' ? ['conv3d'] : [] });
+  const { selectTfBackend } = await import('@calozoo/core');
+  const report = await selectTfBackend({ backend, requires: net === 'wgan' ? ['conv3d'] : [] });
   const nets = await import('./tfjs-nets.mjs');
-  const Adam = process.env.CALOZOO_BENCH_ADAM === 'tfjs' ? undefined : device.Adam;
-  const model = net === 'dense' ? nets.denseVae(tf, batch || 256, Adam) : nets.wganGp(tf, device.leakyReluDiff, batch || 32, Adam);
+  const tfjsAdam = process.env.CALOZOO_BENCH_ADAM === 'tfjs';
+  const model = net === 'dense' ? nets.denseVae(batch || 256, tfjsAdam) : nets.wganGp(batch || 32, tfjsAdam);
   const t = timeSteps(() => model.step(), model.batch, warmup, steps);
-  console.log(JSON.stringify({ backend, net, batch: model.batch, optimizer: Adam ? 'calozoo' : 'tf.train.adam', onednn: process.env.TF_ENABLE_ONEDNN_OPTS, params: model.params, threads: report.threads, versions: report.versions, ...t }));
+  console.log(JSON.stringify({ backend, net, batch: model.batch, optimizer: tfjsAdam ? 'tf.train.adam' : 'calozoo', onednn: process.env.TF_ENABLE_ONEDNN_OPTS, params: model.params, threads: report.threads, versions: report.versions, ...t }));
 }
 
 const runChild = (cmd, args, label, extraEnv) => runChildIn(ROOT, cmd, args, label, extraEnv);
@@ -67,10 +56,8 @@ const fmt = (r) => (r ? `${num(r.samples_per_s)} (${r.seconds_per_step.toPrecisi
 async function main() {
   const args = process.argv.slice(2);
   if (args[0] === '--worker') return worker(args[1], args[2], Number(args[3]), Number(args[4]), Number(args[5] ?? 0));
-  if (args[0] === '--bundle') return bundleDeviceLayer();
   const quick = args.includes('--quick');
   const loadStart = loadavg()[0];
-  await bundleDeviceLayer();
   const self = fileURLToPath(import.meta.url);
   // [backend, net, warmup, steps]: cpu and wasm only for a few steps; 3D only on tensorflow and cpu.
   const plan = [

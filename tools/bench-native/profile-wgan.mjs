@@ -1,20 +1,15 @@
 #!/usr/bin/env node
 /**
  * Per-kernel time of one native WGAN-GP 30³ step (tools/bench-native/tfjs-nets.mjs) via tf.profile:
- * `node tools/bench-native/profile-wgan.mjs [backend] [top]` after bench.mjs has bundled the device layer.
+ * `node tools/bench-native/profile-wgan.mjs [backend] [top]` after `npx nx run @calozoo/core:build`.
  */
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { selectTfBackend, tf } from '@calozoo/core';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const BUNDLE = join(resolve(HERE, '..', '..'), 'tools', '.native', 'bench', 'device.mjs');
-const device = await import(pathToFileURL(BUNDLE).href);
-const { tf } = device;
 const backend = process.argv[2] ?? 'tensorflow';
 const top = Number(process.argv[3] ?? 25);
-await device.selectTfBackend({ backend, requires: ['conv3d'] });
+await selectTfBackend({ backend, requires: ['conv3d'] });
 const nets = await import('./tfjs-nets.mjs');
-const model = nets.wganGp(tf, device.leakyReluDiff, 32);
+const model = nets.wganGp(32);
 model.step();
 const t0 = performance.now();
 const prof = await tf.profile(() => { model.step(); });

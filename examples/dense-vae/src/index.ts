@@ -7,10 +7,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
-  Dense, MODEL_FORMAT_VERSION, OnnxGraphBuilder, Rng, Sequential, createOrtSession, getGeometry, mergeConfig, namedValues, prefixed, readJson, readModelConfig,
-  readSafetensors, registerModel, restoreVariables, shuffledRows, tf, tidyValues, train, writeJsonAtomic, writeModelConfig, writeOnnx, writeSafetensors,
-  type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type ModelPlugin, type OnnxExportMetadata,
-  type OrtSession, type ShowerSource, type Showers, type Trainable,
+  Dense, MODEL_FORMAT_VERSION, ModelSessions, OnnxGraphBuilder, Rng, Sequential, generateInBatches, getGeometry, mergeConfig, namedValues, prefixed, readModelConfig,
+  readSafetensors, registerModel, restoreVariables, shuffledRows, tf, tidyValues, train, writeModelConfig, writeSafetensors,
+  type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type Logger, type ModelPlugin, type OnnxExportMetadata,
+  type ShowerSource, type Showers, type Trainable,
 } from '@calozoo/core';
 
 /** The plugin's config (written to config.json). */
@@ -36,17 +36,26 @@ export class DenseVae implements Generator, Trainable {
   readonly card;
   private readonly encoder: Sequential;
   private readonly decoder: Sequential;
-  private session: Promise<OrtSession> | null = null;
-  private dir: string | null = null;
+  /** The decoder's onnxruntime session and ONNX export (core's generation runtime). */
+  private readonly runtime: ModelSessions<'generator'>;
 
-  /** Creates the networks (seeded). */
-  constructor(readonly config: DenseVaeConfig, readonly geometry: Geometry) {
+  /** Creates the networks (seeded); warnings go to `logger`. */
+  constructor(readonly config: DenseVaeConfig, readonly geometry: Geometry, logger?: Logger) {
     const { latentDim: D, hidden: H } = config;
     const V = geometry.voxels;
     const rng = new Rng(1);
     this.encoder = new Sequential([new Dense(V + 1, H, rng, { activation: 'relu' }), new Dense(H, 2 * D, rng)]);
     this.decoder = new Sequential([new Dense(D + 1, H, rng, { activation: 'relu' }), new Dense(H, H, rng, { activation: 'relu' }), new Dense(H, V, rng)]);
     this.card = { plugin: NAME, pluginVersion: VERSION, geometry: geometry.id, conditions: ['energy' as const] };
+    this.runtime = new ModelSessions({
+      card: this.card, opset: 17, glue: 'z ~ N(0, 1) drawn in JavaScript from the seed', warn: (m) => logger?.warn(m),
+      graphs: () => ({
+        generator: {
+          file: 'onnx/decoder.onnx', inputs: { z: ['n', D], energy: ['n', 1] }, outputs: { showers: ['n', V] },
+          description: 'decoder: latent noise and incident energy → showers (MeV)', build: (meta) => this.graph().toBytes(meta),
+        },
+      }),
+    });
   }
 
   private vars(): Record<string, tf.Variable> {
@@ -103,7 +112,7 @@ export class DenseVae implements Generator, Trainable {
       },
       options,
     );
-    this.closeSession();
+    this.runtime.setDir(null);
     return { history: r.history, seconds: r.seconds, stoppedBy: r.stoppedBy, trainSize: nTrain, validationSize: nVal };
   }
 
@@ -124,48 +133,21 @@ export class DenseVae implements Generator, Trainable {
     const V = this.geometry.voxels;
     const D = this.config.latentDim;
     const z = new Rng(options.seed).fillNormal(new Float32Array(n * D)) as Float32Array;
-    const values = new Float32Array(n * V);
-    const batch = options.batchSize ?? 4096;
-    const ort = options.runtime === 'tfjs' ? null : await (this.session ??= this.openSession());
-    for (let s = 0; s < n; s += batch) {
-      const e = conditions.energy.slice(s, Math.min(n, s + batch));
-      const m = e.length;
-      const zb = z.subarray(s * D, (s + m) * D);
-      const out = ort
-        ? ((await ort.run({ z: { data: zb, dims: [m, D] }, energy: { data: e, dims: [m, 1] } }))['showers']!.data as Float32Array)
-        : tidyValues(() => {
-            const x = this.decoder.apply(tf.concat([tf.tensor2d(zb, [m, D]), tf.tensor2d(cond(e), [m, 1])], 1));
-            return tf.mul(tf.relu(tf.expm1(x)), tf.div(tf.tensor2d(e, [m, 1]), SCALE));
-          });
-      values.set(out, s * V);
-    }
-    return { n, voxels: V, energy: Float32Array.from(conditions.energy), values };
-  }
-
-  private async openSession(): Promise<OrtSession> {
-    const file = this.dir && path.join(this.dir, 'onnx', 'decoder.onnx');
-    const meta = this.dir ? await readJson<OnnxExportMetadata>(path.join(this.dir, 'onnx', 'metadata.json')).catch(() => null) : null;
-    const current = meta && meta.weightsDigest === (await readModelConfig(this.dir!)).weightsDigest;
-    return createOrtSession(current ? file! : this.graph().toBytes());
-  }
-
-  private closeSession(): void {
-    void this.session?.then((s) => s.dispose());
-    this.session = null;
+    const ort = options.runtime === 'tfjs' ? null : (await this.runtime.open(options.threads)).sessions.generator;
+    return generateInBatches(conditions, V, options.batchSize ?? 4096, async (s, t) => {
+      const e = conditions.energy.slice(s, t);
+      const zb = z.subarray(s * D, t * D);
+      if (ort) return (await ort.run({ z: { data: zb, dims: [t - s, D] }, energy: { data: e, dims: [t - s, 1] } }))['showers']!.data as Float32Array;
+      return tidyValues<Float32Array>(() => {
+        const x = this.decoder.apply(tf.concat([tf.tensor2d(zb, [t - s, D]), tf.tensor2d(cond(e), [t - s, 1])], 1));
+        return tf.mul(tf.relu(tf.expm1(x)), tf.div(tf.tensor2d(e, [t - s, 1]), SCALE));
+      });
+    }, options);
   }
 
   /** Writes `onnx/decoder.onnx` and its metadata into the saved model directory `dir`. */
-  async exportOnnx(dir: string): Promise<OnnxExportMetadata> {
-    await writeOnnx(path.join(dir, 'onnx', 'decoder.onnx'), this.graph());
-    const meta: OnnxExportMetadata = {
-      format: 'calozoo-onnx', formatVersion: 1, plugin: NAME, pluginVersion: VERSION, geometry: this.geometry.id, opset: 17,
-      weightsDigest: (await readModelConfig(dir)).weightsDigest ?? '',
-      graphs: { generator: { file: 'onnx/decoder.onnx', inputs: { z: ['n', this.config.latentDim], energy: ['n', 1] }, outputs: { showers: ['n', this.geometry.voxels] }, description: 'decoder: latent noise and incident energy → showers (MeV)' } },
-      glue: 'z ~ N(0, 1) drawn in JavaScript from the seed',
-    };
-    await writeJsonAtomic(path.join(dir, 'onnx', 'metadata.json'), meta);
-    this.closeSession();
-    return meta;
+  exportOnnx(dir: string): Promise<OnnxExportMetadata> {
+    return this.runtime.export(dir);
   }
 
   /** Writes config.json and net/weights.safetensors. */
@@ -176,19 +158,20 @@ export class DenseVae implements Generator, Trainable {
       plugin: NAME, pluginVersion: VERSION, formatVersion: MODEL_FORMAT_VERSION, geometry: this.geometry.id,
       conditions: ['energy'], preprocessing: { scale: SCALE }, components: { net: 'net/' }, config: this.config,
     });
+    this.runtime.setDir(dir);
   }
 
   /** Restores the weights of a saved directory. */
   async loadFrom(dir: string): Promise<void> {
     restoreVariables(this.vars(), (await readSafetensors(path.join(dir, 'net', 'weights.safetensors'))).tensors);
-    this.dir = dir;
+    this.runtime.setDir(dir);
   }
 
   /** Frees the networks and the session. */
   dispose(): void {
     this.encoder.dispose();
     this.decoder.dispose();
-    this.closeSession();
+    this.runtime.release();
   }
 }
 
@@ -201,9 +184,9 @@ export const denseVaePlugin: ModelPlugin<DenseVaeConfig> = {
   defaultConfig: () => ({ ...DEFAULTS }),
   parseConfig: (raw, source) => mergeConfig({ ...DEFAULTS }, raw, source),
   create: async (config, geometry) => new DenseVae(config, geometry),
-  load: async (dir) => {
+  load: async (dir, options) => {
     const cfg = await readModelConfig<DenseVaeConfig>(dir);
-    const model = new DenseVae(mergeConfig({ ...DEFAULTS }, cfg.config, `${dir}/config.json`), getGeometry(cfg.geometry));
+    const model = new DenseVae(mergeConfig({ ...DEFAULTS }, cfg.config, `${dir}/config.json`), getGeometry(cfg.geometry), options?.logger);
     await model.loadFrom(dir);
     return model;
   },

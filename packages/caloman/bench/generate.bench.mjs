@@ -96,7 +96,7 @@ async function timeOnnx(model, batches, minSeconds) {
   const L = model.slices.length;
   const D = model.config.latentDim;
   const graphs = buildCaloManGraphs(model);
-  const epl = await createOrtSession(graphs.layerEnergies.toBytes(), { threads: 1 }); // as openCaloManSessions
+  const epl = await createOrtSession(graphs.layerEnergies.toBytes(), { threads: 1 }); // as calomanSessions
   const gen = await createOrtSession(graphs.generator.toBytes(), { threads });
   for (const n of batches) {
     const energy = energies(n, n);

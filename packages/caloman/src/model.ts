@@ -8,11 +8,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AbortedError,
   InvalidArgumentError,
   MODEL_FORMAT_VERSION,
   ModelFormatError,
   deferredValues,
+  generateInBatches,
   layerSlices,
   tidyValues,
   readSafetensors,
@@ -22,11 +22,13 @@ import {
   type FitOptions,
   type FitReport,
   type GenerateOptions,
+  type GenerationSessions,
   type Generator,
   type Geometry,
   type LayerSlice,
   type Logger,
   type ModelCard,
+  type ModelSessions,
   type NamedTensor,
   type OnnxExportMetadata,
   type OnnxExportable,
@@ -44,12 +46,12 @@ import { fitCaloMan } from './fit.js';
 import { createNetworks, type CaloManNetworks } from './networks.js';
 import { energyContext, eplToLayerEnergies, fractionsToShowers, layerEnergiesToEpl, standardise, voxelInverse } from './preprocess.js';
 import { identityStandardiser, type Preprocessing } from './training-data.js';
-import { exportCaloManOnnx, openCaloManSessions, type CaloManSessions } from './onnx.js';
+import { calomanSessions, type CaloManGraph } from './onnx.js';
 import { CALOMAN_VERSION } from './version.js';
 
 /** Plugin name written into config.json. */
 export const PLUGIN_NAME = 'caloman';
-/** Most rows per onnxruntime call in `generate`: 4 096 measured ~12 % faster per shower than 10 000 at once (BENCHMARKS.md). */
+/** Most rows per onnxruntime call in `generate` (activations stay in cache): 4 096 measured ~12 % faster per shower than 10 000 at once (BENCHMARKS.md). */
 const ORT_CHUNK = 4096;
 
 /** Sub-folders of a saved model. */
@@ -84,12 +86,10 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   state: CaloManState;
   /** Layer slices of the geometry. */
   readonly slices: LayerSlice[];
-  /** Directory the weights were loaded from or last saved to (its `onnx/` export is used when current). */
-  private dir: string | null = null;
   /** Where warnings go (from `LoadOptions.logger`). */
   logger: Logger | undefined;
-  /** onnxruntime sessions, opened on the first ONNX generation. */
-  private sessions: Promise<CaloManSessions> | null = null;
+  /** onnxruntime sessions (opened on the first ONNX generation) and the export of the directory the weights were loaded from or saved to. */
+  private readonly runtime: ModelSessions<CaloManGraph>;
 
   /** Creates an untrained model (weights from `seed`). */
   constructor(readonly config: CaloManConfig, readonly geometry: Geometry, seed = 0) {
@@ -102,6 +102,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
       description: 'CaloMan: layer-energy flow, conditional VAE and latent flow (arXiv:2211.15380), calozoo variant',
     };
     this.nets = createNetworks(config, geometry, seed);
+    this.runtime = calomanSessions(this);
     const L = this.slices.length;
     this.state = {
       epl: identityStandardiser(L),
@@ -182,20 +183,14 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     for (let i = 0; i < n; i++) {
       if (!(energy[i] > 0) || !Number.isFinite(energy[i])) throw new InvalidArgumentError(`caloman.generate: incident energy ${i} is ${energy[i]} MeV; energies must be finite and > 0.`);
     }
-    const V = this.geometry.voxels;
     const batch = Math.max(1, options.batchSize ?? this.config.generation.batchSize);
-    const values = new Float32Array(n * V);
     // One stream per noise source, so a shower's noise does not depend on the batch size.
     const rng: NoiseStreams = { epl: new Rng(options.seed, 0), latent: new Rng(options.seed, 1), voxel: new Rng(options.seed, 2) };
     const ort = runtime === 'onnx' ? await this.onnxSessions(options.threads) : null;
-    for (let s = 0; s < n; s += batch) {
-      if (options.signal?.aborted) throw new AbortedError(`caloman.generate: aborted after ${s} of ${n} showers`);
-      const e = energy.slice(s, Math.min(n, s + batch));
-      values.set(ort ? await this.generateBatchOnnx(ort, e, rng) : this.generateBatchTfjs(e, rng), s * V);
-      options.onProgress?.({ phase: 'generate', done: Math.min(n, s + batch), total: n });
-      await new Promise((r) => setImmediate(r));
-    }
-    return { n, voxels: V, energy: Float32Array.from(energy), values };
+    // onnxruntime runs at most ORT_CHUNK rows at a time; preparing chunk k + 1 while the generator
+    // graph runs chunk k measured no faster on 2 cores, so the chunks run in turn.
+    const size = ort ? Math.min(batch, ORT_CHUNK) : batch;
+    return generateInBatches(c, this.geometry.voxels, size, (s, t) => (ort ? this.generateBatchOnnx(ort, energy.subarray(s, t), rng) : this.generateBatchTfjs(energy.slice(s, t), rng)), options, 'caloman.generate');
   }
 
   /** One batch on TF.js: EPL flow, latent flow and decoder. */
@@ -219,23 +214,10 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     return this.meanToShowers(Float32Array.from(mean), e, layerE);
   }
 
-  /**
-   * One batch on onnxruntime, drawing the same noise in the same order as `generateBatchTfjs`.
-   * The batch runs through the graphs in pieces of at most `ORT_CHUNK` rows (activations stay in
-   * cache; the noise streams make the result independent of the split). Preparing piece k + 1
-   * while the generator graph runs piece k measured no faster on 2 cores, so the pieces run in turn.
-   */
-  private async generateBatchOnnx(ort: CaloManSessions, e: Float32Array, rng: NoiseStreams): Promise<Float32Array> {
-    const m = e.length;
-    const V = this.geometry.voxels;
-    const out = new Float32Array(m * V);
-    const pieces: [number, number][] = [];
-    for (let s = 0; s < m; s += ORT_CHUNK) pieces.push([s, Math.min(m, s + ORT_CHUNK)]);
-    for (const [s, t] of pieces) {
-      const feeds = await this.onnxFeeds(ort, e.subarray(s, t), this.onnxNoise(t - s, rng));
-      out.set((await ort.generator.run(feeds)).showers!.data as Float32Array, s * V);
-    }
-    return out;
+  /** One batch on onnxruntime, drawing the same noise in the same order as `generateBatchTfjs`. */
+  private async generateBatchOnnx(ort: GenerationSessions<CaloManGraph>, e: Float32Array, rng: NoiseStreams): Promise<Float32Array> {
+    const feeds = await this.onnxFeeds(ort, e, this.onnxNoise(e.length, rng));
+    return (await ort.sessions.generator.run(feeds)).showers!.data as Float32Array;
   }
 
   /** The noise of m showers from the three streams, in the order `generateBatchTfjs` draws it. */
@@ -248,12 +230,12 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   }
 
   /** The generator graph's inputs for the showers of incident energies `e` (runs the layer-energy graph). */
-  private async onnxFeeds(ort: CaloManSessions, e: Float32Array, noise: { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null }): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
+  private async onnxFeeds(ort: GenerationSessions<CaloManGraph>, e: Float32Array, noise: { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null }): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
     const m = e.length;
     const L = this.slices.length;
     const D = this.config.latentDim;
     const c = standardise(energyContext(e), this.state.context);
-    const u = await ort.layerEnergies.run({ noise: { data: noise.epl, dims: [m, L] }, context: { data: c, dims: [m, 1] } });
+    const u = await ort.sessions.layerEnergies.run({ noise: { data: noise.epl, dims: [m, L] }, context: { data: c, dims: [m, 1] } });
     const layerE = this.layerEnergiesFromFlow(u.x!.data as Float32Array, e);
     const feeds: Record<string, { data: Float32Array; dims: number[] }> = {
       condition: { data: this.condition(e, layerE), dims: [m, 1 + L] },
@@ -264,42 +246,24 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     return feeds;
   }
 
-  /** The onnxruntime sessions (opened once; reopened when the thread count or `generation.decoderNoise` changes). */
-  async onnxSessions(threads?: number): Promise<CaloManSessions> {
-    if (this.sessions) {
-      const open = await this.sessions;
-      const same = (threads === undefined || open.threads === threads) && open.decoderNoise === this.config.generation.decoderNoise;
-      if (same) return open;
-      this.closeSessions();
-    }
-    this.sessions = openCaloManSessions(this, this.dir, threads, this.logger);
-    this.sessions.catch(() => {
-      this.sessions = null;
-    });
-    return this.sessions;
-  }
-
-  /** Releases the onnxruntime sessions (weights changed, or the model is disposed). */
-  private closeSessions(): void {
-    const s = this.sessions;
-    this.sessions = null;
-    s?.then((o) => Promise.all([o.layerEnergies.dispose(), o.generator.dispose()])).catch(() => undefined);
+  /** The onnxruntime sessions (opened once; reopened when the thread count or a generation setting changes). */
+  onnxSessions(threads?: number): Promise<GenerationSessions<CaloManGraph>> {
+    return this.runtime.open(threads);
   }
 
   /** Writes `onnx/layer-energies.onnx`, `onnx/generator.onnx` and `onnx/metadata.json` into the saved model directory `dir`. */
-  async exportOnnx(dir: string): Promise<OnnxExportMetadata> {
-    const meta = await exportCaloManOnnx(this, dir);
-    if (this.dir === dir) this.closeSessions();
-    return meta;
+  exportOnnx(dir: string): Promise<OnnxExportMetadata> {
+    return this.runtime.export(dir);
   }
 
   /** Trains the three networks in turn (see `fitCaloMan`). */
   async fit(data: ShowerSource, options: FitOptions): Promise<FitReport> {
-    this.closeSessions();
+    // The weights no longer are those of any directory (until `save`).
+    this.runtime.setDir(null);
     try {
       return await fitCaloMan(this, data, options);
     } finally {
-      this.closeSessions();
+      this.runtime.setDir(null);
     }
   }
 
@@ -340,7 +304,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
       config: this.config,
       training: this.state.training ?? undefined,
     });
-    this.dir = dir;
+    this.runtime.setDir(dir);
   }
 
   /** Loads weights and preprocessing from a directory written by `save` into this model. */
@@ -380,8 +344,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     this.state.latent = p.latent!;
     this.state.calibration = p.calibration ?? null;
     this.state.training = training ?? null;
-    this.closeSessions();
-    this.dir = dir;
+    this.runtime.setDir(dir);
   }
 
   /** Number of parameters used at generation (EPL flow, decoder, latent flow). */
@@ -395,7 +358,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
 
   /** Frees every weight and the onnxruntime sessions. */
   dispose(): void {
-    this.closeSessions();
+    this.runtime.release();
     this.nets.epl.dispose();
     this.nets.vae.dispose();
     this.nets.latentFlow.dispose();

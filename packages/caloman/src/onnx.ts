@@ -1,5 +1,5 @@
 /**
- * ONNX export of CaloMan's generation networks and the onnxruntime sessions that run them.
+ * ONNX export of CaloMan's generation networks; core's `ModelSessions` runs and exports them (`calomanSessions`).
  *
  * Two graphs (the split is where CaloMan's per-shower preprocessing sits):
  * - `onnx/layer-energies.onnx`: the EPL flow's sampling pass, noise [b, L] + context [b, 1] → u [b, L]
@@ -13,42 +13,23 @@
  * Noise is drawn in JavaScript from calozoo's Rng in the same order as the TF.js path, so both
  * runtimes give the same showers up to float32 rounding.
  */
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import {
-  OnnxGraphBuilder,
-  createOrtSession,
-  readJson,
-  writeFileAtomic,
-  writeJsonAtomic,
-  type Logger,
-  type OnnxExportMetadata,
-  type OnnxValue,
-  type OrtSession,
-} from '@calozoo/core';
+import { ModelSessions, OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import { VOXEL_LOGIT_EPSILON } from './preprocess.js';
 import type { CaloManModel } from './model.js';
-import { CALOMAN_VERSION } from './version.js';
 
 /** Opset of the exported graphs. */
 const ONNX_OPSET = 17;
-/** Version of the `onnx/` layout written by `exportCaloManOnnx`. */
-const ONNX_FORMAT_VERSION = 1;
 /** Files of an export, relative to the model directory. */
 export const ONNX_FILES = {
   layerEnergies: 'onnx/layer-energies.onnx',
   generator: 'onnx/generator.onnx',
   metadata: 'onnx/metadata.json',
 } as const;
-/** Files whose bytes define the weights (hashed into `weightsDigest`). */
-const WEIGHT_FILES = ['config.json', 'epl/config.json', 'epl/weights.safetensors', 'vae/weights.safetensors', 'latent-flow/config.json', 'latent-flow/weights.safetensors'];
 
-/** The two generation graphs of a model, built from its current weights. */
-export function buildCaloManGraphs(model: CaloManModel): { layerEnergies: OnnxGraphBuilder; generator: OnnxGraphBuilder } {
+/** The generator graph of a model's current weights: latent flow, latent de-standardisation, decoder, shower assembly. */
+function buildGenerator(model: CaloManModel): OnnxGraphBuilder {
   const L = model.slices.length;
   const D = model.config.latentDim;
-  const layerEnergies = model.nets.epl.onnxSampler(ONNX_OPSET);
   const g = new OnnxGraphBuilder({ opset: ONNX_OPSET, name: 'caloman_generator' });
   const y = g.input('condition', 'float32', ['batch', 1 + L]);
   const noise = g.input('noise', 'float32', ['batch', D]);
@@ -64,7 +45,12 @@ export function buildCaloManGraphs(model: CaloManModel): { layerEnergies: OnnxGr
     mean = g.add(mean, g.mul(eps, typeof dec.sigma === 'number' ? k * dec.sigma : k === 1 ? dec.sigma : g.mul(dec.sigma, k)));
   }
   g.output(assembleShowersOnnx(g, model, mean, layerE), 'showers');
-  return { layerEnergies, generator: g };
+  return g;
+}
+
+/** The two generation graphs of a model, built from its current weights. */
+export function buildCaloManGraphs(model: CaloManModel): { layerEnergies: OnnxGraphBuilder; generator: OnnxGraphBuilder } {
+  return { layerEnergies: model.nets.epl.onnxSampler(ONNX_OPSET), generator: buildGenerator(model) };
 }
 
 /**
@@ -109,88 +95,48 @@ function assembleShowersOnnx(g: OnnxGraphBuilder, model: CaloManModel, mean: Onn
   return out;
 }
 
-/** SHA-256 over the model directory's weight and config files (missing files count as empty). */
-async function weightsDigest(dir: string): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of WEIGHT_FILES) {
-    h.update(f);
-    h.update(await fs.readFile(path.join(dir, f)).catch(() => Buffer.alloc(0)));
-  }
-  return h.digest('hex');
-}
-
-/** Writes the two graphs and `onnx/metadata.json` into the saved model directory `dir`. */
-export async function exportCaloManOnnx(model: CaloManModel, dir: string): Promise<OnnxExportMetadata> {
-  const L = model.slices.length;
-  const D = model.config.latentDim;
-  const V = model.geometry.voxels;
-  const graphs = buildCaloManGraphs(model);
-  const props = { plugin: 'caloman', pluginVersion: CALOMAN_VERSION, geometry: model.geometry.id };
-  await writeFileAtomic(path.join(dir, ONNX_FILES.layerEnergies), graphs.layerEnergies.toBytes({ docString: 'CaloMan EPL flow sampling pass', props }));
-  await writeFileAtomic(path.join(dir, ONNX_FILES.generator), graphs.generator.toBytes({ docString: 'CaloMan latent flow + decoder', props }));
-  const meta: OnnxExportMetadata = {
-    format: 'calozoo-onnx',
-    formatVersion: ONNX_FORMAT_VERSION,
-    plugin: 'caloman',
-    pluginVersion: CALOMAN_VERSION,
-    geometry: model.geometry.id,
-    opset: ONNX_OPSET,
-    weightsDigest: await weightsDigest(dir),
-    graphs: {
-      layerEnergies: {
-        file: ONNX_FILES.layerEnergies,
-        inputs: { noise: ['batch', L], context: ['batch', 1] },
-        outputs: { x: ['batch', L] },
-        description: 'EPL flow sampling: standard-normal noise and the standardised context log10(E_inc/MeV + 0.001) → standardised EPL values u',
-      },
-      generator: {
-        file: ONNX_FILES.generator,
-        inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L], ...(model.config.generation.decoderNoise > 0 ? { voxelNoise: ['batch', V] } : {}) },
-        outputs: { showers: ['batch', V] },
-        description: 'latent flow sampling (condition y = [context, u_1 … u_L]) → de-standardised latent → VAE decoder → inverse voxel transform, clip, per-layer renormalisation to layerEnergies (MeV), threshold, rescale → showers (MeV)',
-      },
-    },
-    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1, decoder voxel noise stream 2 when generation.decoderNoise > 0), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
-  };
-  await writeJsonAtomic(path.join(dir, ONNX_FILES.metadata), meta);
-  return meta;
-}
-
-/** Open onnxruntime sessions of both graphs. */
-export interface CaloManSessions {
-  layerEnergies: OrtSession;
-  generator: OrtSession;
-  /** Where the graphs came from: the exported files, or built in memory from the loaded weights. */
-  source: 'files' | 'memory';
-  threads: number;
-  /** `generation.decoderNoise` the generator graph was built for (it decides the graph's inputs). */
-  decoderNoise: number;
-}
+/** Roles of CaloMan's graphs. */
+export type CaloManGraph = 'layerEnergies' | 'generator';
 
 /**
- * Opens sessions on the export in `dir` when it exists and matches the weight files, else on
- * graphs built in memory from the model's current weights. The generator graph gets `threads`
- * intra-op threads; the layer-energy graph (a few kFLOP per shower, ~490 small nodes) always one,
- * since handing its nodes to a second thread costs more than it saves (2026-12-04, 2 cores, one
- * process alternating both settings: 5.6 vs 8.9 µs/shower at batch 100, 3.7 vs 4.0 at 1 000).
+ * The model's onnxruntime sessions and ONNX export (core's `ModelSessions` over its two graphs).
+ * The generator graph gets the requested intra-op threads; the layer-energy graph (a few kFLOP
+ * per shower, ~490 small nodes) always one, since handing its nodes to a second thread costs more
+ * than it saves (2026-12-04, 2 cores, one process alternating both settings: 5.6 vs 8.9 µs/shower
+ * at batch 100, 3.7 vs 4.0 at 1 000).
  */
-export async function openCaloManSessions(model: CaloManModel, dir: string | null, threads?: number, logger?: Logger): Promise<CaloManSessions> {
-  let files = false;
-  if (dir) {
-    const meta = await readJson<Partial<OnnxExportMetadata>>(path.join(dir, ONNX_FILES.metadata)).catch(() => null);
-    files = meta?.format === 'calozoo-onnx' && meta.formatVersion === ONNX_FORMAT_VERSION && meta.weightsDigest === (await weightsDigest(dir));
-    // An export that no longer matches the weights or config is never used; say so, once per session.
-    if (meta && !files) logger?.warn(`caloman: ${path.join(dir, 'onnx')} was exported from other weights or settings than ${dir} has now; generating from graphs built in memory. Run \`calozoo export ${dir}\` to refresh it.`);
-  }
-  const o = threads ? { threads } : {};
-  const one = { threads: 1 };
-  if (files) {
-    const layerEnergies = await createOrtSession(path.join(dir!, ONNX_FILES.layerEnergies), one);
-    const generator = await createOrtSession(path.join(dir!, ONNX_FILES.generator), o);
-    return { layerEnergies, generator, source: 'files', threads: generator.threads, decoderNoise: model.config.generation.decoderNoise };
-  }
-  const g = buildCaloManGraphs(model);
-  const layerEnergies = await createOrtSession(g.layerEnergies.toBytes(), one);
-  const generator = await createOrtSession(g.generator.toBytes(), o);
-  return { layerEnergies, generator, source: 'memory', threads: generator.threads, decoderNoise: model.config.generation.decoderNoise };
+export function calomanSessions(model: CaloManModel): ModelSessions<CaloManGraph> {
+  return new ModelSessions<CaloManGraph>({
+    card: model.card,
+    opset: ONNX_OPSET,
+    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1, decoder voxel noise stream 2 when generation.decoderNoise > 0), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
+    // The generation settings the generator graph is built with (decoderNoise also decides its inputs).
+    settingsKey: () => {
+      const { generation: g, thresholdMeV, voxelTransform } = model.config;
+      return JSON.stringify([g.decoderNoise, g.clipToTrainingRange, g.keepLayerEnergy, thresholdMeV, voxelTransform]);
+    },
+    warn: (message) => model.logger?.warn(message),
+    graphs: () => {
+      const L = model.slices.length;
+      const D = model.config.latentDim;
+      const V = model.geometry.voxels;
+      return {
+        layerEnergies: {
+          file: ONNX_FILES.layerEnergies,
+          inputs: { noise: ['batch', L], context: ['batch', 1] },
+          outputs: { x: ['batch', L] },
+          description: 'EPL flow sampling: standard-normal noise and the standardised context log10(E_inc/MeV + 0.001) → standardised EPL values u',
+          build: (metadata) => model.nets.epl.onnxSampler(ONNX_OPSET).toBytes(metadata),
+          threads: 1,
+        },
+        generator: {
+          file: ONNX_FILES.generator,
+          inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L], ...(model.config.generation.decoderNoise > 0 ? { voxelNoise: ['batch', V] } : {}) },
+          outputs: { showers: ['batch', V] },
+          description: 'latent flow sampling (condition y = [context, u_1 … u_L]) → de-standardised latent → VAE decoder → inverse voxel transform, clip, per-layer renormalisation to layerEnergies (MeV), threshold, rescale → showers (MeV)',
+          build: (metadata) => buildGenerator(model).toBytes(metadata),
+        },
+      };
+    },
+  });
 }

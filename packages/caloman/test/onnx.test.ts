@@ -1,12 +1,12 @@
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, createOrtSession, getGeometry, memorySource, readJson, readOnnxInfo, type OnnxExportMetadata } from '@calozoo/core';
+import { Rng, createOrtSession, getGeometry, loadModel, memorySource, readJson, readOnnxInfo, type OnnxExportMetadata } from '@calozoo/core';
 import { simulateShowers } from '@calozoo/simulator';
 import { tinyConfig } from './tiny.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DS1_ENERGIES_MEV, calomanPlugin, type CaloManModel } from '../src/index.js';
 import { ONNX_FILES, buildCaloManGraphs } from '../src/onnx.js';
 import { standardise } from '../src/preprocess.js';
@@ -155,6 +155,29 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
       expect(warnings.join()).toMatch(/was exported from other weights or settings .* Run `calozoo export/);
     } finally {
       changed.dispose();
+    }
+  });
+});
+
+describe('CaloMan weight hashing', () => {
+  it('loadModel + generate hash the weight files once: checking the ONNX export reads config.json only', async () => {
+    const mdir = join(dir, 'hash-once');
+    cpSync(SHIPPED, mdir, { recursive: true });
+    await model.exportOnnx(mdir);
+    const readFile = vi.spyOn(fsp, 'readFile');
+    const weightReads = (): number => readFile.mock.calls.filter(([f]) => String(f).endsWith('weights.safetensors')).length;
+    const loaded = (await loadModel(mdir)) as unknown as CaloManModel;
+    try {
+      // Three weight files, each read once by the registry's digest check and once by the loader.
+      expect(weightReads()).toBe(6);
+      const energy = energies(20);
+      await loaded.generate({ energy }, { seed: 1, threads: 1 });
+      await loaded.generate({ energy }, { seed: 2, threads: 2 });
+      expect((await loaded.onnxSessions()).source).toBe('files');
+      expect(weightReads()).toBe(6);
+    } finally {
+      readFile.mockRestore();
+      loaded.dispose();
     }
   });
 });

@@ -96,7 +96,7 @@ export interface OnnxExportMetadata {
   pluginVersion: string;
   geometry: string;
   opset: number;
-  /** SHA-256 of the weight and config files the graphs were built from (stale exports are ignored). */
+  /** Digest of the model directory the graphs were built from: SHA-256 of its config.json, which holds the weight files' `weightsDigest` (a stale export is not used; see `ModelSessions`). */
   weightsDigest: string;
   /** The graphs, by role; `generator` is the main one. */
   graphs: Record<string, OnnxGraphInfo>;

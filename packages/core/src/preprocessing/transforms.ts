@@ -89,22 +89,31 @@ export function layerEnergies(values: Float32Array, n: number, voxels: number, s
 
 /**
  * Splits showers into per-layer energies and within-layer fractions (each layer's voxels
- * divided by the layer energy; 0 for empty layers), CaloMan's "normalize_to_epl".
+ * divided by the layer energy; 0 for empty layers), CaloMan's "normalize_to_epl". With
+ * `{ inPlace: true }` the fractions overwrite `values` (no second array; the layers must cover
+ * every voxel).
  */
 export function toLayerFractions(
   values: Float32Array,
   n: number,
   voxels: number,
   slices: readonly LayerSlice[],
+  options: { inPlace?: boolean } = {},
 ): { layerEnergy: Float64Array; fractions: Float32Array } {
   const layerEnergy = layerEnergies(values, n, voxels, slices);
   const L = slices.length;
-  const fractions = new Float32Array(values.length);
+  if (options.inPlace && slices.reduce((a, s) => a + s.end - s.start, 0) !== voxels) {
+    throw new InvalidArgumentError(`toLayerFractions: inPlace needs layers that cover all ${voxels} voxels`);
+  }
+  const fractions = options.inPlace ? values : new Float32Array(values.length);
   for (let i = 0; i < n; i++) {
     const o = i * voxels;
     for (let l = 0; l < L; l++) {
       const e = layerEnergy[i * L + l];
-      if (e <= 0) continue;
+      if (e <= 0) {
+        if (options.inPlace) fractions.fill(0, o + slices[l].start, o + slices[l].end);
+        continue;
+      }
       const inv = 1 / e;
       for (let v = slices[l].start; v < slices[l].end; v++) fractions[o + v] = values[o + v] * inv;
     }

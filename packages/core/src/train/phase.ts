@@ -9,7 +9,7 @@
  * draws exactly what the uninterrupted run would have drawn.
  */
 import { Adam, type AdamOptions } from '../optim/adam.js';
-import { InvalidArgumentError, TrainingBudgetError } from '../errors.js';
+import { AbortedError, InvalidArgumentError, TrainingBudgetError } from '../errors.js';
 import { openSafetensors, tensorValues, writeSafetensors, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
 import { promises as fs } from 'node:fs';
 import type { HistoryRow, Logger, ProgressCallback, StopReason } from '../model/interfaces.js';
@@ -72,7 +72,10 @@ export interface Phase<B> {
   data: BatchSource<B>;
   /** Epoch limit. */
   maxEpochs: number;
-  /** Validation after each epoch (lower is better); without it the mean loss of the first update is used. */
+  /**
+   * Validation after each epoch (lower is better); without it the mean loss of the first update is
+   * used. A long one should throw `AbortedError` when the run's signal fires: the phase then stops.
+   */
   validate?(): Validation | Promise<Validation>;
   /** Stop after this many epochs without improvement (default: never). */
   patience?: number;
@@ -430,7 +433,14 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
       phase.setTraining?.(false);
       const means = Object.fromEntries(updateNames.map((n, i) => [n, (state.lossSums[i] ?? 0) / (state.lossCounts[i] || NaN)]));
       const trainLoss = means[updateNames[0]!] ?? NaN;
-      const v = phase.validate ? scoreOf(await phase.validate()) : { score: trainLoss };
+      let v: { score: number; values?: Record<string, number> };
+      try {
+        v = phase.validate ? scoreOf(await phase.validate()) : { score: trainLoss };
+      } catch (err) {
+        // A validation that checks the signal (a long one should) stops here; the epoch is validated again on resume.
+        if (err instanceof AbortedError && ctx.signal?.aborted) return await finish('abort');
+        throw err;
+      }
       tick();
       const values = { ...(updateNames.length > 1 ? means : {}), ...v.values };
       ctx.history.push({

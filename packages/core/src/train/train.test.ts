@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
-import { TrainingBudgetError } from '../errors.js';
+import { AbortedError, TrainingBudgetError } from '../errors.js';
 import { tf } from '../device/tf.js';
 import { forEachBackend } from '../testing/backends.js';
 import type { HistoryRow, ProgressEvent } from '../model/interfaces.js';
@@ -374,6 +374,38 @@ await forEachBackend(() => {
       expect(r2.history.map((h) => [h.phase, h.epoch, h.trainLoss, h.validationLoss])).toEqual(r0.history.map((h) => [h.phase, h.epoch, h.trainLoss, h.validationLoss]));
       expect(values(resumed)).toEqual(values(straight));
       for (const m of [straight, first, resumed]) dispose(m);
+    });
+
+    it('Ctrl-C during the last epoch validation stops there: no later stage is prepared, and a validation that checks the signal returns at once', async () => {
+      const d = regressionData(9);
+      for (const checks of [false, true]) {
+        const m = model(9);
+        const controller = new AbortController();
+        const p = plan(m, d, []);
+        let criticBuilt = false;
+        let validations = 0;
+        const linear = p.stages[0]!.phase!;
+        p.stages[0]!.phase = async () => ({
+          ...(await linear()),
+          maxEpochs: 2,
+          validate: () => {
+            validations += 1;
+            if (validations === 2) {
+              controller.abort();
+              if (checks) throw new AbortedError('validation interrupted');
+            }
+            return 1 / validations;
+          },
+        });
+        const critic = p.stages[2]!.phase!;
+        p.stages[2]!.phase = async () => ((criticBuilt = true), critic());
+        const r = await train(p, { seed: 11, signal: controller.signal });
+        expect(r.stoppedBy).toBe('abort');
+        expect(criticBuilt).toBe(false);
+        // Without the check the phase ends normally after its last epoch; with it the epoch is left unvalidated.
+        expect(r.stages['linear']).toMatchObject(checks ? { epochs: 1, stoppedBy: 'abort' } : { epochs: 2, stoppedBy: 'epochs' });
+        dispose(m);
+      }
     });
 
     it('shares a time limit between the phases by their shares, and the ETA keeps within it', async () => {

@@ -8,7 +8,7 @@
  * divided by the sum of the shares of the stages not yet done. Time a stage leaves unused (early
  * stopping, fewer epochs) therefore goes to the stages after it, in proportion to their shares.
  */
-import { ConfigError, InvalidArgumentError, TrainingBudgetError } from '../errors.js';
+import { AbortedError, ConfigError, InvalidArgumentError, TrainingBudgetError } from '../errors.js';
 import { tf } from '../device/tf.js';
 import * as path from 'node:path';
 import type { TensorToWrite } from '../model-dir/safetensors.js';
@@ -26,7 +26,10 @@ export interface TrainingStage {
   name: string;
   /** Relative share of the time budget (default 1 for a phase, 0 for a task). */
   share?: number;
-  /** Builds the phase when its turn comes, after the earlier stages have trained (or were restored). */
+  /**
+   * Builds the phase when its turn comes, after the earlier stages have trained (or were restored).
+   * A long preparation should throw `AbortedError` when the run's signal fires: the run then stops.
+   */
   phase?(): Phase<any> | Promise<Phase<any>>;
   /** A stage without gradient steps (e.g. a calibration), run once. */
   task?(): void | Promise<void>;
@@ -147,7 +150,15 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
       await saveCheckpoint({}, null);
       continue;
     }
-    const phase: Phase<unknown> = await stage.phase!();
+    // A stop requested while the previous phase ended (or while this one prepares its data) ends the run here.
+    if (options.signal?.aborted) return finished('abort');
+    let phase: Phase<unknown>;
+    try {
+      phase = await stage.phase!();
+    } catch (err) {
+      if (err instanceof AbortedError && options.signal?.aborted) return finished('abort');
+      throw err;
+    }
     const now = Date.now();
     let rest = 0;
     for (let j = i; j < plan.stages.length; j++) if (!phases[j]!.done) rest += share(j);
@@ -187,8 +198,6 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
         return saveCheckpoint(state.done ? {} : optimizer, state.done ? null : best);
       },
     });
-    // The checkpoint's optimiser states and best weights belong to this phase only.
-    resume = undefined;
     try {
       phases[i] = await runIt;
     } catch (err) {
