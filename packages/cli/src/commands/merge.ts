@@ -17,7 +17,7 @@ export function registerMerge(program: Command, ctx: CliContext): void {
     .action(async (inputs: string[], flags: { out: string }, cmd: Command) => {
       const out = ctx.output(cmd);
       const bar = out.progress('merge', undefined, 'showers');
-      const r = await mergeShowerFiles(inputs, flags.out, { onProgress: (d: number, t: number) => bar.update(d, t) });
+      const r = await mergeShowerFiles(inputs, flags.out, { onProgress: (d: number, t: number) => bar.update(d, t), signal: ctx.signal });
       bar.stop();
       out.result(r, () => `merged ${r.inputs.length} files, ${r.n} showers, into ${r.path}`);
     });

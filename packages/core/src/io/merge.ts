@@ -2,7 +2,8 @@
  * Joining shard files of one generation run into a single CaloChallenge file. Streams in
  * chunks (never holds a shard whole) and writes atomically through `createShowerWriter`.
  */
-import { DataFormatError, InvalidArgumentError } from '../errors.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { AbortedError, DataFormatError, InvalidArgumentError } from '../errors.js';
 import { ATTR_CALOZOO_VERSION, ATTR_GENERATOR, ATTR_GEOMETRY, ATTR_SEED, type AttributeInput, type AttributeValue } from './attributes.js';
 import { openShowerFile, type ShowerFile } from './shower-file.js';
 import { createShowerWriter, type ShowerWriterOptions } from './shower-writer.js';
@@ -17,6 +18,8 @@ export interface MergeShowerFilesOptions {
   compression?: number;
   /** Called after each chunk with showers merged so far and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** Stops the merge between chunks (`AbortedError`; nothing is left under the output path). */
+  signal?: AbortSignal;
 }
 
 /** Summary returned by `mergeShowerFiles`. */
@@ -60,7 +63,7 @@ function orderByShard(files: ShowerFile[]): ShowerFile[] {
  * inputs must agree on voxel count, optional conditions and the geometry and generator
  * attributes; if every input carries a `shard` attribute they must be shards 1…N of one run
  * and are merged in shard order. Nothing appears under `output` unless the merge completes.
- * @throws DataFormatError naming the disagreeing file and attribute
+ * @throws DataFormatError naming the disagreeing file and attribute; AbortedError when `signal` fires
  */
 export async function mergeShowerFiles(inputs: readonly string[], output: string, options: MergeShowerFilesOptions = {}): Promise<MergeShowerFilesResult> {
   if (inputs.length === 0) throw new InvalidArgumentError('mergeShowerFiles: no input files');
@@ -112,6 +115,9 @@ export async function mergeShowerFiles(inputs: readonly string[], output: string
       let done = 0;
       for (const f of files) {
         for (let s = 0; s < f.n; s += rows) {
+          // Between chunks: let a signal handler run (Ctrl-C), then honour it.
+          await yieldToLoop();
+          if (options.signal?.aborted) throw new AbortedError(`mergeShowerFiles: aborted after ${done} of ${total} showers; ${output} was not written`);
           writer.append(f.readRange(s, Math.min(f.n, s + rows), buf));
           done += Math.min(f.n, s + rows) - s;
           options.onProgress?.(done, total);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataFormatError, InvalidArgumentError } from '../../src/errors.js';
+import { AbortedError, DataFormatError, InvalidArgumentError } from '../../src/errors.js';
 import { mergeShowerFiles, openShowerFile, writeShowerFile } from '../../src/io/index.js';
 import { ATTR_SHARD, parseShard, shardRange } from '../../src/generate/index.js';
 import type { Showers } from '../../src/showers.js';
@@ -87,6 +87,26 @@ describe('mergeShowerFiles', () => {
     expect(f.attributes).toMatchObject({ geometry: 'test-grid', generator: 'wgan-gp', seed: 42, merged_from: 4, note: 'x' });
     expect(f.attributes[ATTR_SHARD]).toBeUndefined();
     f.close();
+  });
+
+  it('stops between chunks when its signal fires (a Ctrl-C handler gets to run), leaving no output', async () => {
+    const paths = await writeShards('abort', 23, 4, 5);
+    const out = join(dir, 'aborted.h5');
+    const controller = new AbortController();
+    const progress: number[] = [];
+    // The signal fires from a timer, as a SIGINT handler would: the merge must yield to let it run.
+    const merge = mergeShowerFiles(paths, out, {
+      chunkRows: 2,
+      signal: controller.signal,
+      onProgress: (d) => {
+        progress.push(d);
+        if (progress.length === 3) setImmediate(() => controller.abort());
+      },
+    });
+    await expect(merge).rejects.toBeInstanceOf(AbortedError);
+    expect(progress.length).toBeLessThan(6);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('aborted'))).toEqual([]);
   });
 
   it('refuses incomplete shard sets and disagreeing geometry, leaving no output', async () => {
