@@ -1,5 +1,5 @@
 /** The package version, read from package.json (one level above both src/ and dist/). */
-import { createRequire } from 'node:module';
+import { packageVersion } from '@calozoo/core';
 
 /** Version of @calozoo/caloman. */
-export const CALOMAN_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const CALOMAN_VERSION: string = packageVersion(new URL('../package.json', import.meta.url));

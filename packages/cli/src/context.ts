@@ -13,6 +13,14 @@ export interface CliContext {
   signal: AbortSignal;
   /** Builds the output object from the global flags of the program. */
   output(cmd: Command): Output;
+  /** The arguments the CLI was run with (after `calozoo`), for provenance records. */
+  argv?: readonly string[];
+}
+
+/** The command line of this run as a shell would take it back (`calozoo evaluate --reference 'a b.h5' …`). */
+export function commandLine(ctx: CliContext): string {
+  const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['calozoo', ...(ctx.argv ?? [])].map(quote).join(' ');
 }
 
 /** Parses a positive integer flag value or throws a UsageError naming the flag. */

@@ -64,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   const ctx: CliContext = {
     signal: controller.signal,
     output: (cmd) => new Output(cmd.optsWithGlobals()),
+    argv: [...argv],
   };
   // Plugins first (those named by --plugin too), so that their commands are part of the program.
   const extra = argv.flatMap((a, i) => (a === '--plugin' && argv[i + 1] ? [argv[i + 1]!] : a.startsWith('--plugin=') ? [a.slice(9)] : []));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '@calozoo/core';
 
 /** Version of @calozoo/cli, read from its package.json. */
-export const CLI_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const CLI_VERSION: string = packageVersion(new URL('../package.json', import.meta.url));

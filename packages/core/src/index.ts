@@ -1,5 +1,6 @@
 export * from './errors.js';
 export { formatDuration } from './format.js';
+export { packageVersion } from './package-version.js';
 export * from './rng.js';
 export * from './showers.js';
 export * from './geometry/index.js';

@@ -8,7 +8,7 @@ import type { Geometry } from '@calozoo/core';
 export type DatasetKind = 'ds1-photons' | 'ds1-pions' | 'ds2' | 'ds3' | 'ild' | 'cylindrical' | 'grid';
 
 /** Version of the feature definitions; bump whenever a feature or binning changes (§6.3). */
-export const FEATURE_EXTRACTOR_VERSION = '1.0.0';
+export const FEATURE_EXTRACTOR_VERSION = '1.1.0';
 
 /** DS2/DS3 readout threshold: 0.5 keV / 0.033 sampling fraction = 0.01515 MeV (§1.1, §1.5). */
 export const DS23_THRESHOLD_MEV = 0.5e-3 / 0.033;

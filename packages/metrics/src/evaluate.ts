@@ -7,14 +7,17 @@ import { histogramSpecs } from './binning.js';
 import { FEATURE_EXTRACTOR_VERSION, datasetKind, defaultThreshold, type DatasetKind } from './dataset.js';
 import { compareCorrelations, type CorrelationComparison } from './distances/correlation.js';
 import { jensenShannon, separationPower } from './distances/histogram-distances.js';
+import { incidentEnergyHistograms, type IncidentEnergyResult } from './distances/incident-energy.js';
 import { linearityTable, type LinearityRow } from './distances/linearity.js';
 import { wasserstein1 } from './distances/wasserstein.js';
 import { FeatureExtractor, column, type FeatureTable } from './features/extractor.js';
+import { ShowerSampler, type SampledShower } from './features/shower-sample.js';
 import { VoxelSpectrum, maxVoxel } from './features/voxel-spectrum.js';
 import { histogram, logEdges, type HistogramPair } from './histogram.js';
 import { fpd, type FpdOptions, type FpdResult } from './physics/fpd.js';
 import { kpd, type KpdOptions, type KpdResult } from './physics/kpd.js';
 import { clsHighFeatures, normaliseByReference, type FeatureMatrix } from './physics/physics-features.js';
+import { buildProvenance, sampleProvenance, type Provenance, type ProvenanceInput } from './provenance.js';
 import { writeReport } from './report/write-report.js';
 import { CLASSIFIER_MODES, ClassifierInputBuilder, type ClassifierMode, type ClassifierSample } from './classifier/inputs.js';
 import { classifierTest, officialSplitFractions, type ClassifierTestOptions } from './classifier/index.js';
@@ -86,6 +89,10 @@ export interface EvaluateOptions {
   outDir?: string;
   /** Sample names for tables and plots. */
   labels?: { reference?: string; generated?: string };
+  /** Single-shower images of the report: how many showers of each sample (3) and the seed of their choice (1). */
+  images?: { showers?: number; seed?: number };
+  /** Command line and further package versions for the provenance block (the CLI passes them). */
+  provenance?: ProvenanceInput;
   /** Progress callback. */
   onProgress?: (p: EvaluateProgress) => void;
   /** Stops the classifier training (the longest stage) with an AbortedError. */
@@ -157,6 +164,10 @@ export interface EvaluationResult {
   kpd?: KpdResult;
   /** Classifier two-sample tests, per mode. */
   classifier?: Partial<Record<ClassifierMode, ClassifierSummary>>;
+  /** E_dep/E_inc compared per incident-energy bin (discrete energies, or decades). */
+  incidentEnergy?: IncidentEnergyResult[];
+  /** Files, seeds, versions, backend, date and command line of this evaluation. */
+  provenance: Provenance;
   /** Wall time per stage, seconds. */
   timing: Record<string, number>;
 }
@@ -167,8 +178,14 @@ export interface EvaluationHistograms {
   histograms: Record<string, HistogramPair>;
   /** Mean energy per layer (MeV) per sample. */
   longitudinal: { layers: number[]; reference: number[]; generated: number[] };
-  /** Mean energy per radial bin (MeV) per sample. */
-  radial: { centres: number[]; unit: string; reference: number[]; generated: number[] };
+  /** Mean energy per shower in each common radial bin (MeV; see `radialBinning`) per sample. */
+  radial: { edges: number[]; centres: number[]; unit: string; reference: number[]; generated: number[] };
+  /** Mean thresholded energy of every voxel (MeV) per sample, with the geometry to draw it on. */
+  images: { geometry: Geometry; reference: number[]; generated: number[] };
+  /** A seeded random choice of single showers of each sample. */
+  showers: { seed: number; reference: SampledShower[]; generated: SampledShower[] };
+  /** E_dep/E_inc histograms per incident-energy bin (same order as `result.incidentEnergy`). */
+  incidentEnergy: { bin: IncidentEnergyResult; pair: HistogramPair }[];
 }
 
 /** What `evaluate` returns. */
@@ -217,14 +234,19 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
   let vmax = options.referenceVoxelMax;
   if (vmax === undefined && typeof options.reference !== 'string') vmax = maxVoxel(options.reference, threshold);
   let edges = hist && vmax !== undefined ? voxelEdges(threshold, vmax) : undefined;
+  const showerCount = options.images?.showers ?? 3;
+  const showerSeed = options.images?.seed ?? 1;
+  const samplers = { reference: new ShowerSampler(showerCount, showerSeed, threshold), generated: new ShowerSampler(showerCount, showerSeed, threshold, 1) };
   const extract = async (src: ShowerInput, stage: 'reference' | 'generated'): Promise<FeatureTable> => {
     const ex = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
+    const sampler = samplers[stage];
     await forEachChunk(
       src,
       g,
       chunkRows,
       (s, done, total) => {
         ex.consume(s);
+        sampler.consume(s);
         progress({ stage, done, total });
       },
       read,
@@ -265,9 +287,26 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
     labels,
     modes,
     observables: [],
+    provenance: buildProvenance(
+      await sampleProvenance(options.reference, g, read),
+      await sampleProvenance(options.generated, g, read),
+      {
+        'single-shower choice': showerSeed,
+        ...(modes.includes('fpd') ? { fpd: options.fpd?.seed ?? 42 } : {}),
+        ...(modes.includes('kpd') ? { kpd: options.kpd?.seed ?? 42 } : {}),
+      },
+      'none: no network ran (histograms, FPD and KPD are plain JavaScript)',
+      options.provenance,
+    ),
     timing,
   };
-  const histograms: EvaluationHistograms = { histograms: {}, ...profiles(ref, gen) };
+  const histograms: EvaluationHistograms = {
+    histograms: {},
+    ...profiles(ref, gen),
+    images: { geometry: g, reference: meanImage(ref), generated: meanImage(gen) },
+    showers: { seed: showerSeed, reference: samplers.reference.finish(), generated: samplers.generated.finish() },
+    incidentEnergy: [],
+  };
 
   if (hist) {
     const specs = histogramSpecs(ref, vmax);
@@ -311,6 +350,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
     result.profiles = { longitudinal: distances(L), radial: distances(R) };
     result.correlation = compareCorrelations(ref, gen, options.correlationRows);
     result.linearity = linearityTable(ref, gen);
+    const perEnergy = incidentEnergyHistograms(ref, gen);
+    result.incidentEnergy = perEnergy.bins;
+    histograms.incidentEnergy = perEnergy.bins.map((bin, i) => ({ bin, pair: perEnergy.histograms[i] }));
     t = lap('hist_chi_s', t);
   }
 
@@ -366,6 +408,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
       progress({ stage: mode, done: 1, total: 1 });
     }
   }
+  const cls = Object.values(result.classifier ?? {});
+  if (cls.length) {
+    result.provenance.seeds.classifier = cls[0].seed;
+    result.provenance.backend = `${cls[0].backend} (TensorFlow.js, classifier tests)`;
+  }
+  result.provenance.date = new Date().toISOString();
   timing.total_s = (performance.now() - t0) / 1000;
   if (options.outDir) {
     progress({ stage: 'report', done: 0, total: 1 });
@@ -387,8 +435,12 @@ function profiles(ref: FeatureTable, gen: FeatureTable): Pick<EvaluationHistogra
   const rp = (t: FeatureTable): number[] => Array.from(t.radialSum, (v) => v / Math.max(1, t.n));
   return {
     longitudinal: { layers, reference: lp(ref), generated: lp(gen) },
-    radial: { centres: ref.radial.centres, unit: ref.radial.unit, reference: rp(ref), generated: rp(gen) },
+    radial: { edges: ref.radial.edges, centres: ref.radial.centres, unit: ref.radial.unit, reference: rp(ref), generated: rp(gen) },
   };
+}
+
+function meanImage(t: FeatureTable): number[] {
+  return Array.from(t.voxelSum, (v) => v / Math.max(1, t.n));
 }
 
 function summarise(obs: ObservableResult[]): NonNullable<EvaluationResult['summary']> {

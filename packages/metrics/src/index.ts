@@ -12,8 +12,14 @@ export type { FeatureExtractorOptions, FeatureTable } from './features/extractor
 export { featureSchema, layerColumnName, groupName, LAYER_GROUPS, GRID_GLOBAL_COLUMNS, CYLINDRICAL_GLOBAL_COLUMNS } from './features/schema.js';
 export type { FeatureSchema, SchemaLayer, LayerGroup } from './features/schema.js';
 export { VoxelSpectrum, maxVoxel } from './features/voxel-spectrum.js';
-export { radialBinning } from './features/radial.js';
+export { radialBinning, radialProfile } from './features/radial.js';
 export type { RadialBinning } from './features/radial.js';
+export { ShowerSampler } from './features/shower-sample.js';
+export type { SampledShower } from './features/shower-sample.js';
+export { incidentEnergyBins, incidentEnergyHistograms, formatEnergy } from './distances/incident-energy.js';
+export type { IncidentEnergyBin, IncidentEnergyResult } from './distances/incident-energy.js';
+export { metricsVersion } from './provenance.js';
+export type { Provenance, ProvenanceInput, SampleProvenance } from './provenance.js';
 export { histogramSpecs, energyMask } from './binning.js';
 export type { HistogramSpec } from './binning.js';
 export { linspace, logEdges, binIndex, histogram, toProbabilities } from './histogram.js';

@@ -10,8 +10,9 @@ import { getGeometry, listPretrained, loadModel, readModelConfig, selectTfBacken
 import { simulateToFile } from '@calozoo/simulator';
 import { evaluate, formatTable } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
-import { parsePositiveInt, parseSeed, type CliContext } from '../context.js';
+import { commandLine, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
+import { CLI_VERSION } from '../version.js';
 import { conditionsFromFlags, generateToFile } from './generate.js';
 
 /** The shipped dataset-1-photon model of a registered plugin (CaloMan's when installed), or null. */
@@ -91,6 +92,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         geometry,
         outDir: flags.out,
         labels: { reference: 'simulator', generated: cfg.plugin },
+        provenance: { commandLine: commandLine(ctx), versions: { '@calozoo/cli': CLI_VERSION } },
         onProgress: (p) => {
           ctx.signal.throwIfAborted();
           bar.update(p.done, p.total, p.stage);

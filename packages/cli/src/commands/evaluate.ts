@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import { getGeometry, openShowerFile } from '@calozoo/core';
 import { ALL_EVAL_MODES, EVAL_MODES, evaluate, formatTable, type EvalMode } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
-import { once, parseOutputDir, type CliContext } from '../context.js';
+import { commandLine, once, parseOutputDir, type CliContext } from '../context.js';
 import { resolveFileGeometry } from '../file-geometry.js';
+import { CLI_VERSION } from '../version.js';
 
 interface EvaluateFlags {
   reference: string;
@@ -76,6 +77,7 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
         allowNegative: flags.allowNegative ?? false,
         outDir: flags.out,
         labels: { reference: path.basename(flags.reference), generated: path.basename(flags.generated) },
+        provenance: { commandLine: commandLine(ctx), versions: { '@calozoo/cli': CLI_VERSION } },
         signal: ctx.signal,
         onProgress: (p) => {
           ctx.signal.throwIfAborted();

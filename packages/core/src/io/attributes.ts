@@ -2,7 +2,7 @@
  * Root attributes of shower files: provenance metadata such as the geometry id, the
  * generator, its seed and the calozoo version that wrote the file.
  */
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-version.js';
 import type { File as H5File } from 'h5wasm/node';
 import { guarded, unreadable, type H5Module } from './h5.js';
 
@@ -21,19 +21,9 @@ export const ATTR_SEED = 'seed';
 /** Attribute name for the calozoo version that wrote the file. */
 export const ATTR_CALOZOO_VERSION = 'calozoo_version';
 
-let version: string | undefined;
-
 /** The version of @calozoo/core (read from its package.json, same place from src/ and dist/). */
 export function calozooVersion(): string {
-  if (version === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-      version = pkg.version ?? 'unknown';
-    } catch {
-      version = 'unknown';
-    }
-  }
-  return version;
+  return packageVersion(new URL('../../package.json', import.meta.url));
 }
 
 /** Reads every root attribute of an open file. */

@@ -79,6 +79,7 @@ describe('FeatureExtractor (field-reference §2.1, §5.3)', () => {
     expect(tb.n).toBe(257);
     ta.columns.forEach((c, j) => expect(Array.from(tb.columns[j])).toEqual(Array.from(c)));
     expect(Array.from(tb.radialSum)).toEqual(Array.from(ta.radialSum));
+    expect(Array.from(tb.voxelSum)).toEqual(Array.from(ta.voxelSum));
   });
   it('rejects showers of another width', () => {
     expect(() => new FeatureExtractor(g).consume(one(533, {}))).toThrow(/368/);

@@ -1,14 +1,15 @@
 /**
  * Streaming feature extraction: a `FeatureExtractor` consumes chunks of showers and keeps one
  * row of features per shower (O(N × features) memory), the voxel spectrum as a histogram and the
- * radial profile as energy sums, so arbitrarily large files are evaluated chunk by chunk
+ * summed energy of every voxel (O(voxels), for the average images and the radial profile), so
+ * arbitrarily large files are evaluated chunk by chunk
  * (field-reference.md §2.1, §5.3, §6.1). Voxels below the threshold are zeroed first.
  */
 import { DataFormatError, InvalidArgumentError, cellCentres, type Geometry, type Showers } from '@calozoo/core';
 import { defaultThreshold } from '../dataset.js';
 import { featureSchema, type FeatureSchema } from './schema.js';
 import { VoxelSpectrum } from './voxel-spectrum.js';
-import { radialBinning, type RadialBinning } from './radial.js';
+import { radialBinning, radialProfile, type RadialBinning } from './radial.js';
 
 /** Options of the feature extractor. */
 export interface FeatureExtractorOptions {
@@ -32,7 +33,9 @@ export interface FeatureTable {
   readonly voxelMax: number;
   /** Voxel-spectrum counts (when edges were given). */
   readonly voxelCounts?: Float64Array;
-  /** Radial profile: summed energy per radial bin over all showers, MeV. */
+  /** Summed thresholded energy of every voxel over all showers, MeV (mean image = voxelSum / n). */
+  readonly voxelSum: Float64Array;
+  /** Radial profile: summed energy per common radial bin over all showers, MeV (`radialProfile` of `voxelSum`). */
   readonly radialSum: Float64Array;
   /** Radial bins of the profile. */
   readonly radial: RadialBinning;
@@ -64,7 +67,7 @@ export class FeatureExtractor {
   private vmax = 0;
   private readonly spectrum?: VoxelSpectrum;
   private readonly radial: RadialBinning;
-  private readonly radialSum: Float64Array;
+  private readonly voxelSum: Float64Array;
   private readonly X: Float64Array;
   private readonly Y: Float64Array;
   private readonly R: Float64Array;
@@ -84,7 +87,7 @@ export class FeatureExtractor {
     this.Y = c.y;
     this.R = c.r;
     this.radial = radialBinning(geometry);
-    this.radialSum = new Float64Array(this.radial.centres.length);
+    this.voxelSum = new Float64Array(geometry.voxels);
     this.rows = new Float64Array(1024 * this.schema.names.length);
   }
 
@@ -110,8 +113,7 @@ export class FeatureExtractor {
     const layers = this.schema.layers;
     const nl = layers.length;
     const { X, Y, R } = this;
-    const rbin = this.radial.bin;
-    const rsum = this.radialSum;
+    const vsum = this.voxelSum;
     const spec = this.spectrum;
     const cut = this.threshold > 0 ? this.threshold : Number.MIN_VALUE;
     const hcut = Math.max(cut, this.hitThreshold);
@@ -142,7 +144,7 @@ export class FeatureExtractor {
           syy += ey * y;
           sr += er;
           srr += er * rr;
-          rsum[rbin[i]] += e;
+          vsum[i] += e;
           if (spec) spec.add(e);
         }
         const c = row + L.column;
@@ -211,7 +213,8 @@ export class FeatureExtractor {
       columns,
       voxelMax: this.vmax,
       voxelCounts: this.spectrum ? Float64Array.from(this.spectrum.counts) : undefined,
-      radialSum: Float64Array.from(this.radialSum),
+      voxelSum: Float64Array.from(this.voxelSum),
+      radialSum: radialProfile(this.radial, this.voxelSum),
       radial: this.radial,
       threshold: this.threshold,
       hitThreshold: this.hitThreshold,
