@@ -247,6 +247,24 @@ describe('calozoo CLI: Ctrl-C during simulate', () => {
   });
 });
 
+describe('calozoo CLI: Ctrl-C during merge', () => {
+  it('stops between chunks within seconds, exits 130 and leaves no output file', async () => {
+    const parts = ['merge-a.h5', 'merge-b.h5'].map((f) => path.join(dir, f));
+    for (const [i, f] of parts.entries()) expect((await run(['simulate', '--geometry', 'ds1-photons', '--n', '60000', '--seed', String(30 + i), '--out', f])).code).toBe(0);
+    const target = path.join(dir, 'merged-int.h5');
+    const p = start(['merge', ...parts, '--out', target]);
+    // SIGINT as soon as the output's temporary file exists: the merge has started writing (~180 MB to gzip).
+    await waitFor(() => readdirSync(dir).some((f) => f.startsWith('merged-int.h5.tmp-')), 60_000);
+    const sent = Date.now();
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(3_000);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('merged-int'))).toEqual([]);
+  });
+});
+
 describe('calozoo CLI: Ctrl-C during evaluate', () => {
   it('stops the classifier within a step, exits 130 and writes no metrics', async () => {
     const files = ['int-ref.h5', 'int-gen.h5'].map((f) => path.join(dir, f));
