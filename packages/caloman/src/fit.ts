@@ -39,8 +39,8 @@ const voxelChunk = (voxels: number): number => Math.max(64, Math.min(CHUNK, Math
  * rows is split and its gradient accumulated slice by slice (the same step up to rounding), so
  * that the activations of a DS3 batch stay bounded (103-row slices); DS1 and DS2 batches of 512
  * go whole. Since backward-pass tensors are released early (core `backprop-release.ts`), a
- * whole DS2 batch peaks lower than two 256-row slices (one more full gradient to accumulate) and
- * steps faster (packages/core/bench/HISTORY.md, 2026-12-05).
+ * whole DS2 batch peaks lower than two 256-row slices (one more full gradient to accumulate):
+ * 392 vs 443 MiB above the idle process (`bench/vae-memory.bench.mjs`, 2026-12-05).
  */
 const vaePassRows = (voxels: number): number => Math.max(16, Math.floor(2 ** 24 / (4 * voxels)));
 
@@ -219,7 +219,8 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
     const rData = Float64Array.from(rows, (r) => data.deposited[r]! / data.energy[r]!);
     const rModel = new Float64Array(rows.length);
     const rng = new Rng(seed, streamId(3, 0, 0));
-    // 2 000 showers per inverse pass: the spline flow's intermediates of 10 000 lifted the run's peak RSS by ~0.1 GB on DS2.
+    // 2 000 showers per inverse pass, not 10 000: the spline flow's intermediates grow with the rows
+    // (its training step: +191 MB at 1 024 rows, +335 MB at 2 048), and one DS2 run's peak fell here.
     for (let i = 0; i < rows.length; i += 2_000) {
       const e = energy.subarray(i, i + 2_000);
       const le = model.sampleLayerEnergies(e, rng, false);

@@ -175,9 +175,9 @@ export function fractionsToShowers(
   return out;
 }
 
-/** Zeroes voxels below `thresholdMeV` in a copy of `values`. */
-export function thresholded(values: Float32Array, thresholdMeV: number): Float32Array {
-  const out = new Float32Array(values);
+/** Zeroes voxels below `thresholdMeV` in a copy of `values` (`inPlace`: in `values` itself). */
+export function thresholded(values: Float32Array, thresholdMeV: number, options: { inPlace?: boolean } = {}): Float32Array {
+  const out = options.inPlace ? values : new Float32Array(values);
   if (thresholdMeV > 0) for (let i = 0; i < out.length; i++) if (out[i] < thresholdMeV) out[i] = 0;
   return out;
 }

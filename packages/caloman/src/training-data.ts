@@ -89,10 +89,8 @@ function isShowerFile(s: ShowerSource): s is ShowerFile {
  * values array (a batch copy nobody else holds) is overwritten instead of copied twice.
  */
 function fractionsOf(s: Showers, slices: LayerSlice[], config: CaloManConfig, owned = false): { layerEnergy: Float64Array; fractions: Float32Array } {
-  const values = s.values.subarray(0, s.n * s.voxels);
-  if (!owned) return toLayerFractions(thresholded(values, config.thresholdMeV), s.n, s.voxels, slices);
-  if (config.thresholdMeV > 0) for (let i = 0; i < values.length; i++) if (values[i]! < config.thresholdMeV) values[i] = 0;
-  return toLayerFractions(values, s.n, s.voxels, slices, { inPlace: true });
+  const values = thresholded(s.values.subarray(0, s.n * s.voxels), config.thresholdMeV, { inPlace: owned });
+  return toLayerFractions(values, s.n, s.voxels, slices, { inPlace: owned });
 }
 
 /** Extends per-voxel [lo, hi] by the fractions of the rows of `s` that `keep` selects. */

@@ -48,9 +48,10 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  * Per-row Gaussian negative log-likelihood Σ_v [½ t² + log σ_v] + V·½ log 2π of voxels x [n, V]
  * under the decoder output [n, 2V] = [mean | raw log σ], log σ = clip(raw, VOXEL_LOG_SIGMA_RANGE),
  * t = (x − mean)/σ, as one op with its gradient written out. Only x and the decoder output are
- * kept for the backward pass, instead of the ~8 [n, V] intermediates of the composed ops (about
- * 100 MiB per DS2 batch of 512): the gradient recomputes t. Same values and gradients as the ops
- * (tested against them).
+ * kept for the backward pass, instead of the ~8 [n, V] intermediates of the composed ops and
+ * their gradients: the gradient recomputes t. A DS2 step of 512 rows grew by 838 MiB with the
+ * composed ops, 425 MiB with this one (core's backward release off; packages/core/bench/HISTORY.md).
+ * Same values and gradients as the ops (tested against them).
  */
 export const perVoxelNll = tf.customGrad(((x: tf.Tensor2D, out: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([x, out]);

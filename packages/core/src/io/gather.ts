@@ -40,10 +40,10 @@ export function gatherShowers<T extends Showers & { indices?: Uint32Array }>(s: 
 export function compactShowers<T extends Showers>(s: T, idx: ArrayLike<number>): T {
   const V = s.voxels;
   const n = idx.length;
-  const move = (a: Float32Array | Uint32Array, width: number): void => {
+  for (let i = 1; i < n; i++) if (idx[i]! <= idx[i - 1]!) throw new Error('compactShowers: indices must be ascending');
+  const move = (a: Float32Array, width: number): void => {
     for (let i = 0; i < n; i++) {
       const r = idx[i]!;
-      if (i > 0 && r <= idx[i - 1]!) throw new Error('compactShowers: indices must be ascending');
       if (r !== i) a.copyWithin(i * width, r * width, (r + 1) * width);
     }
   };

@@ -186,11 +186,6 @@ class BestWeights {
 
   constructor(private readonly file: string | undefined) {}
 
-  /** Whether best weights are held. */
-  get held(): boolean {
-    return this.onDisk || this.memory !== null;
-  }
-
   /** Keeps the variables' current values as the best. */
   async keep(vars: Record<string, tf.Variable>): Promise<void> {
     if (this.file) {

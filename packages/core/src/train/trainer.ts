@@ -140,8 +140,9 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
   for (let i = 0; i < plan.stages.length; i++) {
     if (phases[i]!.done) continue;
     const stage = plan.stages[i]!;
+    // A stop requested while the previous stage ended (or, below, while a phase prepares its data) ends the run here.
+    if (options.signal?.aborted) return finished('abort');
     if (stage.task) {
-      if (options.signal?.aborted) return finished('abort');
       options.onProgress?.({ phase: stage.name, unit: 'tasks', done: 0, total: 1 });
       const t0 = Date.now();
       await stage.task();
@@ -150,8 +151,6 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
       await saveCheckpoint({}, null);
       continue;
     }
-    // A stop requested while the previous phase ended (or while this one prepares its data) ends the run here.
-    if (options.signal?.aborted) return finished('abort');
     let phase: Phase<unknown>;
     try {
       phase = await stage.phase!();
