@@ -32,8 +32,11 @@ import { fitStandardiser, standardise } from './preprocess.js';
 import { conditionRows, gatherRows, prepareTrainingData, type TrainingData, type VoxelBatch } from './training-data.js';
 
 const CHUNK = 4096;
-/** Rows per chunk when whole showers go through the VAE (validation, encoding): about 16 MiB of inputs. */
-const voxelChunk = (voxels: number): number => Math.max(64, Math.min(CHUNK, Math.floor(2 ** 22 / voxels)));
+/**
+ * Rows per chunk when whole showers go through the VAE (validation, encoding): about 4 MiB of
+ * inputs (the stream's three reused buffers are still held when the latent flow starts to train).
+ */
+const voxelChunk = (voxels: number): number => Math.max(64, Math.min(CHUNK, Math.floor(2 ** 20 / voxels)));
 /**
  * Rows per forward/backward pass of a VAE training step: about 16 MiB of inputs. A batch with more
  * rows is split and its gradient accumulated slice by slice (the same step up to rounding), so
@@ -92,8 +95,12 @@ async function latentData(model: CaloManModel, data: TrainingData, seed: number,
     mu.set(a!, rows[0]! * D);
     sigma.set(b!, rows[0]! * D);
   }
-  const eps = rng.fillNormal(new Float32Array(data.n * D));
-  for (let i = 0; i < z.length; i++) z[i] = model.config.latentFlow.fitOn === 'means' ? mu[i]! : mu[i]! + sigma[i]! * eps[i]!;
+  // The noise is drawn in row blocks (the same numbers as one draw of n·D), not as a second n·D array.
+  const eps = new Float32Array(CHUNK * D);
+  for (let i0 = 0; i0 < z.length; i0 += eps.length) {
+    const e = rng.fillNormal(eps.subarray(0, Math.min(eps.length, z.length - i0)));
+    for (let i = 0; i < e.length; i++) z[i0 + i] = model.config.latentFlow.fitOn === 'means' ? mu[i0 + i]! : mu[i0 + i]! + sigma[i0 + i]! * e[i]!;
+  }
   return { z, mu, sigma };
 }
 
@@ -187,7 +194,7 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
   // step draws fresh z ~ q(z | x, y), so the flow sees the posterior, not one sample of it.
   const latentFlow = async (): Promise<Phase<Uint32Array>> => {
     const { z, mu, sigma } = await latentData(model, data, seed, options.signal);
-    const st = fitStandardiser(gatherRows(z, D, data.trainRows), nTrain, D, cfg.inputScaling);
+    const st = fitStandardiser(z, nTrain, D, cfg.inputScaling, data.trainRows);
     model.state.latent = st;
     standardise(z, st);
     const flow = model.nets.latentFlow;

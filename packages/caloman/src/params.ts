@@ -4,7 +4,7 @@
  * that several models can live in one process.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelFormatError, tensorValues, type NamedTensor, type TensorToWrite } from '@calozoo/core';
+import { ModelFormatError, float32Values, type NamedTensor, type TensorToWrite } from '@calozoo/core';
 
 let instances = 0;
 
@@ -70,7 +70,7 @@ export class ParamStore {
       if (t.shape.length !== v.shape.length || t.shape.some((s, i) => s !== v.shape[i])) {
         throw new ModelFormatError(`${source}: tensor "${k}" has shape [${t.shape}], expected [${v.shape}] from config.json.`);
       }
-      tf.tidy(() => v.assign(tf.tensor(Float32Array.from(tensorValues(t)), v.shape, 'float32')));
+      tf.tidy(() => v.assign(tf.tensor(float32Values(t), v.shape, 'float32')));
     }
   }
 

@@ -29,8 +29,8 @@ export interface Standardiser {
   scale: number[];
 }
 
-/** Fits per-column shift/scale: mean and standard deviation (`std`) or centre and max |x − centre| (`maxabs`). */
-export function fitStandardiser(x: Float32Array, n: number, d: number, kind: 'std' | 'maxabs'): Standardiser {
+/** Fits per-column shift/scale: mean and standard deviation (`std`) or centre and max |x − centre| (`maxabs`); over `rows` of x only when given (n of them). */
+export function fitStandardiser(x: Float32Array, n: number, d: number, kind: 'std' | 'maxabs', rows?: ArrayLike<number>): Standardiser {
   const shift: number[] = [];
   const scale: number[] = [];
   for (let j = 0; j < d; j++) {
@@ -38,7 +38,7 @@ export function fitStandardiser(x: Float32Array, n: number, d: number, kind: 'st
     let s2 = 0;
     let mx = 0;
     for (let i = 0; i < n; i++) {
-      const v = x[i * d + j];
+      const v = x[(rows ? rows[i]! : i) * d + j]!;
       s += v;
       s2 += v * v;
       mx = Math.max(mx, Math.abs(v));

@@ -125,16 +125,17 @@ function memoryInputs(x: Float32Array, V: number, trainRows: Uint32Array, valida
 function streamedInputs(ds: ShowerDataset, slices: LayerSlice[], config: CaloManConfig, trainRows: Uint32Array, validationRows: Uint32Array): VoxelInputs {
   const train = ds.subset(trainRows);
   const val = ds.subset(validationRows);
-  // Batches from `ShowerDataset.batches` are fresh copies: transformed in place.
+  // Batches share buffers (`reuse`) and are transformed in place: each is used within its
+  // training step or encoding pass before the next is read, and `rows` is copied out.
   const toBatch = (b: ShowerBatch): VoxelBatch => ({ rows: Uint32Array.from(b.indices), x: voxelForward(fractionsOf(b, slices, config, true).fractions, config.voxelTransform) });
   return {
     streamed: true,
     training(batchSize) {
-      const src = datasetBatches(train, batchSize);
+      const src = datasetBatches(train, batchSize, { reuse: true });
       return { steps: src.steps, async *epoch(e, from, rng) { for await (const b of src.epoch(e, from, rng)) yield toBatch(b); } };
     },
     async *inOrder(which, chunk) {
-      for await (const b of (which === 'validation' ? val : ds).batches(chunk)) yield toBatch(b);
+      for await (const b of (which === 'validation' ? val : ds).batches(chunk, { reuse: true })) yield toBatch(b);
     },
   };
 }

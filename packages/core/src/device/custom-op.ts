@@ -38,9 +38,15 @@ export function customOp<K extends string>(
   const out = engine.runKernelFunc({
     forwardFunc: (_backend, save) => forward(save),
     backwardsFunc: (dy, saved) => {
-      const g = backward(Array.isArray(dy) ? dy : [dy], saved);
+      // The engine tidies each input's gradient thunk, not this function: run the whole backward
+      // in one tidy so that its intermediates are freed now, not when the whole gradient is done
+      // (a spline flow's training step held every coupling's ~50 backward intermediates at once).
+      const g = tf.tidy(() => {
+        const r = backward(Array.isArray(dy) ? dy : [dy], saved);
+        return names.map((k) => r[k] ?? tf.zerosLike(inputs[k]));
+      });
       const map: Record<string, () => tf.Tensor> = {};
-      for (const k of names) map[k] = () => g[k] ?? tf.zerosLike(inputs[k]);
+      names.forEach((k, i) => (map[k] = () => g[i]!));
       return map;
     },
     inputs,

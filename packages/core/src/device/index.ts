@@ -9,6 +9,7 @@ export { backendSupports3dConv } from './capabilities.js';
 export { leakyReluDiff } from './leaky-relu.js';
 export { withoutGradient } from './no-gradient.js';
 export { customOp, customOpAvailable, type SaveForBackward } from './custom-op.js';
+export { collectGarbage } from './gc.js';
 export { dense, matMul2d, type DenseActivation } from './native-dense.js';
 export { setTfVerbose } from './quiet.js';
 export {

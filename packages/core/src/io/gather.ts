@@ -79,13 +79,16 @@ export function concatIndexed(parts: readonly IndexedShowers[], voxels: number):
 
 /**
  * Copies rows `idx` of the virtual concatenation of `parts` (row offsets `offsets`, length
- * parts + 1) into one new batch, without building the concatenation.
+ * parts + 1) into one new batch, without building the concatenation; into the leading rows of
+ * `into` (views of its arrays, which must hold ≥ idx.length rows) when given.
  */
-export function gatherFromParts(parts: readonly IndexedShowers[], offsets: readonly number[], idx: ArrayLike<number>, voxels: number): IndexedShowers {
+export function gatherFromParts(parts: readonly IndexedShowers[], offsets: readonly number[], idx: ArrayLike<number>, voxels: number, into?: IndexedShowers): IndexedShowers {
   const n = idx.length;
-  const out: IndexedShowers = { n, voxels, energy: new Float32Array(n), values: new Float32Array(n * voxels), indices: new Uint32Array(n) };
-  if (parts[0]?.theta) out.theta = new Float32Array(n);
-  if (parts[0]?.phi) out.phi = new Float32Array(n);
+  const out: IndexedShowers = into
+    ? { n, voxels, energy: into.energy.subarray(0, n), values: into.values.subarray(0, n * voxels), indices: into.indices.subarray(0, n) }
+    : { n, voxels, energy: new Float32Array(n), values: new Float32Array(n * voxels), indices: new Uint32Array(n) };
+  if (parts[0]?.theta) out.theta = into?.theta ? into.theta.subarray(0, n) : new Float32Array(n);
+  if (parts[0]?.phi) out.phi = into?.phi ? into.phi.subarray(0, n) : new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const j = idx[i];
     let lo = 0;

@@ -35,6 +35,13 @@ export interface BatchOptions {
   dropLast?: boolean;
   /** Stops the iteration with `AbortedError`. */
   signal?: AbortSignal;
+  /**
+   * Gather every batch into the same few buffers instead of new arrays (default false): no
+   * garbage per batch, which otherwise piles up to ~100 MB between collections on large showers.
+   * A batch is then valid only until the next one is requested: copy what you keep, and use
+   * tensors made from it before moving on (TF.js may read the array when the tensor is first used).
+   */
+  reuse?: boolean;
 }
 
 /** Memory knobs of a `ShowerDataset`. */
@@ -175,6 +182,10 @@ export class ShowerDataset {
     return { train: new ShowerDataset(this.files, train.sort(), this.options, false), validation: new ShowerDataset(this.files, val.sort(), this.options, false) };
   }
 
+  private emptyIndexed(rows: number): IndexedShowers {
+    return { ...this.emptyBuffer(rows), indices: new Uint32Array(rows) };
+  }
+
   private emptyBuffer(rows: number): Showers {
     const s: Showers = { n: rows, voxels: this.voxels, energy: new Float32Array(rows), values: new Float32Array(rows * this.voxels) };
     for (const c of this.conditions) s[c] = new Float32Array(rows);
@@ -223,6 +234,10 @@ export class ShowerDataset {
     const blockBytes = this.options.blockBytes ?? DEFAULT_BLOCK_BYTES;
     const group = shuffle ? Math.max(1, Math.floor((this.options.shuffleBufferBytes ?? DEFAULT_SHUFFLE_BYTES) / blockBytes)) : 1;
     let carry: IndexedShowers | null = null;
+    // With `reuse`: one buffer for the batches handed out, two for the carried remainder (the
+    // next carry is gathered from parts that include the previous one).
+    const pool = options.reuse ? [0, 1, 2].map(() => this.emptyIndexed(batchSize)) : null;
+    let carrySlot = 1;
     // block buffers are reused from group to group (batches are copies), which keeps the
     // garbage, and so the resident memory between collections, small
     const buffers: Showers[] = [];
@@ -248,14 +263,14 @@ export class ShowerDataset {
       for (const p of parts) offsets.push(offsets[offsets.length - 1] + p.n);
       const m = offsets[parts.length];
       const perm = shuffle ? (rng as Rng).permutation(m) : null;
-      const take = (a: number, b: number): IndexedShowers =>
-        gatherFromParts(parts, offsets, perm ? perm.subarray(a, b) : Uint32Array.from({ length: b - a }, (_, i) => a + i), this.voxels);
+      const take = (a: number, b: number, into?: IndexedShowers): IndexedShowers =>
+        gatherFromParts(parts, offsets, perm ? perm.subarray(a, b) : Uint32Array.from({ length: b - a }, (_, i) => a + i), this.voxels, into);
       let i = 0;
       for (; i + batchSize <= m; i += batchSize) {
         check();
-        yield take(i, i + batchSize);
+        yield take(i, i + batchSize, pool?.[0]);
       }
-      carry = i < m ? take(i, m) : null;
+      carry = i < m ? take(i, m, pool?.[(carrySlot = 3 - carrySlot)]) : null;
     }
     if (carry && !dropLast) {
       check();

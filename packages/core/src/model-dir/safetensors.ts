@@ -3,6 +3,7 @@
  * little-endian data), used for weights and buffers: simple to write, readable from Python.
  */
 import { closeSync, openSync, promises as fs, readSync, statSync } from 'node:fs';
+import { collectGarbage } from '../device/gc.js';
 import { ModelFormatError, InvalidArgumentError } from '../errors.js';
 import * as path from 'node:path';
 import { temporarySibling } from './atomic.js';
@@ -84,6 +85,15 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
 /** The values of a tensor at hand or deferred (a deferred tensor is read now). */
 export function tensorValues(t: TensorToWrite): Float32Array | Float64Array | Int32Array {
   return 'data' in t ? t.data : t.read();
+}
+
+/**
+ * The values of a tensor at hand or deferred as float32, copied only when stored in another type
+ * (restoring 82 MB of weights made two copies of each tensor before TensorFlow got one).
+ */
+export function float32Values(t: TensorToWrite): Float32Array {
+  const v = tensorValues(t);
+  return v instanceof Float32Array ? v : Float32Array.from(v);
 }
 
 /** Parses and checks a header: tensor name → dtype, shape and data offsets (from the data start). */
@@ -189,11 +199,18 @@ export async function writeSafetensors(file: string, tensors: Record<string, Ten
     const h = await fs.open(tmp, 'w');
     try {
       await h.write(head);
+      // Deferred tensors are read into fresh arrays that are dead once written: collect them every
+      // 32 MiB, or a checkpoint of a large model leaves ~100 MB of them resident until V8 gets to it.
+      let readBytes = 0;
       for (const name of names) {
         const t = tensors[name]!;
         const values: NamedTensor = 'data' in t ? t : { dtype: t.dtype, shape: t.shape, data: t.read() };
         checkTensor(name, values);
         await h.write(bytesOf(values));
+        if (!('data' in t) && (readBytes += values.data.byteLength) >= 32 * 2 ** 20) {
+          readBytes = 0;
+          collectGarbage();
+        }
       }
     } finally {
       await h.close();

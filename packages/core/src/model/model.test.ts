@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { MODEL_FORMAT_VERSION, readModelConfig, writeModelConfig } from './model-config.js';
+import { createHash } from 'node:crypto';
+import { MODEL_FORMAT_VERSION, componentsDigest, readModelConfig, writeModelConfig } from './model-config.js';
 import { applyOverrides, mergeConfig } from './config-parse.js';
 import { getModel, listModels, listPretrained, loadModel, loadPretrained, pretrainedDir, registerModel, unregisterModel } from './registry.js';
 import type { ModelPlugin } from './interfaces.js';
@@ -32,6 +33,24 @@ describe('model config.json', () => {
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ pluginVersion: '1' }));
     await expect(readModelConfig(dir)).rejects.toThrow(/missing or non-string "plugin"/);
     await expect(readModelConfig(path.join(dir, 'absent'))).rejects.toThrow(/absent.*config\.json: cannot read/);
+  });
+
+  it('digests the component files (streamed) as SHA-256 over name and bytes, and notices a changed byte', async () => {
+    const dir = tmp();
+    mkdirSync(path.join(dir, 'net', 'sub'), { recursive: true });
+    // 3.5 MiB: more than one read of the stream.
+    const big = Buffer.alloc(3.5 * 2 ** 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
+    writeFileSync(path.join(dir, 'net', 'weights.bin'), big);
+    writeFileSync(path.join(dir, 'net', 'sub', 'a.txt'), 'abc');
+    const want = createHash('sha256');
+    for (const [name, bytes] of [['net/sub/a.txt', Buffer.from('abc')], ['net/weights.bin', big]] as const) want.update(`${name}\0`).update(bytes);
+    const expected = want.digest('hex');
+    const got = await componentsDigest(dir, { net: 'net/' });
+    expect(got).toBe(expected);
+    big[2 ** 20 + 5] ^= 1;
+    writeFileSync(path.join(dir, 'net', 'weights.bin'), big);
+    expect(await componentsDigest(dir, { net: 'net/' })).not.toBe(got);
   });
 });
 

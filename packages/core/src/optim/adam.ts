@@ -10,7 +10,7 @@
  * the same numbers up to float32 rounding (tested).
  */
 import { InvalidArgumentError } from '../errors.js';
-import { tensorValues, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
+import { float32Values, tensorValues, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
 import { boolAttr, floatAttr, nativeOpsAvailable, type NativeBackend, type NativeOpAttr } from '../device/native-backend.js';
 import { tf, tidyValues } from '../device/tf.js';
 
@@ -283,8 +283,8 @@ export class Adam {
     for (const k of this.names) {
       const shape = this.vars[k]!.shape;
       tf.tidy(() => {
-        const m = s[`m.${k}`] ? tf.tensor(Float32Array.from(tensorValues(s[`m.${k}`]!)), shape) : tf.zeros(shape);
-        const v = s[`v.${k}`] ? tf.tensor(Float32Array.from(tensorValues(s[`v.${k}`]!)), shape) : tf.zeros(shape);
+        const m = s[`m.${k}`] ? tf.tensor(float32Values(s[`m.${k}`]!), shape) : tf.zeros(shape);
+        const v = s[`v.${k}`] ? tf.tensor(float32Values(s[`v.${k}`]!), shape) : tf.zeros(shape);
         const slot = this.slots.get(k);
         if (slot) {
           slot.m.assign(m);

@@ -54,8 +54,10 @@ export function shuffledRows(n: number, batchSize: number, options: ShuffledRows
  * Batches of showers streamed from a file-backed `ShowerDataset` (memory bounded by its shuffle
  * buffer, whatever the file size), shuffled per epoch by the epoch's stream. The last, smaller
  * batch is dropped. Resuming at step `from` reads and skips the earlier batches of that epoch.
+ * With `reuse` the batches share buffers (see `BatchOptions.reuse`): for a loss that uses each
+ * batch within its step, as the engine runs it.
  */
-export function datasetBatches(dataset: ShowerDataset, batchSize: number, options: { signal?: AbortSignal } = {}): BatchSource<ShowerBatch> {
+export function datasetBatches(dataset: ShowerDataset, batchSize: number, options: { signal?: AbortSignal; reuse?: boolean } = {}): BatchSource<ShowerBatch> {
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidArgumentError(`datasetBatches: batchSize must be a positive integer, got ${batchSize}`);
   const batch = Math.min(batchSize, dataset.n);
   const steps = Math.max(1, Math.floor(dataset.n / batch));
@@ -63,7 +65,7 @@ export function datasetBatches(dataset: ShowerDataset, batchSize: number, option
     steps,
     async *epoch(_epoch: number, from: number, rng: Rng): AsyncIterable<ShowerBatch> {
       let s = 0;
-      for await (const b of dataset.batches(batch, { shuffle: true, rng, dropLast: true, signal: options.signal })) {
+      for await (const b of dataset.batches(batch, { shuffle: true, rng, dropLast: true, signal: options.signal, reuse: options.reuse })) {
         if (s >= steps) break;
         if (s++ < from) {
           await yieldToLoop();

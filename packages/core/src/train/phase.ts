@@ -10,11 +10,12 @@
  */
 import { Adam, type AdamOptions } from '../optim/adam.js';
 import { AbortedError, InvalidArgumentError, TrainingBudgetError } from '../errors.js';
-import { openSafetensors, tensorValues, writeSafetensors, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
+import { float32Values, openSafetensors, tensorValues, writeSafetensors, type NamedTensor, type TensorToWrite } from '../model-dir/safetensors.js';
 import { promises as fs } from 'node:fs';
 import type { HistoryRow, Logger, ProgressCallback, StopReason } from '../model/interfaces.js';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
+import { collectGarbage } from '../device/gc.js';
 import { formatDuration } from '../format.js';
 import { deferredValues, namedValues } from '../nn/layer.js';
 import type { BatchSource } from './batches.js';
@@ -172,7 +173,7 @@ export function streamId(phase: number, epoch: number, step: number): number {
 export function restoreVariables(vars: Record<string, tf.Variable>, s: Record<string, TensorToWrite>): void {
   for (const [k, v] of Object.entries(vars)) {
     const t = s[k];
-    if (t) tf.tidy(() => v.assign(tf.tensor(Float32Array.from(tensorValues(t)), v.shape, 'float32')));
+    if (t) tf.tidy(() => v.assign(tf.tensor(float32Values(t), v.shape, 'float32')));
   }
 }
 
@@ -289,7 +290,10 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
   checkPhase(phase);
   const adams = new Map(phase.optimizers.map((o) => [o.name, new Adam(o.vars, { ...o.adam, fused: 'auto' })]));
   const specs = new Map(phase.optimizers.map((o) => [o.name, o]));
-  if (ctx.resume?.optimizer) setOptimizerState(adams, ctx.resume.optimizer);
+  if (ctx.resume?.optimizer) {
+    setOptimizerState(adams, ctx.resume.optimizer);
+    collectGarbage();
+  }
   const vars = phaseVariables(phase);
   const updateNames = phase.updates.map((u) => u.name ?? u.optimizer);
   const best = new BestWeights(ctx.bestFile);
@@ -350,7 +354,10 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
     tick();
     phase.setTraining?.(false);
     if (reason !== 'abort' && reason !== 'divergence') {
-      if (phase.restoreBest !== false) best.restore(vars);
+      if (phase.restoreBest !== false) {
+        best.restore(vars);
+        collectGarbage();
+      }
       state.done = true;
     }
     state.stoppedBy = reason;

@@ -10,6 +10,7 @@
  */
 import { AbortedError, ConfigError, InvalidArgumentError, TrainingBudgetError } from '../errors.js';
 import { tf } from '../device/tf.js';
+import { collectGarbage } from '../device/gc.js';
 import * as path from 'node:path';
 import type { TensorToWrite } from '../model-dir/safetensors.js';
 import type { FitOptions, HistoryRow, StopReason } from '../model/interfaces.js';
@@ -109,6 +110,7 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
       history = ck.state.history;
       plan.setState?.(ck.state.plugin);
       resume = { optimizer: ck.optimizer, best: ck.best ?? undefined };
+      collectGarbage();
       const at = phases.findIndex((p) => !p.done);
       options.logger?.info(`${plan.name}: resuming from ${ckDir} at ${at < 0 ? 'the end' : `${names[at]}, epoch ${phases[at]!.epoch + 1}, step ${phases[at]!.step}`}`);
     }
@@ -121,6 +123,8 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
     const state: CheckpointState = { seed, stages: names, phases, history, plugin: plan.state?.() ?? null };
     const total = phases.reduce((a, p) => a + p.epoch, 0);
     await writeCheckpoint(ckDir, checkpointName(total), { state, weights: plan.weights(), optimizer, best });
+    // The weights and moments were read into fresh arrays, now dead: free them before training goes on.
+    collectGarbage();
     lastCheckpoint = Date.now();
   };
 
@@ -158,6 +162,8 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
       if (err instanceof AbortedError && options.signal?.aborted) return finished('abort');
       throw err;
     }
+    // Whatever the phase's preparation read (e.g. a pass over the file) is freed before it trains.
+    collectGarbage();
     const now = Date.now();
     let rest = 0;
     for (let j = i; j < plan.stages.length; j++) if (!phases[j]!.done) rest += share(j);

@@ -77,6 +77,26 @@ describe('ShowerDataset', () => {
     ds.close();
   });
 
+  it('reuse: the same batches as fresh copies, gathered into three shared buffers (carry included)', async () => {
+    const ds = await ShowerDataset.open([a, b], { blockBytes: 16 * V * 4, shuffleBufferBytes: 64 * V * 4 });
+    for (const shuffle of [false, true]) {
+      const opts = { shuffle, seed: 5 };
+      // 27 rows per batch: every group of blocks leaves a remainder that is carried into the next
+      const fresh = await collect(ds.batches(27, opts));
+      const seen: number[][] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const x of ds.batches(27, { ...opts, reuse: true })) {
+        expectConsistent(x);
+        seen.push([...x.indices]);
+        buffers.add(x.values.buffer);
+      }
+      expect(seen).toEqual(fresh.map((x) => [...x.indices]));
+      expect(new Set(fresh.map((x) => x.values.buffer)).size).toBe(fresh.length);
+      expect(buffers.size).toBeLessThanOrEqual(3);
+    }
+    ds.close();
+  });
+
   it('split: disjoint, complete, sized by the fraction, reproducible; batches stay inside each part', async () => {
     const ds = await ShowerDataset.open([a, b]);
     const { train, validation } = ds.split({ validationFraction: 0.2, seed: 11 });
