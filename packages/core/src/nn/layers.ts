@@ -348,19 +348,27 @@ export class BatchNorm implements Layer {
 export interface LayerNormOptions {
   /** ε added to the variance (default 1e-5). */
   epsilon?: number;
+  /**
+   * Rank 5 only: normalise each channel of a sample over (d, h, w) alone, with γ and β of shape
+   * [d, h, w] shared by the channels: PyTorch's `nn.LayerNorm([D, H, W])` on an (N, C, D, H, W)
+   * input, as the DESY WGAN and BIB-AE code use it (field-reference.md §4.1, §4.4). Default false.
+   */
+  perChannel?: boolean;
 }
 
 /**
  * Layer normalisation of each sample over all its features (PyTorch's LayerNorm with
- * normalized_shape = the per-sample shape), with an elementwise scale and shift of that shape.
- * `shape` is the per-sample shape in TF.js layout ([features] or [d, h, w, C]).
+ * normalized_shape = the per-sample shape), with an elementwise scale and shift of that shape;
+ * or, with `perChannel`, of each channel over its (d, h, w) values. `shape` is the per-sample
+ * shape in TF.js layout ([features] or [d, h, w, C]).
  */
 export class LayerNorm implements Layer {
-  /** Scale [shape] (TF.js layout). */
+  /** Scale [shape] (TF.js layout), or [d, h, w, 1] with `perChannel`. */
   readonly gamma: tf.Variable;
-  /** Shift [shape]. */
+  /** Shift, shaped as `gamma`. */
   readonly beta: tf.Variable;
   private readonly epsilon: number;
+  private readonly perChannel: boolean;
 
   /** Creates γ = 1, β = 0. */
   constructor(
@@ -368,9 +376,12 @@ export class LayerNorm implements Layer {
     options: LayerNormOptions = {},
   ) {
     if (shape.length !== 1 && shape.length !== 4) throw new InvalidArgumentError(`LayerNorm: per-sample shape must be [features] or [d, h, w, channels], got [${shape.join(', ')}]`);
+    this.perChannel = options.perChannel ?? false;
+    if (this.perChannel && shape.length !== 4) throw new InvalidArgumentError(`LayerNorm: perChannel needs a per-sample shape [d, h, w, channels], got [${shape.join(', ')}]`);
     this.epsilon = options.epsilon ?? 1e-5;
-    this.gamma = variableOf(new Float32Array(prod(shape)).fill(1), shape);
-    this.beta = variableOf(new Float32Array(prod(shape)), shape);
+    const affine = this.perChannel ? [shape[0]!, shape[1]!, shape[2]!, 1] : shape;
+    this.gamma = variableOf(new Float32Array(prod(affine)).fill(1), affine);
+    this.beta = variableOf(new Float32Array(prod(affine)), affine);
   }
 
   /** `{gamma, beta}`. */
@@ -383,16 +394,33 @@ export class LayerNorm implements Layer {
     return this.params();
   }
 
-  /** (x − mean)/√(var + ε)·γ + β per sample. */
+  /**
+   * (x − mean)/√(var + ε)·γ + β per sample (per sample and channel with `perChannel`). The
+   * statistics are taken on a rank-2 or rank-3 view ([n, features] or [n, d·h·w, C]): the gradient
+   * of a mean over a rank-5 tensor contains a rank-5 Tile, which tfjs cannot differentiate again,
+   * and a critic's gradient penalty differentiates it twice. The scale is a division by a square
+   * root, both correctly rounded: TensorFlow's vectorised rsqrt is not, so with it a sample's
+   * values depended on its position in the batch (and generation on the batch size).
+   */
   apply(x: tf.Tensor): tf.Tensor {
     if (x.shape.slice(1).join() !== this.shape.join()) throw new InvalidArgumentError(`LayerNorm: input must be [n, ${this.shape.join(', ')}], got [${x.shape.join(', ')}]`);
-    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
-    const { mean, variance } = tf.moments(x, axes, true);
-    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon))), this.gamma), this.beta);
+    const n = x.shape[0]!;
+    const view = this.perChannel ? [n, prod(this.shape.slice(0, 3)), this.shape[3]!] : [n, prod(this.shape)];
+    const xv = tf.reshape(x, view);
+    const { mean, variance } = tf.moments(xv, 1, true);
+    const normed = tf.reshape(tf.div(tf.sub(xv, mean), tf.sqrt(tf.add(variance, this.epsilon))), x.shape);
+    return tf.add(tf.mul(normed, this.gamma), this.beta);
   }
 
-  /** ONNX LayerNormalization over axes 1…; γ and β transposed to (C, D, H, W) for rank 5. */
+  /**
+   * ONNX LayerNormalization over axes 1… with γ and β transposed to (C, D, H, W) for rank 5, or
+   * over axes 2… (D, H, W) with γ and β of shape (D, H, W) with `perChannel`.
+   */
   toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    if (this.perChannel) {
+      const dhw = (v: tf.Variable): RawTensor => rawComputed(() => tf.reshape(v, this.shape.slice(0, 3) as number[]));
+      return g.layerNormalization(x, dhw(this.gamma), dhw(this.beta), { axis: 2, epsilon: this.epsilon });
+    }
     const chw = (v: tf.Variable): RawTensor => (this.shape.length === 4 ? rawComputed(() => tf.transpose(v, [3, 0, 1, 2])) : tensorToRaw(v));
     return g.layerNormalization(x, chw(this.gamma), chw(this.beta), { axis: 1, epsilon: this.epsilon });
   }

@@ -127,6 +127,49 @@ await forEachBackend(() => {
       }
     });
 
+    it('LayerNorm per channel over (d, h, w), as PyTorch nn.LayerNorm([D, H, W]) on NCDHW', async () => {
+      const rng = new Rng(7);
+      const shape = [3, 4, 2, 5];
+      const ln = new LayerNorm(shape, { perChannel: true });
+      expect(ln.gamma.shape).toEqual([3, 4, 2, 1]);
+      ln.gamma.assign(tf.tensor(randn(rng, 24), [3, 4, 2, 1]));
+      ln.beta.assign(tf.tensor(randn(rng, 24), [3, 4, 2, 1]));
+      const x = randn(rng, 2 * 120, 3);
+      const r = await both(ln, shape, x, 2);
+      expect(maxRelDiff(r.ort, r.tfjs)).toBeLessThan(TOL);
+      // Independent check: channel 1 of sample 1 normalised over its 24 values, then γ, β per position.
+      const g = ln.gamma.dataSync();
+      const b = ln.beta.dataSync();
+      const v = Array.from({ length: 24 }, (_, p) => x[120 + p * 5 + 1]!);
+      const mean = v.reduce((a, t) => a + t, 0) / 24;
+      const sd = Math.sqrt(v.reduce((a, t) => a + (t - mean) ** 2, 0) / 24 + 1e-5);
+      for (let p = 0; p < 24; p++) expect(r.tfjs[120 + p * 5 + 1]!).toBeCloseTo(((v[p]! - mean) / sd) * g[p]! + b[p]!, 4);
+      expect(() => new LayerNorm([10], { perChannel: true })).toThrow(/perChannel/);
+      ln.dispose();
+    });
+
+    it('LayerNorm: a sample gives the same bytes in any batch; rank 5 differentiates twice (gradient penalties)', () => {
+      const rng = new Rng(8);
+      for (const [shape, opts] of [[[37], {}], [[3, 4, 2, 5], {}], [[3, 4, 2, 5], { perChannel: true }]] as const) {
+        const ln = new LayerNorm(shape, opts);
+        const per = shape.reduce((a: number, b: number) => a * b, 1);
+        const x = tf.tensor(randn(rng, 13 * per, 3), [13, ...shape]);
+        const whole = tf.tidy(() => ln.apply(x).dataSync());
+        const parts = tf.tidy(() => tf.concat([ln.apply(tf.slice(x, 0, 5)), ln.apply(tf.slice(x, 5, 8))], 0).dataSync());
+        expect(Buffer.from(whole.buffer).equals(Buffer.from(parts.buffer))).toBe(true);
+        // ∂/∂s of ‖∂ sum((s·LN(x))²·w)/∂x‖² at s = 1: a second-order gradient through the layer.
+        const w = tf.tensor(randn(rng, 13 * per), [13, ...shape]);
+        const g2 = tf.tidy(() => tf.grad((gamma: tf.Tensor) => {
+          const inner = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(tf.square(tf.mul(ln.apply(xi), gamma)), w)))(x);
+          return tf.sum(tf.square(inner));
+        })(tf.onesLike(ln.gamma)).dataSync());
+        expect(g2.every(Number.isFinite)).toBe(true);
+        expect(g2.some((v) => v !== 0)).toBe(true);
+        tf.dispose([x, w]);
+        ln.dispose();
+      }
+    });
+
   });
 });
 

@@ -1,0 +1,48 @@
+/**
+ * Builds a model's networks from its config and geometry: the published convolutional layer
+ * lists on the ILD grids (`conv`), MLPs elsewhere (`dense`), each initialised as the published
+ * code does (`publishedInit`), from seeded streams so the same config gives the same weights.
+ */
+import { Rng, type Geometry } from '@calozoo/core';
+import { checkArchitecture, convLayout, type WganConfig } from './config.js';
+import { ConvConstrainer, ConvCritic, ConvGenerator } from './conv-networks.js';
+import { DenseConstrainer, DenseCritic, DenseGenerator } from './dense-networks.js';
+import { publishedInit } from './init.js';
+import type { WganNetworks } from './networks.js';
+
+/** Seed of the weight initialisation (one stream per network). */
+const INIT_SEED = 1;
+
+/** The generator, critic and (when enabled) constrainer of a model, initialised. */
+export function buildNetworks(config: WganConfig, geometry: Geometry, source = 'config'): WganNetworks {
+  checkArchitecture(config, geometry, source);
+  const rng = (k: number): Rng => new Rng(INIT_SEED, k);
+  let nets: WganNetworks;
+  const layout = convLayout(geometry);
+  if (config.architecture === 'conv' && layout && geometry.kind === 'grid') {
+    const shape = geometry.shape;
+    nets = {
+      generator: new ConvGenerator(layout, config.latentDim, config.conv.ngf, rng(1)),
+      critic: new ConvCritic(shape, config.conv.ndf, rng(2)),
+      constrainer: config.constrainer.enabled ? new ConvConstrainer(shape, config.conv.constrainerChannels, rng(3)) : null,
+    };
+  } else {
+    const V = geometry.voxels;
+    nets = {
+      generator: new DenseGenerator(config.latentDim, V, config.dense.generatorHidden, rng(1)),
+      critic: new DenseCritic(V, config.dense.criticHidden, rng(2)),
+      constrainer: config.constrainer.enabled ? new DenseConstrainer(V, config.dense.constrainerHidden, rng(3)) : null,
+    };
+  }
+  publishedInit(nets.generator.layers(), rng(11));
+  publishedInit(nets.critic.layers(), rng(12));
+  if (nets.constrainer) publishedInit(nets.constrainer.layers(), rng(13));
+  return nets;
+}
+
+/** Frees every network. */
+export function disposeNetworks(nets: WganNetworks): void {
+  nets.generator.dispose();
+  nets.critic.dispose();
+  nets.constrainer?.dispose();
+}

@@ -1,0 +1,68 @@
+/**
+ * Defaults per geometry against field-reference.md (§4.4 ILD photons, §4.5 ILD pions, §4.6 the
+ * plain GAN, the dense variant elsewhere), config parsing, and the refusal of the conv variant
+ * on a geometry it has no layer list for.
+ */
+import { describe, expect, it } from 'vitest';
+import { getGeometry } from '@calozoo/core';
+import { checkArchitecture, ganDefaults, parseWganConfig, wganDefaults } from './config.js';
+
+describe('defaults', () => {
+  it('ILD photons 30³: §4.4 (λ 5, 5 critic steps, Adam (0.5, 0.9), lr G 1e-4 / D 1e-5, batch 50, κ 0.01, ngf = ndf = 32, latent 100)', () => {
+    const c = wganDefaults(getGeometry('ild-ecal'));
+    expect(c).toMatchObject({ architecture: 'conv', loss: 'wgan-gp', latentDim: 100, gradientPenalty: 5, criticIterations: 5, batchSize: 50 });
+    expect(c.generator).toEqual({ learningRate: 1e-4, beta1: 0.5, beta2: 0.9 });
+    expect(c.critic).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.9 });
+    expect(c.constrainer).toMatchObject({ enabled: true, weight: 0.01 });
+    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16 });
+  });
+
+  it('ILD pions 48×25×25: §4.5 (λ 25, 10 critic steps, lr 1e-5 for G and D, batch 100, κ 1)', () => {
+    const c = wganDefaults(getGeometry('ild-hcal'));
+    expect(c).toMatchObject({ architecture: 'conv', gradientPenalty: 25, criticIterations: 10, batchSize: 100 });
+    expect(c.generator.learningRate).toBe(1e-5);
+    expect(c.critic.learningRate).toBe(1e-5);
+    expect(c.constrainer.weight).toBe(1);
+  });
+
+  it('every other geometry: the dense variant', () => {
+    for (const id of ['ds1-photons', 'ds1-pions', 'calochallenge-2', 'calochallenge-3', 'grid-4x4x4', 'ild-ecal-angular']) {
+      expect(wganDefaults(getGeometry(id)).architecture).toBe('dense');
+    }
+  });
+
+  it('gan: §4.6 (BCE, one discriminator step, Adam lr 1e-5, betas (0.5, 0.999), batch 32, no constrainer), same networks', () => {
+    const g = getGeometry('ild-ecal');
+    const c = ganDefaults(g);
+    expect(c).toMatchObject({ architecture: 'conv', loss: 'bce', criticIterations: 1, batchSize: 32 });
+    expect(c.generator).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.999 });
+    expect(c.critic).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.999 });
+    expect(c.constrainer.enabled).toBe(false);
+    expect(c.conv).toEqual(wganDefaults(g).conv);
+  });
+});
+
+describe('parsing', () => {
+  it('round-trips every default and merges partial configs', () => {
+    for (const id of ['ild-ecal', 'ild-hcal', 'ds1-photons', 'calochallenge-3']) {
+      const d = wganDefaults(getGeometry(id));
+      expect(parseWganConfig(JSON.parse(JSON.stringify(d)), id)).toEqual(d);
+    }
+    expect(parseWganConfig({ constrainer: { weight: 0.5 } }, 'my.json').constrainer).toMatchObject({ enabled: true, weight: 0.5 });
+  });
+
+  it('rejects unknown keys, bad enumerations and bad numbers, naming the file and key', () => {
+    expect(() => parseWganConfig({ conv: { ngff: 3 } }, 'my.json')).toThrow(/my\.json.*unknown key "conv\.ngff".*ngf/);
+    expect(() => parseWganConfig({ loss: 'hinge' }, 'my.json')).toThrow(/my\.json.*"loss" must be one of wgan-gp, bce/);
+    expect(() => parseWganConfig({ architecture: 'resnet' }, 'my.json')).toThrow(/"architecture"/);
+    expect(() => parseWganConfig({ criticIterations: 0 }, 'my.json')).toThrow(/criticIterations.*positive integer/);
+    expect(() => parseWganConfig({ critic: { beta2: 1 } }, 'my.json')).toThrow(/critic\.beta2/);
+    expect(() => parseWganConfig({ dense: { criticHidden: [] } }, 'my.json')).toThrow(/dense\.criticHidden/);
+  });
+
+  it('refuses the conv variant where no published layer list fits', () => {
+    const c = { ...wganDefaults(getGeometry('ds1-photons')), architecture: 'conv' as const };
+    expect(() => checkArchitecture(c, getGeometry('ds1-photons'), 'my.json')).toThrow(/my\.json.*30×30×30.*48×25×25.*"architecture": "dense"/);
+    expect(() => checkArchitecture(c, getGeometry('grid-30x30x30'), 'my.json')).not.toThrow();
+  });
+});

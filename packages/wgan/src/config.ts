@@ -1,0 +1,199 @@
+/**
+ * The WGAN package's configuration: one interface for both plugins (`wgan-gp`, `gan`), the
+ * default per geometry (field-reference.md §4.4 for the ILD photon grid, §4.5 for the ILD pion
+ * grid, the dense variant everywhere else; §4.6 for the plain GAN) and the value checks that
+ * `mergeConfig` (which checks keys and JSON types only) leaves to the plugin.
+ */
+import { ConfigError, mergeConfig, type Geometry } from '@calozoo/core';
+import type { DenseRepresentation } from './representation.js';
+
+/** Network family: the published 3-D convolutional layer lists, or MLPs for any geometry. */
+export type WganArchitecture = 'conv' | 'dense';
+
+/** Adversarial loss: Wasserstein with gradient penalty, or the original binary cross-entropy GAN. */
+export type WganLoss = 'wgan-gp' | 'bce';
+
+/** Adam settings of one network. */
+export interface AdamConfig {
+  /** Learning rate (constant). */
+  learningRate: number;
+  /** First-moment decay. */
+  beta1: number;
+  /** Second-moment decay. */
+  beta2: number;
+}
+
+/** The full configuration of a `wgan-gp` or `gan` model (written to config.json). */
+export interface WganConfig {
+  /** `conv` (ILD grids 30×30×30 and 48×25×25 only) or `dense` (any geometry). */
+  architecture: WganArchitecture;
+  /** `wgan-gp` (critic, gradient penalty) or `bce` (discriminator, the plain GAN of §4.6). */
+  loss: WganLoss;
+  /** Noise dimensions; the noise is uniform in [−1, 1] as in the published code (§4.4). */
+  latentDim: number;
+  /** λ, the weight of the gradient penalty (ignored by `bce`). */
+  gradientPenalty: number;
+  /** Critic (discriminator) updates per generator update, each on its own batch. */
+  criticIterations: number;
+  /** Adam of the generator. */
+  generator: AdamConfig;
+  /** Adam of the critic (discriminator). */
+  critic: AdamConfig;
+  /** Showers per step. */
+  batchSize: number;
+  /** Maximum epochs (one epoch = every training shower seen once by the critic); `FitOptions.epochs` overrides. */
+  maxEpochs: number;
+  /** Stop after this many epochs without a better validation score. */
+  patience: number;
+  /** Held-out showers generated and compared after each epoch (the validation score, see `validation.ts`). */
+  validationShowers: number;
+  /** A step whose critic loss exceeds this in magnitude counts as divergence (rolled back). */
+  divergenceLimit: number;
+  /** The energy constrainer (§4.4): a regressor of the condition from the shower, trained on real showers. */
+  constrainer: {
+    enabled: boolean;
+    /** κ, the weight of the constrainer term in the generator loss. */
+    weight: number;
+    /** Adam of the constrainer (the published code uses SGD with lr 1e-5; the engine has Adam only). */
+    optimizer: AdamConfig;
+  };
+  /** Sizes of the convolutional variant (§4.4: ngf = ndf = 32, constrainer 16 channels). */
+  conv: { ngf: number; ndf: number; constrainerChannels: number };
+  /** The dense variant: hidden widths of its MLPs, and what its networks see (`representation.ts`). */
+  dense: { generatorHidden: number[]; criticHidden: number[]; constrainerHidden: number[]; representation: DenseRepresentation };
+}
+
+const adam = (learningRate: number, beta1: number, beta2: number): AdamConfig => ({ learningRate, beta1, beta2 });
+
+/** Which published convolutional layer list fits a geometry: the 30³ photon grid, the 48×25×25 pion grid, or none. */
+export function convLayout(geometry: Geometry): 'ild-30' | 'ild-48' | null {
+  if (geometry.kind !== 'grid') return null;
+  const s = geometry.shape.join('x');
+  return s === '30x30x30' ? 'ild-30' : s === '48x25x25' ? 'ild-48' : null;
+}
+
+/** The dense variant for any geometry (CaloChallenge datasets, small grids); not tuned beyond a short DS1 run. */
+function denseDefaults(): WganConfig {
+  return {
+    architecture: 'dense',
+    loss: 'wgan-gp',
+    latentDim: 100,
+    gradientPenalty: 10,
+    criticIterations: 5,
+    generator: adam(1e-4, 0.5, 0.9),
+    critic: adam(1e-4, 0.5, 0.9),
+    batchSize: 128,
+    maxEpochs: 200,
+    patience: 30,
+    validationShowers: 2000,
+    divergenceLimit: 1e5,
+    constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
+    conv: { ngf: 32, ndf: 32, constrainerChannels: 16 },
+    dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction' },
+  };
+}
+
+/** The `wgan-gp` default for a geometry: §4.4 on 30×30×30, §4.5's hyper-parameters on 48×25×25, dense elsewhere. */
+export function wganDefaults(geometry: Geometry): WganConfig {
+  const base = denseDefaults();
+  const layout = convLayout(geometry);
+  if (layout === 'ild-30') {
+    // §4.4 (getting_high WGAN/wGAN.py defaults): λ 5, 5 critic steps, Adam (0.5, 0.9), lr G 1e-4, D 1e-5, batch 50, κ 0.01.
+    return {
+      ...base,
+      architecture: 'conv',
+      gradientPenalty: 5,
+      criticIterations: 5,
+      generator: adam(1e-4, 0.5, 0.9),
+      critic: adam(1e-5, 0.5, 0.9),
+      batchSize: 50,
+      maxEpochs: 20,
+      patience: 10,
+      validationShowers: 100,
+      divergenceLimit: 1e8,
+      constrainer: { enabled: true, weight: 0.01, optimizer: adam(1e-4, 0.5, 0.9) },
+    };
+  }
+  if (layout === 'ild-48') {
+    // §4.5: λ 25, κ 1, 10 critic steps, Adam lr 1e-5 (G and D), betas (0.5, 0.9), batch 100.
+    return {
+      ...base,
+      architecture: 'conv',
+      gradientPenalty: 25,
+      criticIterations: 10,
+      generator: adam(1e-5, 0.5, 0.9),
+      critic: adam(1e-5, 0.5, 0.9),
+      batchSize: 100,
+      maxEpochs: 20,
+      patience: 10,
+      validationShowers: 100,
+      divergenceLimit: 1e8,
+      constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
+    };
+  }
+  return base;
+}
+
+/** The `gan` default for a geometry: §4.6 (BCE, one discriminator step per generator step, Adam lr 1e-5, betas (0.5, 0.999), batch 32, no constrainer). */
+export function ganDefaults(geometry: Geometry): WganConfig {
+  const w = wganDefaults(geometry);
+  return {
+    ...w,
+    loss: 'bce',
+    gradientPenalty: 0,
+    criticIterations: 1,
+    generator: adam(1e-5, 0.5, 0.999),
+    critic: adam(1e-5, 0.5, 0.999),
+    batchSize: 32,
+    constrainer: { ...w.constrainer, enabled: false },
+  };
+}
+
+/** Checks the values `mergeConfig` cannot (enumerations, ranges); returns `c`. */
+export function checkWganConfig(c: WganConfig, source: string): WganConfig {
+  const bad = (key: string, why: string): never => {
+    throw new ConfigError(`${source}: "${key}" ${why}.`);
+  };
+  const posInt = (key: string, v: number): void => {
+    if (!(Number.isInteger(v) && v >= 1)) bad(key, `must be a positive integer, found ${JSON.stringify(v)}`);
+  };
+  const checkAdam = (key: string, a: AdamConfig): void => {
+    if (!(a.learningRate > 0)) bad(`${key}.learningRate`, `must be > 0, found ${a.learningRate}`);
+    if (!(a.beta1 >= 0 && a.beta1 < 1)) bad(`${key}.beta1`, `must be in [0, 1), found ${a.beta1}`);
+    if (!(a.beta2 >= 0 && a.beta2 < 1)) bad(`${key}.beta2`, `must be in [0, 1), found ${a.beta2}`);
+  };
+  if (!['conv', 'dense'].includes(c.architecture)) bad('architecture', `must be one of conv, dense; found ${JSON.stringify(c.architecture)}`);
+  if (!['wgan-gp', 'bce'].includes(c.loss)) bad('loss', `must be one of wgan-gp, bce; found ${JSON.stringify(c.loss)}`);
+  for (const [k, v] of [['latentDim', c.latentDim], ['criticIterations', c.criticIterations], ['batchSize', c.batchSize], ['maxEpochs', c.maxEpochs], ['patience', c.patience], ['validationShowers', c.validationShowers]] as const) posInt(k, v);
+  for (const [k, v] of [['conv.ngf', c.conv.ngf], ['conv.ndf', c.conv.ndf], ['conv.constrainerChannels', c.conv.constrainerChannels]] as const) posInt(k, v);
+  if (!(c.gradientPenalty >= 0)) bad('gradientPenalty', `must be ≥ 0, found ${c.gradientPenalty}`);
+  if (!(c.divergenceLimit > 0)) bad('divergenceLimit', `must be > 0, found ${c.divergenceLimit}`);
+  if (!(c.constrainer.weight >= 0)) bad('constrainer.weight', `must be ≥ 0, found ${c.constrainer.weight}`);
+  checkAdam('generator', c.generator);
+  checkAdam('critic', c.critic);
+  checkAdam('constrainer.optimizer', c.constrainer.optimizer);
+  if (!['fraction', 'sqrt-fraction', 'log-fraction'].includes(c.dense.representation)) bad('dense.representation', `must be one of fraction, sqrt-fraction, log-fraction; found ${JSON.stringify(c.dense.representation)}`);
+  for (const k of ['generatorHidden', 'criticHidden', 'constrainerHidden'] as const) {
+    const h = c.dense[k];
+    if (h.length === 0 || !h.every((x) => Number.isInteger(x) && x >= 1)) bad(`dense.${k}`, `must list one or more positive integers, found ${JSON.stringify(h)}`);
+  }
+  return c;
+}
+
+/** Checks that the config's architecture has networks for `geometry`. */
+export function checkArchitecture(c: WganConfig, geometry: Geometry, source: string): void {
+  if (c.architecture === 'conv' && !convLayout(geometry)) {
+    const shape = geometry.kind === 'grid' ? `a ${geometry.shape.join('×')} grid` : `a ${geometry.kind} geometry`;
+    throw new ConfigError(
+      `${source}: "architecture" conv has the published layer lists for 30×30×30 (ild-ecal) and 48×25×25 (ild-hcal) grids only, and "${geometry.id}" is ${shape}; use "architecture": "dense".`,
+    );
+  }
+}
+
+/** A config used only for key validation when no geometry is known (every geometry has the same keys). */
+const KEYS_TEMPLATE = denseDefaults();
+
+/** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */
+export function parseWganConfig(raw: unknown, source: string, defaults: WganConfig = KEYS_TEMPLATE): WganConfig {
+  return checkWganConfig(mergeConfig(defaults, raw, source), source);
+}

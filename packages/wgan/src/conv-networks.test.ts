@@ -1,0 +1,115 @@
+/**
+ * The published layer lists, shape by shape (field-reference.md §4.4, §4.5), the published
+ * initialisation, and the conv generator on TF.js against its ONNX graph on ONNX Runtime.
+ */
+import { describe, expect, it } from 'vitest';
+import { OnnxGraphBuilder, Rng, Sequential, createOrtSession, tf } from '@calozoo/core';
+import { ConvConstrainer, ConvCritic, ConvGenerator } from './conv-networks.js';
+import { DenseConstrainer, DenseCritic, DenseGenerator } from './dense-networks.js';
+import { publishedInit } from './init.js';
+import { layerShapes, type NetParts } from './networks.js';
+
+const part = (net: NetParts, name: string): Sequential => (net as unknown as { parts: Record<string, Sequential> }).parts[name]!;
+/** Shapes after the layers of the given types only (skipping norms and activations). */
+const convShapes = (seq: Sequential, input: number[]): number[][] => layerShapes(seq, input).filter((_, i) => /Conv|Reshape|Dense/.test(seq.layers[i]!.constructor.name));
+
+describe('ILD photons 30×30×30 (§4.4)', () => {
+  const g = new ConvGenerator('ild-30', 100, 32, new Rng(1));
+  const d = new ConvCritic([30, 30, 30], 32, new Rng(2));
+  const c = new ConvConstrainer([30, 30, 30], 16, new Rng(3));
+  publishedInit([...g.layers(), ...d.layers(), ...c.layers()], new Rng(9));
+
+  it('generator: E and z stems to 4³ × 128 each, concat 256, ConvT 256→128→64→32 to 32³, ConvT 32→1 k3 s1 p2 to 30³', () => {
+    expect(layerShapes(part(g, 'energy'), [1])).toEqual([[1, 1, 1, 1], [4, 4, 4, 128]]);
+    expect(layerShapes(part(g, 'noise'), [100])).toEqual([[1, 1, 1, 100], [4, 4, 4, 128]]);
+    expect(convShapes(part(g, 'body'), [4, 4, 4, 256])).toEqual([[8, 8, 8, 128], [16, 16, 16, 64], [32, 32, 32, 32], [30, 30, 30, 1]]);
+    // LayerNorm + ReLU between the transposed convolutions, a ReLU at the end (inside the last layer).
+    expect(part(g, 'body').layers.map((l) => l.constructor.name)).toEqual(['ConvTranspose3d', 'LayerNorm', 'Activation', 'ConvTranspose3d', 'LayerNorm', 'Activation', 'ConvTranspose3d', 'LayerNorm', 'Activation', 'ConvTranspose3d']);
+  });
+
+  it('critic: (21,16,16) → (16,8,8) → (13,4,4) → (10,3,3), flatten 90 ⊕ E → 91→100→200→100→75→1', () => {
+    expect(convShapes(part(d, 'body'), [27000])).toEqual([[30, 30, 30, 1], [21, 16, 16, 32], [16, 8, 8, 64], [13, 4, 4, 128], [10, 3, 3, 1], [90]]);
+    expect(layerShapes(part(d, 'head'), [91])).toEqual([[100], [200], [100], [75], [1]]);
+  });
+
+  it('constrainer: 14³ × 16 → 6³ × 32 → 5³ × 16, flatten 2000 → 100 → 1', () => {
+    expect(convShapes(part(c, 'net'), [27000])).toEqual([[30, 30, 30, 1], [14, 14, 14, 16], [6, 6, 6, 32], [5, 5, 5, 16], [2000], [100], [1]]);
+  });
+
+  it('published initialisation: kernels N(0, 0.02), LayerNorm γ N(1, 0.02), biases 0; conv biases not trained', () => {
+    const v = g.variables();
+    const k = Array.from(v['body.up0.kernel']!.dataSync());
+    const mean = k.reduce((a, x) => a + x, 0) / k.length;
+    const sd = Math.sqrt(k.reduce((a, x) => a + (x - mean) ** 2, 0) / k.length);
+    expect(Math.abs(mean)).toBeLessThan(1e-3);
+    expect(sd).toBeCloseTo(0.02, 3);
+    const gamma = Array.from(v['body.ln0.gamma']!.dataSync());
+    expect(v['body.ln0.gamma']!.shape).toEqual([8, 8, 8, 1]);
+    expect(gamma.reduce((a, x) => a + x, 0) / gamma.length).toBeCloseTo(1, 2);
+    expect(v['body.up0.bias']!.dataSync().every((x) => x === 0)).toBe(true);
+    expect(Object.keys(g.trainable())).not.toContain('body.up0.bias');
+    expect(Object.keys(d.trainable())).toContain('head.fc0.bias');
+    expect(d.variables()['head.fc0.bias']!.dataSync().every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('ILD pions 48×25×25 (§4.5)', () => {
+  it('generator: (8,6,6) → (16,10,10) → (32,11,11) → (39,12,12) → (44,23,23) → (48,25,25)', () => {
+    const g = new ConvGenerator('ild-48', 100, 32, new Rng(1));
+    expect(convShapes(part(g, 'body'), [4, 4, 4, 256])).toEqual([[8, 6, 6, 128], [16, 10, 10, 64], [32, 11, 11, 32], [39, 12, 12, 10], [44, 23, 23, 5], [48, 25, 25, 1]]);
+    g.dispose();
+  });
+
+  it('critic and constrainer: the 30³ layer lists on the 48×25×25 input (README: the published ResNet critic is not built)', () => {
+    const d = new ConvCritic([48, 25, 25], 32, new Rng(2));
+    expect(convShapes(part(d, 'body'), [30000])).toEqual([[48, 25, 25, 1], [39, 13, 13, 32], [34, 6, 6, 64], [31, 3, 3, 128], [28, 2, 2, 1], [112]]);
+    const c = new ConvConstrainer([48, 25, 25], 16, new Rng(3));
+    expect(convShapes(part(c, 'net'), [30000]).slice(1, 5)).toEqual([[23, 12, 12, 16], [11, 5, 5, 32], [10, 4, 4, 16], [2560]]);
+    d.dispose();
+    c.dispose();
+  });
+});
+
+describe('dense variant', () => {
+  it('MLP shapes and the per-shower outputs of each network', () => {
+    const rng = new Rng(4);
+    const g = new DenseGenerator(10, 64, [32, 48], rng);
+    const d = new DenseCritic(64, [40, 20], rng);
+    const c = new DenseConstrainer(64, [16], rng);
+    publishedInit([...g.layers(), ...d.layers(), ...c.layers()], rng);
+    expect(layerShapes(part(g, 'net'), [11]).map((s) => s[0])).toEqual([32, 32, 32, 48, 48, 48, 64]);
+    tf.tidy(() => {
+      const x = g.apply(tf.randomUniform([5, 10], -1, 1, 'float32', 1) as tf.Tensor2D, tf.ones([5, 1]) as tf.Tensor2D);
+      expect(x.shape).toEqual([5, 64]);
+      expect(x.min().dataSync()[0]).toBeGreaterThanOrEqual(0);
+      expect(d.apply(x, tf.ones([5, 1]) as tf.Tensor2D).shape).toEqual([5, 1]);
+      expect(c.apply(x).shape).toEqual([5, 1]);
+    });
+    [g, d, c].forEach((n) => n.dispose());
+  });
+});
+
+describe('conv generator: TF.js against ONNX Runtime (narrow ngf, both layouts)', () => {
+  for (const [layout, V] of [['ild-30', 27000], ['ild-48', 30000]] as const) {
+    it(`${layout}: same showers up to float32 rounding; output [n, ${V}] (reshaped [n, d, h, w, 1] in TF.js)`, async () => {
+      const g = new ConvGenerator(layout, 8, 2, new Rng(5));
+      publishedInit(g.layers(), new Rng(6));
+      // Larger weights than the published init so that the ReLUs are not all at 0.
+      for (const v of Object.values(g.trainable())) tf.tidy(() => v.assign(tf.mul(v, 20)));
+      const n = 2;
+      const z = Float32Array.from({ length: n * 8 }, (_, i) => Math.sin(i + 1));
+      const e = Float32Array.of(10, 90);
+      const a = tf.tidy(() => g.apply(tf.tensor2d(z, [n, 8]), tf.tensor2d(e, [n, 1])).dataSync() as Float32Array);
+      expect(a.length).toBe(n * V);
+      expect(a.some((x) => x > 0)).toBe(true);
+      const gb = new OnnxGraphBuilder({ opset: 17 });
+      gb.output(g.toOnnx(gb, gb.input('z', 'float32', [null, 8]), gb.input('e', 'float32', [null, 1])), 'x');
+      const s = await createOrtSession(gb.toBytes(), { threads: 1 });
+      const b = (await s.run({ z: { data: z, dims: [n, 8] }, e: { data: e, dims: [n, 1] } }))['x']!.data as Float32Array;
+      await s.dispose();
+      const scale = Math.max(...a);
+      expect(Math.max(...a.map((x, i) => Math.abs(x - b[i]!))) / scale).toBeLessThan(1e-4);
+      g.dispose();
+    });
+  }
+});

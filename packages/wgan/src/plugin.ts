@@ -1,0 +1,55 @@
+/**
+ * The two model plugins of this package (no side effects; `index.ts` registers them): `wgan-gp`,
+ * the Wasserstein GAN with gradient penalty and the energy constrainer (field-reference.md §4.4,
+ * §4.5), and `gan`, the plain GAN with the binary cross-entropy loss (§4.6). Both share the
+ * networks, the model class and the model-directory format; only the defaults differ.
+ */
+import { ModelFormatError, getGeometry, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
+import { checkArchitecture, ganDefaults, parseWganConfig, wganDefaults, type WganConfig } from './config.js';
+import { WganModel, type WganPluginName } from './model.js';
+import { WGAN_VERSION } from './version.js';
+
+/** Builds one of the two plugins around its defaults. */
+function makePlugin(name: WganPluginName, description: string, defaults: (g: Geometry) => WganConfig): ModelPlugin<WganConfig> {
+  return {
+    name,
+    version: WGAN_VERSION,
+    description,
+    geometries: 'any',
+    defaultConfig: (geometry) => defaults(geometry),
+    parseConfig: (raw, source) => parseWganConfig(raw, source),
+    create: async (config, geometry) => {
+      const c = parseWganConfig(config, `${name}.create`);
+      checkArchitecture(c, geometry, `${name}.create`);
+      return new WganModel(name, c, geometry);
+    },
+    load: async (dir: string, options?: LoadOptions) => {
+      const mc = await readModelConfig(dir);
+      if (mc.plugin !== name) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${name}"; load it with that plugin.`);
+      const geometry = getGeometry(mc.geometry);
+      const config = parseWganConfig(mc.config, `${dir}/config.json`, defaults(geometry));
+      const model = new WganModel(name, config, geometry, options?.logger);
+      try {
+        await model.loadFrom(dir);
+      } catch (err) {
+        model.dispose();
+        throw err;
+      }
+      return model;
+    },
+  };
+}
+
+/** `wgan-gp`: WGAN-GP with the energy constrainer; conv networks on the ILD grids, dense elsewhere. */
+export const wganGpPlugin: ModelPlugin<WganConfig> = makePlugin(
+  'wgan-gp',
+  'WGAN-GP with energy constrainer (Getting High, arXiv:2005.05334): published 3-D conv networks on ILD grids, MLPs elsewhere',
+  wganDefaults,
+);
+
+/** `gan`: the plain GAN (binary cross-entropy, no constrainer by default) on the same networks. */
+export const ganPlugin: ModelPlugin<WganConfig> = makePlugin(
+  'gan',
+  'plain GAN with binary cross-entropy (Getting High, arXiv:2005.05334) on the WGAN networks',
+  ganDefaults,
+);
