@@ -1,15 +1,4 @@
-import { defineConfig } from 'vitest/config';
-import { tempDirSetup } from '../../vitest.shared.js';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import shared from '../../vitest.shared.js';
 
-export default defineConfig({
-  resolve: { conditions: ['@calozoo/source'] },
-  ssr: { resolve: { conditions: ['@calozoo/source'] } },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    setupFiles: ['test/setup.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
-    globalSetup: [tempDirSetup],
-  },
-});
+export default mergeConfig(shared, defineConfig({ test: { setupFiles: ['test/setup.ts'] } }));

@@ -165,10 +165,11 @@ describe('CaloMan weight hashing', () => {
     cpSync(SHIPPED, mdir, { recursive: true });
     await model.exportOnnx(mdir);
     const readFile = vi.spyOn(fsp, 'readFile');
-    const weightReads = (): number => readFile.mock.calls.filter(([f]) => String(f).endsWith('weights.safetensors')).length;
+    const open = vi.spyOn(fsp, 'open');
+    const weightReads = (): number => [...readFile.mock.calls, ...open.mock.calls].filter(([f]) => String(f).endsWith('weights.safetensors')).length;
     const loaded = (await loadModel(mdir)) as unknown as CaloManModel;
     try {
-      // Three weight files, each read once by the registry's digest check and once by the loader.
+      // Three weight files, each read once by the registry's digest check (opened and read in pieces) and once by the loader.
       expect(weightReads()).toBe(6);
       const energy = energies(20);
       await loaded.generate({ energy }, { seed: 1, threads: 1 });
@@ -177,6 +178,7 @@ describe('CaloMan weight hashing', () => {
       expect(weightReads()).toBe(6);
     } finally {
       readFile.mockRestore();
+      open.mockRestore();
       loaded.dispose();
     }
   });

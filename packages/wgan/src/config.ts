@@ -97,40 +97,26 @@ function denseDefaults(): WganConfig {
 export function wganDefaults(geometry: Geometry): WganConfig {
   const base = denseDefaults();
   const layout = convLayout(geometry);
-  if (layout === 'ild-30') {
-    // §4.4 (getting_high WGAN/wGAN.py defaults): λ 5, 5 critic steps, Adam (0.5, 0.9), lr G 1e-4, D 1e-5, batch 50, κ 0.01.
-    return {
-      ...base,
-      architecture: 'conv',
-      gradientPenalty: 5,
-      criticIterations: 5,
-      generator: adam(1e-4, 0.5, 0.9),
-      critic: adam(1e-5, 0.5, 0.9),
-      batchSize: 50,
-      maxEpochs: 20,
-      patience: 10,
-      validationShowers: 100,
-      divergenceLimit: 1e8,
-      constrainer: { enabled: true, weight: 0.01, optimizer: adam(1e-4, 0.5, 0.9) },
-    };
-  }
-  if (layout === 'ild-48') {
-    // §4.5: λ 25, κ 1, 10 critic steps, Adam lr 1e-5 (G and D), betas (0.5, 0.9), batch 100.
-    return {
-      ...base,
-      architecture: 'conv',
-      gradientPenalty: 25,
-      criticIterations: 10,
-      generator: adam(1e-5, 0.5, 0.9),
-      critic: adam(1e-5, 0.5, 0.9),
-      batchSize: 100,
-      maxEpochs: 20,
-      patience: 10,
-      validationShowers: 100,
-      divergenceLimit: 1e8,
-      constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
-    };
-  }
+  // What the two published conv recipes share: the conv networks, Adam betas (0.5, 0.9), the
+  // constrainer's optimiser, epochs and validation sizes.
+  const conv = (o: { gradientPenalty: number; criticIterations: number; lrG: number; lrD: number; batchSize: number; kappa: number }): WganConfig => ({
+    ...base,
+    architecture: 'conv',
+    gradientPenalty: o.gradientPenalty,
+    criticIterations: o.criticIterations,
+    generator: adam(o.lrG, 0.5, 0.9),
+    critic: adam(o.lrD, 0.5, 0.9),
+    batchSize: o.batchSize,
+    maxEpochs: 20,
+    patience: 10,
+    validationShowers: 100,
+    divergenceLimit: 1e8,
+    constrainer: { enabled: true, weight: o.kappa, optimizer: adam(1e-4, 0.5, 0.9) },
+  });
+  // §4.4 (getting_high WGAN/wGAN.py defaults): λ 5, 5 critic steps, lr G 1e-4, D 1e-5, batch 50, κ 0.01.
+  if (layout === 'ild-30') return conv({ gradientPenalty: 5, criticIterations: 5, lrG: 1e-4, lrD: 1e-5, batchSize: 50, kappa: 0.01 });
+  // §4.5: λ 25, κ 1, 10 critic steps, lr 1e-5 (G and D), batch 100.
+  if (layout === 'ild-48') return conv({ gradientPenalty: 25, criticIterations: 10, lrG: 1e-5, lrD: 1e-5, batchSize: 100, kappa: 1 });
   return base;
 }
 

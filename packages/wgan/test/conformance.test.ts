@@ -19,33 +19,23 @@ describe('registration', () => {
 });
 
 const grid = getGeometry('grid-4x4x4');
-pluginConformance({
-  plugin: wganGpPlugin,
-  geometry: grid,
-  config: tinyConfig(wganGpPlugin.defaultConfig(grid)),
-  data: memorySource(simulateShowers(grid, { n: 240, seed: 21 })),
-  fit: { seed: 1, epochs: 3 },
-  runtimeTolerance: 1e-4,
-});
-
-pluginConformance({
-  plugin: ganPlugin,
-  geometry: grid,
-  config: tinyConfig(ganPlugin.defaultConfig(grid)),
-  data: memorySource(simulateShowers(grid, { n: 240, seed: 22 })),
-  fit: { seed: 2, epochs: 3 },
-  runtimeTolerance: 1e-4,
-});
-
 const ds1 = getGeometry('ds1-photons');
-pluginConformance({
-  plugin: wganGpPlugin,
-  geometry: ds1,
-  config: tinyConfig(wganGpPlugin.defaultConfig(ds1)),
-  data: memorySource(simulateShowers(ds1, { n: 300, seed: 23 })),
-  fit: { seed: 1, epochs: 3 },
-  runtimeTolerance: 1e-4,
-});
+// [plugin, geometry, showers, data seed, fit seed]
+const dense: Array<[typeof wganGpPlugin, typeof grid, number, number, number]> = [
+  [wganGpPlugin, grid, 240, 21, 1],
+  [ganPlugin, grid, 240, 22, 2],
+  [wganGpPlugin, ds1, 300, 23, 1],
+];
+for (const [plugin, geometry, n, dataSeed, seed] of dense) {
+  pluginConformance({
+    plugin,
+    geometry,
+    config: tinyConfig(plugin.defaultConfig(geometry)),
+    data: memorySource(simulateShowers(geometry, { n, seed: dataSeed })),
+    fit: { seed, epochs: 3 },
+    runtimeTolerance: 1e-4,
+  });
+}
 
 const ild = getGeometry('ild-ecal');
 await forEachBackend(() => {

@@ -177,7 +177,8 @@ describe('ModelSessions', () => {
     };
     registerModel(plugin);
     const readFile = vi.spyOn(fsp, 'readFile');
-    const weightReads = (): number => readFile.mock.calls.filter(([f]) => String(f).endsWith(join('net', 'weights.bin'))).length;
+    const open = vi.spyOn(fsp, 'open');
+    const weightReads = (): number => [...readFile.mock.calls, ...open.mock.calls].filter(([f]) => String(f).endsWith(join('net', 'weights.bin'))).length;
     try {
       const model = await loadModel(dir);
       expect(weightReads()).toBe(1); // the registry's check of config.json's weightsDigest
