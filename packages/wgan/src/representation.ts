@@ -81,7 +81,7 @@ const logFraction: Representation = {
 };
 
 /** x = (E_voxel / E_inc) · `scale` (`fraction`), or its square root (`sqrt-fraction`). */
-export function fraction(scale: number, sqrt = false): Representation {
+function fraction(scale: number, sqrt = false): Representation {
   const name = sqrt ? 'sqrt-fraction' : 'fraction';
   return {
     name,
