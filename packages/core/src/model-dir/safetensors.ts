@@ -200,7 +200,8 @@ export async function writeSafetensors(file: string, tensors: Record<string, Ten
     try {
       await h.write(head);
       // Deferred tensors are read into fresh arrays that are dead once written: collect them every
-      // 32 MiB, or a checkpoint of a large model leaves ~100 MB of them resident until V8 gets to it.
+      // 32 MiB and at the end, or a checkpoint of a large model leaves ~100 MB of them resident
+      // until V8 gets to it (this is the one place checkpoints and saves read weights).
       let readBytes = 0;
       for (const name of names) {
         const t = tensors[name]!;
@@ -212,6 +213,7 @@ export async function writeSafetensors(file: string, tensors: Record<string, Ten
           collectGarbage();
         }
       }
+      if (readBytes > 0) collectGarbage();
     } finally {
       await h.close();
     }

@@ -123,8 +123,6 @@ export async function train(plan: TrainingPlan, options: TrainOptions): Promise<
     const state: CheckpointState = { seed, stages: names, phases, history, plugin: plan.state?.() ?? null };
     const total = phases.reduce((a, p) => a + p.epoch, 0);
     await writeCheckpoint(ckDir, checkpointName(total), { state, weights: plan.weights(), optimizer, best });
-    // The weights and moments were read into fresh arrays, now dead: free them before training goes on.
-    collectGarbage();
     lastCheckpoint = Date.now();
   };
 

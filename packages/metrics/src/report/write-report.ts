@@ -179,27 +179,21 @@ export function renderReport(result: EvaluationResult, h: EvaluationHistograms):
       const L = result.linearity;
       const x = L.map((r) => r.energy);
       html += '<h3>Linearity and resolution (μ90 and σ90/μ90 of E_dep/E_inc)</h3><div class="grid">';
-      html += curvesSvg({
-        title: 'Linearity',
-        series: [
-          { label: labels[0], x, y: L.map((r) => r.reference.linearity), yErr: L.map((r) => r.reference.linearityError), colour: REF },
-          { label: labels[1], x, y: L.map((r) => r.generated.linearity), yErr: L.map((r) => r.generated.linearityError), colour: GEN, dash: true },
-        ],
-        xLabel: 'E_inc [MeV]',
-        yLabel: 'μ90(E_dep / E_inc)',
-        logX: true,
-      });
-      html += curvesSvg({
-        title: 'Resolution',
-        series: [
-          { label: labels[0], x, y: L.map((r) => r.reference.resolution), yErr: L.map((r) => r.reference.resolutionError), colour: REF },
-          { label: labels[1], x, y: L.map((r) => r.generated.resolution), yErr: L.map((r) => r.generated.resolutionError), colour: GEN, dash: true },
-        ],
-        xLabel: 'E_inc [MeV]',
-        yLabel: 'σ90 / μ90',
-        logX: true,
-        logY: true,
-      });
+      // Reference and generated curves of one linearity-table quantity, with its error.
+      const pair = (title: string, yLabel: string, key: 'linearity' | 'resolution', logY: boolean): string =>
+        curvesSvg({
+          title,
+          series: [
+            { label: labels[0], x, y: L.map((r) => r.reference[key]), yErr: L.map((r) => r.reference[`${key}Error`]), colour: REF },
+            { label: labels[1], x, y: L.map((r) => r.generated[key]), yErr: L.map((r) => r.generated[`${key}Error`]), colour: GEN, dash: true },
+          ],
+          xLabel: 'E_inc [MeV]',
+          yLabel,
+          logX: true,
+          ...(logY ? { logY: true } : {}),
+        });
+      html += pair('Linearity', 'μ90(E_dep / E_inc)', 'linearity', false);
+      html += pair('Resolution', 'σ90 / μ90', 'resolution', true);
       html += '</div>';
     }
     sections.push({ id: 'energy', title: 'Energy response', html });
