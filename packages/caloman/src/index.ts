@@ -11,7 +11,9 @@ export { defaultConfigFor, publishedConfigFor, DS1_ENERGIES_MEV, type CaloManCon
 export { intrinsicDimension, nearestSquaredDistances, type IntrinsicDimensionEstimate, type IntrinsicDimensionOptions } from './intrinsic-dimension.js';
 export { showerIntrinsicDimension, type ShowerIntrinsicDimensionOptions } from './shower-dimension.js';
 export { calibrateResponse, applyResponseCalibration, fitResponseCalibration, calibrationEdges, type ResponseCalibration } from './calibration.js';
-export { type EplTransform, type VoxelTransform } from './preprocess.js';
+export { type EplTransform, type VoxelTransform, type Standardiser } from './preprocess.js';
+export type { CaloManGraph } from './onnx.js';
+export type { VaeLikelihood } from './vae.js';
 export { CALOMAN_VERSION } from './version.js';
 
 registerModel(calomanPlugin);

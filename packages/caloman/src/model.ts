@@ -80,7 +80,7 @@ interface NoiseStreams {
 export class CaloManModel implements Generator, Trainable, OnnxExportable {
   /** What the model is. */
   readonly card: ModelCard;
-  /** Its networks (replaced when `fit` re-initialises them from the fit seed). */
+  /** @internal Its networks (replaced when `fit` re-initialises them from the fit seed). */
   nets: CaloManNetworks;
   /** Preprocessing constants, calibration and training summary. */
   state: CaloManState;

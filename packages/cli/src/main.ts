@@ -21,7 +21,10 @@ import { registerExport } from './commands/export.js';
 import { registerBench } from './commands/bench.js';
 import { CLI_VERSION } from './version.js';
 
-/** Builds the program with every command registered, the plugins' own `commands` last. */
+/**
+ * Builds the program with every command registered, the plugins' own `commands` last.
+ * @internal (tests drive the CLI through it; users run `main` or the `calozoo` binary)
+ */
 export function buildProgram(ctx: CliContext, pluginCommands: readonly PluginCommand[] = listModels().flatMap((p) => p.commands ?? [])): Command {
   const program = new Command();
   program

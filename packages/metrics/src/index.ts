@@ -43,7 +43,7 @@ export type { SymmetricEigen, MeanCov } from './physics/linalg.js';
 export { formatTable } from './report/format.js';
 export { writeReport, renderReport } from './report/write-report.js';
 export { defaultChunkRows, forEachChunk, sourceSize } from './sources.js';
-export type { ShowerInput } from './sources.js';
+export type { ShowerInput, ReadOptions } from './sources.js';
 export {
   classifierTest,
   repeatedClassifierTest,

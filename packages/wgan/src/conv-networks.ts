@@ -12,20 +12,22 @@
  */
 import {
   Activation, Conv3d, ConvTranspose3d, Dense, LayerNorm, Reshape, Sequential, tf,
-  type ActivationSpec, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng,
+  type ActivationSpec, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng, type Triple,
 } from '@calozoo/core';
 import { NetParts, type ConstrainerNet, type CriticNet, type GeneratorNet } from './networks.js';
 
-type Triple = number | readonly [number, number, number];
 /** Leaky ReLU of the critic and constrainer (slope 0.2, twice differentiable for the gradient penalty). */
 export const LEAKY: ActivationSpec = { name: 'leakyRelu', alpha: 0.2 };
 
 /** One transposed convolution of a generator's upsampling stack (PyTorch arguments). */
 export interface UpSpec {
   out: number;
-  kernel: Triple;
-  stride: Triple;
-  padding: Triple;
+  /** Kernel size, one number for all three axes or one per axis. */
+  kernel: number | Triple;
+  /** Stride, as `kernel`. */
+  stride: number | Triple;
+  /** Padding, as `kernel`. */
+  padding: number | Triple;
 }
 
 /** The upsampling stacks after the 4³ stem: §4.4 for the 30³ grid and §4.5 for 48×25×25 (ngf = 32 published). */
@@ -105,7 +107,7 @@ export class ConvCritic extends NetParts implements CriticNet {
   constructor(shape: readonly [number, number, number], ndf: number, rng: Rng) {
     const layers: [string, Layer][] = [['grid', new Reshape([...shape, 1])]];
     let s: number[] = [...shape, 1];
-    const convs: [number, number, Triple, Triple, Triple][] = [
+    const convs: [number, number, number | Triple, number | Triple, number | Triple][] = [
       [1, ndf, [10, 2, 2], [1, 2, 2], [0, 1, 1]],
       [ndf, 2 * ndf, [6, 2, 2], [1, 2, 2], 0],
       [2 * ndf, 4 * ndf, [4, 2, 2], [1, 2, 2], 0],

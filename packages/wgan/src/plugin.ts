@@ -4,15 +4,17 @@
  * §4.5), and `gan`, the plain GAN with the binary cross-entropy loss (§4.6). Both share the
  * networks, the model class and the model-directory format; only the defaults differ.
  */
+import { fileURLToPath } from 'node:url';
 import { ModelFormatError, getGeometry, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
-import { checkArchitecture, ganDefaults, parseWganConfig, wganDefaults, type WganConfig } from './config.js';
+import { checkArchitecture, ganDefaults, parseWganConfig, wganDefaults, withLegacyKeys, type WganConfig } from './config.js';
 import { WganModel, type WganPluginName } from './model.js';
 import { WGAN_VERSION } from './version.js';
 
-/** Builds one of the two plugins around its defaults. */
-function makePlugin(name: WganPluginName, description: string, defaults: (g: Geometry) => WganConfig): ModelPlugin<WganConfig> {
+/** Builds one of the two plugins around its defaults (and the trained models it ships). */
+function makePlugin(name: WganPluginName, description: string, defaults: (g: Geometry) => WganConfig, pretrained?: Record<string, string>): ModelPlugin<WganConfig> {
   return {
     name,
+    ...(pretrained ? { pretrained } : {}),
     version: WGAN_VERSION,
     description,
     geometries: 'any',
@@ -27,7 +29,7 @@ function makePlugin(name: WganPluginName, description: string, defaults: (g: Geo
       const mc = await readModelConfig(dir);
       if (mc.plugin !== name) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${name}"; load it with that plugin.`);
       const geometry = getGeometry(mc.geometry);
-      const config = parseWganConfig(mc.config, `${dir}/config.json`, defaults(geometry));
+      const config = parseWganConfig(withLegacyKeys(mc.config), `${dir}/config.json`, defaults(geometry));
       const model = new WganModel(name, config, geometry, options?.logger);
       try {
         await model.loadFrom(dir);
@@ -45,6 +47,7 @@ export const wganGpPlugin: ModelPlugin<WganConfig> = makePlugin(
   'wgan-gp',
   'WGAN-GP with energy constrainer (Getting High, arXiv:2005.05334): published 3-D conv networks on ILD grids, MLPs elsewhere',
   wganDefaults,
+  { 'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)) },
 );
 
 /** `gan`: the plain GAN (binary cross-entropy, no constrainer by default) on the same networks. */

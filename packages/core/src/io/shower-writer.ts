@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync } from 'node:fs';
 import h5wasm, { type File as H5File, type Dataset as H5Dataset } from 'h5wasm/node';
 import { InvalidArgumentError } from '../errors.js';
+import { getGeometry } from '../geometry/index.js';
 import type { Showers } from '../showers.js';
 import {
   ATTR_CALOZOO_VERSION,
@@ -28,12 +29,15 @@ import { ShowerFileError } from './errors.js';
 import { guarded, loadH5, type H5Module } from './h5.js';
 import type { GeometryLike, OptionalCondition, ShowerDtype } from './shower-file.js';
 
+/** Writer options with the geometry resolved. */
+type ResolvedWriterOptions = ShowerWriterOptions & { geometry?: GeometryLike };
+
 /** Options of `createShowerWriter` and `writeShowerFile`. */
 export interface ShowerWriterOptions {
   /** Voxels per shower; required unless `geometry` is given. */
   voxels?: number;
-  /** Geometry of the showers: fixes `voxels` and is stored as the `geometry` attribute. */
-  geometry?: GeometryLike;
+  /** Geometry of the showers, or its id or alias (e.g. `ds1-photons`): fixes `voxels` and is stored as the `geometry` attribute. */
+  geometry?: GeometryLike | string;
   /** Number of showers that will be appended; `close()` fails if a different number came. */
   n?: number;
   /** Optional conditions to store; by default those present in the first `append`. */
@@ -85,7 +89,8 @@ function positiveInt(name: string, x: number | undefined, path: string): void {
  * Creates a streaming writer; nothing appears under `path` until `close()` succeeds.
  * @throws InvalidArgumentError for bad options, ShowerFileError if the file cannot be created
  */
-export async function createShowerWriter(path: string, options: ShowerWriterOptions): Promise<ShowerWriter> {
+export async function createShowerWriter(path: string, given: ShowerWriterOptions): Promise<ShowerWriter> {
+  const options: ResolvedWriterOptions = { ...given, geometry: typeof given.geometry === 'string' ? getGeometry(given.geometry) : given.geometry };
   const voxels = options.voxels ?? options.geometry?.voxels;
   positiveInt('voxels', voxels, path);
   if (voxels === undefined) throw new InvalidArgumentError(`createShowerWriter(${path}): pass voxels or geometry`);
@@ -144,7 +149,7 @@ class H5ShowerWriter implements ShowerWriter {
     readonly path: string,
     private readonly voxels: number,
     private readonly level: number,
-    private readonly options: ShowerWriterOptions,
+    private readonly options: ResolvedWriterOptions,
   ) {
     this.tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.chunkRows = options.chunkRows ?? defaultChunkRows(voxels);

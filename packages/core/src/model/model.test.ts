@@ -110,6 +110,11 @@ describe('registry', () => {
     expect(pretrainedDir('toy-model/ild-photons')).toBe(dir);
     expect(await loadPretrained('ild-photons')).toEqual({ loadedFrom: dir });
     expect(() => pretrainedDir('other-model/ild-photons')).toThrow(/no pretrained model "other-model\/ild-photons" is installed; installed: .*toy-model\/ild-photons/);
+    const dir2 = tmp();
+    registerModel({ ...plugin, name: 'toy-model-two', pretrained: { 'ild-photons': dir2 } });
+    expect(() => pretrainedDir('ild-photons')).toThrow(/shipped by several plugins; name one: toy-model\/ild-photons, toy-model-two\/ild-photons/);
+    expect(pretrainedDir('toy-model-two/ild-photons')).toBe(dir2);
+    unregisterModel('toy-model-two');
     unregisterModel('toy-model');
   });
 });

@@ -103,8 +103,10 @@ export function listPretrained(): PretrainedModel[] {
 }
 
 /**
- * The directory of a shipped trained model, by `name` (e.g. `ds1-photons`) or `plugin/name`.
- * @throws CalozooError (PLUGIN_NOT_FOUND) listing what is installed when there is no such model
+ * The directory of a shipped trained model, by `plugin/name` (e.g. `caloman/ds1-photons`), or by
+ * `name` alone when one plugin only ships a model of that name.
+ * @throws CalozooError (PLUGIN_NOT_FOUND) listing what is installed when there is no such model,
+ *   (CONFIG) naming the candidates when a bare name is shipped by several plugins
  */
 export function pretrainedDir(name: string): string {
   const [plugin, model] = name.includes('/') ? name.split('/', 2) : [undefined, name];
@@ -112,6 +114,9 @@ export function pretrainedDir(name: string): string {
   if (hits.length === 0) {
     const have = listPretrained().map((p) => `${p.plugin}/${p.name}`);
     throw new CalozooError('PLUGIN_NOT_FOUND', `no pretrained model "${name}" is installed; ${have.length ? `installed: ${have.join(', ')}` : 'no registered plugin ships one (install @calozoo/caloman)'}.`);
+  }
+  if (hits.length > 1) {
+    throw new CalozooError('CONFIG', `pretrained model "${name}" is shipped by several plugins; name one: ${hits.map((h) => `${h.plugin}/${h.name}`).join(', ')}.`);
   }
   return hits[0]!.dir;
 }

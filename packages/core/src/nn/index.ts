@@ -27,4 +27,5 @@ export {
   type ConvTranspose3dOptions,
   type BatchNormOptions,
   type LayerNormOptions,
+  type Triple,
 } from './layers.js';

@@ -12,7 +12,8 @@ import type { ActivationSpec, OnnxValue, RawTensor } from '../onnx/types.js';
 import type { Rng } from '../rng.js';
 import { activate, cachedWeight, initBound, prefixed, rawComputed, tensorToRaw, uniformValues, variableOf, type Init, type Layer } from './layer.js';
 
-type Triple = readonly [number, number, number];
+/** A size per spatial axis (depth, height, width) of a 3-D layer. */
+export type Triple = readonly [number, number, number];
 const triple = (x: number | Triple): Triple => (typeof x === 'number' ? [x, x, x] : x);
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 /** tf filter [kd, kh, kw, a, b] → ONNX (b, a, kd, kh, kw): Conv's (out, in, …) and ConvTranspose's (in, out, …). */

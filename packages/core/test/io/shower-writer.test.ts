@@ -79,6 +79,18 @@ describe('createShowerWriter', () => {
     await expect(createShowerWriter(p, {})).rejects.toThrow(/pass voxels or geometry/);
   });
 
+  it('takes a geometry id or alias as well as a geometry object', async () => {
+    const p = tmp.path('alias.h5');
+    const w = await createShowerWriter(p, { geometry: 'ds1-photons' });
+    w.append(rowShowers(3, 368));
+    await w.close();
+    const f = await openShowerFile(p);
+    expect([f.attributes.geometry, f.voxels, f.n]).toEqual(['calochallenge-1-photons', 368, 3]);
+    f.close();
+    await expect(createShowerWriter(tmp.path('bad.h5'), { geometry: 'ds1-photons', voxels: 533 })).rejects.toThrow(/voxels 533 contradicts geometry "calochallenge-1-photons" \(368 voxels\)/);
+    await expect(createShowerWriter(tmp.path('bad.h5'), { geometry: 'no-such-geometry' })).rejects.toThrow(/no-such-geometry/);
+  });
+
   it('a write into a missing directory fails with a write-failed error and no file', async () => {
     const p = tmp.path('no-such-dir/x.h5');
     const err = await createShowerWriter(p, { voxels: 10 }).then(
