@@ -19,6 +19,7 @@ import { registerPluginCommands } from './commands/plugin-commands.js';
 import { loadPlugins } from './plugins.js';
 import { registerExport } from './commands/export.js';
 import { registerBench } from './commands/bench.js';
+import { registerCompare } from './commands/compare.js';
 import { CLI_VERSION } from './version.js';
 
 /**
@@ -44,6 +45,7 @@ export function buildProgram(ctx: CliContext, pluginCommands: readonly PluginCom
   registerTrain(program, ctx);
   registerGenerate(program, ctx);
   registerEvaluate(program, ctx);
+  registerCompare(program, ctx);
   registerMerge(program, ctx);
   registerExport(program, ctx);
   registerBench(program, ctx);

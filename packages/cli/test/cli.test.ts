@@ -5,7 +5,7 @@ import { Rng, getGeometry, importPlugins, loadModel, openShowerFile, writeShower
 import { nativeAddonBuilt } from '@calozoo/core/testing';
 import { BIN, FIXTURE_PLUGIN, run, runInTerminal, start, tmp, waitFor } from './helpers.js';
 
-const COMMANDS = ['simulate', 'evaluate', 'demo', 'merge', 'intrinsic-dim', 'info', 'models', 'train', 'generate', 'export', 'bench'];
+const COMMANDS = ['simulate', 'evaluate', 'compare', 'demo', 'merge', 'intrinsic-dim', 'info', 'models', 'train', 'generate', 'export', 'bench'];
 
 let dir: string;
 let data: string;

@@ -213,12 +213,91 @@ function mean(x: number[]): number {
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutput> {
   const t0 = performance.now();
-  const timing: Record<string, number> = {};
-  const lap = (name: string, since: number): number => {
-    const now = performance.now();
-    timing[name] = (now - since) / 1000;
-    return now;
+  const prepared = await prepareReference(options);
+  const out = await scoreSample(prepared, options.generated, options.labels?.generated ?? 'generated', options, t0);
+  if (options.outDir) {
+    prepared.progress({ stage: 'report', done: 0, total: 1 });
+    await writeReport(out.result, out.histograms, options.outDir);
+    prepared.progress({ stage: 'report', done: 1, total: 1 });
+  }
+  return out;
+}
+
+/** One generated sample of `evaluateMany`, with the label its results carry. */
+export interface LabelledSample {
+  /** Name of the sample (e.g. the model), used as `labels.generated`. */
+  label: string;
+  /** The showers: in memory or an HDF5 path. */
+  source: ShowerInput;
+}
+
+/** Options of `evaluateMany`: those of `evaluate`, with several generated samples and no report. */
+export interface EvaluateManyOptions extends Omit<EvaluateOptions, 'generated' | 'outDir' | 'labels'> {
+  /** The generated samples, each compared with the same reference. */
+  generated: readonly LabelledSample[];
+  /** Label of the reference sample (default `reference`). */
+  referenceLabel?: string;
+  /** Progress, with the index of the generated sample being scored (-1 while the reference is read). */
+  onSampleProgress?: (sample: number, p: EvaluateProgress) => void;
+}
+
+/**
+ * Compares several generated samples with one reference, reading the reference once (twice for
+ * a file when `referenceVoxelMax` is not given, as `evaluate`) whatever the number of samples;
+ * each result equals what `evaluate` returns for that sample alone. Classifier inputs of the
+ * reference are built once per mode.
+ */
+export async function evaluateMany(options: EvaluateManyOptions): Promise<EvaluationOutput[]> {
+  if (options.generated.length === 0) throw new InvalidArgumentError('evaluateMany: no generated sample given');
+  const t0 = performance.now();
+  let current = -1;
+  const base: EvaluateOptions = {
+    ...options,
+    generated: options.generated[0]!.source,
+    labels: { reference: options.referenceLabel },
+    onProgress: (p) => {
+      options.onProgress?.(p);
+      options.onSampleProgress?.(current, p);
+    },
   };
+  const prepared = await prepareReference(base);
+  const shared = performance.now() - t0;
+  const out: EvaluationOutput[] = [];
+  for (let i = 0; i < options.generated.length; i++) {
+    current = i;
+    const sample = options.generated[i]!;
+    // Each sample's total time counts the shared reference passes once, as `evaluate` would.
+    out.push(await scoreSample(prepared, sample.source, sample.label, { ...base, generated: sample.source }, performance.now() - shared));
+  }
+  return out;
+}
+
+/** The reference, read and summarised once for any number of generated samples. */
+interface PreparedReference {
+  g: Geometry;
+  modes: EvalMode[];
+  threshold: number;
+  hitThreshold: number;
+  chunkRows: number;
+  read: { allowNegative: boolean };
+  progress: (p: EvaluateProgress) => void;
+  hist: boolean;
+  vmax: number;
+  edges: Float64Array | undefined;
+  ref: FeatureTable;
+  refShowers: SampledShower[];
+  showerCount: number;
+  showerSeed: number;
+  refProvenance: Awaited<ReturnType<typeof sampleProvenance>>;
+  /** Timings of the reference passes (reference_s, reference_voxels_s). */
+  timing: Record<string, number>;
+  /** The reference's classifier inputs, built once per mode. */
+  classifierInputs: Map<ClassifierMode, ClassifierSample>;
+}
+
+/** Reads the reference: voxel maximum, features, voxel spectrum, sampled showers, provenance. */
+async function prepareReference(options: EvaluateOptions): Promise<PreparedReference> {
+  const timing: Record<string, number> = {};
   const g = typeof options.geometry === 'string' ? getGeometry(options.geometry) : options.geometry;
   const modes = [...(options.modes ?? EVAL_MODES)];
   for (const m of modes) if (!ALL_EVAL_MODES.includes(m)) throw new InvalidArgumentError(`unknown evaluation mode "${m}"; known: ${ALL_EVAL_MODES.join(', ')}`);
@@ -236,32 +315,26 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
   let edges = hist && vmax !== undefined ? voxelEdges(threshold, vmax) : undefined;
   const showerCount = options.images?.showers ?? 3;
   const showerSeed = options.images?.seed ?? 1;
-  const samplers = { reference: new ShowerSampler(showerCount, showerSeed, threshold), generated: new ShowerSampler(showerCount, showerSeed, threshold, 1) };
-  const extract = async (src: ShowerInput, stage: 'reference' | 'generated'): Promise<FeatureTable> => {
-    const ex = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
-    const sampler = samplers[stage];
-    await forEachChunk(
-      src,
-      g,
-      chunkRows,
-      (s, done, total) => {
-        ex.consume(s);
-        sampler.consume(s);
-        progress({ stage, done, total });
-      },
-      read,
-    );
-    return ex.finish();
-  };
-  let ref = await extract(options.reference, 'reference');
+  const sampler = new ShowerSampler(showerCount, showerSeed, threshold);
+  const ex = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
+  await forEachChunk(
+    options.reference,
+    g,
+    chunkRows,
+    (s, done, total) => {
+      ex.consume(s);
+      sampler.consume(s);
+      progress({ stage: 'reference', done, total });
+    },
+    read,
+  );
+  let ref = ex.finish();
   if (vmax === undefined) vmax = ref.voxelMax;
-  t = lap('reference_s', t);
+  timing.reference_s = (performance.now() - t) / 1000;
 
   edges = hist ? voxelEdges(threshold, vmax) : undefined;
-  const gen = await extract(options.generated, 'generated');
-  t = lap('generated_s', t);
-
   if (edges && !ref.voxelCounts) {
+    t = performance.now();
     const spec = new VoxelSpectrum(edges, threshold);
     await forEachChunk(
       options.reference,
@@ -274,10 +347,43 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
       read,
     );
     ref = { ...ref, voxelCounts: spec.counts };
-    t = lap('reference_voxels_s', t);
+    timing.reference_voxels_s = (performance.now() - t) / 1000;
   }
+  return {
+    g, modes, threshold, hitThreshold, chunkRows, read, progress, hist, vmax, edges, ref,
+    refShowers: sampler.finish(), showerCount, showerSeed,
+    refProvenance: await sampleProvenance(options.reference, g, read),
+    timing, classifierInputs: new Map(),
+  };
+}
 
-  const labels = { reference: options.labels?.reference ?? 'reference', generated: options.labels?.generated ?? 'generated' };
+/** Scores one generated sample against a prepared reference (`t0`: when its clock started). */
+async function scoreSample(p: PreparedReference, generated: ShowerInput, label: string, options: EvaluateOptions, t0: number): Promise<EvaluationOutput> {
+  const { g, modes, threshold, hitThreshold, chunkRows, read, progress, hist, vmax, edges, ref, showerSeed } = p;
+  const timing: Record<string, number> = { ...p.timing };
+  const lap = (name: string, since: number): number => {
+    const now = performance.now();
+    timing[name] = (now - since) / 1000;
+    return now;
+  };
+  let t = performance.now();
+  const sampler = new ShowerSampler(p.showerCount, showerSeed, threshold, 1);
+  const ex = new FeatureExtractor(g, { threshold, hitThreshold, voxelEdges: edges });
+  await forEachChunk(
+    generated,
+    g,
+    chunkRows,
+    (s, done, total) => {
+      ex.consume(s);
+      sampler.consume(s);
+      progress({ stage: 'generated', done, total });
+    },
+    read,
+  );
+  const gen = ex.finish();
+  t = lap('generated_s', t);
+
+  const labels = { reference: options.labels?.reference ?? 'reference', generated: label };
   const result: EvaluationResult = {
     featureExtractorVersion: FEATURE_EXTRACTOR_VERSION,
     geometry: g.id,
@@ -288,8 +394,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
     modes,
     observables: [],
     provenance: buildProvenance(
-      await sampleProvenance(options.reference, g, read),
-      await sampleProvenance(options.generated, g, read),
+      p.refProvenance,
+      await sampleProvenance(generated, g, read),
       {
         'single-shower choice': showerSeed,
         ...(modes.includes('fpd') ? { fpd: options.fpd?.seed ?? 42 } : {}),
@@ -304,7 +410,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
     histograms: {},
     ...profiles(ref, gen),
     images: { geometry: g, reference: meanImage(ref), generated: meanImage(gen) },
-    showers: { seed: showerSeed, reference: samplers.reference.finish(), generated: samplers.generated.finish() },
+    showers: { seed: showerSeed, reference: p.refShowers, generated: sampler.finish() },
     incidentEnergy: [],
   };
 
@@ -392,8 +498,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
           await forEachChunk(src, g, chunkRows, (c) => builder.consume(c), read);
           return builder.finish();
         };
-        a = await build(options.reference);
-        b = await build(options.generated);
+        let refInput = p.classifierInputs.get(mode);
+        if (!refInput) p.classifierInputs.set(mode, (refInput = await build(options.reference)));
+        a = refInput;
+        b = await build(generated);
       }
       const r = await classifierTest(a, b, {
         ...options.classifier,
@@ -415,11 +523,6 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationOutp
   }
   result.provenance.date = new Date().toISOString();
   timing.total_s = (performance.now() - t0) / 1000;
-  if (options.outDir) {
-    progress({ stage: 'report', done: 0, total: 1 });
-    await writeReport(result, histograms, options.outDir);
-    progress({ stage: 'report', done: 1, total: 1 });
-  }
   return { result, histograms };
 }
 

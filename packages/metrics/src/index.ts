@@ -3,8 +3,8 @@
  * observables, separation power, JSD, W1, correlations, linearity/resolution, FPD, KPD and an
  * HTML report (field-reference.md §2, §2.7, §5.3).
  */
-export { evaluate, voxelEdges, EVAL_MODES, ALL_EVAL_MODES } from './evaluate.js';
-export type { EvalMode, ClassifierSummary, EvaluateOptions, EvaluateProgress, EvaluationResult, EvaluationHistograms, EvaluationOutput, ObservableResult } from './evaluate.js';
+export { evaluate, evaluateMany, voxelEdges, EVAL_MODES, ALL_EVAL_MODES } from './evaluate.js';
+export type { EvalMode, ClassifierSummary, EvaluateOptions, EvaluateManyOptions, LabelledSample, EvaluateProgress, EvaluationResult, EvaluationHistograms, EvaluationOutput, ObservableResult } from './evaluate.js';
 export { FEATURE_EXTRACTOR_VERSION, DS23_THRESHOLD_MEV, DS1_ENERGIES, datasetKind, defaultThreshold } from './dataset.js';
 export type { DatasetKind } from './dataset.js';
 export { FeatureExtractor, column } from './features/extractor.js';

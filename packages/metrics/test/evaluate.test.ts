@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getGeometry, writeShowerFile } from '@calozoo/core';
-import { evaluate, formatTable, type EvaluateProgress } from '../src/index.js';
+import { evaluate, evaluateMany, formatTable, type EvaluateProgress } from '../src/index.js';
 import { toyShowers } from './toy-showers.js';
 
 const g = getGeometry('ds1-photons');
@@ -72,4 +72,41 @@ describe('evaluate', () => {
     await expect(evaluate({ reference: a, generated: a, geometry: g, modes: ['cls-magic' as never] })).rejects.toThrow(/unknown evaluation mode/);
     await expect(evaluate({ reference: a, generated: a, geometry: 'ds1-pions' })).rejects.toThrow(/533/);
   });
+});
+
+describe('evaluateMany', () => {
+  // Timing and date differ between runs; classifier training is not bit-reproducible on every backend.
+  const strip = (r: { timing: unknown; classifier?: unknown; provenance: { date?: string } }): unknown => ({ ...r, timing: undefined, classifier: undefined, provenance: { ...r.provenance, date: undefined } });
+
+  it('gives each sample what evaluate gives it alone, reading the reference file once (twice without its voxel maximum)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calozoo-metrics-many-'));
+    const c = toyShowers(g, { n: 1500, seed: 3, shift: 1 });
+    await writeShowerFile(join(dir, 'a.h5'), a, { geometry: g });
+    await writeShowerFile(join(dir, 'c.h5'), c, { geometry: g });
+    const opts = { geometry: g, modes: ['hist-chi', 'fpd', 'kpd', 'cls-low'] as const, chunkRows: 250, fpd: { repetitions: 3 }, kpd: { batchSize: 500, batches: 3 }, classifier: { protocol: 'fast' as const, seed: 5 } };
+    const refPasses: number[] = [];
+    const many = await evaluateMany({
+      ...opts,
+      reference: join(dir, 'a.h5'),
+      generated: [{ label: 'model-b', source: b }, { label: 'model-c', source: join(dir, 'c.h5') }],
+      onSampleProgress: (i, p) => {
+        if ((p.stage === 'reference' || p.stage === 'reference-voxels') && p.done === p.total) refPasses.push(i);
+      },
+    });
+    expect(refPasses).toEqual([-1, -1]); // the feature pass and the voxel-spectrum pass, before any sample
+    expect(many.map((m) => m.result.labels.generated)).toEqual(['model-b', 'model-c']);
+    const alone = [
+      await evaluate({ ...opts, reference: join(dir, 'a.h5'), generated: b, labels: { generated: 'model-b' } }),
+      await evaluate({ ...opts, reference: join(dir, 'a.h5'), generated: join(dir, 'c.h5'), labels: { generated: 'model-c' } }),
+    ];
+    for (let i = 0; i < 2; i++) {
+      expect(strip(many[i]!.result)).toEqual(strip(alone[i]!.result));
+      expect(many[i]!.histograms).toEqual(alone[i]!.histograms);
+      expect(many[i]!.result.classifier!['cls-low']!.auc).toBeCloseTo(alone[i]!.result.classifier!['cls-low']!.auc, 1);
+      expect(many[i]!.result.timing.reference_s).toBe(many[0]!.result.timing.reference_s);
+    }
+    // the two samples really differ (c is shifted less than b)
+    expect(many[1]!.result.summary!.meanSeparationPower).not.toBe(many[0]!.result.summary!.meanSeparationPower);
+    await expect(evaluateMany({ ...opts, reference: a, generated: [] })).rejects.toThrow(/no generated sample/);
+  }, 120_000);
 });

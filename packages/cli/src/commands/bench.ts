@@ -11,7 +11,7 @@ import { parseNumberList, parsePositiveInt, type CliContext } from '../context.j
 import { loadPlugins } from '../plugins.js';
 
 /** One measured cell of the benchmark. */
-interface BenchRow {
+export interface BenchRow {
   runtime: 'onnx' | 'tfjs';
   batch: number;
   msPerShower: number;
@@ -39,7 +39,7 @@ function benchEnergies(n: number): Float32Array {
 }
 
 /** Times `model.generate` per runtime and batch size (one call of `batch` showers per repetition). */
-async function benchGenerate(model: Generator, o: BenchOptions): Promise<BenchRow[]> {
+export async function benchGenerate(model: Generator, o: BenchOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const runtime of o.runtimes) {
     for (const batch of o.batches) {

@@ -24,11 +24,12 @@ import {
 import { EXIT_INTERRUPTED, UsageError } from '../exit-codes.js';
 
 import { parseDuration, parseOutputDir, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
+import type { Output } from '../output.js';
 import { loadPlugins } from '../plugins.js';
 import { resolveFileGeometry } from '../file-geometry.js';
 
 /** Options of the train command as parsed. */
-interface TrainFlags {
+export interface TrainFlags {
   data: string;
   out: string;
   config?: string;
@@ -90,110 +91,140 @@ export function registerTrain(program: Command, ctx: CliContext): void {
         throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got "${flags.backend}"`);
       }
       await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
-      const plugin = getModel(pluginName);
-      // --threads, else CALOZOO_TF_THREADS, else the plugin's measured choice (precedence in the device layer).
-      const cores = availableParallelism();
-      const device = await selectTfBackend({ backend: flags.backend, threads: flags.threads, fallbackThreads: plugin.trainingThreads?.(cores), logger: { debug: (m) => out.verbose && out.log(m) } });
-      const why = device.threadsFrom === 'fallback' ? ` (${plugin.name}'s choice on ${cores} cores; --threads to change)` : '';
-      const threadNote = device.chosen.startsWith('tensorflow') ? `, ${device.threads} intra-op thread${device.threads === 1 ? '' : 's'}${why}` : '';
-      out.log(`backend: ${device.chosen}${threadNote}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
-      if (!device.chosen.startsWith('tensorflow')) {
-        out.warn(
-          `training on the ${device.chosen} backend; native TensorFlow trained CaloMan's networks ${NATIVE_SPEEDUP} (build it with: npm run setup:native). ` +
-            `With --time, a phase whose share cannot fit one epoch stops the run before it trains, with the time it would need.`,
-        );
-      }
-      const file = await openShowerFile(flags.data, { allowNegative: flags.allowNegative ?? false });
-      const geometry = resolveFileGeometry(file, flags.geometry);
-      // The incident energies trained on, recorded so that `generate` can warn outside them.
-      const energies = file.readEnergies();
-      const energyRangeMeV = [energies.reduce((a, e) => Math.min(a, e), Infinity), energies.reduce((a, e) => Math.max(a, e), -Infinity)];
-      let config: unknown;
-      const savedConfig = path.join(flags.out, 'checkpoints', 'config.json');
-      if (flags.resume) {
-        if (!existsSync(savedConfig)) throw new UsageError(`--resume: no checkpoint config at ${savedConfig}; train without --resume first`);
-        config = (await readJson<{ config: unknown }>(savedConfig)).config;
-      } else {
-        let raw: unknown = plugin.defaultConfig(geometry);
-        // a partial config file is layered over this geometry's defaults, not the plugin's generic ones
-        if (flags.config) raw = mergeConfig(raw, await readJson(flags.config), flags.config);
-        if (flags.set?.length) raw = applyOverrides(raw, flags.set);
-        config = plugin.parseConfig(raw, flags.config ?? 'defaults');
-        await writeJsonAtomic(savedConfig, { plugin: plugin.name, geometry: geometry.id, config });
-      }
-      const model = await plugin.create(config, geometry);
-      const bar = out.progress(`train ${plugin.name}`, undefined, 'steps');
-      let phaseShown = '';
-      const stepPhases = new Set<string>();
-      let report: FitReport;
-      const started = new Date().toISOString();
-      try {
-        report = await model.fit(file, {
-          seed: flags.seed,
-          epochs: flags.epochs,
-          timeLimitSeconds: flags.time,
-          validationFraction: flags.validationFraction,
-          checkpointDir: path.join(flags.out, 'checkpoints'),
-          checkpointEverySeconds: flags.checkpointEvery,
-          resume: flags.resume,
-          signal: ctx.signal,
-          logger: out.logger(),
-          // The bar counts the steps of the running phase; a phase that reports only epochs (or
-          // units of its own) is shown in those, under their name.
-          onProgress: (e) => {
-            if (e.unit === 'steps') stepPhases.add(e.phase);
-            else if (stepPhases.has(e.phase)) return;
-            if (e.phase !== phaseShown) {
-              phaseShown = e.phase;
-              bar.restart(e.unit ?? 'epochs');
-            }
-            const extra = e.values ? Object.entries(e.values).map(([k, v]) => `${k} ${k === 'epoch' ? v : v.toPrecision(4)}`).join(', ') : '';
-            bar.update(e.done, e.total, `${e.phase}${extra ? ' ' + extra : ''}`, e.etaSeconds);
-          },
-        });
-      } finally {
-        bar.stop();
-        file.close();
-      }
-      const plugins = (cmd.optsWithGlobals().plugin ?? []) as string[];
-      if (report.stoppedBy === 'abort') {
-        out.log(`training interrupted; the last checkpoint is kept in ${path.join(flags.out, 'checkpoints')}.`);
-        process.stderr.write(`resume with:\n  ${resumeCommand(pluginName, flags, plugins)}\n`);
-        process.exitCode = EXIT_INTERRUPTED;
-        return;
-      }
-      if (report.stoppedBy === 'divergence') {
-        // No model is written: the checkpoint holds the last good epoch to resume from.
-        throw new TrainingDivergedError(
-          `training diverged; no model was written. The checkpoint in ${path.join(flags.out, 'checkpoints')} holds the last good epoch. ` +
-            `Lower the learning rate (edit ${savedConfig}) and resume with:\n  ${resumeCommand(pluginName, flags, plugins)}`,
-        );
-      }
-      await model.save(flags.out);
-      const summary = {
-        plugin: plugin.name,
-        pluginVersion: plugin.version,
-        geometry: geometry.id,
-        data: path.resolve(flags.data),
-        seed: flags.seed,
-        backend: device.chosen,
-        startedAt: started,
-        finishedAt: new Date().toISOString(),
-        seconds: report.seconds,
-        stoppedBy: report.stoppedBy,
-        trainSize: report.trainSize,
-        validationSize: report.validationSize,
-        energyRangeMeV,
-      };
-      await writeJsonAtomic(path.join(flags.out, 'training.json'), { ...summary, history: report.history });
-      const cfg = await readModelConfig(flags.out).catch(() => null);
-      if (cfg) await writeJsonAtomic(path.join(flags.out, 'config.json'), { ...cfg, training: { ...(cfg.training ?? {}), ...summary } });
-      await fs.mkdir(flags.out, { recursive: true });
-      out.result({ ...summary, out: flags.out, lastEpoch: report.history.at(-1) ?? null }, () => {
-        const last = report.history.at(-1);
-        return `trained ${plugin.name} on ${geometry.id} in ${report.seconds.toFixed(1)} s (${report.stoppedBy}); ${
+      const summary = await trainModelDir(ctx, out, pluginName, flags, (cmd.optsWithGlobals().plugin ?? []) as string[]);
+      if (!summary) return;
+      out.result({ ...summary.summary, out: flags.out, lastEpoch: summary.history.at(-1) ?? null }, () => {
+        const last = summary.history.at(-1);
+        return `trained ${summary.summary.plugin} on ${summary.summary.geometry} in ${summary.summary.seconds.toFixed(1)} s (${summary.summary.stoppedBy}); ${
           last ? `last ${last.phase} epoch ${last.epoch}: train ${last.trainLoss.toPrecision(4)}${last.validationLoss !== undefined ? `, validation ${last.validationLoss.toPrecision(4)}` : ''}; ` : ''
         }model written to ${flags.out}`;
       });
     });
+}
+
+/** What one training run wrote: the summary stored in training.json and the loss history. */
+export interface TrainOutcome {
+  summary: {
+    plugin: string;
+    pluginVersion: string;
+    geometry: string;
+    data: string;
+    seed: number;
+    backend: string;
+    startedAt: string;
+    finishedAt: string;
+    seconds: number;
+    stoppedBy: FitReport['stoppedBy'];
+    trainSize: number;
+    validationSize: number;
+    energyRangeMeV: number[];
+  };
+  history: FitReport['history'];
+}
+
+/**
+ * Trains plugin `pluginName` on `flags.data` into the model directory `flags.out` (config,
+ * checkpoints, weights, training.json), as `calozoo train` does; undefined when interrupted
+ * (the checkpoint is kept and the resume command printed). Plugins must be loaded already.
+ */
+export async function trainModelDir(ctx: CliContext, out: Output, pluginName: string, flags: TrainFlags, plugins: readonly string[] = []): Promise<TrainOutcome | undefined> {
+  const plugin = getModel(pluginName);
+  // --threads, else CALOZOO_TF_THREADS, else the plugin's measured choice (precedence in the device layer).
+  const cores = availableParallelism();
+  const device = await selectTfBackend({ backend: flags.backend, threads: flags.threads, fallbackThreads: plugin.trainingThreads?.(cores), logger: { debug: (m) => out.verbose && out.log(m) } });
+  const why = device.threadsFrom === 'fallback' ? ` (${plugin.name}'s choice on ${cores} cores; --threads to change)` : '';
+  const threadNote = device.chosen.startsWith('tensorflow') ? `, ${device.threads} intra-op thread${device.threads === 1 ? '' : 's'}${why}` : '';
+  out.log(`backend: ${device.chosen}${threadNote}${device.tried.length ? ` (skipped: ${device.tried.map((t) => `${t.name}: ${t.reason}`).join('; ')})` : ''}`);
+  if (!device.chosen.startsWith('tensorflow')) {
+    out.warn(
+      `training on the ${device.chosen} backend; native TensorFlow trained CaloMan's networks ${NATIVE_SPEEDUP} (build it with: npm run setup:native). ` +
+        `With --time, a phase whose share cannot fit one epoch stops the run before it trains, with the time it would need.`,
+    );
+  }
+  const file = await openShowerFile(flags.data, { allowNegative: flags.allowNegative ?? false });
+  const geometry = resolveFileGeometry(file, flags.geometry);
+  // The incident energies trained on, recorded so that `generate` can warn outside them.
+  const energies = file.readEnergies();
+  const energyRangeMeV = [energies.reduce((a, e) => Math.min(a, e), Infinity), energies.reduce((a, e) => Math.max(a, e), -Infinity)];
+  let config: unknown;
+  const savedConfig = path.join(flags.out, 'checkpoints', 'config.json');
+  if (flags.resume) {
+    if (!existsSync(savedConfig)) throw new UsageError(`--resume: no checkpoint config at ${savedConfig}; train without --resume first`);
+    config = (await readJson<{ config: unknown }>(savedConfig)).config;
+  } else {
+    let raw: unknown = plugin.defaultConfig(geometry);
+    // a partial config file is layered over this geometry's defaults, not the plugin's generic ones
+    if (flags.config) raw = mergeConfig(raw, await readJson(flags.config), flags.config);
+    if (flags.set?.length) raw = applyOverrides(raw, flags.set);
+    config = plugin.parseConfig(raw, flags.config ?? 'defaults');
+    await writeJsonAtomic(savedConfig, { plugin: plugin.name, geometry: geometry.id, config });
+  }
+  const model = await plugin.create(config, geometry);
+  const bar = out.progress(`train ${plugin.name}`, undefined, 'steps');
+  let phaseShown = '';
+  const stepPhases = new Set<string>();
+  let report: FitReport;
+  const started = new Date().toISOString();
+  try {
+    report = await model.fit(file, {
+      seed: flags.seed,
+      epochs: flags.epochs,
+      timeLimitSeconds: flags.time,
+      validationFraction: flags.validationFraction,
+      checkpointDir: path.join(flags.out, 'checkpoints'),
+      checkpointEverySeconds: flags.checkpointEvery,
+      resume: flags.resume,
+      signal: ctx.signal,
+      logger: out.logger(),
+      // The bar counts the steps of the running phase; a phase that reports only epochs (or
+      // units of its own) is shown in those, under their name.
+      onProgress: (e) => {
+        if (e.unit === 'steps') stepPhases.add(e.phase);
+        else if (stepPhases.has(e.phase)) return;
+        if (e.phase !== phaseShown) {
+          phaseShown = e.phase;
+          bar.restart(e.unit ?? 'epochs');
+        }
+        const extra = e.values ? Object.entries(e.values).map(([k, v]) => `${k} ${k === 'epoch' ? v : v.toPrecision(4)}`).join(', ') : '';
+        bar.update(e.done, e.total, `${e.phase}${extra ? ' ' + extra : ''}`, e.etaSeconds);
+      },
+    });
+  } finally {
+    bar.stop();
+    file.close();
+  }
+  if (report.stoppedBy === 'abort') {
+    out.log(`training interrupted; the last checkpoint is kept in ${path.join(flags.out, 'checkpoints')}.`);
+    process.stderr.write(`resume with:\n  ${resumeCommand(pluginName, flags, plugins)}\n`);
+    process.exitCode = EXIT_INTERRUPTED;
+    return undefined;
+  }
+  if (report.stoppedBy === 'divergence') {
+    // No model is written: the checkpoint holds the last good epoch to resume from.
+    throw new TrainingDivergedError(
+      `training diverged; no model was written. The checkpoint in ${path.join(flags.out, 'checkpoints')} holds the last good epoch. ` +
+        `Lower the learning rate (edit ${savedConfig}) and resume with:\n  ${resumeCommand(pluginName, flags, plugins)}`,
+    );
+  }
+  await model.save(flags.out);
+  const summary = {
+    plugin: plugin.name,
+    pluginVersion: plugin.version,
+    geometry: geometry.id,
+    data: path.resolve(flags.data),
+    seed: flags.seed,
+    backend: device.chosen,
+    startedAt: started,
+    finishedAt: new Date().toISOString(),
+    seconds: report.seconds,
+    stoppedBy: report.stoppedBy,
+    trainSize: report.trainSize,
+    validationSize: report.validationSize,
+    energyRangeMeV,
+  };
+  await writeJsonAtomic(path.join(flags.out, 'training.json'), { ...summary, history: report.history });
+  const cfg = await readModelConfig(flags.out).catch(() => null);
+  if (cfg) await writeJsonAtomic(path.join(flags.out, 'config.json'), { ...cfg, training: { ...(cfg.training ?? {}), ...summary } });
+  await fs.mkdir(flags.out, { recursive: true });
+  return { summary, history: report.history };
 }
