@@ -42,7 +42,8 @@ describe('calozoo compare', () => {
     expect(json.models[0]!.parameters).toBe(368); // the toy model's one mean per voxel
     expect(row(json.table, 'mean separation power')['mean-shower']).toBeGreaterThan(0);
     expect(row(json.table, 'ms/shower, batch 10')['mean-shower']).toBeGreaterThan(0);
-    expect(existsSync(path.join(out, 'reports', 'mean-shower', 'index.html'))).toBe(true);
+    expect(existsSync(path.join(out, 'report', 'mean-shower', 'index.html'))).toBe(true);
+    expect(readFileSync(path.join(out, 'report', 'index.html'), 'utf8')).toContain('calozoo comparison');
     expect(readFileSync(path.join(out, 'compare.txt'), 'utf8')).toMatch(/^\s+mean-shower\nmean separation power/);
 
     const second = await run(args);

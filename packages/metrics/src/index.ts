@@ -42,6 +42,7 @@ export { jacobiEigen, symmetricSqrt, meanCov, matmul } from './physics/linalg.js
 export type { SymmetricEigen, MeanCov } from './physics/linalg.js';
 export { formatTable } from './report/format.js';
 export { writeReport, renderReport } from './report/write-report.js';
+export { comparisonRows, formatComparison, renderComparison, writeComparisonReport, type ComparisonRow, type ComparisonReportOptions } from './report/compare-report.js';
 export { defaultChunkRows, forEachChunk, sourceSize } from './sources.js';
 export type { ShowerInput, ReadOptions } from './sources.js';
 export {

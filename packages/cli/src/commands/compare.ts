@@ -2,7 +2,8 @@
  * `calozoo compare`: several architectures side by side on one dataset. Each model is trained
  * (or its shipped weights loaded), generates the reference's conditions, and all are evaluated
  * against the same reference in one pass over it; one table (every summary metric, generation
- * speed at several batch sizes, parameters, training time) as text, JSON and per-model reports.
+ * speed at several batch sizes, parameters, training time) as text, JSON and an HTML report with
+ * every model overlaid on the reference (and one report per model).
  * Resumable: a model already trained, generated or benchmarked in --out is reused.
  */
 import type { Command } from 'commander';
@@ -20,7 +21,7 @@ import {
   writeJsonAtomic,
   type Geometry,
 } from '@calozoo/core';
-import { ALL_EVAL_MODES, evaluateMany, writeReport, type EvalMode, type EvaluationResult } from '@calozoo/metrics';
+import { ALL_EVAL_MODES, comparisonRows, evaluateMany, formatComparison, writeComparisonReport, writeReport, type ComparisonRow, type EvalMode, type EvaluationResult } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
 import { commandLine, parseDuration, parseNumberList, parseOutputDir, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 import { resolveFileGeometry } from '../file-geometry.js';
@@ -65,13 +66,6 @@ interface ComparedModel {
   bench: BenchRow[];
 }
 
-/** The values of one row of the side-by-side table, per model. */
-interface TableRow {
-  label: string;
-  values: (number | null)[];
-  digits: number;
-}
-
 /** Number of values in every safetensors file of the model's components. */
 async function countParameters(dir: string): Promise<number> {
   const cfg = await readModelConfig(dir);
@@ -109,41 +103,12 @@ async function trainedModel(ctx: CliContext, out: Output, name: string, f: Compa
   return outcome ? dir : undefined;
 }
 
-/** The table's rows: summary metrics, then speed, size and training time. */
-function tableRows(models: readonly ComparedModel[], results: readonly EvaluationResult[], batches: readonly number[]): TableRow[] {
-  const obs = (r: EvaluationResult, name: string): number | null => r.observables.find((o) => o.name === name)?.separationPower ?? null;
-  const maxLayer = (r: EvaluationResult): number | null => {
-    const s = r.observables.filter((o) => o.group === 'E_layer' || /^E_layer/.test(o.name)).map((o) => o.separationPower).filter(Number.isFinite);
-    return s.length ? Math.max(...s) : null;
-  };
-  const rows: TableRow[] = [
-    { label: 'mean separation power', values: results.map((r) => r.summary?.meanSeparationPower ?? null), digits: 3 },
-    { label: 'S(E_dep/E_inc)', values: results.map((r) => obs(r, 'E_dep/E_inc')), digits: 3 },
-    { label: 'max S(E_layer)', values: results.map(maxLayer), digits: 3 },
-    { label: 'FPD ×10³', values: results.map((r) => (r.fpd ? r.fpd.value * 1e3 : null)), digits: 3 },
-    { label: 'KPD ×10³', values: results.map((r) => (r.kpd ? r.kpd.value * 1e3 : null)), digits: 3 },
-  ];
-  for (const mode of ['cls-low', 'cls-low-normed', 'cls-high'] as const) {
-    if (results.some((r) => r.classifier?.[mode])) rows.push({ label: `${mode} AUC`, values: results.map((r) => r.classifier?.[mode]?.auc ?? null), digits: 3 });
-  }
-  for (const b of batches) rows.push({ label: `ms/shower, batch ${b}`, values: models.map((m) => m.bench.find((r) => r.batch === b)?.msPerShower ?? null), digits: 3 });
-  rows.push({ label: 'parameters', values: models.map((m) => m.parameters), digits: 0 });
-  rows.push({ label: 'training s', values: models.map((m) => m.trainingSeconds), digits: 0 });
-  return rows;
-}
-
-/** Formats a value with `digits` significant digits (integers as they are; n/a when missing). */
-function cell(v: number | null, digits: number): string {
-  if (v === null || !Number.isFinite(v)) return 'n/a';
-  return digits === 0 ? String(Math.round(v)) : v.toPrecision(digits);
-}
-
-/** The side-by-side table as aligned text. */
-function formatComparison(names: readonly string[], rows: readonly { label: string; values: (number | null)[]; digits: number }[]): string {
-  const w0 = Math.max(6, ...rows.map((r) => r.label.length));
-  const widths = names.map((n, i) => Math.max(n.length, ...rows.map((r) => cell(r.values[i] ?? null, r.digits).length)));
-  const line = (label: string, cells: string[]): string => [label.padEnd(w0), ...cells.map((c, i) => c.padStart(widths[i]!))].join('  ');
-  return [line('', [...names]), ...rows.map((r) => line(r.label, r.values.map((v) => cell(v, r.digits))))].join('\n');
+/** The table's rows: the metrics, then generation speed, size and training time. */
+function tableRows(models: readonly ComparedModel[], results: readonly EvaluationResult[], batches: readonly number[]): { metrics: ComparisonRow[]; extra: ComparisonRow[] } {
+  const extra: ComparisonRow[] = batches.map((b) => ({ label: `ms/shower, batch ${b}`, values: models.map((m) => m.bench.find((r) => r.batch === b)?.msPerShower ?? null), digits: 3 }));
+  extra.push({ label: 'parameters', values: models.map((m) => m.parameters), digits: 0 });
+  extra.push({ label: 'training s', values: models.map((m) => m.trainingSeconds), digits: 0 });
+  return { metrics: comparisonRows(results), extra };
 }
 
 /** Registers the `compare` command. */
@@ -276,8 +241,11 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         bar.stop();
       }
       const results = outputs.map((o) => o.result);
-      for (let i = 0; i < models.length; i++) await writeReport(outputs[i]!.result, outputs[i]!.histograms, path.join(flags.out, 'reports', models[i]!.name));
-      const rows = tableRows(models, results, flags.benchBatch);
+      const reportDir = path.join(flags.out, 'report');
+      for (let i = 0; i < models.length; i++) await writeReport(outputs[i]!.result, outputs[i]!.histograms, path.join(reportDir, models[i]!.name));
+      const { metrics, extra } = tableRows(models, results, flags.benchBatch);
+      const rows = [...metrics, ...extra];
+      await writeComparisonReport(outputs, reportDir, { extraRows: extra, links: models.map((m) => `${m.name}/index.html`), subtitle: commandLine(ctx) });
       const table = formatComparison(names, rows);
       const json = {
         reference: path.resolve(flags.reference),
@@ -291,6 +259,6 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       };
       await writeJsonAtomic(path.join(flags.out, 'compare.json'), json);
       await fs.writeFile(path.join(flags.out, 'compare.txt'), table + '\n');
-      out.result(json, () => `${table}\n\n${n} showers of ${geometry.id}; table in ${path.join(flags.out, 'compare.txt')} and compare.json, reports in ${path.join(flags.out, 'reports')}/<model>/index.html`);
+      out.result(json, () => `${table}\n\n${n} showers of ${geometry.id}; table in ${path.join(flags.out, 'compare.txt')} and compare.json, side-by-side report ${path.join(reportDir, 'index.html')} (one report per model beside it)`);
     });
 }

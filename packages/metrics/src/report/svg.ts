@@ -78,7 +78,22 @@ export interface BinnedPlot {
   counts?: { reference: number[]; generated: number[] };
   /** A categorical x axis: tick positions and their labels (e.g. layer ids). */
   xTicks?: { at: number[]; label: (v: number) => string };
+  /** Further generated samples drawn over the same reference (a comparison of models), each in its own colour. */
+  others?: readonly OtherSample[];
 }
+
+/** A further generated sample of a binned plot. */
+interface OtherSample {
+  /** Legend label. */
+  label: string;
+  /** Value per bin, normalised as the reference. */
+  values: number[];
+  /** Raw counts per bin, for the ratio's error bars. */
+  counts?: number[];
+}
+
+/** Colours of the generated samples after the first (`GEN`), in order. */
+export const OTHER_COLOURS: readonly string[] = ['#2b8a3e', '#7048e8', '#c2255c', '#0b7285', '#5c940d', '#495057'];
 
 const W = 400;
 
@@ -110,8 +125,9 @@ function yRange(values: number[], log: boolean): Axis {
 
 /** Step plot of two samples over bins with a ratio panel of fixed range 0.5–1.5 (arrows mark points beyond it). */
 export function binnedSvg(p: BinnedPlot): string {
-  const log = p.logY === 'auto' || p.logY === undefined ? spansDecades([...p.reference, ...p.generated]) : p.logY;
-  const ya = yRange([...p.reference, ...p.generated], log);
+  const all = [...p.reference, ...p.generated, ...(p.others ?? []).flatMap((o) => o.values)];
+  const log = p.logY === 'auto' || p.logY === undefined ? spansDecades(all) : p.logY;
+  const ya = yRange(all, log);
   const yt = axisTicks(ya, 5);
   const rt = axisTicks({ lo: RATIO_RANGE[0], hi: RATIO_RANGE[1], log: false }, 2);
   const positive = p.edges.find((e) => e > 0) ?? 1;
@@ -127,51 +143,59 @@ export function binnedSvg(p: BinnedPlot): string {
   const sr = scale({ lo: RATIO_RANGE[0], hi: RATIO_RANGE[1], log: false }, ratio.y1, ratio.y0);
   const ref = stepPath(p.edges, p.reference, sx, sy);
   const fill = `${ref}L${sx(p.edges[p.edges.length - 1]).toFixed(1)},${main.y1}L${sx(p.edges[0]).toFixed(1)},${main.y1}Z`;
-  let points = '';
-  let bars = '';
-  let arrows = '';
-  for (let i = 0; i < p.reference.length; i++) {
-    const a = p.reference[i];
-    const b = p.generated[i];
-    if (!(a > 0) && !(b > 0)) continue;
-    const lo = p.edges[i];
-    const hi = p.edges[i + 1];
-    const c = sx(p.logX && lo > 0 ? Math.sqrt(lo * hi) : (lo + hi) / 2);
-    if (c < x0 || c > x1) continue;
-    const r = a > 0 ? b / a : Infinity;
-    const cx = c.toFixed(1);
-    if (r > RATIO_RANGE[1]) arrows += `M${cx},${ratio.y0 + 1}l-3.2,5.5h6.4z`;
-    else if (r < RATIO_RANGE[0]) arrows += `M${cx},${ratio.y1 - 1}l-3.2,-5.5h6.4z`;
-    else {
-      const na = p.counts?.reference[i] ?? 0;
-      const nb = p.counts?.generated[i] ?? 0;
-      if (na > 0 && nb > 0) {
-        const e = r * Math.sqrt(1 / na + 1 / nb);
-        bars += `M${cx},${sr(r - e).toFixed(1)}V${sr(r + e).toFixed(1)}`;
+  // The first generated sample is dashed orange as in a two-sample report; further ones solid, in their colours.
+  const samples = [
+    { label: p.labels[1], values: p.generated, counts: p.counts?.generated, colour: GEN, dash: true },
+    ...(p.others ?? []).map((o, k) => ({ label: o.label, values: o.values, counts: o.counts, colour: OTHER_COLOURS[k % OTHER_COLOURS.length]!, dash: false })),
+  ];
+  let lines = '';
+  let ratios = '';
+  for (const smp of samples) {
+    let points = '';
+    let bars = '';
+    let arrows = '';
+    for (let i = 0; i < p.reference.length; i++) {
+      const a = p.reference[i];
+      const b = smp.values[i];
+      if (!(a > 0) && !(b > 0)) continue;
+      const lo = p.edges[i];
+      const hi = p.edges[i + 1];
+      const c = sx(p.logX && lo > 0 ? Math.sqrt(lo * hi) : (lo + hi) / 2);
+      if (c < x0 || c > x1) continue;
+      const r = a > 0 ? b / a : Infinity;
+      const cx = c.toFixed(1);
+      if (r > RATIO_RANGE[1]) arrows += `M${cx},${ratio.y0 + 1}l-3.2,5.5h6.4z`;
+      else if (r < RATIO_RANGE[0]) arrows += `M${cx},${ratio.y1 - 1}l-3.2,-5.5h6.4z`;
+      else {
+        const na = p.counts?.reference[i] ?? 0;
+        const nb = smp.counts?.[i] ?? 0;
+        if (na > 0 && nb > 0) {
+          const e = r * Math.sqrt(1 / na + 1 / nb);
+          bars += `M${cx},${sr(r - e).toFixed(1)}V${sr(r + e).toFixed(1)}`;
+        }
+        points += `<circle cx="${cx}" cy="${sr(r).toFixed(1)}" r="1.7"/>`;
       }
-      points += `<circle cx="${cx}" cy="${sr(r).toFixed(1)}" r="1.7"/>`;
     }
+    lines += `<path class="data" d="${stepPath(p.edges, smp.values, sx, sy)}" fill="none" stroke="${smp.colour}" stroke-width="1.3"${smp.dash ? ' stroke-dasharray="4 2"' : ''}/>`;
+    ratios += `<g class="data" fill="${smp.colour}">${bars ? `<path d="${bars}" stroke="${smp.colour}" stroke-width="0.8"/>` : ''}${arrows ? `<path d="${arrows}"/>` : ''}${points}</g>`;
   }
   return (
     svgOpen(W, 304, p.title) +
     `<text x="${W / 2}" y="15" font-size="12" font-weight="bold" text-anchor="middle">${esc(p.title)}</text>` +
     (p.note ? `<text x="${W / 2}" y="30" font-size="10" fill="#444" text-anchor="middle">${esc(p.note)}</text>` : '') +
     legendSvg(
-      [
-        { label: p.labels[0], colour: REF, kind: 'fill' },
-        { label: p.labels[1], colour: GEN, kind: 'line', dash: true },
-      ],
+      [{ label: p.labels[0], colour: REF, kind: 'fill' }, ...samples.map((smp): LegendItem => ({ label: smp.label, colour: smp.colour, kind: 'line', dash: smp.dash }))],
       (x0 + x1) / 2,
       45,
       x1 - x0,
     ) +
     `<path class="data" d="${fill}" fill="${REF_FILL}" stroke="${REF}" stroke-width="1.3"/>` +
-    `<path class="data" d="${stepPath(p.edges, p.generated, sx, sy)}" fill="none" stroke="${GEN}" stroke-width="1.3" stroke-dasharray="4 2"/>` +
+    lines +
     frameSvg(main) +
     yAxisSvg(yt, main, sy, { title: p.yLabel }) +
     xAxisSvg(xt, main, sx, { labels: false }) +
     `<path d="M${x0},${sr(1).toFixed(1)}H${x1}" stroke="#888" stroke-width="0.8" stroke-dasharray="3 2"/>` +
-    `<g class="data" fill="${GEN}">${bars ? `<path d="${bars}" stroke="${GEN}" stroke-width="0.8"/>` : ''}${arrows ? `<path d="${arrows}"/>` : ''}${points}</g>` +
+    ratios +
     frameSvg(ratio) +
     yAxisSvg(rt, ratio, sr, { title: 'gen/ref' }) +
     xAxisSvg(xt, ratio, sx, { title: p.xLabel }) +
@@ -179,8 +203,13 @@ export function binnedSvg(p: BinnedPlot): string {
   );
 }
 
-/** Unit-sum step histograms of two samples with their ratio (statistical error bars from the counts). */
-export function histogramSvg(title: string, h: HistogramPair, labels: [string, string], options: { note?: string; xLabel?: string; yLabel?: string; logY?: boolean | 'auto' } = {}): string {
+/** Unit-sum step histograms of two samples (and any `others`) with their ratios (statistical error bars from the counts). */
+export function histogramSvg(
+  title: string,
+  h: HistogramPair,
+  labels: [string, string],
+  options: { note?: string; xLabel?: string; yLabel?: string; logY?: boolean | 'auto'; others?: readonly { label: string; counts: number[] }[] } = {},
+): string {
   const norm = (c: number[]): number[] => {
     const s = c.reduce((a, b) => a + b, 0);
     return c.map((v) => (s > 0 ? v / s : 0));
@@ -197,6 +226,7 @@ export function histogramSvg(title: string, h: HistogramPair, labels: [string, s
     logX: h.logX,
     logY: options.logY ?? 'auto',
     counts: { reference: h.reference, generated: h.generated },
+    ...(options.others?.length ? { others: options.others.map((o) => ({ label: o.label, values: norm(o.counts), counts: o.counts })) } : {}),
   });
 }
 
