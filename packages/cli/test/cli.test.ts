@@ -318,9 +318,12 @@ describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.report).toBe(path.join(report, 'index.html'));
-    expect(j.result.observables.length).toBeGreaterThan(10);
-    expect(j.result.observables.every((o: { name: string }) => typeof o.name === 'string')).toBe(true);
+    expect(j.results).toHaveLength(1);
+    expect(j.results[0].observables.length).toBeGreaterThan(10);
+    expect(j.results[0].observables.every((o: { name: string }) => typeof o.name === 'string')).toBe(true);
+    expect(j.table.find((r: { metric: string }) => r.metric === 'mean separation power')['mean-shower']).toBe(j.results[0].summary.meanSeparationPower);
     expect(existsSync(path.join(report, 'index.html'))).toBe(true);
+    expect(existsSync(path.join(report, 'mean-shower', 'index.html'))).toBe(true);
     expect(existsSync(path.join(dir, 'demo', 'generated-mean-shower.h5'))).toBe(true);
   });
 });
