@@ -100,9 +100,15 @@ describe('calozoo CLI: info and models', () => {
   it('models lists plugins from --plugin and CALOZOO_PLUGINS, and fails on a bad module', async () => {
     const r = await run(['--plugin', FIXTURE_PLUGIN, 'models', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).models.map((m: { name: string }) => m.name)).toContain('mean-shower');
+    const listed = JSON.parse(r.stdout).models as { name: string; pretrained: string[] }[];
+    expect(listed.map((m) => m.name)).toContain('mean-shower');
+    // the shipped trained models, by the names loadPretrained takes
+    expect(listed.find((m) => m.name === 'caloman')!.pretrained).toEqual(['caloman/ds1-photons']);
+    expect(listed.find((m) => m.name === 'wgan-gp')!.pretrained).toEqual(['wgan-gp/ds1-photons']);
+    expect(listed.find((m) => m.name === 'mean-shower')!.pretrained).toEqual([]);
     const e = await run(['models'], { env: { CALOZOO_PLUGINS: FIXTURE_PLUGIN } });
     expect(e.stdout).toContain('mean-shower');
+    expect(e.stdout).toContain("trained models shipped: caloman/ds1-photons (loadPretrained('caloman/ds1-photons'))");
     const bad = await run(['--plugin', './no-such-plugin.mjs', 'models']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/could not load plugin module.*no-such-plugin/);

@@ -1,5 +1,6 @@
 /**
- * `calozoo models`: the registered model plugins, the geometries they support, versions.
+ * `calozoo models`: the registered model plugins, the geometries they support, versions, and the
+ * trained models they ship.
  */
 import type { Command } from 'commander';
 import { CalozooError, listModels } from '@calozoo/core';
@@ -26,10 +27,15 @@ export function registerModels(program: Command, ctx: CliContext): void {
         version: m.version,
         description: m.description,
         geometries: m.geometries,
+        pretrained: Object.keys(m.pretrained ?? {}).map((name) => `${m.name}/${name}`),
       }));
       out.result({ models, unavailable: report.unavailable.map((u) => u.module) }, () => {
         if (models.length === 0) return 'No model plugins are installed. Install @calozoo/caloman, or pass --plugin <module>.';
-        const rows = models.map((m) => `  ${m.name.padEnd(16)} ${m.version.padEnd(9)} ${Array.isArray(m.geometries) ? m.geometries.join(', ') : m.geometries}\n      ${m.description}`);
+        const rows = models.map(
+          (m) =>
+            `  ${m.name.padEnd(16)} ${m.version.padEnd(9)} ${Array.isArray(m.geometries) ? m.geometries.join(', ') : m.geometries}\n      ${m.description}` +
+            (m.pretrained.length ? `\n      trained models shipped: ${m.pretrained.join(', ')} (loadPretrained('${m.pretrained[0]}'))` : ''),
+        );
         const missing = report.unavailable.length ? `\nnot installed: ${report.unavailable.map((u) => u.module).join(', ')}` : '';
         return `model plugins:\n${rows.join('\n')}${missing}`;
       });
