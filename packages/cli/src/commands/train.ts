@@ -157,9 +157,16 @@ export async function trainModelDir(ctx: CliContext, out: Output, pluginName: st
     if (flags.config) raw = mergeConfig(raw, await readJson(flags.config), flags.config);
     if (flags.set?.length) raw = applyOverrides(raw, flags.set);
     config = plugin.parseConfig(raw, flags.config ?? 'defaults');
-    await writeJsonAtomic(savedConfig, { plugin: plugin.name, geometry: geometry.id, config });
   }
-  const model = await plugin.create(config, geometry);
+  let model: Awaited<ReturnType<typeof plugin.create>>;
+  try {
+    model = await plugin.create(config, geometry);
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+  // Written only once the plugin accepted the config, so a refused one leaves nothing to --resume from.
+  if (!flags.resume) await writeJsonAtomic(savedConfig, { plugin: plugin.name, geometry: geometry.id, config });
   const bar = out.progress(`train ${plugin.name}`, undefined, 'steps');
   let phaseShown = '';
   const stepPhases = new Set<string>();
