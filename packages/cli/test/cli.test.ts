@@ -44,6 +44,7 @@ describe('calozoo CLI: help and usage errors', () => {
     [['train', 'mean-shower', '--data', 'a.h5', '--out', 'o', '--time', 'soon'], /--time must be a duration/],
     [['train', 'mean-shower', '--data', 'a.h5', '--out', 'o', '--threads', '0'], /--threads must be a positive integer/],
     [['info'], /missing required argument/],
+    [['simulate', '--geometry', 'ds1-photons', '--n', '10', '--variation', 'martian', '--out', 'x.h5'], /--variation: unknown variation "martian"; known: nominal, deep, narrow/],
     // Output paths are checked before any work.
     [['simulate', '--geometry', 'ds1-photons', '--n', '10', '--out', '/nonexistent-calozoo/x.h5'], /--out \/nonexistent-calozoo\/x\.h5: the directory \/nonexistent-calozoo does not exist; create it first/],
     [['generate', 'x', '--seed', '1', '--out', '/tmp'], /--out \/tmp: is a directory; give a file name/],

@@ -76,6 +76,8 @@ export interface DetectorModel {
   readonly mipWidthMeV: number;
   /** Readout threshold: cells below it are zeroed, MeV. */
   readonly thresholdMeV: number;
+  /** Gaussian electronic noise added to every cell before the threshold, MeV (default 0: none). */
+  readonly noiseMeV?: number;
   /** Event-by-event spread of the shower-centre offset at the front face, mm (per transverse axis). */
   readonly offsetMm: number;
   /** Event-by-event spread of the axis slope (centre drift with depth), mm per X0. */

@@ -17,3 +17,4 @@ export { emProfile, hadronicProfile, meanEmFraction, emRadial, TMAX_OFFSET, type
 export { spotModel, type SpotModel } from './spots.js';
 export { simulateToFile, GENERATOR_NAME, type SimulateToFileOptions, type SimulateToFileResult } from './simulate-to-file.js';
 export { simulatorVersion } from './version.js';
+export { SIMULATOR_VARIATIONS, getVariation, type SimulatorVariation, type VariationRole } from './variations.js';

@@ -8,6 +8,7 @@ import { hasAngle, type EnergySampler } from './energies.js';
 import type { Particle } from './engine.js';
 import { resolveParticle, simulateShowers, type SimulatorParams } from './simulate.js';
 import { simulatorVersion } from './version.js';
+import { getVariation } from './variations.js';
 
 /** Generator name written into the `generator` attribute. */
 export const GENERATOR_NAME = 'calozoo-simulator';
@@ -28,6 +29,8 @@ export interface SimulateToFileOptions {
   theta?: number;
   /** Detector-model overrides. */
   params?: SimulatorParams;
+  /** A named physics variation (`SIMULATOR_VARIATIONS`); stored as the `variation` attribute. */
+  variation?: string;
   /** gzip level 0–9; default 4. */
   compression?: number;
   /** Called after every chunk with the showers written so far. */
@@ -57,6 +60,7 @@ export async function simulateToFile(path: string, geometry: Geometry | string, 
   if (!Number.isSafeInteger(chunk) || chunk <= 0) throw new InvalidArgumentError(`simulateToFile(${path}): chunk must be a positive integer, got ${chunk}`);
   if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`simulateToFile(${path}): seed must be a safe integer, got ${seed}`);
   const particle = resolveParticle(g, options.particle);
+  if (options.variation) getVariation(options.variation); // an unknown name fails before any file exists
   const writer = await createShowerWriter(path, {
     geometry: g,
     n,
@@ -64,13 +68,13 @@ export async function simulateToFile(path: string, geometry: Geometry | string, 
     seed,
     compression: options.compression,
     conditions: options.theta !== undefined || hasAngle(g.id) ? ['theta'] : [],
-    attributes: { generator_version: simulatorVersion(), particle },
+    attributes: { generator_version: simulatorVersion(), particle, ...(options.variation ? { variation: options.variation } : {}) },
   });
   try {
     for (let start = 0; start < n; start += chunk) {
       if (options.signal?.aborted) throw new AbortedError(`simulateToFile(${path}): aborted after ${start} of ${n} showers; no file was written.`);
       const m = Math.min(chunk, n - start);
-      const showers = simulateShowers(g, { n: m, seed, firstIndex: start, particle, energies: options.energies, theta: options.theta, params: options.params });
+      const showers = simulateShowers(g, { n: m, seed, firstIndex: start, particle, energies: options.energies, theta: options.theta, params: options.params, variation: options.variation });
       writer.append(showers);
       options.onProgress?.(start + m, n);
       // Yield to the event loop between chunks, so that Ctrl-C (the abort signal) is seen at once.

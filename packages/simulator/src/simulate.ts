@@ -10,6 +10,7 @@ import { energySamplerFor, hasAngle, sampleTheta, type EnergySampler } from './e
 import { engineContext, longitudinalStage, type Particle } from './engine.js';
 import { cylindricalProjector } from './project-cylindrical.js';
 import { gridProjector } from './project-grid.js';
+import { getVariation } from './variations.js';
 
 /** Overrides of a geometry's detector model (shallow; `hadronic` is merged one level deeper). */
 export type SimulatorParams = Partial<Omit<DetectorModel, 'hadronic'>> & { hadronic?: Partial<HadronicParams> };
@@ -28,10 +29,24 @@ export interface SimulateOptions {
   energies?: Float32Array | EnergySampler;
   /** Tilt angle(s) from the layer normal, rad: one value for all or one per shower; default 0 (random for angular grids). */
   theta?: number | Float32Array;
-  /** Detector-model overrides. */
+  /** Detector-model overrides (applied after `variation`). */
   params?: SimulatorParams;
+  /** A named physics variation (`SIMULATOR_VARIATIONS`), e.g. `deep` or `noisy`; default none. */
+  variation?: string;
   /** Index of the first shower in the run (for chunked or sharded generation). Default 0. */
   firstIndex?: number;
+}
+
+/**
+ * Adds Gaussian noise of σ `noise` MeV to the cells [base, base + V) and applies the readout
+ * threshold again (the projector applied it to the deposits). The draws come after the shower's
+ * own, so a shower with noise is its noiseless self plus noise.
+ */
+function addNoise(values: Float32Array, base: number, V: number, noise: number, threshold: number, rng: Rng): void {
+  for (let v = base; v < base + V; v++) {
+    const x = values[v]! + noise * rng.normal();
+    values[v] = x >= threshold ? x : 0;
+  }
 }
 
 /** Stream index of shower 0 (stream 0 is left for run-level draws). */
@@ -45,8 +60,8 @@ export function resolveParticle(g: Geometry, particle?: string): Particle {
 }
 
 /** Returns the detector model of a geometry with `params` applied. */
-export function resolveDetector(g: Geometry, params?: SimulatorParams): DetectorModel {
-  const base = detectorFor(g);
+export function resolveDetector(g: Geometry, params?: SimulatorParams, variation?: string): DetectorModel {
+  const base = variation ? getVariation(variation).detector(detectorFor(g), g) : detectorFor(g);
   if (!params) return base;
   const { hadronic, ...rest } = params;
   return { ...base, ...rest, hadronic: { ...base.hadronic, ...(hadronic ?? {}) } };
@@ -76,14 +91,15 @@ export function simulateShowers(geometry: Geometry | string, options: SimulateOp
   if (!Number.isSafeInteger(first) || first < 0) throw new InvalidArgumentError(`simulateShowers: firstIndex must be a non-negative integer, got ${first}`);
   const seed = resolveSeed(options);
   const particle = resolveParticle(g, options.particle);
-  const detector = resolveDetector(g, options.params);
+  const detector = resolveDetector(g, options.params, options.variation);
   const energies = options.energies;
   if (energies instanceof Float32Array && energies.length < n) {
     throw new InvalidArgumentError(`simulateShowers: energies has ${energies.length} values for n = ${n} showers; pass at least n energies in MeV.`);
   }
   const theta = options.theta;
   if (theta instanceof Float32Array && theta.length < n) throw new InvalidArgumentError(`simulateShowers: theta has ${theta.length} values for n = ${n}.`);
-  const sampler = typeof energies === 'function' ? energies : energySamplerFor(g.id);
+  const sampler = typeof energies === 'function' ? energies : ((options.variation ? getVariation(options.variation).energies?.(g) : undefined) ?? energySamplerFor(g.id));
+  const noise = detector.noiseMeV ?? 0;
   const angular = theta !== undefined || hasAngle(g.id);
 
   const ctx = engineContext(g, detector);
@@ -103,6 +119,7 @@ export function simulateShowers(geometry: Geometry | string, options: SimulateOp
     if (out.theta) out.theta[i] = th;
     longitudinalStage(detector, ctx.slices, particle, e, th, rng, ctx.state);
     project(rng, out.values, i * g.voxels);
+    if (noise > 0) addNoise(out.values, i * g.voxels, g.voxels, noise, detector.thresholdMeV, rng);
   }
   return out;
 }

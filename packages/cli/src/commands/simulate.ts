@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { getGeometry, BUILTIN_GEOMETRY_IDS, GEOMETRY_ALIASES } from '@calozoo/core';
-import { simulateToFile } from '@calozoo/simulator';
+import { SIMULATOR_VARIATIONS, simulateToFile } from '@calozoo/simulator';
 import { UsageError } from '../exit-codes.js';
 import { parseOutputFile, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 
@@ -16,7 +16,11 @@ interface SimulateFlags {
   particle?: 'photon' | 'electron' | 'pion';
   energy?: number;
   compression?: number;
+  variation?: string;
 }
+
+/** The variations, one per line, for --help. */
+const VARIATION_HELP = SIMULATOR_VARIATIONS.map((v) => `  ${v.name.padEnd(21)} ${v.role.padEnd(9)}  ${v.description}`).join('\n');
 
 /** Registers the `simulate` command. */
 export function registerSimulate(program: Command, ctx: CliContext): void {
@@ -38,7 +42,15 @@ export function registerSimulate(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(x) || x < 0 || x > 9) throw new UsageError(`--compression must be an integer 0-9, got "${v}"`);
       return x;
     })
-    .addHelpText('after', '\nExample:\n  calozoo simulate --geometry ds1-photons --n 50000 --seed 1 --out data/ds1-photons.h5\n  calozoo simulate --geometry ild-ecal --n 1000 --energy 50000 --out ecal-50GeV.h5')
+    .option('--variation <name>', 'a named variation of the detector physics (listed below; stored as the file attribute `variation`)', (v) => {
+      if (!SIMULATOR_VARIATIONS.some((x) => x.name === v)) throw new UsageError(`--variation: unknown variation "${v}"; known: ${SIMULATOR_VARIATIONS.map((x) => x.name).join(', ')}`);
+      return v;
+    })
+    .addHelpText(
+      'after',
+      `\nVariations (tune settings on the "tuning" ones, report on the "held-back" ones):\n${VARIATION_HELP}\n` +
+        '\nExample:\n  calozoo simulate --geometry ds1-photons --n 50000 --seed 1 --out data/ds1-photons.h5\n  calozoo simulate --geometry ild-ecal --n 1000 --energy 50000 --out ecal-50GeV.h5\n  calozoo simulate --geometry ds1-photons --n 50000 --seed 1 --variation shallow-wide --out data/ds1-shallow-wide.h5',
+    )
     .action(async (flags: SimulateFlags, cmd: Command) => {
       const out = ctx.output(cmd);
       if (flags.particle && !['photon', 'electron', 'pion'].includes(flags.particle)) {
@@ -54,13 +66,14 @@ export function registerSimulate(program: Command, ctx: CliContext): void {
         particle: flags.particle,
         energies: fixed !== undefined ? () => fixed : undefined,
         compression: flags.compression,
+        variation: flags.variation,
         signal: ctx.signal,
         onProgress: (done, total) => bar.update(done, total),
       });
       bar.stop();
       const seconds = (Date.now() - t0) / 1000;
       out.result({ ...result, seconds, showersPerSecond: flags.n / seconds }, () =>
-        `wrote ${result.n} ${geometry.id} showers (seed ${result.seed}) to ${result.path} in ${seconds.toFixed(1)} s (${(flags.n / seconds).toFixed(0)} showers/s)`,
+        `wrote ${result.n} ${geometry.id} showers (seed ${result.seed}${flags.variation ? `, variation ${flags.variation}` : ''}) to ${result.path} in ${seconds.toFixed(1)} s (${(flags.n / seconds).toFixed(0)} showers/s)`,
       );
     });
 }
