@@ -78,6 +78,11 @@ export interface DetectorModel {
   readonly thresholdMeV: number;
   /** Gaussian electronic noise added to every cell before the threshold, MeV (default 0: none). */
   readonly noiseMeV?: number;
+  /**
+   * Power p of a generalised-gamma EM longitudinal profile: the GFLASH gamma CDF is taken at
+   * t_max·(t/t_max)^p (default 1: the gamma family itself; p < 1 starts earlier and ends later).
+   */
+  readonly emProfilePower?: number;
   /** Event-by-event spread of the shower-centre offset at the front face, mm (per transverse axis). */
   readonly offsetMm: number;
   /** Event-by-event spread of the axis slope (centre drift with depth), mm per X0. */

@@ -99,10 +99,13 @@ function lambdaToX0(t: SliceTable, l: number): number {
 }
 
 /** Fills `out` with P(α, β·(edge − start)) at every edge (depth unit of the edges × sec). */
-function cdfAtEdges(g: GammaProfile, start: number, edges: Float64Array, sec: number, out: Float64Array): void {
+function cdfAtEdges(g: GammaProfile, start: number, edges: Float64Array, sec: number, out: Float64Array, power = 1): void {
   const lga = logGamma(g.alpha);
   for (let i = 0; i < edges.length; i++) {
-    const x = g.beta * (edges[i] * sec - start);
+    let depth = edges[i] * sec - start;
+    // A generalised-gamma profile: the gamma CDF at tmax·(t/tmax)^p instead of t (p = 1: GFLASH).
+    if (power !== 1 && depth > 0) depth = g.tmax * Math.pow(depth / g.tmax, power);
+    const x = g.beta * depth;
     out[i] = x > 0 ? gammaP(g.alpha, x, lga) : 0;
   }
 }
@@ -172,7 +175,7 @@ export function longitudinalStage(d: DetectorModel, t: SliceTable, particle: Par
   const eGeV = shapeEnergy / 1000;
   const pE = s.pE;
   const interacts = particle !== 'pion' || l0 < t.lambda[k] * sec;
-  if (eEm > 0 && interacts) cdfAtEdges(em, tStart, t.x0, sec, pE);
+  if (eEm > 0 && interacts) cdfAtEdges(em, tStart, t.x0, sec, pE, d.emProfilePower ?? 1);
   else pE.fill(0);
   for (let i = 0; i < k; i++) {
     const f = pE[i + 1] - pE[i];

@@ -2,7 +2,8 @@
  * Each named variation moves the observable it is about, in the direction it says, against the
  * nominal detector (same seed and energies): depth → longitudinal centre of gravity, width → the
  * hottest cell's share, sampling → response spread, MIPs → the small-cell energy spectrum, noise →
- * hit count, upstream material → response at low energy, spectrum → the incident energies.
+ * hit count, upstream material → response at low energy, profile family → longitudinal spread,
+ * spectrum → the incident energies.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +18,10 @@ const g = getGeometry('ds1-photons');
 const slices = layerSlices(g);
 
 /** Shower-averaged observables of a sample. */
-function observe(s: Showers): { centroid: number; response: number; spread: number; maxShare: number; hits: number; smallMedian: number } {
+function observe(s: Showers): { centroid: number; depthWidth: number; response: number; spread: number; maxShare: number; hits: number; smallMedian: number } {
   const V = s.voxels;
   let centroid = 0;
+  let depthWidth = 0;
   let maxShare = 0;
   let hits = 0;
   const response: number[] = [];
@@ -27,6 +29,7 @@ function observe(s: Showers): { centroid: number; response: number; spread: numb
   for (let i = 0; i < s.n; i++) {
     let total = 0;
     let moment = 0;
+    let moment2 = 0;
     let hottest = 0;
     slices.forEach((l, k) => {
       let e = 0;
@@ -39,15 +42,17 @@ function observe(s: Showers): { centroid: number; response: number; spread: numb
       }
       total += e;
       moment += k * e;
+      moment2 += k * k * e;
     });
     centroid += moment / total;
+    depthWidth += Math.sqrt(Math.max(0, moment2 / total - (moment / total) ** 2));
     maxShare += hottest / total;
     response.push(total / s.energy[i]!);
   }
   const mean = response.reduce((a, b) => a + b, 0) / response.length;
   const spread = Math.sqrt(response.reduce((a, b) => a + (b - mean) ** 2, 0) / response.length);
   small.sort((a, b) => a - b);
-  return { centroid: centroid / s.n, response: mean, spread, maxShare: maxShare / s.n, hits: hits / s.n, smallMedian: small[small.length >> 1]! };
+  return { centroid: centroid / s.n, depthWidth: depthWidth / s.n, response: mean, spread, maxShare: maxShare / s.n, hits: hits / s.n, smallMedian: small[small.length >> 1]! };
 }
 
 const at = (energy: number, variation?: string) => observe(simulateShowers(g, { n: 300, seed: 1, energies: new Float32Array(300).fill(energy), ...(variation ? { variation } : {}) }));
@@ -56,9 +61,9 @@ describe('simulator variations', () => {
   const high = at(65_536);
   const low = at(1024);
 
-  it('lists five tuning and five held-back variations, each documented; nominal is the plain simulator', () => {
+  it('lists five tuning and six held-back variations, each documented; nominal is the plain simulator', () => {
     expect(SIMULATOR_VARIATIONS.filter((v) => v.role === 'tuning').map((v) => v.name)).toEqual(['nominal', 'deep', 'narrow', 'coarse-sampling', 'small-mips']);
-    expect(SIMULATOR_VARIATIONS.filter((v) => v.role === 'held-back').map((v) => v.name)).toEqual(['shallow-wide', 'noisy', 'upstream-material', 'big-mips', 'log-uniform-energies']);
+    expect(SIMULATOR_VARIATIONS.filter((v) => v.role === 'held-back').map((v) => v.name)).toEqual(['shallow-wide', 'noisy', 'upstream-material', 'stretched-profile', 'big-mips', 'log-uniform-energies']);
     for (const v of SIMULATOR_VARIATIONS) expect(v.description.length).toBeGreaterThan(20);
     const plain = simulateShowers(g, { n: 50, seed: 3 });
     expect(simulateShowers(g, { n: 50, seed: 3, variation: 'nominal' })).toEqual(plain);
@@ -69,6 +74,10 @@ describe('simulator variations', () => {
     expect(at(65_536, 'deep').centroid).toBeGreaterThan(high.centroid + 0.05);
     expect(at(65_536, 'shallow-wide').centroid).toBeLessThan(high.centroid - 0.05);
     expect(at(65_536, 'upstream-material').centroid).toBeLessThan(high.centroid - 0.05);
+  });
+
+  it('shape family: the generalised-gamma profile spreads the energy over more layers', () => {
+    expect(at(65_536, 'stretched-profile').depthWidth).toBeGreaterThan(high.depthWidth * 1.25);
   });
 
   it('width: narrow showers put a larger share in their hottest cells, shallow-wide ones a smaller', () => {

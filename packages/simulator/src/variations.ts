@@ -2,7 +2,7 @@
  * Named variations of the simulated physics, for testing that a model's recipe generalises: each
  * moves the showers the way real calorimeters differ from one another (absorber depth and
  * Molière radius, sampling fluctuations, MIP response, electronic noise, dead material in front,
- * the incident-energy spectrum). A recipe is tuned on the `tuning` variations and reported on the
+ * the shape family of the longitudinal profile, the incident-energy spectrum). A recipe is tuned on the `tuning` variations and reported on the
  * `held-back` ones, which nobody tunes on.
  *
  * A variation transforms the geometry's built-in detector model (`detectors.ts`); `noiseMeV`
@@ -46,7 +46,7 @@ function logUniform(lo: number, hi: number): EnergySampler {
   return (rng) => lo * Math.pow(hi / lo, rng.uniform());
 }
 
-/** The built-in variations: five to tune on, five held back. */
+/** The built-in variations: five to tune on, six held back. */
 export const SIMULATOR_VARIATIONS: readonly SimulatorVariation[] = [
   { name: 'nominal', role: 'tuning', description: 'the built-in detector model as it is', detector: (d) => d },
   { name: 'deep', role: 'tuning', description: 'absorber 15 % thinner per layer in X0 and λ_int (slab x0, lambda × 0.85): showers reach deeper layers', detector: (d) => depthScale(d, 0.85) },
@@ -61,6 +61,12 @@ export const SIMULATOR_VARIATIONS: readonly SimulatorVariation[] = [
     detector: (d) => ({ ...d, noiseMeV: 2 * d.thresholdMeV }),
   },
   { name: 'upstream-material', role: 'held-back', description: '1.5 X0 of dead material in front of the first layer: earlier, lossier showers', detector: (d) => upstream(d, 1.5) },
+  {
+    name: 'stretched-profile',
+    role: 'held-back',
+    description: 'another longitudinal shape family: a generalised-gamma EM profile, the GFLASH gamma CDF taken at t_max·(t/t_max)^0.75 (earlier start, longer tail)',
+    detector: (d) => ({ ...d, emProfilePower: 0.75 }),
+  },
   { name: 'big-mips', role: 'held-back', description: 'MIP spots 40 % larger (most probable value and width × 1.4) and constant term × 2', detector: (d) => ({ ...d, mipMpvMeV: d.mipMpvMeV * 1.4, mipWidthMeV: d.mipWidthMeV * 1.4, constantTerm: d.constantTerm * 2 }) },
   {
     name: 'log-uniform-energies',
