@@ -1,0 +1,15 @@
+/**
+ * Defaults are the recipe: `calozoo train caloman` with no --set on dataset-1 photons trains with
+ * exactly the config of the shipped model, so a user reproduces it.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { getGeometry, readModelConfig } from '@calozoo/core';
+import { calomanPlugin } from '../src/index.js';
+
+describe('default recipe', () => {
+  it('the dataset-1-photon defaults equal the shipped model’s training config', async () => {
+    const shipped = await readModelConfig(fileURLToPath(new URL('../models/ds1-photons', import.meta.url)));
+    expect(calomanPlugin.defaultConfig(getGeometry('ds1-photons'))).toEqual(shipped.config);
+  });
+});
