@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { InvalidArgumentError, writeFileAtomic, writeJsonAtomic } from '@calozoo/core';
 import type { EvaluationOutput, EvaluationResult } from '../evaluate.js';
 import { esc } from './axes.js';
-import { GEN, OTHER_COLOURS, REF, binnedSvg, curvesSvg, histogramSvg, type Series } from './svg.js';
+import { GEN, OTHER_COLOURS, REF, curvesSvg, histogramSvg, type Series } from './svg.js';
+import { profilePanels } from './write-report.js';
 
 /** One row of a comparison table: a metric and its value per model (null: not measured). */
 export interface ComparisonRow {
@@ -103,40 +104,8 @@ export function renderComparison(outputs: readonly EvaluationOutput[], options: 
 
   // profiles
   {
-    const L = first.histograms.longitudinal;
-    const ids = L.layers;
-    const edges = ids.map((_, i) => i - 0.5).concat(ids.length - 0.5);
-    const R = first.histograms.radial;
-    const width = R.edges.slice(1).map((e, i) => e - R.edges[i]!);
-    const positive = R.edges.find((e) => e > 0) ?? 1;
-    const logX = R.edges[R.edges.length - 1]! / positive > 100;
-    const unit = R.unit === 'mm' ? 'mm' : 'cell';
-    const perWidth = (v: number[]): number[] => v.map((x, i) => x / width[i]!);
     let html = '<div class="grid">';
-    html += binnedSvg({
-      title: 'Longitudinal profile',
-      edges,
-      reference: L.reference,
-      generated: L.generated,
-      labels,
-      xLabel: 'layer',
-      yLabel: 'energy per shower [MeV]',
-      logY: true,
-      xTicks: { at: ids.map((_, i) => i), label: (v) => String(ids[v] ?? v) },
-      others: outputs.slice(1).map((o) => ({ label: o.result.labels.generated, values: o.histograms.longitudinal.generated })),
-    });
-    html += binnedSvg({
-      title: 'Radial profile (all layers)',
-      edges: R.edges,
-      reference: perWidth(R.reference),
-      generated: perWidth(R.generated),
-      labels,
-      xLabel: `r [${unit}]${logX ? ', first bin from 0' : ''}`,
-      yLabel: `dE/dr [MeV/${unit}]`,
-      logX,
-      logY: true,
-      others: outputs.slice(1).map((o) => ({ label: o.result.labels.generated, values: perWidth(o.histograms.radial.generated) })),
-    });
+    html += profilePanels(first.histograms, labels, {}, outputs.slice(1).map((o) => ({ label: o.result.labels.generated, h: o.histograms })));
     html += '</div><p class="caption">Ratio panels: each model / reference, range 0.5–1.5; triangles mark points beyond it.</p>';
     sections.push({ id: 'profiles', title: 'Profiles', html });
   }

@@ -104,6 +104,50 @@ function layerTicks(ids: number[]): { at: number[]; label: (v: number) => string
   return { at, label: (v) => String(ids[v] ?? v) };
 }
 
+/**
+ * The longitudinal and radial profile panels of `h` (reference against its generated sample and
+ * any `others`, each a further sample's histograms against the same reference), with their notes.
+ */
+export function profilePanels(h: EvaluationHistograms, labels: [string, string], notes: { longitudinal?: string; radial?: string } = {}, others: readonly { label: string; h: EvaluationHistograms }[] = []): string {
+  const L = h.longitudinal;
+  const ids = L.layers;
+  const edges = ids.map((_, i) => i - 0.5).concat(ids.length - 0.5);
+  const R = h.radial;
+  const width = R.edges.slice(1).map((e, i) => e - R.edges[i]);
+  const positive = R.edges.find((e) => e > 0) ?? 1;
+  const logX = R.edges[R.edges.length - 1] / positive > 100;
+  const unit = R.unit === 'mm' ? 'mm' : 'cell';
+  const perWidth = (v: number[]): number[] => v.map((x, i) => x / width[i]);
+  return (
+    binnedSvg({
+      title: 'Longitudinal profile',
+      note: notes.longitudinal,
+      edges,
+      reference: L.reference,
+      generated: L.generated,
+      labels,
+      xLabel: 'layer',
+      yLabel: 'energy per shower [MeV]',
+      logY: true,
+      xTicks: layerTicks(ids),
+      ...(others.length ? { others: others.map((o) => ({ label: o.label, values: o.h.longitudinal.generated })) } : {}),
+    }) +
+    binnedSvg({
+      title: 'Radial profile (all layers)',
+      note: notes.radial,
+      edges: R.edges,
+      reference: perWidth(R.reference),
+      generated: perWidth(R.generated),
+      labels,
+      xLabel: `r [${unit}]${logX ? ', first bin from 0' : ''}`,
+      yLabel: `dE/dr [MeV/${unit}]`,
+      logX,
+      logY: true,
+      ...(others.length ? { others: others.map((o) => ({ label: o.label, values: perWidth(o.h.radial.generated) })) } : {}),
+    })
+  );
+}
+
 /** Renders the HTML report of a result. */
 export function renderReport(result: EvaluationResult, h: EvaluationHistograms): string {
   const labels: [string, string] = [result.labels.reference, result.labels.generated];
@@ -118,39 +162,12 @@ export function renderReport(result: EvaluationResult, h: EvaluationHistograms):
 
   // profiles
   {
-    const L = h.longitudinal;
-    const ids = L.layers;
-    const edges = ids.map((_, i) => i - 0.5).concat(ids.length - 0.5);
     const R = h.radial;
-    const width = R.edges.slice(1).map((e, i) => e - R.edges[i]);
-    const positive = R.edges.find((e) => e > 0) ?? 1;
-    const logX = R.edges[R.edges.length - 1] / positive > 100;
-    const unit = R.unit === 'mm' ? 'mm' : 'cell';
     const s = result.profiles;
     let html = '<div class="grid">';
-    html += binnedSvg({
-      title: 'Longitudinal profile',
-      note: s ? `S = ${n3(s.longitudinal.separationPower)}, JSD = ${n3(s.longitudinal.jsd)}` : undefined,
-      edges,
-      reference: L.reference,
-      generated: L.generated,
-      labels,
-      xLabel: 'layer',
-      yLabel: 'energy per shower [MeV]',
-      logY: true,
-      xTicks: layerTicks(ids),
-    });
-    html += binnedSvg({
-      title: 'Radial profile (all layers)',
-      note: s ? `S = ${n3(s.radial.separationPower)}, JSD = ${n3(s.radial.jsd)}` : undefined,
-      edges: R.edges,
-      reference: R.reference.map((v, i) => v / width[i]),
-      generated: R.generated.map((v, i) => v / width[i]),
-      labels,
-      xLabel: `r [${unit}]${logX ? ', first bin from 0' : ''}`,
-      yLabel: `dE/dr [MeV/${unit}]`,
-      logX,
-      logY: true,
+    html += profilePanels(h, labels, {
+      longitudinal: s ? `S = ${n3(s.longitudinal.separationPower)}, JSD = ${n3(s.longitudinal.jsd)}` : undefined,
+      radial: s ? `S = ${n3(s.radial.separationPower)}, JSD = ${n3(s.radial.jsd)}` : undefined,
     });
     html += '</div>';
     html +=
