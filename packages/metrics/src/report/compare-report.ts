@@ -10,7 +10,7 @@ import { InvalidArgumentError, writeFileAtomic, writeJsonAtomic } from '@calozoo
 import type { EvaluationOutput, EvaluationResult } from '../evaluate.js';
 import { esc } from './axes.js';
 import { GEN, OTHER_COLOURS, REF, curvesSvg, histogramSvg, type Series } from './svg.js';
-import { profilePanels } from './write-report.js';
+import { histogramAxes, histogramBlocks, profilePanels } from './write-report.js';
 
 /** One row of a comparison table: a metric and its value per model (null: not measured). */
 export interface ComparisonRow {
@@ -143,30 +143,17 @@ export function renderComparison(outputs: readonly EvaluationOutput[], options: 
 
   // histograms
   {
-    let html = '';
-    let group = '';
-    const perEnergyShown = first.histograms.incidentEnergy.length > 0;
-    const shown = first.result.observables.filter((o) => first.histograms.histograms[o.name] && !(perEnergyShown && o.group === 'E_dep/E_inc per energy'));
-    const ordered = [...shown.filter((o) => o.layer === undefined), ...shown.filter((o) => o.layer !== undefined)];
-    for (const o of ordered) {
-      const family = o.layer === undefined ? 'Global observables' : `${o.group} per layer`;
-      if (family !== group) {
-        html += `${group ? '</div>' : ''}<h3>${esc(family)}</h3><div class="grid">`;
-        group = family;
-      }
-      const s = results.map((r) => formatCell(r.observables.find((x) => x.name === o.name)?.separationPower, 2)).join(' / ');
-      html += histogramSvg(o.name, first.histograms.histograms[o.name]!, labels, {
-        note: `S = ${s}`,
-        xLabel: o.name,
-        yLabel: o.group === 'voxel' ? 'fraction of voxels' : 'fraction of showers',
-        logY: o.group === 'E_dep' || o.group === 'E_layer' || o.group === 'voxel' ? true : 'auto',
+    const grid = first.histograms.images.geometry.kind === 'grid';
+    let html = histogramBlocks(first.result.observables, first.histograms, (o) =>
+      histogramSvg(o.name, first.histograms.histograms[o.name]!, labels, {
+        note: `S = ${results.map((r) => formatCell(r.observables.find((x) => x.name === o.name)?.separationPower, 2)).join(' / ')}`,
+        ...histogramAxes(o, grid),
         others: outputs.slice(1).flatMap((out) => {
           const h = out.histograms.histograms[o.name];
           return h ? [{ label: out.result.labels.generated, counts: h.generated }] : [];
         }),
-      });
-    }
-    if (group) html += '</div>';
+      }),
+    );
     html += `<p class="caption">Histograms normalised to unit sum; the note gives each model's separation power in the order ${esc(names.join(' / '))}.</p>`;
     sections.push({ id: 'histograms', title: 'Histograms', html });
   }

@@ -104,6 +104,38 @@ function layerTicks(ids: number[]): { at: number[]; label: (v: number) => string
   return { at, label: (v) => String(ids[v] ?? v) };
 }
 
+/** Axis titles and y scale of an observable's histogram panel. */
+export function histogramAxes(o: Pick<ObservableResult, 'name' | 'group'>, grid: boolean): { xLabel: string; yLabel: string; logY: boolean | 'auto' } {
+  return {
+    xLabel: observableAxisLabel(o, grid),
+    yLabel: o.group === 'voxel' ? 'fraction of voxels' : 'fraction of showers',
+    // energy spectra are read on a log scale; the rest goes log when its contents span two decades
+    logY: o.group === 'E_dep' || o.group === 'E_layer' || o.group === 'voxel' ? true : 'auto',
+  };
+}
+
+/**
+ * The histogram panels, `panel(o)` per observable with a histogram in `h`: the global observables
+ * together, then one block per per-layer family. DS1's per-energy E_dep/E_inc histograms are left
+ * out when `h` has the energy-response panels.
+ */
+export function histogramBlocks(observables: readonly ObservableResult[], h: EvaluationHistograms, panel: (o: ObservableResult) => string): string {
+  let html = '';
+  let group = '';
+  const perEnergyShown = h.incidentEnergy.length > 0;
+  const shown = observables.filter((o) => h.histograms[o.name] && !(perEnergyShown && o.group === 'E_dep/E_inc per energy'));
+  const ordered = [...shown.filter((o) => o.layer === undefined), ...shown.filter((o) => o.layer !== undefined)];
+  for (const o of ordered) {
+    const family = o.layer === undefined ? 'Global observables' : `${o.group} per layer`;
+    if (family !== group) {
+      html += `${group ? '</div>' : ''}<h3>${esc(family)}</h3><div class="grid">`;
+      group = family;
+    }
+    html += panel(o);
+  }
+  return group ? `${html}</div>` : html;
+}
+
 /**
  * The longitudinal and radial profile panels of `h` (reference against its generated sample and
  * any `others`, each a further sample's histograms against the same reference), with their notes.
@@ -240,27 +272,13 @@ export function renderReport(result: EvaluationResult, h: EvaluationHistograms):
 
   // histograms: the global observables together, then one block per per-layer family
   {
-    let html = '';
-    let group = '';
-    // DS1's per-energy E_dep/E_inc histograms are the panels of the energy-response section
     const perEnergyShown = h.incidentEnergy.length > 0;
-    const shown = result.observables.filter((o) => h.histograms[o.name] && !(perEnergyShown && o.group === 'E_dep/E_inc per energy'));
-    const ordered = [...shown.filter((o) => o.layer === undefined), ...shown.filter((o) => o.layer !== undefined)];
-    for (const o of ordered) {
-      const family = o.layer === undefined ? 'Global observables' : `${o.group} per layer`;
-      if (family !== group) {
-        html += `${group ? '</div>' : ''}<h3>${esc(family)}</h3><div class="grid">`;
-        group = family;
-      }
-      html += histogramSvg(o.name, h.histograms[o.name], labels, {
+    let html = histogramBlocks(result.observables, h, (o) =>
+      histogramSvg(o.name, h.histograms[o.name], labels, {
         note: `S = ${n3(o.separationPower)}, JSD = ${n3(o.jsd)}${o.official ? '' : ' (calozoo binning)'}`,
-        xLabel: observableAxisLabel(o, grid),
-        yLabel: o.group === 'voxel' ? 'fraction of voxels' : 'fraction of showers',
-        // energy spectra are read on a log scale; the rest goes log when its contents span two decades
-        logY: o.group === 'E_dep' || o.group === 'E_layer' || o.group === 'voxel' ? true : 'auto',
-      });
-    }
-    if (group) html += '</div>';
+        ...histogramAxes(o, grid),
+      }),
+    );
     html += `<p class="caption">${perEnergyShown && result.observables.some((o) => o.group === 'E_dep/E_inc per energy') ? 'E_dep/E_inc per incident energy: see <a href="#energy">Energy response</a>. ' : ''}Histograms are normalised to unit sum; “calozoo binning”: no official CaloChallenge binning exists for the observable. Ratio panels: generated / reference with statistical errors, range 0.5–1.5; triangles mark points beyond it. S: separation power, JSD: Jensen–Shannon distance.</p>`;
     sections.push({ id: 'histograms', title: 'Histograms', html });
   }
