@@ -3,10 +3,11 @@
  * lists on the ILD grids (`conv`), MLPs elsewhere (`dense`), each initialised as the published
  * code does (`publishedInit`), from seeded streams so the same config gives the same weights.
  */
-import { Rng, type Geometry } from '@calozoo/core';
+import { Rng, layerSlices, type Geometry } from '@calozoo/core';
 import { checkArchitecture, convLayout, type WganConfig } from './config.js';
 import { ConvConstrainer, ConvCritic, ConvGenerator } from './conv-networks.js';
 import { DenseConstrainer, DenseCritic, DenseGenerator } from './dense-networks.js';
+import { criticFeatureCount } from './features.js';
 import { publishedInit } from './init.js';
 import type { WganNetworks } from './networks.js';
 
@@ -30,7 +31,7 @@ export function buildNetworks(config: WganConfig, geometry: Geometry, source = '
     const V = geometry.voxels;
     nets = {
       generator: new DenseGenerator(config.latentDim, V, config.dense.generatorHidden, rng(1)),
-      critic: new DenseCritic(V, config.dense.criticHidden, rng(2)),
+      critic: new DenseCritic(V, config.dense.criticHidden, rng(2), config.dense.criticFeatures ? criticFeatureCount(layerSlices(geometry).length) : 0),
       constrainer: config.constrainer.enabled ? new DenseConstrainer(V, config.dense.constrainerHidden, rng(3)) : null,
     };
   }

@@ -31,6 +31,19 @@ describe('defaults', () => {
     }
   });
 
+  it('dense recipe (README "Measured"): critic features as inputs, root-fraction k = 4, readout threshold, 2 critic steps at lr 2e-4 with cosine annealing; the conv recipes and the plain GAN keep none of it', () => {
+    const d = wganDefaults(getGeometry('ds1-photons'));
+    expect(d).toMatchObject({ architecture: 'dense', criticIterations: 2, schedule: 'cosine', validationEnergyGroups: 5, validationHitThreshold: true });
+    expect(d.generator.learningRate).toBe(2e-4);
+    expect(d.critic.learningRate).toBe(2e-4);
+    expect(d.dense).toMatchObject({ representation: 'root-fraction', root: 4, criticFeatures: true, criticFeatureMode: 'input', readoutThreshold: true });
+    for (const c of [wganDefaults(getGeometry('ild-ecal')), wganDefaults(getGeometry('ild-hcal')), ganDefaults(getGeometry('ds1-photons'))]) {
+      expect(c).toMatchObject({ schedule: 'constant', validationEnergyGroups: 0, validationHitThreshold: false });
+      expect(c.dense).toMatchObject({ representation: 'sqrt-fraction', criticFeatures: false, readoutThreshold: false });
+    }
+    expect(ganDefaults(getGeometry('ds1-photons')).dense.generatorHidden).toEqual(d.dense.generatorHidden);
+  });
+
   it('gan: §4.6 (BCE, one discriminator step, Adam lr 1e-5, betas (0.5, 0.999), batch 32, no constrainer), same networks', () => {
     const g = getGeometry('ild-ecal');
     const c = ganDefaults(g);
@@ -58,6 +71,12 @@ describe('parsing', () => {
     expect(() => parseWganConfig({ criticIterations: 0 }, 'my.json')).toThrow(/criticIterations.*positive integer/);
     expect(() => parseWganConfig({ critic: { beta2: 1 } }, 'my.json')).toThrow(/critic\.beta2/);
     expect(() => parseWganConfig({ dense: { criticHidden: [] } }, 'my.json')).toThrow(/dense\.criticHidden/);
+    expect(() => parseWganConfig({ schedule: 'linear' }, 'my.json')).toThrow(/"schedule" must be one of constant, cosine/);
+    expect(() => parseWganConfig({ dense: { representation: 'cube' } }, 'my.json')).toThrow(/root-fraction/);
+    expect(() => parseWganConfig({ dense: { root: 0 } }, 'my.json')).toThrow(/dense\.root/);
+    expect(() => parseWganConfig({ dense: { criticFeatureMode: 'both' } }, 'my.json')).toThrow(/dense\.criticFeatureMode/);
+    expect(() => parseWganConfig({ dense: { criticFeatureScale: 0 } }, 'my.json')).toThrow(/dense\.criticFeatureScale/);
+    expect(() => parseWganConfig({ validationEnergyGroups: -1 }, 'my.json')).toThrow(/validationEnergyGroups/);
   });
 
   it('refuses the conv variant where no published layer list fits', () => {

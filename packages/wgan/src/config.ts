@@ -39,6 +39,12 @@ export interface WganConfig {
   generator: AdamConfig;
   /** Adam of the critic (discriminator). */
   critic: AdamConfig;
+  /**
+   * Learning-rate schedule of the three optimisers: `constant`, or `cosine` (annealed from the
+   * configured rates to 0 over the planned steps; under a time limit the engine plans the steps
+   * that fit, so the rates reach 0 at the deadline and the last epochs settle).
+   */
+  schedule: 'constant' | 'cosine';
   /** Showers per step. */
   batchSize: number;
   /** Maximum epochs (one epoch = every training shower seen once by the critic); `FitOptions.epochs` overrides. */
@@ -47,6 +53,10 @@ export interface WganConfig {
   patience: number;
   /** Held-out showers generated and compared after each epoch (the validation score, see `validation.ts`). */
   validationShowers: number;
+  /** Groups by incident energy in which the validation score also compares E_dep/E_inc (0: all energies together only). */
+  validationEnergyGroups: number;
+  /** Whether the validation counts a cell as hit only from the data's smallest deposit (its readout threshold) instead of from any positive value. */
+  validationHitThreshold: boolean;
   /** A step whose critic loss exceeds this in magnitude counts as divergence (rolled back). */
   divergenceLimit: number;
   /** The energy constrainer (§4.4): a regressor of the condition from the shower, trained on real showers. */
@@ -60,7 +70,35 @@ export interface WganConfig {
   /** Sizes of the convolutional variant (§4.4: ngf = ndf = 32, constrainer 16 channels). */
   conv: { ngf: number; ndf: number; constrainerChannels: number };
   /** The dense variant: hidden widths of its MLPs, and what its networks see (`representation.ts`). */
-  dense: { generatorHidden: number[]; criticHidden: number[]; constrainerHidden: number[]; representation: DenseRepresentation };
+  dense: {
+    generatorHidden: number[];
+    criticHidden: number[];
+    constrainerHidden: number[];
+    representation: DenseRepresentation;
+    /**
+     * Whether generated deposits below the training data's smallest deposit (its readout
+     * threshold, fitted by `fit`, config.json `preprocessing.threshold`) are set to 0, in
+     * training (what the critic sees) and in generation; false in configs written before the key existed.
+     */
+    readoutThreshold: boolean;
+    /** k of the `root-fraction` representation, x = (u / u_max)^(1/k) (ignored by the others). */
+    root: number;
+    /**
+     * Whether the critic also sees E_dep/E_inc and the layer fractions of each shower, computed
+     * in the graph from the voxels (`features.ts`); false in configs written before the key existed.
+     */
+    criticFeatures: boolean;
+    /**
+     * How the critic's features meet the gradient penalty: `input` (extra critic inputs: real and
+     * generated features are interpolated with the voxels and the penalty is taken with respect to
+     * the joint input, so a standardised unit of a feature counts like a unit of a voxel value) or
+     * `derived` (functions of the voxels inside the critic: the penalty is on the voxels through
+     * them, which leaves the sums a small share of the distance).
+     */
+    criticFeatureMode: 'input' | 'derived';
+    /** Factor on the standardised features (with `input`: their weight in the critic's distance against the voxels'). */
+    criticFeatureScale: number;
+  };
 }
 
 const adam = (learningRate: number, beta1: number, beta2: number): AdamConfig => ({ learningRate, beta1, beta2 });
@@ -72,8 +110,12 @@ export function convLayout(geometry: Geometry): 'ild-30' | 'ild-48' | null {
   return s === '30x30x30' ? 'ild-30' : s === '48x25x25' ? 'ild-48' : null;
 }
 
-/** The dense variant for any geometry (CaloChallenge datasets, small grids); not tuned beyond a short DS1 run. */
-function denseDefaults(): WganConfig {
+/**
+ * The first dense settings (tuned on one short DS1 run only): what the conv recipes build on
+ * (they override the optimisation) and what the plain GAN keeps on every geometry. Every later
+ * option is off here.
+ */
+function plainDefaults(): WganConfig {
   return {
     architecture: 'dense',
     loss: 'wgan-gp',
@@ -82,21 +124,45 @@ function denseDefaults(): WganConfig {
     criticIterations: 5,
     generator: adam(1e-4, 0.5, 0.9),
     critic: adam(1e-4, 0.5, 0.9),
+    schedule: 'constant',
     batchSize: 128,
     maxEpochs: 200,
     patience: 30,
     validationShowers: 2000,
+    validationEnergyGroups: 0,
+    validationHitThreshold: false,
     divergenceLimit: 1e5,
     constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
     conv: { ngf: 32, ndf: 32, constrainerChannels: 16 },
-    dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction' },
+    dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction', root: 4, criticFeatures: false, criticFeatureMode: 'input', criticFeatureScale: 1, readoutThreshold: false },
   };
 }
 
-/** The `wgan-gp` default for a geometry: §4.4 on 30×30×30, §4.5's hyper-parameters on 48×25×25, dense elsewhere. */
+/**
+ * The dense WGAN-GP recipe for any geometry (CaloChallenge datasets, small grids), from the
+ * dataset-1 photon experiments in the README ("Measured"): the critic also sees E_dep/E_inc and
+ * the layer fractions as extra inputs, voxels as fourth roots of E/E_inc, the data's readout
+ * threshold on the generator, two critic steps per generator step at lr 2e-4 annealed to 0 (cosine),
+ * and a validation score that compares the response per energy and counts hits from the threshold.
+ */
+function denseDefaults(): WganConfig {
+  const p = plainDefaults();
+  return {
+    ...p,
+    criticIterations: 2,
+    generator: adam(2e-4, 0.5, 0.9),
+    critic: adam(2e-4, 0.5, 0.9),
+    schedule: 'cosine',
+    validationEnergyGroups: 5,
+    validationHitThreshold: true,
+    dense: { ...p.dense, representation: 'root-fraction', root: 4, criticFeatures: true, criticFeatureMode: 'input', criticFeatureScale: 0.5, readoutThreshold: true },
+  };
+}
+
+/** The `wgan-gp` default for a geometry: §4.4 on 30×30×30, §4.5's hyper-parameters on 48×25×25, the dense recipe elsewhere. */
 export function wganDefaults(geometry: Geometry): WganConfig {
-  const base = denseDefaults();
   const layout = convLayout(geometry);
+  const base = layout ? plainDefaults() : denseDefaults();
   // What the two published conv recipes share: the conv networks, Adam betas (0.5, 0.9), the
   // constrainer's optimiser, epochs and validation sizes.
   const conv = (o: { gradientPenalty: number; criticIterations: number; lrG: number; lrD: number; batchSize: number; kappa: number }): WganConfig => ({
@@ -122,7 +188,8 @@ export function wganDefaults(geometry: Geometry): WganConfig {
 
 /** The `gan` default for a geometry: §4.6 (BCE, one discriminator step per generator step, Adam lr 1e-5, betas (0.5, 0.999), batch 32, no constrainer). */
 export function ganDefaults(geometry: Geometry): WganConfig {
-  const w = wganDefaults(geometry);
+  // The plain GAN keeps the first dense settings (none of the WGAN-GP recipe's options was tried with BCE).
+  const w = convLayout(geometry) ? wganDefaults(geometry) : plainDefaults();
   return {
     ...w,
     loss: 'bce',
@@ -149,16 +216,21 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
     if (!(a.beta2 >= 0 && a.beta2 < 1)) bad(`${key}.beta2`, `must be in [0, 1), found ${a.beta2}`);
   };
   if (!['conv', 'dense'].includes(c.architecture)) bad('architecture', `must be one of conv, dense; found ${JSON.stringify(c.architecture)}`);
+  if (!['constant', 'cosine'].includes(c.schedule)) bad('schedule', `must be one of constant, cosine; found ${JSON.stringify(c.schedule)}`);
   if (!['wgan-gp', 'bce'].includes(c.loss)) bad('loss', `must be one of wgan-gp, bce; found ${JSON.stringify(c.loss)}`);
   for (const [k, v] of [['latentDim', c.latentDim], ['criticIterations', c.criticIterations], ['batchSize', c.batchSize], ['maxEpochs', c.maxEpochs], ['patience', c.patience], ['validationShowers', c.validationShowers]] as const) posInt(k, v);
   for (const [k, v] of [['conv.ngf', c.conv.ngf], ['conv.ndf', c.conv.ndf], ['conv.constrainerChannels', c.conv.constrainerChannels]] as const) posInt(k, v);
+  if (!(Number.isInteger(c.validationEnergyGroups) && c.validationEnergyGroups >= 0)) bad('validationEnergyGroups', `must be a non-negative integer, found ${JSON.stringify(c.validationEnergyGroups)}`);
   if (!(c.gradientPenalty >= 0)) bad('gradientPenalty', `must be ≥ 0, found ${c.gradientPenalty}`);
   if (!(c.divergenceLimit > 0)) bad('divergenceLimit', `must be > 0, found ${c.divergenceLimit}`);
   if (!(c.constrainer.weight >= 0)) bad('constrainer.weight', `must be ≥ 0, found ${c.constrainer.weight}`);
   checkAdam('generator', c.generator);
   checkAdam('critic', c.critic);
   checkAdam('constrainer.optimizer', c.constrainer.optimizer);
-  if (!['fraction', 'sqrt-fraction', 'log-fraction'].includes(c.dense.representation)) bad('dense.representation', `must be one of fraction, sqrt-fraction, log-fraction; found ${JSON.stringify(c.dense.representation)}`);
+  if (!['fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction'].includes(c.dense.representation)) bad('dense.representation', `must be one of fraction, sqrt-fraction, root-fraction, log-fraction; found ${JSON.stringify(c.dense.representation)}`);
+  posInt('dense.root', c.dense.root);
+  if (!(c.dense.criticFeatureScale > 0)) bad('dense.criticFeatureScale', `must be > 0, found ${c.dense.criticFeatureScale}`);
+  if (!['input', 'derived'].includes(c.dense.criticFeatureMode)) bad('dense.criticFeatureMode', `must be one of input, derived; found ${JSON.stringify(c.dense.criticFeatureMode)}`);
   for (const k of ['generatorHidden', 'criticHidden', 'constrainerHidden'] as const) {
     const h = c.dense[k];
     if (h.length === 0 || !h.every((x) => Number.isInteger(x) && x >= 1)) bad(`dense.${k}`, `must list one or more positive integers, found ${JSON.stringify(h)}`);
@@ -177,7 +249,22 @@ export function checkArchitecture(c: WganConfig, geometry: Geometry, source: str
 }
 
 /** A config used only for key validation when no geometry is known (every geometry has the same keys). */
-const KEYS_TEMPLATE = denseDefaults();
+const KEYS_TEMPLATE = plainDefaults();
+
+/**
+ * A saved config (config.json `config`) with the keys added after it was written set to the
+ * values that reproduce the networks it was trained with, not to today's defaults (which may
+ * differ): `dense.criticFeatures` and `dense.readoutThreshold` false.
+ */
+export function withLegacyKeys(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const r = raw as Record<string, unknown>;
+  const dense = r['dense'] ?? {};
+  if (typeof dense !== 'object' || Array.isArray(dense) || dense === null) return raw;
+  const legacy = { criticFeatures: false, readoutThreshold: false };
+  const missing = Object.fromEntries(Object.entries(legacy).filter(([k]) => !(k in dense)));
+  return Object.keys(missing).length ? { ...r, dense: { ...missing, ...dense } } : raw;
+}
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */
 export function parseWganConfig(raw: unknown, source: string, defaults: WganConfig = KEYS_TEMPLATE): WganConfig {

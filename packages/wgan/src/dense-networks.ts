@@ -40,14 +40,18 @@ export class DenseGenerator extends NetParts implements GeneratorNet {
   }
 }
 
-/** Critic [x ⊕ c] → hidden (LayerNorm + LeakyReLU 0.2) → 1. */
+/**
+ * Critic [x ⊕ c] → hidden (LayerNorm + LeakyReLU 0.2) → 1. With `features` > 0 its input is
+ * [x ⊕ f ⊕ c], f the `features` physics features that training appends to the voxels
+ * (`features.ts`).
+ */
 export class DenseCritic extends NetParts implements CriticNet {
-  /** Builds the MLP for `voxels` inputs. */
-  constructor(voxels: number, hidden: readonly number[], rng: Rng) {
-    super({ net: mlp([voxels + 1, ...hidden, 1], rng, 'leaky', true, 'linear') });
+  /** Builds the MLP for `voxels` inputs (plus `features` appended ones). */
+  constructor(voxels: number, hidden: readonly number[], rng: Rng, features = 0) {
+    super({ net: mlp([voxels + features + 1, ...hidden, 1], rng, 'leaky', true, 'linear') });
   }
 
-  /** Score [n, 1]. */
+  /** Score [n, 1] of x [n, voxels (+ features)]. */
   apply(x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
     return this.parts['net']!.apply(tf.concat([x, c], 1)) as tf.Tensor2D;
   }

@@ -15,7 +15,8 @@ import {
 import { buildNetworks, disposeNetworks } from './build.js';
 import type { WganConfig } from './config.js';
 import type { WganNetworks } from './networks.js';
-import { fitFractionScale, representationFor, type Representation } from './representation.js';
+import { fitFractionScale, hasScale, representationFor, withReadout, type Representation } from './representation.js';
+import { readoutThreshold } from './validation.js';
 import { prepareData, uniformNoise, wganPhase } from './training.js';
 import { WGAN_VERSION } from './version.js';
 
@@ -73,20 +74,34 @@ export class WganModel implements Generator, Trainable {
   async fit(data: ShowerSource, options: FitOptions): Promise<FitReport> {
     const d = await prepareData(data, this.geometry, (s, rows) => {
       // The scale is fitted once (a loaded or trained model keeps its own), so that continued training sees the same values.
-      if (this.repr.name !== 'mev' && this.repr.name !== 'log-fraction' && !this.scaleFitted) this.repr = representationFor(this.config, fitFractionScale(s.values, s.energy, s.voxels, rows));
+      if (!this.scaleFitted && this.repr.name !== 'mev') {
+        const scale = hasScale(this.repr.name) ? fitFractionScale(s.values, s.energy, s.voxels, rows) : 1;
+        const threshold = this.config.dense.readoutThreshold ? readoutThreshold(s.values, s.voxels, rows) : 0;
+        this.repr = withReadout(representationFor(this.config, scale), threshold);
+      }
       this.scaleFitted = true;
       return this.repr;
     }, this.config, options);
     const vars = this.variables();
-    const r = await train(
-      {
-        name: this.plugin,
-        stages: [{ name: 'wgan', phase: () => wganPhase(this.nets, this.config, d, this.geometry, options) }],
-        weights: () => namedValues(vars),
-        setWeights: (w) => restoreVariables(vars, w),
-      },
-      options,
-    );
+    let release = (): void => {};
+    let r: Awaited<ReturnType<typeof train>>;
+    try {
+      r = await train(
+        {
+          name: this.plugin,
+          stages: [{ name: 'wgan', phase: () => {
+            const p = wganPhase(this.nets, this.config, d, this.geometry, options);
+            release = p.release;
+            return p;
+          } }],
+          weights: () => namedValues(vars),
+          setWeights: (w) => restoreVariables(vars, w),
+        },
+        options,
+      );
+    } finally {
+      release();
+    }
     this.runtime.setDir(null);
     return { history: r.history, seconds: r.seconds, stoppedBy: r.stoppedBy, trainSize: d.trainRows.length, validationSize: d.validationSize };
   }
@@ -145,10 +160,16 @@ export class WganModel implements Generator, Trainable {
   /** Restores the weights of a saved directory (every component the config has) and its preprocessing constants. */
   async loadFrom(dir: string): Promise<void> {
     const { preprocessing } = await readModelConfig(dir);
-    if (this.repr.name === 'fraction' || this.repr.name === 'sqrt-fraction') {
+    if (hasScale(this.repr.name)) {
       const scale = preprocessing['scale'];
       if (typeof scale !== 'number' || !(scale > 0)) throw new ModelFormatError(`${dir}/config.json: preprocessing.scale must be a positive number for the fraction representation, found ${JSON.stringify(scale)}.`);
       this.repr = representationFor(this.config, scale);
+      this.scaleFitted = true;
+    }
+    if (this.repr.name !== 'mev' && this.config.dense.readoutThreshold) {
+      const threshold = preprocessing['threshold'];
+      if (typeof threshold !== 'number' || !(threshold >= 0)) throw new ModelFormatError(`${dir}/config.json: preprocessing.threshold must be a number ≥ 0 when dense.readoutThreshold is on, found ${JSON.stringify(threshold)}.`);
+      this.repr = withReadout(this.repr, threshold);
       this.scaleFitted = true;
     }
     const parts = { generator: this.nets.generator, critic: this.nets.critic, ...(this.nets.constrainer ? { constrainer: this.nets.constrainer } : {}) };

@@ -6,8 +6,13 @@
  *   output is the shower.
  * - dense variant (`dense.representation`), with u = E_voxel / E_inc and u_max the largest u of
  *   the training split (fitted once, written to config.json `preprocessing.scale` = 1 / u_max):
- *   - `sqrt-fraction` (default): x = √(u / u_max) ∈ [0, 1]; spreads the small deposits (u from
- *     10⁻⁶·u_max up is x ≥ 10⁻³) while an error δx at x changes u by only 2x·δx·u_max;
+ *   - `sqrt-fraction` (the first dense default): x = √(u / u_max) ∈ [0, 1]; spreads the small
+ *     deposits (u from 10⁻⁶·u_max up is x ≥ 10⁻³) while an error δx at x changes u by only
+ *     2x·δx·u_max;
+ *   - `root-fraction` (the dense recipe's, k = 4): x = (u / u_max)^(1/k), k = `dense.root` (an
+ *     integer; decoded by k − 1 multiplications): k = 4 lifts a 1 MeV deposit of a 4 TeV shower
+ *     (u ≈ 2.4·10⁻⁷) from x ≈ 8·10⁻⁴ (√) to x ≈ 0.03, where the networks can tell it from an
+ *     empty cell, at the price of δu = k·x^(k−1)·δx·u_max at the top;
  *   - `fraction`: x = u / u_max, linear (E_dep/E_inc is a sum the critic sees directly; the many
  *     small deposits sit at x ≈ 0);
  *   - `log-fraction`: x = ln(1 + u/δ) / ln(1 + 1/δ), δ = 1e-6 (resolves small deposits best, but
@@ -23,7 +28,7 @@
 import { tf, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 
 /** The representations. */
-export type RepresentationName = 'mev' | 'fraction' | 'sqrt-fraction' | 'log-fraction';
+export type RepresentationName = 'mev' | 'fraction' | 'sqrt-fraction' | 'root-fraction' | 'log-fraction';
 
 /** δ of the log-fraction transform. */
 export const LOG_DELTA = 1e-6;
@@ -42,6 +47,13 @@ export interface Representation {
   decode(x: tf.Tensor2D, energyMeV: tf.Tensor2D): tf.Tensor2D;
   /** `decode` in an ONNX graph. */
   decodeOnnx(g: OnnxGraphBuilder, x: OnnxValue, energyMeV: OnnxValue): OnnxValue;
+  /**
+   * u = E_voxel / E_inc from network values x [n, V], differentiable (TF.js; the critic's physics
+   * features, `features.ts`); null for `mev`, whose values are not relative to E_inc.
+   */
+  readonly fractionTf: ((x: tf.Tensor2D) => tf.Tensor2D) | null;
+  /** The readout threshold (MeV) decoding applies (`withReadout`); 0 or absent: none. */
+  readonly threshold?: number;
 }
 
 const mev: Representation = {
@@ -53,6 +65,7 @@ const mev: Representation = {
   },
   decode: (x) => x,
   decodeOnnx: (_g, x) => x,
+  fractionTf: null,
 };
 
 /**
@@ -78,23 +91,40 @@ const logFraction: Representation = {
   },
   decode: (x, e) => tf.mul(tf.mul(tf.sub(alignedExp(tf.mul(x, LOG_NORM)), 1), LOG_DELTA), e),
   decodeOnnx: (g, x, e) => g.mul(g.mul(g.sub(g.exp(g.mul(x, LOG_NORM)), 1), LOG_DELTA), e),
+  fractionTf: (x) => tf.mul(tf.sub(alignedExp(tf.mul(x, LOG_NORM)), 1), LOG_DELTA) as tf.Tensor2D,
 };
 
-/** x = (E_voxel / E_inc) · `scale` (`fraction`), or its square root (`sqrt-fraction`). */
-function fraction(scale: number, sqrt = false): Representation {
-  const name = sqrt ? 'sqrt-fraction' : 'fraction';
+/** x^k by k − 1 multiplications, the same sequence on both runtimes (no Pow: its rounding is the runtime's). */
+function powTf(x: tf.Tensor2D, k: number): tf.Tensor2D {
+  let p = x;
+  for (let i = 1; i < k; i++) p = tf.mul(p, x);
+  return p;
+}
+function powOnnx(g: OnnxGraphBuilder, x: OnnxValue, k: number): OnnxValue {
+  let p = x;
+  for (let i = 1; i < k; i++) p = g.mul(p, x);
+  return p;
+}
+
+/**
+ * x = ((E_voxel / E_inc) · `scale`)^(1/k): `fraction` (k = 1), `sqrt-fraction` (k = 2) or
+ * `root-fraction` (any integer k, `dense.root`); decoded as x^k by multiplications.
+ */
+function fraction(scale: number, name: 'fraction' | 'sqrt-fraction' | 'root-fraction', k: number): Representation {
+  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`representation ${name}: the root must be a positive integer, found ${k}`);
   return {
     name,
-    constants: { representation: name, scale, condition: '(log10(E_inc / MeV) - 4.5) / 2' },
+    constants: { representation: name, scale, ...(name === 'root-fraction' ? { root: k } : {}), condition: '(log10(E_inc / MeV) - 4.5) / 2' },
     condition: logEnergy,
     encode: (values, e, out) => {
       for (let i = 0; i < values.length; i++) {
         const u = (Math.max(0, values[i]!) / e) * scale;
-        out[i] = sqrt ? Math.sqrt(u) : u;
+        out[i] = k === 1 ? u : k === 2 ? Math.sqrt(u) : Math.pow(u, 1 / k);
       }
     },
-    decode: (x, e) => tf.mul(tf.div(sqrt ? tf.mul(x, x) : x, scale), e),
-    decodeOnnx: (g, x, e) => g.mul(g.div(sqrt ? g.mul(x, x) : x, scale), e),
+    decode: (x, e) => tf.mul(tf.div(powTf(x, k), scale), e),
+    decodeOnnx: (g, x, e) => g.mul(g.div(powOnnx(g, x, k), scale), e),
+    fractionTf: (x) => tf.div(powTf(x, k), scale) as tf.Tensor2D,
   };
 }
 
@@ -111,12 +141,51 @@ export function fitFractionScale(values: Float32Array, energy: Float32Array, vox
 
 /**
  * The representation of a config: `mev` for `conv`; for `dense` the one `dense.representation`
- * names (`fraction` with `scale`, which training fits, or `log-fraction`).
+ * names (the fraction family with `scale`, which training fits, or `log-fraction`).
  */
-export function representationFor(config: { architecture: 'conv' | 'dense'; dense: { representation: DenseRepresentation } }, scale = 1): Representation {
+export function representationFor(config: { architecture: 'conv' | 'dense'; dense: { representation: DenseRepresentation; root?: number } }, scale = 1): Representation {
   if (config.architecture === 'conv') return mev;
-  return config.dense.representation === 'log-fraction' ? logFraction : fraction(scale, config.dense.representation === 'sqrt-fraction');
+  const r = config.dense.representation;
+  if (r === 'log-fraction') return logFraction;
+  return fraction(scale, r, r === 'fraction' ? 1 : r === 'sqrt-fraction' ? 2 : (config.dense.root ?? 4));
 }
 
+/**
+ * `repr` with a readout threshold: decoded deposits below `threshold` MeV become 0, on both
+ * runtimes (the data's smallest deposit, `dense.readoutThreshold`: the generator's cells then
+ * pass the same readout as the training showers'). Written to config.json `preprocessing.threshold`.
+ */
+export function withReadout(repr: Representation, threshold: number): Representation {
+  if (!(threshold > 0)) return repr;
+  return {
+    ...repr,
+    constants: { ...repr.constants, threshold },
+    threshold,
+    decode: (x, e) => {
+      const s = repr.decode(x, e);
+      return tf.mul(s, tf.cast(tf.greaterEqual(s, threshold), 'float32')) as tf.Tensor2D;
+    },
+    decodeOnnx: (g, x, e) => {
+      const s = repr.decodeOnnx(g, x, e);
+      return g.mul(s, g.cast(g.greaterOrEqual(s, threshold), 'float32'));
+    },
+  };
+}
+
+/** Network value of a deposit of `threshold` MeV at each incident energy (MeV), [n]: the readout threshold in training. */
+export function thresholdValues(repr: Representation, threshold: number, energyMeV: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(energyMeV.length);
+  const one = new Float32Array(1);
+  const t = Float32Array.of(threshold);
+  for (let i = 0; i < out.length; i++) {
+    repr.encode(t, energyMeV[i]!, one);
+    out[i] = one[0]!;
+  }
+  return out;
+}
+
+/** Whether a representation carries a fitted `scale` (config.json `preprocessing.scale`). */
+export const hasScale = (name: RepresentationName): boolean => name === 'fraction' || name === 'sqrt-fraction' || name === 'root-fraction';
+
 /** The dense variant's choices. */
-export type DenseRepresentation = 'fraction' | 'sqrt-fraction' | 'log-fraction';
+export type DenseRepresentation = 'fraction' | 'sqrt-fraction' | 'root-fraction' | 'log-fraction';

@@ -8,10 +8,11 @@
  */
 import { Rng, shuffledRows, tf, withoutGradient, type Geometry, type Logger, type Phase, type ShowerSource, type Showers } from '@calozoo/core';
 import type { WganConfig } from './config.js';
+import { fitCriticFeatures } from './features.js';
 import { bceDiscriminatorLoss, bceGeneratorLoss, constrainerLoss, constrainerTerm, gradientPenalty, wassersteinEstimate, wganCriticLoss, wganGeneratorLoss } from './losses.js';
 import type { WganNetworks } from './networks.js';
-import type { Representation } from './representation.js';
-import { concatFeatures, showerFeatures, validationScore, voxelLayers, type ShowerFeatures } from './validation.js';
+import { thresholdValues, type Representation } from './representation.js';
+import { concatFeatures, readoutThreshold, showerFeatures, validationScore, voxelLayers, type ShowerFeatures } from './validation.js';
 
 /** Random stream of the train/validation split. */
 const SPLIT_STREAM = 0x7ffffff1;
@@ -32,6 +33,8 @@ export interface TrainingData {
   energy: Float32Array;
   /** Features of the scored held-out showers (the validation reference). */
   reference: ShowerFeatures;
+  /** Deposits (MeV) from which the validation counts a cell as hit (`validationHitThreshold`; 0: any). */
+  hitThreshold: number;
   trainRows: Uint32Array;
   /** The held-out rows scored after each epoch (at most `validationShowers`). */
   scoredRows: Uint32Array;
@@ -68,8 +71,20 @@ export async function prepareData(
   const layers = voxelLayers(geometry);
   const ref = new Float32Array(scoredRows.length * V);
   scoredRows.forEach((r, i) => ref.set(s.values.subarray(r * V, (r + 1) * V), i * V));
-  const reference = showerFeatures(ref, Array.from(scoredRows, (r) => s.energy[r]!), layers);
-  return { repr, n, voxels: V, x, c: repr.condition(s.energy), energy: Float32Array.from(s.energy), reference, trainRows, scoredRows, validationSize: nVal };
+  const hitThreshold = config.validationHitThreshold ? readoutThreshold(s.values, V, trainRows) : 0;
+  const reference = showerFeatures(ref, Array.from(scoredRows, (r) => s.energy[r]!), layers, hitThreshold);
+  return { repr, n, voxels: V, x, c: repr.condition(s.energy), energy: Float32Array.from(s.energy), reference, hitThreshold, trainRows, scoredRows, validationSize: nVal };
+}
+
+/**
+ * Generated network values with the representation's readout threshold applied (cells below the
+ * network value of `threshold` MeV at the row's energy set to 0; the kept cells keep their gradient).
+ */
+function readout(d: TrainingData, rows: ArrayLike<number>, fake: tf.Tensor2D): tf.Tensor2D {
+  const t = d.repr.threshold;
+  if (!t) return fake;
+  const xt = tf.tensor2d(thresholdValues(d.repr, t, Array.from(rows, (r) => d.energy[r]!)), [rows.length, 1]);
+  return tf.mul(fake, tf.cast(tf.greaterEqual(fake, xt), 'float32')) as tf.Tensor2D;
 }
 
 /** The rows' network values [m, V] and conditions [m, 1]. */
@@ -86,43 +101,57 @@ function gather(d: TrainingData, rows: ArrayLike<number>): { x: tf.Tensor2D; c: 
   return { x: tf.tensor2d(xb, [m, V]), c: tf.tensor2d(cb, [m, 1]) };
 }
 
-/** The phase: optimisers `critic`, `constrainer` (when enabled) and `generator`; see the module comment. */
+/**
+ * The phase: optimisers `critic`, `constrainer` (when enabled) and `generator`; see the module
+ * comment. `release` frees what the phase holds besides the networks (the critic features' constants).
+ */
 export function wganPhase(
   nets: WganNetworks, config: WganConfig, data: TrainingData, geometry: Geometry,
   options: { seed: number; epochs?: number },
-): Phase<Uint32Array> {
+): Phase<Uint32Array> & { release(): void } {
   const { repr } = data;
   const L = config.latentDim;
   const { generator: G, critic: D, constrainer: C } = nets;
   const wgan = config.loss === 'wgan-gp';
   const noise = (rng: Rng, m: number): tf.Tensor2D => tf.tensor2d(uniformNoise(rng, m, L), [m, L]);
-  const adam = (a: WganConfig['critic']) => ({ learningRate: a.learningRate, adam: { beta1: a.beta1, beta2: a.beta2 } });
+  const adam = (a: WganConfig['critic']) => ({ learningRate: a.learningRate, schedule: config.schedule, adam: { beta1: a.beta1, beta2: a.beta2 } });
+  const layers = voxelLayers(geometry);
+  // The dense critic's physics features (features.ts), standardised on the training split.
+  const useFeatures = config.architecture === 'dense' && config.dense.criticFeatures;
+  if (useFeatures && !repr.fractionTf) throw new Error(`wgan: dense.criticFeatures needs a representation relative to E_inc, not "${repr.name}"`);
+  const features = useFeatures ? fitCriticFeatures(data.x, data.voxels, data.trainRows, layers, repr.fractionTf!, config.dense.criticFeatureScale) : null;
+  // The critic's input: the voxels, with the standardised features appended when enabled.
+  const input = (x: tf.Tensor2D): tf.Tensor2D => (features ? tf.concat([x, features.apply(x)], 1) : x);
+  const critic = (x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => D.apply(input(x), c);
+  const jointPenalty = features !== null && config.dense.criticFeatureMode === 'input';
 
   const criticLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
     const m = rows.length;
     const { x, c } = gather(data, rows);
     const z = noise(rng, m);
     const alpha = tf.tensor2d(rng.fillUniform(new Float32Array(m)) as Float32Array, [m, 1]);
-    const fake = withoutGradient(() => G.apply(z, c));
+    const fake = withoutGradient(() => readout(data, rows, G.apply(z, c)));
+    const inReal = input(x);
+    const inFake = input(fake);
     // Real and fake in one pass (every layer acts per shower).
-    const d = D.apply(tf.concat([x, fake], 0), tf.concat([c, c], 0));
+    const d = D.apply(tf.concat([inReal, inFake], 0), tf.concat([c, c], 0));
     const dReal = tf.slice(d, [0, 0], [m, 1]);
     const dFake = tf.slice(d, [m, 0], [m, 1]);
     if (!wgan) return bceDiscriminatorLoss(dReal, dFake);
-    return wganCriticLoss(dReal, dFake, gradientPenalty((xh) => D.apply(xh, c), x, fake, alpha), config.gradientPenalty);
+    const gp = jointPenalty ? gradientPenalty((h) => D.apply(h, c), inReal, inFake, alpha) : gradientPenalty((xh) => critic(xh, c), x, fake, alpha);
+    return wganCriticLoss(dReal, dFake, gp, config.gradientPenalty);
   };
 
   const generatorLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
     const { x, c } = gather(data, rows);
-    const fake = G.apply(noise(rng, rows.length), c);
-    const dFake = D.apply(fake, c);
+    const fake = readout(data, rows, G.apply(noise(rng, rows.length), c));
+    const dFake = critic(fake, c);
     const term = C && config.constrainer.weight > 0 ? constrainerTerm(C.apply(fake), withoutGradient(() => C.apply(x)), c) : undefined;
     if (wgan) return wganGeneratorLoss(dFake, config.constrainer.weight, term);
     const adv = bceGeneratorLoss(dFake);
     return term ? (tf.add(adv, tf.mul(config.constrainer.weight, term)) as tf.Scalar) : adv;
   };
 
-  const layers = voxelLayers(geometry);
   const chunk = config.architecture === 'conv' ? 16 : 1024;
   const validate = () => {
     const zAll = uniformNoise(new Rng(options.seed, VALIDATION_STREAM), data.scoredRows.length, L);
@@ -134,19 +163,21 @@ export function wganPhase(
       const energy = Float32Array.from(rows, (r) => data.energy[r]!);
       const { showers, wSum } = tf.tidy(() => {
         const { x, c } = gather(data, rows);
-        const fake = G.apply(tf.tensor2d(zAll.subarray(s * L, (s + m) * L), [m, L]), c);
-        const est = wassersteinEstimate(D.apply(x, c), D.apply(fake, c));
+        const fake = readout(data, rows, G.apply(tf.tensor2d(zAll.subarray(s * L, (s + m) * L), [m, L]), c));
+        const est = wassersteinEstimate(critic(x, c), critic(fake, c));
         return { showers: repr.decode(fake, tf.tensor2d(energy, [m, 1])), wSum: tf.mul(est, m) };
       });
-      parts.push(showerFeatures(showers.dataSync() as Float32Array, energy, layers));
+      parts.push(showerFeatures(showers.dataSync() as Float32Array, energy, layers, data.hitThreshold));
       w += wSum.dataSync()[0]!;
       tf.dispose([showers, wSum]);
     }
-    const v = validationScore(data.reference, concatFeatures(parts));
-    return { score: v.score, values: { sepResponse: v.response, sepCentre: v.centre, sepSparsity: v.sparsity, wasserstein: w / Math.max(1, data.scoredRows.length) } };
+    const v = validationScore(data.reference, concatFeatures(parts), config.validationEnergyGroups);
+    const perEnergy: Record<string, number> = v.responsePerEnergy !== undefined ? { sepResponsePerEnergy: v.responsePerEnergy } : {};
+    return { score: v.score, values: { sepResponse: v.response, ...perEnergy, sepCentre: v.centre, sepSparsity: v.sparsity, wasserstein: w / Math.max(1, data.scoredRows.length) } };
   };
 
   return {
+    release: () => features?.dispose(),
     name: 'wgan',
     optimizers: [
       { name: 'critic', vars: D.trainable(), ...adam(config.critic) },

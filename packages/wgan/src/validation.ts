@@ -16,11 +16,12 @@ import { layerSlices, type Geometry } from '@calozoo/core';
 /** Histogram bins of each feature. */
 const VALIDATION_BINS = 30;
 
-/** The three features of n showers (MeV), one array each. */
+/** The three features of n showers (MeV), one array each, and the showers' incident energies (MeV). */
 export interface ShowerFeatures {
   response: Float64Array;
   centre: Float64Array;
   sparsity: Float64Array;
+  energy: Float64Array;
 }
 
 /** Layer index of every voxel of a geometry. */
@@ -30,11 +31,15 @@ export function voxelLayers(geometry: Geometry): Int32Array {
   return out;
 }
 
-/** Features of `n` showers in `values` (row-major, `layers.length` voxels each) with incident energies `energy` (MeV). */
-export function showerFeatures(values: Float32Array, energy: ArrayLike<number>, layers: Int32Array): ShowerFeatures {
+/**
+ * Features of `n` showers in `values` (row-major, `layers.length` voxels each) with incident
+ * energies `energy` (MeV); a cell counts as hit when its deposit exceeds `hitThreshold` (MeV,
+ * 0: any positive deposit).
+ */
+export function showerFeatures(values: Float32Array, energy: ArrayLike<number>, layers: Int32Array, hitThreshold = 0): ShowerFeatures {
   const V = layers.length;
   const n = energy.length;
-  const f: ShowerFeatures = { response: new Float64Array(n), centre: new Float64Array(n), sparsity: new Float64Array(n) };
+  const f: ShowerFeatures = { response: new Float64Array(n), centre: new Float64Array(n), sparsity: new Float64Array(n), energy: Float64Array.from(energy) };
   for (let i = 0; i < n; i++) {
     let sum = 0;
     let moment = 0;
@@ -44,7 +49,7 @@ export function showerFeatures(values: Float32Array, energy: ArrayLike<number>, 
       if (x > 0) {
         sum += x;
         moment += x * layers[v]!;
-        hits++;
+        if (x >= hitThreshold) hits++;
       }
     }
     f.response[i] = sum / energy[i]!;
@@ -65,7 +70,24 @@ export function concatFeatures(parts: readonly ShowerFeatures[]): ShowerFeatures
     }
     return out;
   };
-  return { response: cat('response'), centre: cat('centre'), sparsity: cat('sparsity') };
+  return { response: cat('response'), centre: cat('centre'), sparsity: cat('sparsity'), energy: cat('energy') };
+}
+
+/**
+ * The data's readout threshold: the smallest positive deposit (MeV) of the `rows` showers
+ * (0 when all are empty). Cells below it are empty in the data, so the validation counts a
+ * generated cell as hit only from there (`validationHitThreshold`).
+ */
+export function readoutThreshold(values: Float32Array, voxels: number, rows: ArrayLike<number>): number {
+  let min = Infinity;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    for (let v = r * voxels; v < (r + 1) * voxels; v++) {
+      const x = values[v]!;
+      if (x > 0 && x < min) min = x;
+    }
+  }
+  return Number.isFinite(min) ? min : 0;
 }
 
 /** Unit-sum histogram of `x` in `bins` uniform bins on [lo, hi], values outside counted in the edge bins. */
@@ -95,10 +117,38 @@ export function separationPower(reference: Float64Array, generated: Float64Array
   return 0.5 * s;
 }
 
-/** Separation powers of each feature and their mean (the score; lower is better). */
-export function validationScore(reference: ShowerFeatures, generated: ShowerFeatures): { score: number; response: number; centre: number; sparsity: number } {
+/**
+ * The mean separation power of E_dep/E_inc within `groups` groups of showers by incident energy
+ * (equal counts, in order of the reference's energies; `generated` holds showers for the same
+ * energies in the same order): the energy response and resolution per energy, which the
+ * all-energy histogram mixes.
+ */
+export function responsePerEnergy(reference: ShowerFeatures, generated: ShowerFeatures, groups: number): number {
+  const n = reference.response.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => reference.energy[a]! - reference.energy[b]!);
+  const G = Math.max(1, Math.min(groups, Math.floor(n / 20)));
+  let s = 0;
+  for (let g = 0; g < G; g++) {
+    const idx = order.slice(Math.floor((g * n) / G), Math.floor(((g + 1) * n) / G));
+    s += separationPower(Float64Array.from(idx, (i) => reference.response[i]!), Float64Array.from(idx, (i) => generated.response[i]!));
+  }
+  return s / G;
+}
+
+/**
+ * Separation powers of each feature and their mean (the score; lower is better). With
+ * `energyGroups` > 0 the response also enters per energy group (`responsePerEnergy`), as a fourth
+ * term of the mean.
+ */
+export function validationScore(
+  reference: ShowerFeatures, generated: ShowerFeatures, energyGroups = 0,
+): { score: number; response: number; centre: number; sparsity: number; responsePerEnergy?: number } {
   const response = separationPower(reference.response, generated.response);
   const centre = separationPower(reference.centre, generated.centre);
   const sparsity = separationPower(reference.sparsity, generated.sparsity);
+  if (energyGroups > 0) {
+    const perEnergy = responsePerEnergy(reference, generated, energyGroups);
+    return { score: (response + perEnergy + centre + sparsity) / 4, response, centre, sparsity, responsePerEnergy: perEnergy };
+  }
   return { score: (response + centre + sparsity) / 3, response, centre, sparsity };
 }
