@@ -11,7 +11,7 @@ import { criticFeatureCount } from './features.js';
 import { publishedInit } from './init.js';
 import type { WganNetworks } from './networks.js';
 
-/** Seed of the weight initialisation (one stream per network). */
+/** Seed of the weight initialisation at construction (one stream per network); `fit` re-draws from its own seed. */
 const INIT_SEED = 1;
 
 /** The generator, critic and (when enabled) constrainer of a model, initialised. */
@@ -35,10 +35,15 @@ export function buildNetworks(config: WganConfig, geometry: Geometry, source = '
       constrainer: config.constrainer.enabled ? new DenseConstrainer(V, config.dense.constrainerHidden, rng(3)) : null,
     };
   }
-  publishedInit(nets.generator.layers(), rng(11));
-  publishedInit(nets.critic.layers(), rng(12));
-  if (nets.constrainer) publishedInit(nets.constrainer.layers(), rng(13));
+  initialiseNetworks(nets, INIT_SEED);
   return nets;
+}
+
+/** Draws every weight of `nets` as the published code does, from streams of `seed` (seed 1: the construction's weights). */
+export function initialiseNetworks(nets: WganNetworks, seed: number): void {
+  publishedInit(nets.generator.layers(), new Rng(seed, 11));
+  publishedInit(nets.critic.layers(), new Rng(seed, 12));
+  if (nets.constrainer) publishedInit(nets.constrainer.layers(), new Rng(seed, 13));
 }
 
 /** Frees every network. */

@@ -12,7 +12,7 @@ import {
   type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type Logger, type ModelCard, type OnnxExportMetadata,
   type ShowerSource, type Showers, type Trainable,
 } from '@calozoo/core';
-import { buildNetworks, disposeNetworks } from './build.js';
+import { buildNetworks, disposeNetworks, initialiseNetworks } from './build.js';
 import type { WganConfig } from './config.js';
 import type { WganNetworks } from './networks.js';
 import { fitFractionScale, hasScale, representationFor, withReadout, type Representation } from './representation.js';
@@ -38,6 +38,8 @@ export class WganModel implements Generator, Trainable {
   /** What the networks see; a `fraction` scale is fitted by the first `fit` (or read by `loadFrom`). */
   private repr: Representation;
   private scaleFitted = false;
+  /** Whether the weights came from training or a model directory (a later `fit` continues from them). */
+  private weightsTrained = false;
   private readonly runtime: ModelSessions<'generator'>;
 
   /** Creates the networks for `geometry` (seeded, published initialisation); warnings go to `logger`. */
@@ -72,6 +74,8 @@ export class WganModel implements Generator, Trainable {
 
   /** Trains through core's engine (validation split, early stopping on the validation score, checkpoints, resume, time limit). */
   async fit(data: ShowerSource, options: FitOptions): Promise<FitReport> {
+    // A fresh model draws its initial weights from the fit seed (a resumed fit restores its checkpoint after this).
+    if (!this.weightsTrained) initialiseNetworks(this.nets, options.seed);
     const d = await prepareData(data, this.geometry, (s, rows) => {
       // The scale is fitted once (a loaded or trained model keeps its own), so that continued training sees the same values.
       if (!this.scaleFitted && this.repr.name !== 'mev') {
@@ -103,6 +107,7 @@ export class WganModel implements Generator, Trainable {
       release();
     }
     this.runtime.setDir(null);
+    this.weightsTrained = true;
     return { history: r.history, seconds: r.seconds, stoppedBy: r.stoppedBy, trainSize: d.trainRows.length, validationSize: d.validationSize };
   }
 
@@ -184,6 +189,7 @@ export class WganModel implements Generator, Trainable {
       }
       restoreVariables(net.variables(), tensors);
     }
+    this.weightsTrained = true;
     this.runtime.setDir(dir);
   }
 

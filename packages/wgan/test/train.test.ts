@@ -99,3 +99,32 @@ describe('wgan-gp training (dense, dataset 1 photons)', () => {
     }
   }, 120_000);
 });
+
+describe('initialisation seed', () => {
+  /** The generator's first kernel of a model. */
+  const firstKernel = (m: Awaited<ReturnType<typeof wganGpPlugin.create>>): Float32Array => {
+    const nets = (m as unknown as { nets: { generator: { variables(): Record<string, { dataSync(): Float32Array }> } } }).nets;
+    return Float32Array.from(Object.values(nets.generator.variables())[0]!.dataSync());
+  };
+  const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+  it('a fresh model draws its weights from the fit seed (seed 1: the construction weights); a loaded one keeps its own', async () => {
+    const tiny = wganGpPlugin.parseConfig({ ...config, dense: { ...config.dense, generatorHidden: [16], criticHidden: [16], constrainerHidden: [8] } }, 'seed test');
+    const data = memorySource(simulateShowers(geometry, { n: 200, seed: 9 }));
+    const stopped = (): AbortSignal => AbortSignal.abort(); // at most one step: the weights stay at (or next to) their start
+    const a = await wganGpPlugin.create(tiny, geometry);
+    const built = firstKernel(a);
+    await a.fit(data, { seed: 1, epochs: 1, signal: stopped() });
+    expect(maxDiff(firstKernel(a), built)).toBeLessThan(5e-3);
+    const b = await wganGpPlugin.create(tiny, geometry);
+    await b.fit(data, { seed: 2, epochs: 1, signal: stopped() });
+    expect(maxDiff(firstKernel(b), built)).toBeGreaterThan(2e-2); // another N(0, 0.02) draw
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'wgan-seed-')), 'model');
+    await b.save(dir);
+    const saved = firstKernel(b);
+    const c = await wganGpPlugin.load(dir);
+    await c.fit(data, { seed: 3, epochs: 1, signal: stopped() });
+    expect(maxDiff(firstKernel(c), saved)).toBeLessThan(5e-3);
+    for (const m of [a, b, c]) m.dispose();
+  }, 120_000);
+});
