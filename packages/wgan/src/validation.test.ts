@@ -5,8 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OnnxGraphBuilder, createOrtSession, getGeometry, tf } from '@calozoo/core';
-import { LOG_DELTA, fitFractionScale, representationFor, thresholdValues, withReadout } from './representation.js';
+import { LOG_DELTA, fitFractionScale, representationFor, thresholdValues, withReadout, type Representation } from './representation.js';
 import { readoutThreshold, responsePerEnergy, separationPower, showerFeatures, validationScore, voxelLayers } from './validation.js';
+
+/** Decodes one row of five network values at E_inc = 10 MeV through the representation's ONNX graph. */
+async function decodeOnnx(r: Representation, x: Float32Array): Promise<Float32Array> {
+  const g = new OnnxGraphBuilder({ opset: 17 });
+  g.output(r.decodeOnnx(g, g.input('x', 'float32', [null, 5]), g.input('e', 'float32', [null, 1])), 'y');
+  const s = await createOrtSession(g.toBytes(), { threads: 1 });
+  try {
+    return (await s.run({ x: { data: x, dims: [1, 5] }, e: { data: Float32Array.of(10), dims: [1, 1] } }))['y']!.data as Float32Array;
+  } finally {
+    await s.dispose();
+  }
+}
 
 describe('separation power', () => {
   it('is 0 for the same sample, 1 for disjoint ones, 1/3 for a half overlap', () => {
@@ -133,12 +145,7 @@ describe('log-fraction representation (dense variant)', () => {
     [9, 0, 1, 1e-5, 5].forEach((v, i) => expect(Math.abs(back[i]! - v)).toBeLessThan(1e-5 * Math.max(1, v)));
     const u = tf.tidy(() => r.fractionTf!(tf.tensor2d(x, [1, 5])).dataSync());
     [0.9, 0, 0.1, 1e-6, 0.5].forEach((v, i) => expect(u[i]).toBeCloseTo(v, 6));
-    const g = new OnnxGraphBuilder({ opset: 17 });
-    g.output(r.decodeOnnx(g, g.input('x', 'float32', [null, 5]), g.input('e', 'float32', [null, 1])), 'y');
-    const s = await createOrtSession(g.toBytes(), { threads: 1 });
-    const y = (await s.run({ x: { data: x, dims: [1, 5] }, e: { data: Float32Array.of(10), dims: [1, 1] } }))['y']!.data as Float32Array;
-    await s.dispose();
-    expect(Array.from(y)).toEqual(Array.from(back));
+    expect(Array.from(await decodeOnnx(r, x))).toEqual(Array.from(back));
     expect(r.constants).toMatchObject({ representation: 'root-fraction', scale: 2, root: 4 });
     const two = representationFor({ architecture: 'dense', dense: { representation: 'root-fraction', root: 2 } }, 2);
     const sq = representationFor({ architecture: 'dense', dense: { representation: 'sqrt-fraction' } }, 2);
@@ -162,12 +169,7 @@ describe('log-fraction representation (dense variant)', () => {
     expect(back[1]).toBe(0);
     expect(back[2]).toBeCloseTo(0.51, 5);
     expect(back[3]).toBeCloseTo(3, 5);
-    const g = new OnnxGraphBuilder({ opset: 17 });
-    g.output(r.decodeOnnx(g, g.input('x', 'float32', [null, 5]), g.input('e', 'float32', [null, 1])), 'y');
-    const s = await createOrtSession(g.toBytes(), { threads: 1 });
-    const y = (await s.run({ x: { data: x, dims: [1, 5] }, e: { data: Float32Array.of(10), dims: [1, 1] } }))['y']!.data as Float32Array;
-    await s.dispose();
-    expect(Array.from(y)).toEqual(Array.from(back));
+    expect(Array.from(await decodeOnnx(r, x))).toEqual(Array.from(back));
     // 0.5 MeV at E_inc 10 MeV and 1000 MeV: x = √(0.05·2) and √(0.0005·2).
     const t = thresholdValues(r, 0.5, [10, 1000]);
     expect(t[0]).toBeCloseTo(Math.sqrt(0.1), 6);

@@ -21,12 +21,13 @@ import {
   writeJsonAtomic,
   type Geometry,
 } from '@calozoo/core';
-import { ALL_EVAL_MODES, comparisonRows, evaluateMany, formatComparison, writeComparisonReport, writeReport, type ComparisonRow, type EvalMode, type EvaluationResult } from '@calozoo/metrics';
+import { ALL_EVAL_MODES, evaluateMany, formatComparison, type ComparisonRow, type EvalMode } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
 import { commandLine, parseDuration, parseNumberList, parseOutputDir, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 import { resolveFileGeometry } from '../file-geometry.js';
 import type { Output } from '../output.js';
 import { loadPlugins } from '../plugins.js';
+import { readingProgress, writeSideBySide } from '../side-by-side.js';
 import { CLI_VERSION } from '../version.js';
 import { benchGenerate, type BenchRow } from './bench.js';
 import { conditionsFromFlags, generateToFile } from './generate.js';
@@ -103,12 +104,12 @@ async function trainedModel(ctx: CliContext, out: Output, name: string, f: Compa
   return outcome ? dir : undefined;
 }
 
-/** The table's rows: the metrics, then generation speed, size and training time. */
-function tableRows(models: readonly ComparedModel[], results: readonly EvaluationResult[], batches: readonly number[]): { metrics: ComparisonRow[]; extra: ComparisonRow[] } {
+/** The table's rows after the metrics: generation speed, size and training time. */
+function extraRows(models: readonly ComparedModel[], batches: readonly number[]): ComparisonRow[] {
   const extra: ComparisonRow[] = batches.map((b) => ({ label: `ms/shower, batch ${b}`, values: models.map((m) => m.bench.find((r) => r.batch === b)?.msPerShower ?? null), digits: 3 }));
   extra.push({ label: 'parameters', values: models.map((m) => m.parameters), digits: 0 });
   extra.push({ label: 'training s', values: models.map((m) => m.trainingSeconds), digits: 0 });
-  return { metrics: comparisonRows(results), extra };
+  return extra;
 }
 
 /** Registers the `compare` command. */
@@ -232,20 +233,14 @@ export function registerCompare(program: Command, ctx: CliContext): void {
           modes,
           signal: ctx.signal,
           provenance: { commandLine: commandLine(ctx), versions: { '@calozoo/cli': CLI_VERSION } },
-          onSampleProgress: (i, p) => {
-            // The reading passes count showers; the later stages are quick or report their own units.
-            if (p.total && !p.unit && ['reference', 'reference-voxels', 'generated'].includes(p.stage)) bar.update(p.done, p.total, i < 0 ? p.stage : models[i]!.name, p.etaSeconds);
-          },
+          onSampleProgress: readingProgress(bar, names),
         });
       } finally {
         bar.stop();
       }
       const results = outputs.map((o) => o.result);
       const reportDir = path.join(flags.out, 'report');
-      for (let i = 0; i < models.length; i++) await writeReport(outputs[i]!.result, outputs[i]!.histograms, path.join(reportDir, models[i]!.name));
-      const { metrics, extra } = tableRows(models, results, flags.benchBatch);
-      const rows = [...metrics, ...extra];
-      await writeComparisonReport(outputs, reportDir, { extraRows: extra, links: models.map((m) => `${m.name}/index.html`), subtitle: commandLine(ctx) });
+      const { rows, json: tableJson } = await writeSideBySide(outputs, names, reportDir, extraRows(models, flags.benchBatch), commandLine(ctx));
       const table = formatComparison(names, rows);
       const json = {
         reference: path.resolve(flags.reference),
@@ -254,7 +249,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         seed: flags.seed,
         modes,
         models,
-        table: rows.map((r) => ({ metric: r.label, ...Object.fromEntries(names.map((nm, i) => [nm, r.values[i] ?? null])) })),
+        table: tableJson,
         results,
       };
       await writeJsonAtomic(path.join(flags.out, 'compare.json'), json);

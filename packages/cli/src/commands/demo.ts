@@ -9,10 +9,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { getGeometry, listPretrained, loadModel, readModelConfig, selectTfBackend, type ModelDirConfig } from '@calozoo/core';
 import { simulateToFile } from '@calozoo/simulator';
-import { comparisonRows, evaluateMany, formatComparison, writeComparisonReport, writeReport, type ComparisonRow } from '@calozoo/metrics';
+import { evaluateMany, formatComparison, type ComparisonRow } from '@calozoo/metrics';
 import { UsageError } from '../exit-codes.js';
 import { commandLine, parsePositiveInt, parseSeed, type CliContext } from '../context.js';
 import { loadPlugins } from '../plugins.js';
+import { readingProgress, writeSideBySide } from '../side-by-side.js';
 import { CLI_VERSION } from '../version.js';
 import { conditionsFromFlags, generateToFile } from './generate.js';
 
@@ -102,24 +103,18 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         generated: names.map((label, i) => ({ label, source: generated[i]! })),
         geometry,
         provenance: { commandLine: commandLine(ctx), versions: { '@calozoo/cli': CLI_VERSION } },
-        onSampleProgress: (i, p) => {
-          ctx.signal.throwIfAborted();
-          if (p.total && !p.unit && ['reference', 'reference-voxels', 'generated'].includes(p.stage)) bar.update(p.done, p.total, i < 0 ? p.stage : names[i]!);
-        },
+        onSampleProgress: readingProgress(bar, names, ctx.signal),
       });
       bar.stop();
-      for (let i = 0; i < outputs.length; i++) await writeReport(outputs[i]!.result, outputs[i]!.histograms, path.join(flags.out, names[i]!));
       const extra: ComparisonRow[] = [{ label: 'ms/shower (this run)', values: generateSeconds.map((s) => (1000 * s) / flags.n), digits: 3 }];
-      await writeComparisonReport(outputs, flags.out, { extraRows: extra, links: names.map((nm) => `${nm}/index.html`), subtitle: commandLine(ctx) });
+      const { rows, json: tableJson } = await writeSideBySide(outputs, names, flags.out, extra, commandLine(ctx));
       const tEval = (Date.now() - t2) / 1000;
       const total = (Date.now() - t0) / 1000;
-      const results = outputs.map((o) => o.result);
-      const rows = [...comparisonRows(results), ...extra];
       out.result(
         {
           models: names.map((name, i) => ({ name, dir: dirs[i], generated: generated[i], generateSeconds: generateSeconds[i] })),
-          table: rows.map((r) => ({ metric: r.label, ...Object.fromEntries(names.map((nm, i) => [nm, r.values[i] ?? null])) })),
-          results,
+          table: tableJson,
+          results: outputs.map((o) => o.result),
           report: path.join(flags.out, 'index.html'),
           seconds: { simulate: tSim, generate: generateSeconds.reduce((a, b) => a + b, 0), evaluate: tEval, total },
         },
