@@ -5,7 +5,7 @@
  * `mergeConfig` (which checks keys and JSON types only) leaves to the plugin.
  */
 import { ConfigError, mergeConfig, type Geometry } from '@calozoo/core';
-import type { DenseRepresentation } from './representation.js';
+import type { DenseRepresentation } from '@calozoo/core';
 
 /** Network family: the published 3-D convolutional layer lists, or MLPs for any geometry. */
 export type WganArchitecture = 'conv' | 'dense';
@@ -51,7 +51,7 @@ export interface WganConfig {
   maxEpochs: number;
   /** Stop after this many epochs without a better validation score. */
   patience: number;
-  /** Held-out showers generated and compared after each epoch (the validation score, see `validation.ts`). */
+  /** Held-out showers generated and compared after each epoch (the validation score, core's `train/validation-score.ts`). */
   validationShowers: number;
   /** Groups by incident energy in which the validation score also compares E_dep/E_inc (0: all energies together only). */
   validationEnergyGroups: number;
@@ -69,7 +69,7 @@ export interface WganConfig {
   };
   /** Sizes of the convolutional variant (§4.4: ngf = ndf = 32, constrainer 16 channels). */
   conv: { ngf: number; ndf: number; constrainerChannels: number };
-  /** The dense variant: hidden widths of its MLPs, and what its networks see (`representation.ts`). */
+  /** The dense variant: hidden widths of its MLPs, and what its networks see (core's `preprocessing/representation.ts`). */
   dense: {
     generatorHidden: number[];
     criticHidden: number[];

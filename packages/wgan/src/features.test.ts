@@ -10,7 +10,7 @@ import { buildNetworks, disposeNetworks } from './build.js';
 import { parseWganConfig, wganDefaults, withLegacyKeys } from './config.js';
 import { criticFeatureCount, fitCriticFeatures, layerMatrix, rawCriticFeatures, FRACTION_EPSILON } from './features.js';
 import { gradientPenalty } from './losses.js';
-import { representationFor } from './representation.js';
+import { representationFor } from '@calozoo/core';
 
 // Two layers: voxels 0, 1 in layer 0 and voxel 2 in layer 1.
 const layers = Int32Array.of(0, 0, 1);

@@ -14,8 +14,6 @@ export { DenseGenerator, DenseCritic, DenseConstrainer } from './dense-networks.
 export { buildNetworks } from './build.js';
 export { layerShapes, type GeneratorNet, type CriticNet, type ConstrainerNet, type WganNetworks } from './networks.js';
 export { gradientPenalty, wganCriticLoss, wganGeneratorLoss, constrainerTerm, constrainerLoss, bceDiscriminatorLoss, bceGeneratorLoss, wassersteinEstimate } from './losses.js';
-export { representationFor, LOG_DELTA, type Representation, type RepresentationName, type DenseRepresentation } from './representation.js';
-export { separationPower, validationScore, type ShowerFeatures } from './validation.js';
 export { WGAN_VERSION } from './version.js';
 
 registerModel(wganGpPlugin);

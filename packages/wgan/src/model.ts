@@ -11,13 +11,12 @@ import {
   writeModelConfig, writeSafetensors,
   type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type Logger, type ModelCard, type OnnxExportMetadata,
   type ShowerSource, type Showers, type Trainable,
+  prepareData, fitFractionScale, hasScale, representationFor, withReadout, readoutThreshold, type Representation,
 } from '@calozoo/core';
 import { buildNetworks, disposeNetworks, initialiseNetworks } from './build.js';
 import type { WganConfig } from './config.js';
 import type { WganNetworks } from './networks.js';
-import { fitFractionScale, hasScale, representationFor, withReadout, type Representation } from './representation.js';
-import { readoutThreshold } from './validation.js';
-import { prepareData, uniformNoise, wganPhase } from './training.js';
+import { uniformNoise, wganPhase } from './training.js';
 import { WGAN_VERSION } from './version.js';
 
 /** The plugins this class serves (they share networks, losses and format). */
@@ -85,7 +84,7 @@ export class WganModel implements Generator, Trainable {
       }
       this.scaleFitted = true;
       return this.repr;
-    }, this.config, options);
+    }, this.config, { ...options, name: this.plugin });
     const vars = this.variables();
     let release = (): void => {};
     let r: Awaited<ReturnType<typeof train>>;

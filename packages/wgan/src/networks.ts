@@ -2,7 +2,7 @@
  * What the three networks of a WGAN look like to the model, whichever variant builds them: a
  * generator (noise and condition → network values of every voxel, with its ONNX emission), a
  * critic (values and condition → one score) and the energy constrainer (values → the condition).
- * Network values and conditions are those of `representation.ts`.
+ * Network values and conditions are those of core's `preprocessing/representation.ts`.
  */
 import { Sequential, prefixed, type Layer, type OnnxGraphBuilder, type OnnxValue, type tf } from '@calozoo/core';
 import { frozenBiases } from './init.js';

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { getGeometry, loadModel, memorySource, type Showers } from '@calozoo/core';
 import { simulateShowers } from '@calozoo/simulator';
 import { wganGpPlugin, type WganConfig } from '../src/index.js';
-import { showerFeatures, validationScore, voxelLayers } from '../src/validation.js';
+import { showerFeatures, validationScore, voxelLayers } from '@calozoo/core';
 
 const geometry = getGeometry('ds1-photons');
 const train = simulateShowers(geometry, { n: 1500, seed: 5 });

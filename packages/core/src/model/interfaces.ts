@@ -1,11 +1,26 @@
 /**
  * The contracts every model package implements: `Generator`, `Trainable` and `ModelPlugin`
- * (architecture.md, "Interfaces"; its `Conditioner` and `Sampler` come back with the first model
- * that uses them). Between packages only plain
+ * (architecture.md, "Interfaces"; `Sampler` came with the BIB-AE, its first user; `Conditioner`
+ * comes back with the first model that needs more than core's representations). Between packages only plain
  * typed arrays travel (`Showers`, `Conditions`); tensors stay inside model and flow code.
  */
 import type { ConditionName, Conditions, Showers } from '../showers.js';
 import type { Geometry } from '../geometry/types.js';
+import type { Rng } from '../rng.js';
+
+/**
+ * Draws latent vectors, optionally conditioned (architecture.md "Interfaces"): a standard normal,
+ * a kernel density estimate of training latents, or a normalising flow. Only plain arrays cross
+ * it, so a model can run its sampler on either runtime.
+ */
+export interface Sampler {
+  /** What it is (`normal`, `kde`, `flow`, …), for model cards and logs. */
+  readonly kind: string;
+  /** Dimensions of one latent vector. */
+  readonly dim: number;
+  /** `n` vectors, row-major [n·dim], from `rng`; `condition` [n·k] holds each row's conditioning values where the sampler uses them. */
+  sample(n: number, rng: Rng, condition?: Float32Array): Float32Array;
+}
 
 /** What a generator is: plugin, version, geometry and the conditions it takes. */
 export interface ModelCard {

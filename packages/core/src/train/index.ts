@@ -14,3 +14,5 @@ export {
 } from './phase.js';
 export { train, NATIVE_SPEEDUP, type TrainingPlan, type TrainingStage, type TrainingReport, type StageSummary, type TrainOptions } from './trainer.js';
 export { writeCheckpoint, readLatestCheckpoint, checkpointName, CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointToWrite } from './checkpoint.js';
+export { separationPower, validationScore, responsePerEnergy, showerFeatures, concatFeatures, readoutThreshold, voxelLayers, type ShowerFeatures } from './validation-score.js';
+export { prepareData, gatherRows, applyReadout, type TrainingData, type TrainingDataConfig } from './training-data.js';

@@ -11,7 +11,8 @@
  * critic reports a larger distance for the same generator, so the estimate cannot rank epochs;
  * it is recorded beside the score (`wasserstein`) for monitoring only.
  */
-import { layerSlices, type Geometry } from '@calozoo/core';
+import { layerSlices } from '../geometry/centres.js';
+import type { Geometry } from '../geometry/types.js';
 
 /** Histogram bins of each feature. */
 const VALIDATION_BINS = 30;

@@ -25,7 +25,9 @@
  * output keeps u ≥ 0). The condition is computed here in JavaScript for both runtimes (the ONNX
  * graph takes it as an input), so that it does not depend on how a runtime vectorises its logarithm.
  */
-import { tf, type OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
+import { tf } from '../device/tf.js';
+import type { OnnxGraphBuilder } from '../onnx/builder.js';
+import type { OnnxValue } from '../onnx/types.js';
 
 /** The representations. */
 export type RepresentationName = 'mev' | 'fraction' | 'sqrt-fraction' | 'root-fraction' | 'log-fraction';

@@ -4,9 +4,9 @@
  * dense variant's representation (exact round trip, the same numbers in TF.js and ONNX Runtime).
  */
 import { describe, expect, it } from 'vitest';
-import { OnnxGraphBuilder, createOrtSession, getGeometry, tf } from '@calozoo/core';
-import { LOG_DELTA, fitFractionScale, representationFor, thresholdValues, withReadout, type Representation } from './representation.js';
-import { readoutThreshold, responsePerEnergy, separationPower, showerFeatures, validationScore, voxelLayers } from './validation.js';
+import { OnnxGraphBuilder, createOrtSession, getGeometry, tf } from '../index.js';
+import { LOG_DELTA, fitFractionScale, representationFor, thresholdValues, withReadout, type Representation } from '../preprocessing/representation.js';
+import { readoutThreshold, responsePerEnergy, separationPower, showerFeatures, validationScore, voxelLayers } from './validation-score.js';
 
 /** Decodes one row of five network values at E_inc = 10 MeV through the representation's ONNX graph. */
 async function decodeOnnx(r: Representation, x: Float32Array): Promise<Float32Array> {
