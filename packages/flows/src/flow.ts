@@ -95,6 +95,14 @@ export class Flow {
     });
   }
 
+  /** The samples of given base noise [n, dim] (e.g. `drawNoise`), so a caller can draw the noise itself; the map `toOnnxSample` writes. */
+  sampleFromNoise(noise: tf.Tensor2D, context?: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const c = this.prepare(noise.shape[0], context, 'Flow.sampleFromNoise');
+      return this.bijector.inverse(noise, c).x;
+    });
+  }
+
   /** The base noise `sample(n, rng)` would use: n·dim standard normals from `rng`, row-major. */
   drawNoise(n: number, rng: Rng): Float32Array {
     const noise = new Float32Array(n * this.dim);

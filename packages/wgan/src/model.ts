@@ -11,7 +11,7 @@ import {
   writeModelConfig, writeSafetensors,
   type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type Logger, type ModelCard, type OnnxExportMetadata,
   type ShowerSource, type Showers, type Trainable,
-  prepareData, fitFractionScale, hasScale, representationFor, withReadout, readoutThreshold, type Representation,
+  prepareData, fitRepresentation, hasScale, representationFor, withReadout, type Representation,
 } from '@calozoo/core';
 import { buildNetworks, disposeNetworks, initialiseNetworks } from './build.js';
 import type { WganConfig } from './config.js';
@@ -77,11 +77,7 @@ export class WganModel implements Generator, Trainable {
     if (!this.weightsTrained) initialiseNetworks(this.nets, options.seed);
     const d = await prepareData(data, this.geometry, (s, rows) => {
       // The scale is fitted once (a loaded or trained model keeps its own), so that continued training sees the same values.
-      if (!this.scaleFitted && this.repr.name !== 'mev') {
-        const scale = hasScale(this.repr.name) ? fitFractionScale(s.values, s.energy, s.voxels, rows) : 1;
-        const threshold = this.config.dense.readoutThreshold ? readoutThreshold(s.values, s.voxels, rows) : 0;
-        this.repr = withReadout(representationFor(this.config, scale), threshold);
-      }
+      if (!this.scaleFitted) this.repr = fitRepresentation(this.config, s.values, s.energy, s.voxels, rows);
       this.scaleFitted = true;
       return this.repr;
     }, this.config, { ...options, name: this.plugin });

@@ -239,7 +239,8 @@ export class ConvTranspose3d extends ConvLayer {
     const full = [0, 1, 2].map((i) => (x.shape[i + 1]! - 1) * this.stride[i]! + this.k[i]!);
     let y = tf.conv3dTranspose(x as tf.Tensor5D, this.kernel as tf.Tensor5D, [n, full[0]!, full[1]!, full[2]!, this.outChannels], [...this.stride], 'valid');
     const out = this.outputShape(x.shape.slice(1));
-    const cropped = [0, 1, 2].some((i) => out[i] !== full[i]);
+    // Crop whenever there is padding: with output padding = 2·padding the size is the full one, but shifted.
+    const cropped = [0, 1, 2].some((i) => out[i] !== full[i] || this.padding[i]! > 0);
     if (cropped) {
       // Output padding beyond the full size (only when padding < output padding) is zeros, as in PyTorch.
       const extra = [0, 1, 2].map((i) => Math.max(0, this.padding[i]! + out[i]! - full[i]!));

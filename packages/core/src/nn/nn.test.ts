@@ -193,6 +193,8 @@ await forEachBackend(() => {
         { k: 3, s: 2, p: 1, op: 1, in: [4, 3, 5], out: [8, 6, 10] },
         { k: 3, s: 2, p: 0, op: 0, in: [2, 3, 2], out: [5, 7, 5] },
         { k: 3, s: 1, p: 1, op: 0, in: [4, 4, 4], out: [4, 4, 4] },
+        // output padding = 2·padding: the full size, shifted by the padding (BIB-AE decoder, 10³ → 30³)
+        { k: 3, s: 3, p: 1, op: 2, in: [3, 2, 3], out: [9, 6, 9] },
       ];
       for (const c of cases) {
         const l = new ConvTranspose3d(4, 2, c.k, rng, { stride: c.s, padding: c.p, outputPadding: c.op, activation: 'relu' });

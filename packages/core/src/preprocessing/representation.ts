@@ -28,6 +28,7 @@
 import { tf } from '../device/tf.js';
 import type { OnnxGraphBuilder } from '../onnx/builder.js';
 import type { OnnxValue } from '../onnx/types.js';
+import { readoutThreshold } from '../train/validation-score.js';
 
 /** The representations. */
 export type RepresentationName = 'mev' | 'fraction' | 'sqrt-fraction' | 'root-fraction' | 'log-fraction';
@@ -191,3 +192,22 @@ export const hasScale = (name: RepresentationName): boolean => name === 'fractio
 
 /** The dense variant's choices. */
 export type DenseRepresentation = 'fraction' | 'sqrt-fraction' | 'root-fraction' | 'log-fraction';
+
+/** What `fitRepresentation` reads from a model's config. */
+export interface RepresentationConfig {
+  architecture: 'conv' | 'dense';
+  dense: { representation: DenseRepresentation; root?: number; readoutThreshold: boolean };
+}
+
+/**
+ * The representation of a config fitted on the training rows of raw showers: the fraction scale
+ * (1 / the largest E_voxel / E_inc) where the representation has one, and the data's readout
+ * threshold (its smallest deposit) when `dense.readoutThreshold` is on; `mev` as it is.
+ */
+export function fitRepresentation(config: RepresentationConfig, values: Float32Array, energy: Float32Array, voxels: number, rows: ArrayLike<number>): Representation {
+  const base = representationFor(config);
+  if (base.name === 'mev') return base;
+  const scale = hasScale(base.name) ? fitFractionScale(values, energy, voxels, rows) : 1;
+  const threshold = config.dense.readoutThreshold ? readoutThreshold(values, voxels, rows) : 0;
+  return withReadout(representationFor(config, scale), threshold);
+}

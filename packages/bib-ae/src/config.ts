@@ -1,0 +1,240 @@
+/**
+ * The BIB-AE configuration (field-reference.md §4.1–4.3): one interface for both variants, the
+ * default per geometry and the value checks `mergeConfig` (keys and JSON types only) leaves to
+ * the plugin. Every loss term has its own weight (0 switches it off).
+ */
+import { ConfigError, mergeConfig, type DenseRepresentation, type Geometry } from '@calozoo/core';
+import { PUBLISHED_CONV_SIZES, type ConvSizes } from './conv-networks.js';
+
+/** Network family: the published 3-D convolutions (ILD 30³ grid), or MLPs for any geometry. */
+export type BibAeArchitecture = 'conv' | 'dense';
+
+/** How generation draws the encoder's active latent dimensions (§4.1, §4.3). */
+export type LatentSamplerKind = 'normal' | 'kde' | 'flow';
+
+/** Adam settings of one optimiser. */
+export interface AdamConfig {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+}
+
+/** The full configuration of a `bib-ae` model (written to config.json). */
+export interface BibAeConfig {
+  /** `conv` (ILD 30×30×30 only) or `dense` (any geometry). */
+  architecture: BibAeArchitecture;
+  /** Latent dimensions the decoder sees (published 512). */
+  latentDim: number;
+  /** Of those, the ones the encoder produces (published 24); the rest are N(0, 1) noise. */
+  activeDim: number;
+  /** Showers per step. */
+  batchSize: number;
+  /** Epoch limit of the BIB-AE stage; `FitOptions.epochs` overrides every stage's. */
+  maxEpochs: number;
+  /** Stop a stage after this many epochs without a better validation score. */
+  patience: number;
+  /** Learning-rate schedule of every optimiser: `constant` or `cosine` (to 0 at the planned end). */
+  schedule: 'constant' | 'cosine';
+  /** Data-critic and latent-critic updates per BIB-AE update (published 5). */
+  criticIterations: number;
+  /** λ of both critics' gradient penalties (published 10). */
+  gradientPenalty: number;
+  /** Adam of the encoder + decoder, the data critic, the latent critic and the post-processor. */
+  optimizer: { main: AdamConfig; critic: AdamConfig; latentCritic: AdamConfig; postProcessor: AdamConfig };
+  /**
+   * Weights of the BIB-AE loss terms (0: off): `kld` KL divergence of the active dimensions,
+   * `mmd` latent MMD against N(0, 1), `latentCritic` the latent critic, `critic` the data-space
+   * difference critic, `mse` the data-space mean squared error (network values).
+   */
+  loss: { kld: number; mmd: number; latentCritic: number; critic: number; mse: number };
+  /** Kernel coefficients α of the latent MMD, exp(−α‖a − b‖²) summed (published 1 and 0.01). */
+  mmdAlphas: number[];
+  /** The post-processor (§4.1): per-cell networks trained in a second stage with the BIB-AE frozen. */
+  postProcessor: {
+    enabled: boolean;
+    /** Channels of the per-cell layers (published 128). */
+    channels: number;
+    /** Width of the conditioning MLP on [energy sum, condition] (published 64). */
+    conditionWidth: number;
+    /** Hidden per-cell layers after the conditioning joins (published 4). */
+    layers: number;
+    /** Weight of MSE(PP(x̂), x̂) (the identity term). */
+    mse: number;
+    /** Weight of the sorted-kernel MMD between PP(x̂) and x (published 5). */
+    sortedMmd: number;
+    /** Sorted-kernel MMD: window, stride, sorted positions compared, and α (in network units). */
+    window: number;
+    stride: number;
+    positions: number;
+    alpha: number;
+    /** Epochs of the identity warm-up (MSE only) before the MMD joins. */
+    identityEpochs: number;
+    /** Epoch limit of the post-processor stage. */
+    maxEpochs: number;
+  };
+  /** The latent sampler of generation. */
+  sampler: {
+    kind: LatentSamplerKind;
+    /** KDE bandwidth rule: Scott's n^(−1/(d+4)) or Silverman's (n(d+2)/4)^(−1/(d+4)), times the data covariance. */
+    bandwidth: 'scott' | 'silverman';
+    /** Training showers whose encoded latents the KDE keeps (at most). */
+    kdeShowers: number;
+    /** The conditional flow on [latent, energy sum] given the condition: spline couplings. */
+    flow: { couplings: number; hidden: number; blocks: number; bins: number; learningRate: number; maxEpochs: number; batchSize: number };
+  };
+  /** Relative time shares of the stages under a time limit: BIB-AE, post-processor, flow sampler. */
+  shares: { bibae: number; postProcessor: number; sampler: number };
+  /** Held-out showers generated and scored after each epoch. */
+  validationShowers: number;
+  /** Groups by incident energy in which the validation also compares E_dep/E_inc (0: all together). */
+  validationEnergyGroups: number;
+  /** Whether the validation counts a cell as hit only from the data's readout threshold. */
+  validationHitThreshold: boolean;
+  /** A step whose critic loss exceeds this in magnitude counts as divergence. */
+  divergenceLimit: number;
+  /** The dense variant: hidden widths and what the networks see (core's `preprocessing/representation.ts`). */
+  dense: {
+    encoderHidden: number[];
+    decoderHidden: number[];
+    criticHidden: number[];
+    representation: DenseRepresentation;
+    root: number;
+    /** Generated deposits below the data's smallest deposit set to 0 (config.json `preprocessing.threshold`). */
+    readoutThreshold: boolean;
+  };
+  /** Sizes of the convolutional variant (§4.1: ngf 8, ndf 128). */
+  conv: ConvSizes;
+}
+
+const adam = (learningRate: number, beta1 = 0.5, beta2 = 0.9): AdamConfig => ({ learningRate, beta1, beta2 });
+
+/** Whether a geometry is the ILD 30³ grid the published conv networks are for. */
+export function hasConvLayout(geometry: Geometry): boolean {
+  return geometry.kind === 'grid' && geometry.shape.join('x') === '30x30x30';
+}
+
+/**
+ * The dense default (any geometry): the published loss structure with a data-space MSE term for
+ * fast convergence on a CPU budget, root-fraction voxels (as the WGAN's dense recipe), a
+ * post-processor of 64 channels with the sorted-kernel MMD, and a flow sampler.
+ */
+function denseDefaults(): BibAeConfig {
+  return {
+    architecture: 'dense',
+    latentDim: 64,
+    activeDim: 24,
+    batchSize: 128,
+    maxEpochs: 200,
+    patience: 25,
+    schedule: 'cosine',
+    criticIterations: 1,
+    gradientPenalty: 10,
+    optimizer: { main: adam(5e-4), critic: adam(5e-4), latentCritic: adam(2e-3), postProcessor: adam(5e-4) },
+    loss: { kld: 0.05, mmd: 100, latentCritic: 1, critic: 1, mse: 10 },
+    mmdAlphas: [1, 0.01],
+    postProcessor: { enabled: true, channels: 64, conditionWidth: 64, layers: 3, mse: 100, sortedMmd: 5, window: 32, stride: 16, positions: 256, alpha: 200, identityEpochs: 0, maxEpochs: 100 },
+    sampler: { kind: 'flow', bandwidth: 'scott', kdeShowers: 20000, flow: { couplings: 6, hidden: 64, blocks: 2, bins: 8, learningRate: 1e-3, maxEpochs: 200, batchSize: 512 } },
+    shares: { bibae: 6, postProcessor: 3, sampler: 1 },
+    validationShowers: 2000,
+    validationEnergyGroups: 5,
+    validationHitThreshold: true,
+    divergenceLimit: 1e6,
+    dense: { encoderHidden: [512, 256], decoderHidden: [256, 512], criticHidden: [256, 256], representation: 'root-fraction', root: 4, readoutThreshold: true },
+    conv: { ...PUBLISHED_CONV_SIZES },
+  };
+}
+
+/**
+ * The default for a geometry: §4.1 on the ILD 30³ grid (512 latent dimensions, 24 active, 5
+ * critic steps, lr 5e-4 / latent critic 2e-3, batch 8, loss 0.05·KLD + 100·MMD − critic − 100·latent
+ * critic, no MSE; showers in MeV), the dense default elsewhere.
+ */
+export function bibAeDefaults(geometry: Geometry): BibAeConfig {
+  const d = denseDefaults();
+  if (!hasConvLayout(geometry)) return d;
+  return {
+    ...d,
+    architecture: 'conv',
+    latentDim: 512,
+    activeDim: 24,
+    batchSize: 8,
+    maxEpochs: 20,
+    patience: 10,
+    schedule: 'constant',
+    criticIterations: 5,
+    optimizer: { main: adam(5e-4), critic: adam(5e-4), latentCritic: adam(2e-3), postProcessor: adam(5e-4) },
+    loss: { kld: 0.05, mmd: 100, latentCritic: 100, critic: 1, mse: 0 },
+    postProcessor: { ...d.postProcessor, channels: 128, layers: 4, mse: 1, sortedMmd: 5, window: 100, stride: 25, positions: 2000, alpha: 200, identityEpochs: 1, maxEpochs: 10 },
+    sampler: { ...d.sampler, kind: 'kde' },
+    validationShowers: 100,
+    validationEnergyGroups: 0,
+    validationHitThreshold: false,
+    divergenceLimit: 1e8,
+  };
+}
+
+/** Checks the values `mergeConfig` cannot (enumerations, ranges); returns `c`. */
+export function checkBibAeConfig(c: BibAeConfig, source: string): BibAeConfig {
+  const bad = (key: string, why: string): never => {
+    throw new ConfigError(`${source}: "${key}" ${why}.`);
+  };
+  const posInt = (key: string, v: number): void => {
+    if (!(Number.isInteger(v) && v >= 1)) bad(key, `must be a positive integer, found ${JSON.stringify(v)}`);
+  };
+  const nonNeg = (key: string, v: number): void => {
+    if (!(v >= 0)) bad(key, `must be ≥ 0, found ${JSON.stringify(v)}`);
+  };
+  const widths = (key: string, h: number[]): void => {
+    if (h.length === 0 || !h.every((x) => Number.isInteger(x) && x >= 1)) bad(key, `must list one or more positive integers, found ${JSON.stringify(h)}`);
+  };
+  const oneOf = (key: string, v: string, allowed: readonly string[]): void => {
+    if (!allowed.includes(v)) bad(key, `must be one of ${allowed.join(', ')}; found ${JSON.stringify(v)}`);
+  };
+  oneOf('architecture', c.architecture, ['conv', 'dense']);
+  oneOf('schedule', c.schedule, ['constant', 'cosine']);
+  oneOf('sampler.kind', c.sampler.kind, ['normal', 'kde', 'flow']);
+  oneOf('sampler.bandwidth', c.sampler.bandwidth, ['scott', 'silverman']);
+  oneOf('dense.representation', c.dense.representation, ['fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction']);
+  for (const [k, v] of Object.entries({ latentDim: c.latentDim, activeDim: c.activeDim, batchSize: c.batchSize, maxEpochs: c.maxEpochs, patience: c.patience, criticIterations: c.criticIterations, validationShowers: c.validationShowers })) posInt(k, v);
+  if (c.activeDim > c.latentDim) bad('activeDim', `must be ≤ latentDim (${c.latentDim}), found ${c.activeDim}`);
+  for (const [k, v] of Object.entries(c.loss)) nonNeg(`loss.${k}`, v);
+  nonNeg('gradientPenalty', c.gradientPenalty);
+  if (!(c.divergenceLimit > 0)) bad('divergenceLimit', `must be > 0, found ${c.divergenceLimit}`);
+  if (!(Number.isInteger(c.validationEnergyGroups) && c.validationEnergyGroups >= 0)) bad('validationEnergyGroups', `must be a non-negative integer, found ${JSON.stringify(c.validationEnergyGroups)}`);
+  if (c.mmdAlphas.length === 0 || !c.mmdAlphas.every((a) => a > 0)) bad('mmdAlphas', `must list one or more positive numbers, found ${JSON.stringify(c.mmdAlphas)}`);
+  for (const [k, a] of Object.entries(c.optimizer)) {
+    if (!(a.learningRate > 0)) bad(`optimizer.${k}.learningRate`, `must be > 0, found ${a.learningRate}`);
+    if (!(a.beta1 >= 0 && a.beta1 < 1)) bad(`optimizer.${k}.beta1`, `must be in [0, 1), found ${a.beta1}`);
+    if (!(a.beta2 >= 0 && a.beta2 < 1)) bad(`optimizer.${k}.beta2`, `must be in [0, 1), found ${a.beta2}`);
+  }
+  const pp = c.postProcessor;
+  for (const k of ['channels', 'conditionWidth', 'layers', 'window', 'stride', 'positions', 'maxEpochs'] as const) posInt(`postProcessor.${k}`, pp[k]);
+  for (const k of ['mse', 'sortedMmd', 'alpha', 'identityEpochs'] as const) nonNeg(`postProcessor.${k}`, pp[k]);
+  const f = c.sampler.flow;
+  for (const k of ['couplings', 'hidden', 'blocks', 'bins', 'maxEpochs', 'batchSize'] as const) posInt(`sampler.flow.${k}`, f[k]);
+  if (!(f.learningRate > 0)) bad('sampler.flow.learningRate', `must be > 0, found ${f.learningRate}`);
+  posInt('sampler.kdeShowers', c.sampler.kdeShowers);
+  for (const [k, v] of Object.entries(c.shares)) nonNeg(`shares.${k}`, v);
+  posInt('dense.root', c.dense.root);
+  widths('dense.encoderHidden', c.dense.encoderHidden);
+  widths('dense.decoderHidden', c.dense.decoderHidden);
+  widths('dense.criticHidden', c.dense.criticHidden);
+  posInt('conv.ngf', c.conv.ngf);
+  posInt('conv.ndf', c.conv.ndf);
+  widths('conv.encoderHidden', c.conv.encoderHidden);
+  widths('conv.decoderHidden', c.conv.decoderHidden);
+  return c;
+}
+
+/** Checks that the config's architecture has networks for `geometry`. */
+export function checkArchitecture(c: BibAeConfig, geometry: Geometry, source: string): void {
+  if (c.architecture === 'conv' && !hasConvLayout(geometry)) {
+    const shape = geometry.kind === 'grid' ? `a ${geometry.shape.join('×')} grid` : `a ${geometry.kind} geometry`;
+    throw new ConfigError(`${source}: "architecture" conv has the published layer lists for the 30×30×30 grid (ild-ecal) only, and "${geometry.id}" is ${shape}; use "architecture": "dense".`);
+  }
+}
+
+/** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */
+export function parseBibAeConfig(raw: unknown, source: string, defaults: BibAeConfig = denseDefaults()): BibAeConfig {
+  return checkBibAeConfig(mergeConfig(defaults, raw, source), source);
+}

@@ -1,0 +1,157 @@
+/**
+ * The dense variant of the BIB-AE's networks, for any geometry (CaloChallenge datasets, small
+ * grids), with the published networks' structure (field-reference.md §4.1) and MLPs in place of
+ * the 3-D convolutions: the encoder [x ⊕ c] → hidden → μ, log σ² of the active dimensions; the
+ * decoder [z ⊕ c] → hidden → every cell (ReLU); the difference critic with branches on the
+ * candidate, on the difference candidate − reference and on the condition; the latent critic
+ * 1→50→100→50→1 on single coordinates; and the post-processor, the same small network on every
+ * cell (a kernel-size-1 convolution), conditioned on the shower's energy sum and condition.
+ * Hidden layers use LayerNorm + LeakyReLU 0.2 (per row: the gradient penalty is per shower).
+ *
+ * Deviation: the post-processor's LayerNorm normalises each cell's channels (the published one
+ * normalises each channel over the cells of a shower), so a cell's output depends on its own
+ * value and the shower's two conditioning numbers only.
+ */
+import { Activation, Dense, LayerNorm, Sequential, tf, type ActivationSpec, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
+import { Parts, type DataCriticNet, type DecoderNet, type EncoderNet, type LatentCriticNet, type PostProcessorNet } from './networks.js';
+
+/** Leaky ReLU of the hidden layers (slope 0.2; core's is twice differentiable). */
+const LEAKY: ActivationSpec = { name: 'leakyRelu', alpha: 0.2 };
+
+/** Dense layers through `widths`, LayerNorm + LeakyReLU after each hidden one (when `norm`), `last` after the output. */
+function mlp(widths: readonly number[], rng: Rng, norm: boolean, last: ActivationSpec): Sequential {
+  const layers: [string, Layer][] = [];
+  for (let j = 0; j + 1 < widths.length; j++) {
+    const hidden = j + 2 < widths.length;
+    layers.push([`fc${j}`, new Dense(widths[j]!, widths[j + 1]!, rng, { activation: hidden ? (norm ? 'linear' : LEAKY) : last })]);
+    if (hidden && norm) layers.push([`ln${j}`, new LayerNorm([widths[j + 1]!])], [`act${j}`, new Activation(LEAKY)]);
+  }
+  return new Sequential(layers);
+}
+
+/** Encoder [x ⊕ c] → hidden → μ and log σ² of `active` dimensions. */
+export class DenseEncoder extends Parts implements EncoderNet {
+  /** Builds the encoder for `voxels` cells. */
+  constructor(voxels: number, active: number, hidden: readonly number[], rng: Rng) {
+    const body = mlp([voxels + 1, ...hidden], rng, true, 'linear');
+    const h = hidden[hidden.length - 1]!;
+    // The body's last Dense is linear: LayerNorm + LeakyReLU follow it here, before the heads.
+    super({ body, norm: new LayerNorm([h]), mu: new Dense(h, active, rng), logVar: new Dense(h, active, rng) });
+  }
+
+  /** μ and log σ² [n, active]. */
+  apply(x: tf.Tensor2D, c: tf.Tensor2D): { mu: tf.Tensor2D; logVar: tf.Tensor2D } {
+    const { body, norm, mu, logVar } = this.parts;
+    const h = tf.leakyRelu(norm!.apply(body!.apply(tf.concat([x, c], 1))), 0.2) as tf.Tensor2D;
+    return { mu: mu!.apply(h) as tf.Tensor2D, logVar: logVar!.apply(h) as tf.Tensor2D };
+  }
+}
+
+/** Decoder [z ⊕ c] → hidden → cells (ReLU). */
+export class DenseDecoder extends Parts implements DecoderNet {
+  /** Builds the decoder for `voxels` cells. */
+  constructor(latentDim: number, voxels: number, hidden: readonly number[], rng: Rng) {
+    super({ net: mlp([latentDim + 1, ...hidden, voxels], rng, true, 'relu') });
+  }
+
+  /** Network values [n, V]. */
+  apply(z: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
+    return this.parts['net']!.apply(tf.concat([z, c], 1)) as tf.Tensor2D;
+  }
+
+  /** The same in ONNX. */
+  toOnnx(g: OnnxGraphBuilder, z: OnnxValue, c: OnnxValue): OnnxValue {
+    return this.parts['net']!.toOnnx(g, g.concat([z, c], 1));
+  }
+}
+
+/**
+ * Difference critic: branches y → 64, (y − x) → 64 and c → 64 (each an MLP, LeakyReLU),
+ * concatenated → hidden (LayerNorm + LeakyReLU) → 1.
+ */
+export class DenseDataCritic extends Parts implements DataCriticNet {
+  /** Builds the critic for `voxels` cells. */
+  constructor(voxels: number, hidden: readonly number[], rng: Rng) {
+    const branch = (inputs: number): Sequential => mlp([inputs, hidden[0]!, 64], rng, true, LEAKY);
+    super({ candidate: branch(voxels), difference: branch(voxels), condition: mlp([1, 64], rng, false, LEAKY), head: mlp([192, ...hidden, 1], rng, true, 'linear') });
+  }
+
+  /** Scores [n, 1]. */
+  apply(reference: tf.Tensor2D, candidate: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
+    const p = this.parts;
+    const h = tf.concat([p['candidate']!.apply(candidate), p['difference']!.apply(tf.sub(candidate, reference)), p['condition']!.apply(c)], 1);
+    return p['head']!.apply(h) as tf.Tensor2D;
+  }
+}
+
+/** Latent critic 1 → 50 → 100 → 50 → 1 (LeakyReLU 0.2) on single latent coordinates (§4.1). */
+export class LatentCritic extends Parts implements LatentCriticNet {
+  /** Builds the published network. */
+  constructor(rng: Rng) {
+    super({ net: mlp([1, 50, 100, 50, 1], rng, false, 'linear') });
+  }
+
+  /** Scores [m, 1]. */
+  apply(z: tf.Tensor2D): tf.Tensor2D {
+    return this.parts['net']!.apply(z) as tf.Tensor2D;
+  }
+}
+
+/**
+ * The post-processor (§4.1), per cell: the condition path [sum, c] → W → W → W (LeakyReLU 0.01);
+ * the cell path v → C (LayerNorm, LeakyReLU 0.2), then `layers` × (C [+ the condition, first
+ * layer] → C, LayerNorm, LeakyReLU 0.2), then C → 1 and a ReLU (the representations need
+ * values ≥ 0). The condition joins as a per-shower bias: W_h·h + W_c·cond, which equals the
+ * published concatenation followed by one linear layer.
+ */
+export class PostProcessor extends Parts implements PostProcessorNet {
+  private readonly channels: number;
+
+  /** Builds the network with `channels` per-cell channels, a `conditionWidth`-wide condition path and `layers` hidden layers. */
+  constructor(channels: number, conditionWidth: number, layers: number, rng: Rng) {
+    const cond = mlp([2, conditionWidth, conditionWidth, conditionWidth], rng, false, { name: 'leakyRelu', alpha: 0.01 });
+    const parts: Record<string, Layer> = { cond, cell: new Dense(1, channels, rng), cellNorm: new LayerNorm([channels]), join: new Dense(conditionWidth, channels, rng, { noBias: true }) };
+    for (let j = 0; j < layers; j++) {
+      parts[`fc${j}`] = new Dense(channels, channels, rng);
+      parts[`ln${j}`] = new LayerNorm([channels]);
+    }
+    parts['out'] = new Dense(channels, 1, rng, { activation: 'relu' });
+    super(parts);
+    this.channels = channels;
+  }
+
+  private hiddenCount(): number {
+    return Object.keys(this.parts).filter((k) => /^fc\d+$/.test(k)).length;
+  }
+
+  /** Refined values [n, V]. */
+  apply(x: tf.Tensor2D, sum: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
+    const p = this.parts;
+    const [n, V] = x.shape;
+    const C = this.channels;
+    const bias = p['join']!.apply(p['cond']!.apply(tf.concat([sum, c], 1))); // [n, C]
+    let h = tf.leakyRelu(p['cellNorm']!.apply(p['cell']!.apply(tf.reshape(x, [n * V, 1]))), 0.2) as tf.Tensor2D;
+    for (let j = 0; j < this.hiddenCount(); j++) {
+      let y = p[`fc${j}`]!.apply(h) as tf.Tensor2D;
+      if (j === 0) y = tf.reshape(tf.add(tf.reshape(y, [n, V, C]), tf.reshape(bias, [n, 1, C])), [n * V, C]);
+      h = tf.leakyRelu(p[`ln${j}`]!.apply(y), 0.2) as tf.Tensor2D;
+    }
+    return tf.reshape(p['out']!.apply(h), [n, V]) as tf.Tensor2D;
+  }
+
+  /** The same in ONNX (x [n, V], sum [n, 1], c [n, 1]). */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue, sum: OnnxValue, c: OnnxValue): OnnxValue {
+    const p = this.parts;
+    const V = x.shape?.[1];
+    if (typeof V !== 'number') throw new Error('PostProcessor.toOnnx: the cell count of x must be known');
+    const C = this.channels;
+    const bias = p['join']!.toOnnx(g, p['cond']!.toOnnx(g, g.concat([sum, c], 1)));
+    let h = g.leakyRelu(p['cellNorm']!.toOnnx(g, p['cell']!.toOnnx(g, g.reshape(x, [-1, 1]))), 0.2);
+    for (let j = 0; j < this.hiddenCount(); j++) {
+      let y = p[`fc${j}`]!.toOnnx(g, h);
+      if (j === 0) y = g.reshape(g.add(g.reshape(y, [-1, V, C]), g.unsqueeze(bias, [1])), [-1, C]);
+      h = g.leakyRelu(p[`ln${j}`]!.toOnnx(g, y), 0.2);
+    }
+    return g.reshape(p['out']!.toOnnx(g, h), [-1, V]);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The `bib-ae` model plugin (no side effects; `index.ts` registers it): the Bounded Information
+ * Bottleneck Autoencoder with its post-processor and latent samplers (field-reference.md §4.1–4.3).
+ */
+import { fileURLToPath } from 'node:url';
+import { ModelFormatError, getGeometry, readModelConfig, type LoadOptions, type ModelPlugin } from '@calozoo/core';
+import { bibAeDefaults, checkArchitecture, parseBibAeConfig, type BibAeConfig } from './config.js';
+import { BibAeModel } from './model.js';
+import { BIBAE_VERSION } from './version.js';
+
+/** `bib-ae`: conv networks on the ILD 30³ grid, MLPs elsewhere. */
+export const bibAePlugin: ModelPlugin<BibAeConfig> = {
+  name: 'bib-ae',
+  pretrained: { 'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)) },
+  version: BIBAE_VERSION,
+  description: 'BIB-AE with post-processor and normal, KDE or flow latent sampling (Getting High, arXiv:2005.05334): published 3-D conv networks on the ILD 30³ grid, MLPs elsewhere',
+  geometries: 'any',
+  defaultConfig: (geometry) => bibAeDefaults(geometry),
+  parseConfig: (raw, source) => parseBibAeConfig(raw, source),
+  create: async (config, geometry) => {
+    const c = parseBibAeConfig(config, 'bib-ae.create', bibAeDefaults(geometry));
+    checkArchitecture(c, geometry, 'bib-ae.create');
+    return new BibAeModel(c, geometry);
+  },
+  load: async (dir: string, options?: LoadOptions) => {
+    const mc = await readModelConfig(dir);
+    if (mc.plugin !== 'bib-ae') throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "bib-ae"; load it with that plugin.`);
+    const geometry = getGeometry(mc.geometry);
+    const config = parseBibAeConfig(mc.config, `${dir}/config.json`, bibAeDefaults(geometry));
+    const model = new BibAeModel(config, geometry, options?.logger);
+    try {
+      await model.loadFrom(dir);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    return model;
+  },
+};

@@ -1,0 +1,269 @@
+/**
+ * The BIB-AE's training phases for core's engine (field-reference.md §4.1):
+ * 1. `bibae`: per step, the data critic and the latent critic take `criticIterations` WGAN-GP
+ *    updates each, then the encoder + decoder one update on
+ *    kld·KLD + mmd·MMD(z, N(0,1)) + mse·Σ_cells(x̂ − x)²/B − critic·mean D(x, x̂) − latentCritic·mean C(z);
+ * 2. `post-identity` and `post`: the post-processor with the BIB-AE frozen, on reconstructions x̂:
+ *    mse·MSE(PP(x̂), x̂) alone for the warm-up epochs, then + sortedMmd·SortedKernelMMD(PP(x̂), x);
+ * 3. `sampler` (flow sampler only): the conditional flow on [z, (E_dep/E_inc − m)/s] given the
+ *    condition, by maximum likelihood.
+ * Validation (stages 1–2) generates showers for held-out energies from N(0, 1) latents (through the
+ * post-processor in stage 2) and scores them against the held-out showers with core's
+ * `validationScore`; a non-finite or exploding critic loss is divergence (rolled back).
+ */
+import {
+  Rng, concatFeatures, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
+  type Geometry, type Phase, type ShowerFeatures, type TrainingData,
+} from '@calozoo/core';
+import type { Flow } from '@calozoo/flows';
+import type { BibAeConfig } from './config.js';
+import { criticLoss, gradientPenalty, kld, latentMmd, sortedKernelMmd } from './losses.js';
+import type { BibAeNetworks } from './networks.js';
+
+/** Random stream of the validation latents (the same every epoch). */
+const VALIDATION_STREAM = 0x7ffffff2;
+
+/** z = μ + σ·ε on the active dimensions, joined by N(0, 1) noise for the rest: [m, latentDim]. */
+function fullLatent(active: tf.Tensor2D, latentDim: number, rng: Rng): tf.Tensor2D {
+  const [m, A] = active.shape;
+  if (A === latentDim) return active;
+  return tf.concat([active, tf.tensor2d(rng.fillNormal(new Float32Array(m * (latentDim - A))) as Float32Array, [m, latentDim - A])], 1);
+}
+
+/** μ + exp(½ log σ²)·ε with ε from `rng`. */
+function reparameterise(mu: tf.Tensor2D, logVar: tf.Tensor2D, rng: Rng): tf.Tensor2D {
+  const eps = tf.tensor2d(rng.fillNormal(new Float32Array(mu.size)) as Float32Array, mu.shape);
+  return tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps)) as tf.Tensor2D;
+}
+
+/** E_dep/E_inc [m, 1] of network values x through the representation (the post-processor's energy sum). */
+function responseOf(data: Pick<TrainingData, 'repr'>, x: tf.Tensor2D, energy: tf.Tensor2D): tf.Tensor2D {
+  return tf.div(tf.sum(data.repr.decode(x, energy), 1, true), energy) as tf.Tensor2D;
+}
+
+/** Network values [m, V] decoded from full latents z, through the post-processor when `post`. */
+export function decodeValues(nets: BibAeNetworks, data: Pick<TrainingData, 'repr'>, z: tf.Tensor2D, c: tf.Tensor2D, energy: tf.Tensor2D, post: boolean): tf.Tensor2D {
+  const x = nets.decoder.apply(z, c);
+  return post ? nets.postProcessor.apply(x, responseOf(data, x, energy), c) : x;
+}
+
+/** Energies [m, 1] (MeV) of rows. */
+const energyOf = (data: TrainingData, rows: ArrayLike<number>): tf.Tensor2D => tf.tensor2d(Float32Array.from(rows as ArrayLike<number>, (r) => data.energy[r]!), [rows.length, 1]);
+
+/** Adam options of a config entry. */
+const adam = (a: BibAeConfig['optimizer']['main'], schedule: BibAeConfig['schedule']) => ({ learningRate: a.learningRate, schedule, adam: { beta1: a.beta1, beta2: a.beta2 } });
+
+/** The validation of stages 1–2: showers from N(0, 1) latents for the scored rows, scored against them. */
+function validation(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, geometry: Geometry, seed: number, post: boolean): () => { score: number; values: Record<string, number> } {
+  const layers = voxelLayers(geometry);
+  const chunk = config.architecture === 'conv' ? 8 : 1024;
+  return () => {
+    const rng = new Rng(seed, VALIDATION_STREAM);
+    const parts: ShowerFeatures[] = [];
+    for (let s = 0; s < data.scoredRows.length; s += chunk) {
+      const rows = data.scoredRows.subarray(s, s + chunk);
+      const m = rows.length;
+      const energy = Float32Array.from(rows, (r) => data.energy[r]!);
+      const showers = tf.tidy(() => {
+        const { c } = gatherRows(data, rows);
+        const e = tf.tensor2d(energy, [m, 1]);
+        const z = tf.tensor2d(rng.fillNormal(new Float32Array(m * config.latentDim)) as Float32Array, [m, config.latentDim]);
+        return data.repr.decode(decodeValues(nets, data, z, c, e, post), e);
+      });
+      parts.push(showerFeatures(showers.dataSync() as Float32Array, energy, layers, data.hitThreshold));
+      showers.dispose();
+    }
+    const v = validationScore(data.reference, concatFeatures(parts), config.validationEnergyGroups);
+    return { score: v.score, values: { sepResponse: v.response, ...(v.responsePerEnergy !== undefined ? { sepResponsePerEnergy: v.responsePerEnergy } : {}), sepCentre: v.centre, sepSparsity: v.sparsity } };
+  };
+}
+
+/** Stage 1: the BIB-AE with its two critics (see the module comment). */
+export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, geometry: Geometry, options: { seed: number; epochs?: number }): Phase<Uint32Array> {
+  const { encoder: E, decoder: G, critic: D, latentCritic: LC } = nets;
+  const w = config.loss;
+  const A = config.activeDim;
+  const L = config.latentDim;
+  const useCritic = w.critic > 0;
+  const useLatentCritic = w.latentCritic > 0;
+  /** Encodes and decodes the rows: μ, log σ², the active latents and the reconstruction. */
+  const pass = (x: tf.Tensor2D, c: tf.Tensor2D, rng: Rng) => {
+    const { mu, logVar } = E.apply(x, c);
+    const z = reparameterise(mu, logVar, rng);
+    return { mu, logVar, z, recon: G.apply(fullLatent(z, L, rng), c) };
+  };
+  const prior = (rng: Rng, m: number): tf.Tensor2D => tf.tensor2d(rng.fillNormal(new Float32Array(m * A)) as Float32Array, [m, A]);
+
+  const dataCriticLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
+    const m = rows.length;
+    const { x, c } = gatherRows(data, rows);
+    const fake = withoutGradient(() => pass(x, c, rng).recon);
+    const alpha = tf.tensor2d(rng.fillUniform(new Float32Array(m)) as Float32Array, [m, 1]);
+    const d = D.apply(tf.concat([x, x], 0), tf.concat([x, fake], 0), tf.concat([c, c], 0));
+    const gp = gradientPenalty((r, y) => D.apply(r!, y!, c), [x, x], [x, fake], alpha);
+    return criticLoss(tf.slice(d, [0, 0], [m, 1]), tf.slice(d, [m, 0], [m, 1]), gp, config.gradientPenalty);
+  };
+
+  const latentCriticLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
+    const m = rows.length;
+    const { x, c } = gatherRows(data, rows);
+    const z = tf.reshape(withoutGradient(() => reparameterise(...Object.values(E.apply(x, c)) as [tf.Tensor2D, tf.Tensor2D], rng)), [m * A, 1]) as tf.Tensor2D;
+    const real = tf.reshape(prior(rng, m), [m * A, 1]) as tf.Tensor2D;
+    const alpha = tf.tensor2d(rng.fillUniform(new Float32Array(m * A)) as Float32Array, [m * A, 1]);
+    const gp = gradientPenalty((h) => LC.apply(h!), [real], [z], alpha);
+    return criticLoss(LC.apply(real), LC.apply(z), gp, config.gradientPenalty);
+  };
+
+  const mainLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
+    const m = rows.length;
+    const { x, c } = gatherRows(data, rows);
+    const { mu, logVar, z, recon } = pass(x, c, rng);
+    const terms: tf.Scalar[] = [];
+    if (w.kld > 0) terms.push(tf.mul(w.kld, kld(mu, logVar)) as tf.Scalar);
+    if (w.mmd > 0) terms.push(tf.mul(w.mmd, latentMmd(z, prior(rng, m), config.mmdAlphas)) as tf.Scalar);
+    if (w.mse > 0) terms.push(tf.mul(w.mse / m, tf.sum(tf.squaredDifference(recon, x))) as tf.Scalar);
+    if (useCritic) terms.push(tf.mul(-w.critic, tf.mean(D.apply(x, recon, c))) as tf.Scalar);
+    if (useLatentCritic) terms.push(tf.mul(-w.latentCritic, tf.mean(LC.apply(tf.reshape(z, [m * A, 1]) as tf.Tensor2D))) as tf.Scalar);
+    return tf.addN(terms) as tf.Scalar;
+  };
+
+  const repeat = config.criticIterations;
+  return {
+    name: 'bibae',
+    optimizers: [
+      ...(useCritic ? [{ name: 'critic', vars: D.variables(), ...adam(config.optimizer.critic, config.schedule) }] : []),
+      ...(useLatentCritic ? [{ name: 'latent-critic', vars: LC.variables(), ...adam(config.optimizer.latentCritic, config.schedule) }] : []),
+      { name: 'main', vars: { ...E.variables(), ...G.variables() }, ...adam(config.optimizer.main, config.schedule) },
+    ],
+    updates: [
+      { optimizer: 'main', loss: mainLoss },
+      ...(useCritic ? [{ optimizer: 'critic', loss: dataCriticLoss, repeat }] : []),
+      ...(useLatentCritic ? [{ optimizer: 'latent-critic', loss: latentCriticLoss, repeat }] : []),
+    ],
+    data: shuffledRows(data.trainRows.length, config.batchSize, { rows: data.trainRows }),
+    maxEpochs: options.epochs ?? config.maxEpochs,
+    patience: config.patience,
+    validate: validation(nets, config, data, geometry, options.seed, false),
+    diverged: (l) => {
+      const v = l['critic'];
+      return v !== undefined && Math.abs(v) > config.divergenceLimit ? `critic loss ${v.toPrecision(4)} beyond ±${config.divergenceLimit} (divergenceLimit)` : null;
+    },
+  };
+}
+
+/** Stage 2: the post-processor on frozen reconstructions; the sorted-kernel MMD joins when `withMmd`. */
+export function postPhase(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, geometry: Geometry, options: { seed: number; epochs?: number }, withMmd: boolean): Phase<Uint32Array> {
+  const pp = config.postProcessor;
+  const loss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
+    const { x, c } = gatherRows(data, rows);
+    const e = energyOf(data, rows);
+    const recon = withoutGradient(() => {
+      const { mu, logVar } = nets.encoder.apply(x, c);
+      return nets.decoder.apply(fullLatent(reparameterise(mu, logVar, rng), config.latentDim, rng), c);
+    });
+    const out = nets.postProcessor.apply(recon, withoutGradient(() => responseOf(data, recon, e)), c);
+    const identity = tf.mul(pp.mse, tf.mean(tf.squaredDifference(out, recon))) as tf.Scalar;
+    return withMmd && pp.sortedMmd > 0 ? (tf.add(identity, tf.mul(pp.sortedMmd, sortedKernelMmd(out, x, pp))) as tf.Scalar) : identity;
+  };
+  return {
+    name: withMmd ? 'post' : 'post-identity',
+    optimizers: [{ name: 'post', vars: nets.postProcessor.variables(), ...adam(config.optimizer.postProcessor, withMmd ? config.schedule : 'constant') }],
+    updates: [{ optimizer: 'post', loss }],
+    data: shuffledRows(data.trainRows.length, config.batchSize, { rows: data.trainRows }),
+    maxEpochs: withMmd ? (options.epochs ?? pp.maxEpochs) : Math.max(1, pp.identityEpochs),
+    ...(withMmd ? { patience: config.patience, validate: validation(nets, config, data, geometry, options.seed, true) } : {}),
+    // The post-processor keeps its last weights (the cosine schedule settles them); see the package README's notes.
+    restoreBest: false,
+  };
+}
+
+/** The flow sampler's training rows: [active latent, standardised E_dep/E_inc] and the conditions, with the standardisation. */
+export interface SamplerData {
+  /** [n, activeDim + 1]. */
+  x: Float32Array;
+  /** [n]. */
+  c: Float32Array;
+  /** Mean and standard deviation of E_dep/E_inc over the training rows. */
+  responseMean: number;
+  responseStd: number;
+  trainRows: Uint32Array;
+  validationRows: Uint32Array;
+}
+
+/** Encodes every row (z = μ + σ·ε, or μ when `means`) with its E_dep/E_inc, in chunks. */
+export function encodeRows(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, seed: number, means: boolean): { z: Float32Array; response: Float32Array } {
+  const A = config.activeDim;
+  const z = new Float32Array(data.n * A);
+  const response = new Float32Array(data.n);
+  const rng = new Rng(seed, 0x7ffffff3);
+  const chunk = config.architecture === 'conv' ? 16 : 2048;
+  for (let s = 0; s < data.n; s += chunk) {
+    const rows = Uint32Array.from({ length: Math.min(chunk, data.n - s) }, (_, i) => s + i);
+    const [zb, rb] = tf.tidy(() => {
+      const { x, c } = gatherRows(data, rows);
+      const { mu, logVar } = nets.encoder.apply(x, c);
+      return [(means ? mu : reparameterise(mu, logVar, rng)).dataSync() as Float32Array, responseOf(data, x, energyOf(data, rows)).dataSync() as Float32Array];
+    });
+    z.set(zb!, s * A);
+    response.set(rb!, s);
+  }
+  return { z, response };
+}
+
+/** The flow sampler's training rows (see `SamplerData`). */
+export function samplerData(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, seed: number): SamplerData {
+  const A = config.activeDim;
+  const { z, response } = encodeRows(nets, config, data, seed, false);
+  let m = 0;
+  for (const r of data.trainRows) m += response[r]! / data.trainRows.length;
+  let v = 0;
+  for (const r of data.trainRows) v += (response[r]! - m) ** 2 / Math.max(1, data.trainRows.length - 1);
+  const sd = Math.sqrt(v) || 1;
+  const x = new Float32Array(data.n * (A + 1));
+  for (let i = 0; i < data.n; i++) {
+    x.set(z.subarray(i * A, (i + 1) * A), i * (A + 1));
+    x[i * (A + 1) + A] = (response[i]! - m) / sd;
+  }
+  const inTrain = new Uint8Array(data.n);
+  for (const r of data.trainRows) inTrain[r] = 1;
+  const validationRows = Uint32Array.from({ length: data.n }, (_, i) => i).filter((i) => !inTrain[i]);
+  return { x, c: data.c, responseMean: m, responseStd: sd, trainRows: data.trainRows, validationRows };
+}
+
+/** Stage 3: maximum likelihood of the conditional flow on `SamplerData`, validated by the held-out NLL. */
+export function flowPhase(flow: Flow, config: BibAeConfig, s: SamplerData, options: { epochs?: number }): Phase<Uint32Array> {
+  const D = config.activeDim + 1;
+  const rowsOf = (rows: ArrayLike<number>) => {
+    const m = rows.length;
+    const x = new Float32Array(m * D);
+    const c = new Float32Array(m);
+    for (let i = 0; i < m; i++) {
+      const r = rows[i]!;
+      x.set(s.x.subarray(r * D, (r + 1) * D), i * D);
+      c[i] = s.c[r]!;
+    }
+    return { x: tf.tensor2d(x, [m, D]), c: tf.tensor2d(c, [m, 1]) };
+  };
+  const nll = (rows: ArrayLike<number>): tf.Scalar => {
+    const { x, c } = rowsOf(rows);
+    return tf.neg(tf.mean(flow.logProb(x, c))) as tf.Scalar;
+  };
+  const f = config.sampler.flow;
+  return {
+    name: 'sampler',
+    optimizers: [{ name: 'flow', vars: flow.trainableVariables(), learningRate: f.learningRate, schedule: 'cosine', adam: { clipNorm: 5 } }],
+    updates: [{ optimizer: 'flow', loss: (rows) => nll(rows) }],
+    data: shuffledRows(s.trainRows.length, f.batchSize, { rows: s.trainRows }),
+    maxEpochs: options.epochs ?? f.maxEpochs,
+    patience: config.patience,
+    validate: () => {
+      let sum = 0;
+      for (let i = 0; i < s.validationRows.length; i += 4096) {
+        const rows = s.validationRows.subarray(i, i + 4096);
+        sum += tf.tidy(() => nll(rows).dataSync()[0]!) * rows.length;
+      }
+      return sum / Math.max(1, s.validationRows.length);
+    },
+    setTraining: (on) => flow.setTraining(on),
+  };
+}
