@@ -7,9 +7,9 @@
  *    mse·MSE(PP(x̂), x̂) alone for the warm-up epochs, then + sortedMmd·SortedKernelMMD(PP(x̂), x);
  * 3. `sampler` (flow sampler only): the conditional flow on [z, (E_dep/E_inc − m)/s] given the
  *    condition, by maximum likelihood.
- * Validation (stages 1–2) generates showers for held-out energies from N(0, 1) latents (through the
- * post-processor in stage 2) and scores them against the held-out showers with core's
- * `validationScore`; a non-finite or exploding critic loss is divergence (rolled back).
+ * Validation: stage 1 by the held-out reconstruction error; stage 2 generates showers for held-out
+ * energies from N(0, 1) latents through the post-processor and scores them against the held-out
+ * showers with core's `validationScore`; a non-finite or exploding critic loss is divergence (rolled back).
  */
 import {
   Rng, concatFeatures, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
@@ -78,6 +78,28 @@ function validation(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData
   };
 }
 
+/**
+ * The validation of stage 1: the reconstruction error Σ_cells (x̂ − x)² per held-out shower (network
+ * values; z = μ + σ·ε with the same draws every epoch). Generated showers are not scored here: the
+ * stage's draws from N(0, 1) skip the post-processor and the sampler, which fix the cell spectrum
+ * and the response afterwards, so the generation score favoured the first epochs.
+ */
+function reconstructionValidation(data: TrainingData, config: BibAeConfig, recon: (x: tf.Tensor2D, c: tf.Tensor2D, rng: Rng) => tf.Tensor2D, seed: number): () => number {
+  return () => {
+    const rng = new Rng(seed, VALIDATION_STREAM);
+    const chunk = config.architecture === 'conv' ? 8 : 1024;
+    let sum = 0;
+    for (let s = 0; s < data.scoredRows.length; s += chunk) {
+      const rows = data.scoredRows.subarray(s, s + chunk);
+      sum += tf.tidy(() => {
+        const { x, c } = gatherRows(data, rows);
+        return tf.sum(tf.squaredDifference(recon(x, c, rng), x)).dataSync()[0]!;
+      });
+    }
+    return sum / Math.max(1, data.scoredRows.length);
+  };
+}
+
 /** Stage 1: the BIB-AE with its two critics (see the module comment). */
 export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, geometry: Geometry, options: { seed: number; epochs?: number }): Phase<Uint32Array> {
   const { encoder: E, decoder: G, critic: D, latentCritic: LC } = nets;
@@ -143,7 +165,7 @@ export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: Train
     data: shuffledRows(data.trainRows.length, config.batchSize, { rows: data.trainRows }),
     maxEpochs: options.epochs ?? config.maxEpochs,
     patience: config.patience,
-    validate: validation(nets, config, data, geometry, options.seed, false),
+    validate: reconstructionValidation(data, config, (x, c, rng) => pass(x, c, rng).recon, options.seed),
     diverged: (l) => {
       const v = l['critic'];
       return v !== undefined && Math.abs(v) > config.divergenceLimit ? `critic loss ${v.toPrecision(4)} beyond ±${config.divergenceLimit} (divergenceLimit)` : null;
