@@ -13,7 +13,7 @@ export function tinyConfig(base: BibAeConfig, overrides: Partial<BibAeConfig> = 
     batchSize: base.architecture === 'conv' ? 4 : 32,
     criticIterations: 1,
     validationShowers: 64,
-    postProcessor: { ...base.postProcessor, channels: 8, conditionWidth: 8, layers: 1, identityEpochs: 0, window: 8, stride: 4, positions: 32 },
+    postProcessor: { ...base.postProcessor, channels: 8, conditionWidth: 8, layers: 1, identityEpochs: 1, window: 8, stride: 4, positions: 32 },
     sampler: { ...base.sampler, kdeShowers: 200, flow: { ...base.sampler.flow, couplings: 2, hidden: 16, blocks: 1, batchSize: 64 } },
     conv: { ngf: 2, ndf: 2, encoderHidden: [16], decoderHidden: [16] },
     dense: { ...base.dense, encoderHidden: [32], decoderHidden: [32], criticHidden: [32] },
