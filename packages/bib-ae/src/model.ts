@@ -188,11 +188,6 @@ export class BibAeModel implements Generator, Trainable {
     return { history: r.history, seconds: r.seconds, stoppedBy: r.stoppedBy, trainSize: d.trainRows.length, validationSize: d.validationSize };
   }
 
-  /** E_dep/E_inc of the flow's standardised draw [n, 1]. */
-  private responseTarget(std: number): number {
-    return std * (this.samplerState.responseStd ?? 1) + (this.samplerState.responseMean ?? 0);
-  }
-
   /** The generator as an ONNX graph (inputs `graphInputs()`, output showers [n, V] in MeV). */
   private graph(): OnnxGraphBuilder {
     const g = new OnnxGraphBuilder({ opset: 17 });
@@ -318,11 +313,6 @@ export class BibAeModel implements Generator, Trainable {
     }
     this.weightsTrained = true;
     this.runtime.setDir(dir);
-  }
-
-  /** The response the flow drew for a standardised value (exposed for tests). */
-  responseFromFlow(std: number): number {
-    return this.responseTarget(std);
   }
 
   /** Frees the networks and the session. */
