@@ -14,7 +14,7 @@ export { ConvEncoder, ConvDecoder, ConvDataCritic, PUBLISHED_CONV_SIZES, type Co
 export { DenseEncoder, DenseDecoder, DenseDataCritic, LatentCritic, PostProcessor } from './dense-networks.js';
 export { buildNetworks, buildSamplerFlow } from './build.js';
 export type { EncoderNet, DecoderNet, DataCriticNet, PostProcessorNet, LatentCriticNet, BibAeNetworks } from './networks.js';
-export { kld, latentMmd, gradientPenalty, criticLoss, sortedKernelMmd, sortedRows, windowIndices, type SortedMmdOptions } from './losses.js';
+export { kld, latentMmd, sortedKernelMmd, sortedRows, windowIndices, type SortedMmdOptions } from './losses.js';
 export { NormalSampler, KdeSampler, bandwidthFactor, covariance, cholesky, type BandwidthRule } from './samplers.js';
 export { BIBAE_VERSION } from './version.js';
 

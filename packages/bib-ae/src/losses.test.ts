@@ -5,8 +5,8 @@
  * and the critic loss.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, tf } from '@calozoo/core';
-import { criticLoss, gradientPenalty, kld, latentMmd, sortedKernelMmd, sortedRows, windowIndices } from './losses.js';
+import { Rng, gradientPenalty, tf, wassersteinCriticLoss as criticLoss } from '@calozoo/core';
+import { kld, latentMmd, sortedKernelMmd, sortedRows, windowIndices } from './losses.js';
 
 const rows = (a: Float32Array, n: number, d: number): number[][] => Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * d, (i + 1) * d)));
 const randn = (seed: number, n: number): Float32Array => new Rng(seed).fillNormal(new Float32Array(n)) as Float32Array;

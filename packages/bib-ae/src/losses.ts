@@ -3,18 +3,13 @@
  * - KLD = −½ Σ_d (1 + log σ² − μ² − σ²) / B over the active dimensions;
  * - latent MMD: the biased (V-statistic) squared MMD between z and an equal-size N(0, 1) sample
  *   with Gaussian kernels exp(−α‖a − b‖²), summed over the α of `alphas`, each term over B²;
- * - WGAN-GP for the two critics (Gulrajani et al. 2017, arXiv:1704.00028): the data critic on
- *   pairs, penalised on straight-line interpolates between the real pair (x, x) and the fake pair
- *   (x, x̂); the latent critic on single latent coordinates against N(0, 1);
+ * - (the two critics' WGAN-GP losses are core's `gradientPenalty` and `wassersteinCriticLoss`);
  * - sorted-kernel MMD (the post-processor's): per shower, sort both showers' cell values in
  *   descending order, slide a window over the first `positions` sorted values and take the
  *   Gaussian-kernel MMD² (kernel exp(−α(a − b)²), means over the window's pairs) per window;
  *   mean over windows and showers.
  */
 import { tf } from '@calozoo/core';
-
-/** Added under the square root of the gradient norm so that its gradient stays finite at 0. */
-const NORM_EPSILON = 1e-12;
 
 /** KL divergence of N(μ, σ²) from N(0, 1), summed over dimensions, mean over the batch. */
 export function kld(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Scalar {
@@ -32,23 +27,6 @@ function meanKernel(a: tf.Tensor2D, b: tf.Tensor2D, alphas: readonly number[]): 
 /** Biased squared MMD between z [B, d] and a sample `prior` [B', d] with the kernels of `alphas`. */
 export function latentMmd(z: tf.Tensor2D, prior: tf.Tensor2D, alphas: readonly number[]): tf.Scalar {
   return tf.sub(tf.add(meanKernel(z, z, alphas), meanKernel(prior, prior, alphas)), tf.mul(2, meanKernel(z, prior, alphas))) as tf.Scalar;
-}
-
-/**
- * The gradient penalty mean_i (‖∇ D‖₂ − 1)² of a critic of several inputs at mixed inputs
- * α·real + (1 − α)·fake, the gradient taken with respect to every input (their norms joined);
- * differentiable again with respect to the critic's weights (double backprop).
- */
-export function gradientPenalty(critic: (...xs: tf.Tensor2D[]) => tf.Tensor, real: tf.Tensor2D[], fake: tf.Tensor2D[], alpha: tf.Tensor2D): tf.Scalar {
-  const mixed = real.map((r, i) => tf.add(tf.mul(alpha, r), tf.mul(tf.sub(1, alpha), fake[i]!)) as tf.Tensor2D);
-  const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(critic(...(xs as tf.Tensor2D[]))))(mixed);
-  const sq = tf.addN(grads.map((g) => tf.sum(tf.square(g), 1)));
-  return tf.mean(tf.square(tf.sub(tf.sqrt(tf.add(sq, NORM_EPSILON)), 1))) as tf.Scalar;
-}
-
-/** WGAN-GP critic loss mean D(fake) − mean D(real) + λ·gp. */
-export function criticLoss(dReal: tf.Tensor, dFake: tf.Tensor, gp: tf.Scalar, lambda: number): tf.Scalar {
-  return tf.add(tf.sub(tf.mean(dFake), tf.mean(dReal)), tf.mul(lambda, gp)) as tf.Scalar;
 }
 
 /** Indices [windows, window] of the sorted positions each window covers. */

@@ -12,12 +12,12 @@
  * showers with core's `validationScore`; a non-finite or exploding critic loss is divergence (rolled back).
  */
 import {
-  Rng, concatFeatures, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
+  Rng, concatFeatures, gatherRows, gradientPenalty, wassersteinCriticLoss as criticLoss, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
   type Geometry, type Phase, type ShowerFeatures, type TrainingData,
 } from '@calozoo/core';
 import type { Flow } from '@calozoo/flows';
 import type { BibAeConfig } from './config.js';
-import { criticLoss, gradientPenalty, kld, latentMmd, sortedKernelMmd } from './losses.js';
+import { kld, latentMmd, sortedKernelMmd } from './losses.js';
 import type { BibAeNetworks } from './networks.js';
 
 /** Random stream of the validation latents (the same every epoch). */

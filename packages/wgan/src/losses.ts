@@ -8,22 +8,14 @@
  * - plain GAN (BCE on logits): discriminator −log σ(D(real)) − log(1 − σ(D(fake))), generator
  *   −log σ(D(fake)) (the non-saturating form: labels "real" for fakes), both as softplus.
  */
-import { tf } from '@calozoo/core';
-
-/** Added under the square root of the gradient norm so that its gradient stays finite at 0 (changes the norm by < 1e-6). */
-const NORM_EPSILON = 1e-12;
+import { gradientPenalty as penalty, tf, wassersteinCriticLoss } from '@calozoo/core';
 
 /**
- * The gradient penalty mean_i (‖∇_x̂ D(x̂)_i‖₂ − 1)² on x̂ = α·real + (1 − α)·fake. `critic` maps
- * [n, V] to [n, 1]; `alpha` is [n, 1]. The inner gradient is taken with `tf.grad`, so the penalty
- * is differentiable again (double backprop) with respect to the critic's weights.
+ * The gradient penalty mean_i (‖∇_x̂ D(x̂)_i‖₂ − 1)² on x̂ = α·real + (1 − α)·fake (core's
+ * `gradientPenalty` for a critic of one input). `critic` maps [n, V] to [n, 1]; `alpha` is [n, 1].
  */
 export function gradientPenalty(critic: (x: tf.Tensor2D) => tf.Tensor, real: tf.Tensor2D, fake: tf.Tensor2D, alpha: tf.Tensor2D): tf.Scalar {
-  const mixed = tf.add(tf.mul(alpha, real), tf.mul(tf.sub(1, alpha), fake)) as tf.Tensor2D;
-  // Σ_i D(x̂_i): each shower's score depends on its own input only, so its gradient is row i's.
-  const grad = tf.grad((x: tf.Tensor) => tf.sum(critic(x as tf.Tensor2D)))(mixed);
-  const norm = tf.sqrt(tf.add(tf.sum(tf.square(grad), 1), NORM_EPSILON));
-  return tf.mean(tf.square(tf.sub(norm, 1))) as tf.Scalar;
+  return penalty((x) => critic(x!), [real], [fake], alpha);
 }
 
 /** The critic's Wasserstein estimate mean D(real) − mean D(fake) (what the critic maximises). */
@@ -31,10 +23,8 @@ export function wassersteinEstimate(dReal: tf.Tensor, dFake: tf.Tensor): tf.Scal
   return tf.sub(tf.mean(dReal), tf.mean(dFake)) as tf.Scalar;
 }
 
-/** WGAN-GP critic loss: mean D(fake) − mean D(real) + λ·gp. */
-export function wganCriticLoss(dReal: tf.Tensor, dFake: tf.Tensor, gp: tf.Scalar, lambda: number): tf.Scalar {
-  return tf.add(tf.neg(wassersteinEstimate(dReal, dFake)), tf.mul(lambda, gp)) as tf.Scalar;
-}
+/** WGAN-GP critic loss: mean D(fake) − mean D(real) + λ·gp (core's `wassersteinCriticLoss`). */
+export const wganCriticLoss: (dReal: tf.Tensor, dFake: tf.Tensor, gp: tf.Scalar, lambda: number) => tf.Scalar = wassersteinCriticLoss;
 
 /** The constrainer term mean |(C(fake) − E)² − (C(real) − E)²| (§4.4); all [n, 1]. */
 export function constrainerTerm(onFake: tf.Tensor, onReal: tf.Tensor, target: tf.Tensor): tf.Scalar {

@@ -16,3 +16,4 @@ export { train, NATIVE_SPEEDUP, type TrainingPlan, type TrainingStage, type Trai
 export { writeCheckpoint, readLatestCheckpoint, checkpointName, CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointToWrite } from './checkpoint.js';
 export { separationPower, validationScore, responsePerEnergy, showerFeatures, concatFeatures, readoutThreshold, voxelLayers, type ShowerFeatures } from './validation-score.js';
 export { prepareData, gatherRows, applyReadout, type TrainingData, type TrainingDataConfig } from './training-data.js';
+export { gradientPenalty, wassersteinCriticLoss } from './adversarial.js';
