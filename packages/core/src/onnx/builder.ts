@@ -83,7 +83,7 @@ export class OnnxGraphBuilder extends OnnxOps {
 
   /**
    * ConvTranspose3d (weights (C_in, C_out, kd, kh, kw), PyTorch/ONNX layout) rewritten exactly as
-   * Conv3d with S³·C_out channels + pixel shuffle + slice (see `subpixel.ts`). Much faster in
+   * Conv3d with S³·C_out channels + a shifted slice per phase + pixel shuffle + slice (see `subpixel.ts`). Much faster in
    * onnxruntime than its ConvTranspose for 3-D. Input spatial dimensions must be known.
    */
   convTranspose3dSubPixel(x: OnnxValue, w: RawTensor, b: RawTensor | undefined, options: SubPixelOptions = {}): OnnxValue {
@@ -111,7 +111,23 @@ export class OnnxGraphBuilder extends OnnxOps {
     const wv = this.constant(sp.weights, sp.weightShape, 'subpixel_w');
     const bv = sp.bias ? this.constant(sp.bias, [sp.bias.length], 'subpixel_b') : undefined;
     const y = this.conv(x, wv, bv, { pads: [D.padBegin, H.padBegin, W.padBegin, D.padEnd, H.padEnd, W.padEnd] });
-    const z = this.pixelShuffle3d(y, [D.s, H.s, W.s]);
+    const dims = [D, H, W];
+    // Each phase's outputs start where its window does: one Slice per phase (channel block, shift), then a Concat.
+    const aligned = dims.every((p) => p.offsets.every((o) => o === 0) && p.convOut === p.m);
+    let phased = y;
+    if (!aligned) {
+      const parts: OnnxValue[] = [];
+      for (let rd = 0; rd < D.s; rd++) for (let rh = 0; rh < H.s; rh++) for (let rw = 0; rw < W.s; rw++) {
+        const p = (rd * H.s + rh) * W.s + rw;
+        const o = [D.offsets[rd]!, H.offsets[rh]!, W.offsets[rw]!];
+        parts.push(this.slice(y, [p * cout, ...o], [(p + 1) * cout, o[0]! + D.m, o[1]! + H.m, o[2]! + W.m], [1, 2, 3, 4]));
+      }
+      phased = parts.length === 1 ? parts[0]! : this.concat(parts, 1);
+    }
+    // Phase-major pixel shuffle: channel (rd, rh, rw, co) at (m_d, m_h, m_w) → voxel (S·m + r) of channel co.
+    const z = D.s * H.s * W.s === 1
+      ? phased
+      : this.reshape(this.transpose(this.reshape(phased, [-1, D.s, H.s, W.s, cout, D.m, H.m, W.m]), [0, 4, 5, 1, 6, 2, 7, 3]), [-1, cout, D.m * D.s, H.m * H.s, W.m * W.s]);
     const full = [D.m * D.s, H.m * H.s, W.m * W.s];
     const out = [D.out, H.out, W.out];
     return full.every((n, k) => n === out[k]) ? z : this.slice(z, [0, 0, 0], out, [2, 3, 4]);

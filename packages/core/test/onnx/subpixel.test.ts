@@ -26,6 +26,11 @@ const CASES: Case[] = [
   { name: 'k5 s2 p3 (pad beyond the taps)', cin: 2, cout: 1, k: [5, 5, 5], s: [2, 2, 2], p: [3, 3, 3], n: [5, 4, 4] },
   { name: 'k3 s1 p2 (the 32³ → 30³ head)', cin: 3, cout: 1, k: [3, 3, 3], s: [1, 1, 1], p: [2, 2, 2], n: [6, 6, 6] },
   { name: 'anisotropic k(4,3,2) s(2,1,2) p(1,0,0)', cin: 2, cout: 2, k: [4, 3, 2], s: [2, 1, 2], p: [1, 0, 0], n: [3, 4, 3] },
+  { name: 'pion stage k(4,2,2) s2 p1', cin: 3, cout: 2, k: [4, 2, 2], s: [2, 2, 2], p: [1, 1, 1], n: [4, 3, 3] },
+  { name: 'pion stage k(8,3,3) s(1,2,2) p1', cin: 2, cout: 2, k: [8, 3, 3], s: [1, 2, 2], p: [1, 1, 1], n: [9, 4, 5] },
+  { name: 'k3 s3 (no phase overlap)', cin: 2, cout: 2, k: [3, 3, 3], s: [3, 3, 3], p: [0, 0, 0], n: [2, 3, 2] },
+  { name: 'k2 s3 p1 (a phase without taps)', cin: 2, cout: 1, k: [2, 2, 2], s: [3, 3, 3], p: [1, 1, 1], n: [3, 2, 3] },
+  { name: 'k4 s2 p1 output_padding 1', cin: 2, cout: 2, k: [4, 4, 4], s: [2, 2, 2], p: [1, 1, 1], op: [1, 1, 1], n: [3, 3, 4] },
 ];
 
 /** Independent reference: the definition y[o] = Σ x[i]·w[t] over o = s·i + t − p, in float64. */
@@ -92,9 +97,16 @@ describe('convTranspose3dSubPixel', () => {
     });
   }
 
-  it('plans the WGAN k4 s2 p1 stage as a 3³ Conv with pad 1 and no trim', () => {
+  it('plans the WGAN k4 s2 p1 stage as a 2³ Conv (not 3³) with the second phase shifted by one', () => {
     const [d] = subPixelPlan({ kernel: [4, 4, 4], stride: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1], outputPadding: [0, 0, 0], input: [8, 8, 8] });
-    expect(d).toMatchObject({ k: 3, padBegin: 1, padEnd: 1, m: 8, out: 16 });
-    expect(d.tap).toEqual([[3, 1, -1], [-1, 2, 0]]);
+    expect(d).toMatchObject({ k: 2, padBegin: 1, padEnd: 1, convOut: 9, m: 8, out: 16, offsets: [0, 1] });
+    // Phase 0 reads x[m − 1], x[m] with taps 3, 1; phase 1 reads x[m], x[m + 1] with taps 2, 0.
+    expect(d.tap).toEqual([[3, 1], [2, 0]]);
+  });
+
+  it('gives a phase with fewer taps zeros at the end of its kernel (k3 s2 p1)', () => {
+    const [d] = subPixelPlan({ kernel: [3, 3, 3], stride: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1], outputPadding: [1, 1, 1], input: [4, 4, 4] });
+    expect(d).toMatchObject({ k: 2, m: 4, out: 8, offsets: [0, 0] });
+    expect(d.tap).toEqual([[1, -1], [2, 0]]);
   });
 });

@@ -1,0 +1,163 @@
+/**
+ * Generation speed of the conv WGAN generators (field-reference.md §2.6 protocol: ms per shower at
+ * batch 1, 100 and 10 000) on ONNX Runtime (the default runtime of `calozoo generate`), TF.js
+ * (native TensorFlow where installed) and a PyTorch mirror of the same generator with the same
+ * weights (tools/wgan-reference/generate_torch.py, checked against ONNX Runtime's showers).
+ *
+ * Speed does not depend on the weight values, so an untrained model with the published
+ * initialisation (seed 1) and the geometry's default config is timed: the 30×30×30 photon
+ * generator (§4.4) on `ild-ecal` and the 48×25×25 pion generator (§4.5) on `ild-hcal`.
+ *
+ *   npx nx run @calozoo/wgan:build
+ *   cd packages/wgan && npm run bench -- [--geometries ild-ecal,ild-hcal] [--seconds 3] \
+ *     [--threads 2] [--batches 1,100,10000] [--no-torch] [--no-tfjs] [--out DIR] [--no-write]
+ *
+ * Per batch size: one warm-up call, then calls until --seconds have passed (mean ± std of the
+ * calls' ms/shower); batch 10 000 is one call (it takes minutes), after the smaller batches warmed
+ * the same 16-shower network calls. The runtimes run one after the other per geometry, so
+ * compare ratios from one run. Writes bench/RESULTS.md unless --no-write.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
+import { Rng, createOrtSession, getGeometry, selectTfBackend, writeSafetensors } from '@calozoo/core';
+import { upSpecs, wganGpPlugin } from '../dist/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const flag = (name) => args.includes(`--${name}`);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..', '..');
+const GEOMETRIES = opt('geometries', 'ild-ecal,ild-hcal').split(',').filter(Boolean);
+const SECONDS = Number(opt('seconds', 3));
+const THREADS = Number(opt('threads', 2));
+const BATCHES = opt('batches', '1,100,10000').split(',').filter(Boolean).map(Number);
+const OUT = opt('out', undefined) ?? (await fs.mkdtemp(path.join(tmpdir(), 'wgan-bench-')));
+const PEAK = cpuPeak();
+const CHECK_N = 4;
+const log = (...a) => console.error(...a);
+
+const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+const std = (a) => (a.length < 2 ? 0 : Math.sqrt(a.reduce((s, x) => s + (x - mean(a)) ** 2, 0) / (a.length - 1)));
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
+
+/** FLOPs per shower of the generator: 2 × every product a transposed convolution forms (each input cell times the whole kernel). */
+function generatorFlops(layout, latent, ngf) {
+  let flops = 2 * (1 + latent) * 4 * ngf * 64; // the two stems: 1³ → 4³ with k4
+  let shape = [4, 4, 4];
+  let cin = 8 * ngf;
+  const t = (x) => (typeof x === 'number' ? [x, x, x] : x);
+  for (const s of upSpecs(layout, ngf)) {
+    const [k, st, p] = [t(s.kernel), t(s.stride), t(s.padding)];
+    flops += 2 * cin * s.out * k[0] * k[1] * k[2] * shape[0] * shape[1] * shape[2];
+    shape = shape.map((n, i) => (n - 1) * st[i] - 2 * p[i] + k[i]);
+    cin = s.out;
+  }
+  return flops;
+}
+
+/** ms/shower of `generate` at each batch size: a warm-up call, then calls for SECONDS (one call at ≥ 10 000). */
+async function timeGenerate(model, runtime, batches) {
+  const rows = [];
+  for (const b of batches) {
+    const energy = new Float32Array(b).fill(50_000);
+    const call = async (seed) => {
+      const t0 = performance.now();
+      await model.generate({ energy }, { seed, runtime, threads: THREADS });
+      return (performance.now() - t0) / b;
+    };
+    if (b < 10_000) await call(1);
+    const times = [];
+    const end = performance.now() + SECONDS * 1000;
+    do times.push(await call(times.length + 2));
+    while (b < 10_000 && performance.now() < end);
+    rows.push({ batch: b, msPerShower: mean(times), std: std(times), calls: times.length });
+    log(`  ${runtime} batch ${b}: ${fmt(mean(times))} ms/shower (${times.length} calls)`);
+  }
+  return rows;
+}
+
+const backend = await selectTfBackend();
+const load0 = loadavg()[0];
+const results = [];
+for (const id of GEOMETRIES) {
+  const geometry = getGeometry(id);
+  const config = wganGpPlugin.defaultConfig(geometry);
+  if (config.architecture !== 'conv') throw new Error(`${id}: the default wgan-gp config is not the conv generator`);
+  const layout = geometry.shape.join('x') === '30x30x30' ? 'ild-30' : 'ild-48';
+  const model = await wganGpPlugin.create(config, geometry);
+  const dir = path.join(OUT, `model-${id}`);
+  await model.save(dir);
+  await model.exportOnnx(dir);
+  log(`${id}: ${layout} generator, model in ${dir}`);
+
+  // The check: the same z, condition and energy through ONNX Runtime here and through the mirror.
+  const rng = new Rng(7);
+  const L = config.latentDim;
+  const z = Float32Array.from({ length: CHECK_N * L }, () => 2 * rng.uniform() - 1);
+  const energy = Float32Array.from({ length: CHECK_N }, (_, i) => 10_000 * (i + 1));
+  const condition = energy.map((e) => e / 1000);
+  const session = await createOrtSession(path.join(dir, 'onnx', 'generator.onnx'), { threads: THREADS });
+  const showers = (await session.run({ z: { data: z, dims: [CHECK_N, L] }, condition: { data: condition, dims: [CHECK_N, 1] }, energy: { data: energy, dims: [CHECK_N, 1] } }))['showers'].data;
+  await session.dispose();
+  const checkFile = path.join(OUT, `check-${id}.safetensors`);
+  await writeSafetensors(checkFile, {
+    z: { dtype: 'F32', data: z, shape: [CHECK_N, L] }, energy: { dtype: 'F32', data: energy, shape: [CHECK_N, 1] }, showers: { dtype: 'F32', data: showers, shape: [CHECK_N, geometry.voxels] },
+  });
+
+  const entry = { geometry: id, layout, voxels: geometry.voxels, flops: generatorFlops(layout, L, config.conv.ngf), runtimes: {} };
+  entry.runtimes.onnxruntime = await timeGenerate(model, 'onnx', BATCHES);
+  if (!flag('no-tfjs')) entry.runtimes[`tfjs ${backend.chosen}`] = await timeGenerate(model, 'tfjs', BATCHES.filter((b) => b < 10_000));
+  if (!flag('no-torch')) {
+    const json = path.join(OUT, `torch-${id}.json`);
+    const script = path.join(ROOT, 'tools', 'wgan-reference', 'generate_torch.py');
+    const r = spawnSync('/usr/bin/python3', [script, dir, '--check', checkFile, '--threads', String(THREADS), '--seconds', String(SECONDS), '--batches', BATCHES.join(','), '--json', json], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status === 0 && existsSync(json)) {
+      const t = JSON.parse(await fs.readFile(json, 'utf8'));
+      entry.torch = { version: t.torch, check: t.check };
+      entry.runtimes[`pytorch ${t.torch}`] = t.rows;
+      log(`  pytorch: ${t.rows.map((row) => `batch ${row.batch} ${fmt(row.msPerShower)}`).join(', ')} ms/shower; check max |Δ| ${t.check.maxAbsDiff.toExponential(2)} of max |y| ${t.check.maxAbs.toExponential(2)}`);
+    } else log('  PyTorch mirror failed or is not installed (apt-get install python3-torch libopenblas0-pthread): no ratio column');
+  }
+  model.dispose();
+  results.push(entry);
+}
+
+const load1 = loadavg()[0];
+const torchKey = (e) => Object.keys(e.runtimes).find((k) => k.startsWith('pytorch'));
+const lines = [];
+lines.push('| generator | batch | runtime | ms/shower (mean ± std) | core·ms/shower | PyTorch ÷ this | GFLOP/s | % of peak |', '|---|---|---|---|---|---|---|---|');
+for (const e of results) {
+  const tk = torchKey(e);
+  for (const [runtime, rows] of Object.entries(e.runtimes)) {
+    for (const row of rows) {
+      const torch = tk ? e.runtimes[tk].find((x) => x.batch === row.batch) : undefined;
+      const gflops = e.flops / (row.msPerShower * 1e6);
+      lines.push(`| ${e.layout} (${e.geometry}) | ${row.batch} | ${runtime} | ${fmt(row.msPerShower)} ± ${fmt(row.std)} | ${fmt(row.msPerShower * THREADS)} | ${torch ? (torch.msPerShower / row.msPerShower).toFixed(2) : '–'} | ${gflops.toFixed(1)} | ${((100 * gflops * 1e9) / PEAK.flops).toFixed(1)} % |`);
+    }
+  }
+}
+const command = `cd packages/wgan && npm run bench -- ${args.join(' ')}`.trim();
+const text = [
+  '# WGAN generators: generation time per shower',
+  '',
+  `- Date: ${new Date().toISOString()}`,
+  `- Machine: ${PEAK.model}, ${PEAK.text}; 1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end`,
+  `- Command: \`${command}\` (${THREADS} threads for every runtime: ONNX Runtime intra-op, TF.js ${backend.chosen}, torch.set_num_threads)`,
+  `- Protocol: \`generate\` of a batch of showers at 50 GeV (noise drawn, network run in calls of 16 showers, output copied to one array), one warm-up call, then calls for ${SECONDS} s; batch 10 000 is one call. core·ms = ms × ${THREADS} threads.`,
+  ...results.map((e) => `- ${e.layout} (${e.geometry}, ${e.voxels} cells): ${(e.flops / 1e9).toFixed(2)} GFLOP/shower (2 × the products of every transposed convolution)${e.torch ? `; PyTorch mirror vs ONNX Runtime on ${CHECK_N} showers: max |Δ| ${e.torch.check.maxAbsDiff.toExponential(2)} (max |y| ${e.torch.check.maxAbs.toExponential(2)})` : ''}`),
+  '',
+  ...lines,
+  '',
+  `Peak = ${PEAK.text} = ${(PEAK.flops / 1e9).toFixed(0)} GFLOP/s. "PyTorch ÷ this" > 1 means faster than the PyTorch mirror.`,
+  '',
+];
+console.log(text.join('\n'));
+await fs.writeFile(path.join(OUT, 'results.json'), JSON.stringify({ results, load0, load1, peak: PEAK }, null, 2));
+if (!flag('no-write')) await fs.writeFile(path.join(HERE, 'RESULTS.md'), text.join('\n'));
