@@ -98,7 +98,7 @@ export class LatentCritic extends Parts implements LatentCriticNet {
 }
 
 /**
- * The post-processor (§4.1), per cell: the condition path [sum, c] → W → W → W (LeakyReLU 0.01);
+ * The post-processor (§4.1), per cell: the condition path [sum, c] → W → W → W (LeakyReLU 0.2 after the hidden layers, 0.01 after the last);
  * the cell path v → C (LayerNorm, LeakyReLU 0.2), then `layers` × (C [+ the condition, first
  * layer] → C, LayerNorm, LeakyReLU 0.2), then C → 1 and a ReLU (the representations need
  * values ≥ 0). The condition joins as a per-shower bias: W_h·h + W_c·cond, which equals the

@@ -17,21 +17,16 @@
  * the same 16-shower network calls. The runtimes run one after the other per geometry, so
  * compare ratios from one run. Writes bench/RESULTS.md unless --no-write.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
+import { benchArgs, policyNote, runTorchMirror, speedTable, timeGenerate } from '../../../tools/bench-native/generate-bench.mjs';
 import { Rng, createOrtSession, getGeometry, selectTfBackend, writeSafetensors } from '@calozoo/core';
 import { upSpecs, wganGpPlugin } from '../dist/index.js';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const flag = (name) => args.includes(`--${name}`);
+const { args, opt, flag } = benchArgs();
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..', '..');
 const GEOMETRIES = opt('geometries', 'ild-ecal,ild-hcal').split(',').filter(Boolean);
@@ -42,10 +37,6 @@ const OUT = opt('out', undefined) ?? (await fs.mkdtemp(path.join(tmpdir(), 'wgan
 const PEAK = cpuPeak();
 const CHECK_N = 4;
 const log = (...a) => console.error(...a);
-
-const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
-const std = (a) => (a.length < 2 ? 0 : Math.sqrt(a.reduce((s, x) => s + (x - mean(a)) ** 2, 0) / (a.length - 1)));
-const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
 /** FLOPs per shower of the generator: 2 × every product a transposed convolution forms (each input cell times the whole kernel). */
 function generatorFlops(layout, latent, ngf) {
@@ -62,27 +53,7 @@ function generatorFlops(layout, latent, ngf) {
   return flops;
 }
 
-/** ms/shower of `generate` at each batch size: a warm-up call, then calls for SECONDS (one call at ≥ 10 000). */
-async function timeGenerate(model, runtime, batches) {
-  const rows = [];
-  for (const b of batches) {
-    const energy = new Float32Array(b).fill(50_000);
-    const call = async (seed) => {
-      const t0 = performance.now();
-      await model.generate({ energy }, { seed, runtime, threads: THREADS });
-      return (performance.now() - t0) / b;
-    };
-    if (b < 10_000) await call(1);
-    const times = [];
-    const end = performance.now() + SECONDS * 1000;
-    do times.push(await call(times.length + 2));
-    while (b < 10_000 && performance.now() < end);
-    rows.push({ batch: b, msPerShower: mean(times), std: std(times), calls: times.length });
-    log(`  ${runtime} batch ${b}: ${fmt(mean(times))} ms/shower (${times.length} calls)`);
-  }
-  return rows;
-}
-
+const timing = { seconds: SECONDS, threads: THREADS };
 const backend = await selectTfBackend();
 const load0 = loadavg()[0];
 const results = [];
@@ -112,37 +83,21 @@ for (const id of GEOMETRIES) {
   });
 
   const entry = { geometry: id, layout, voxels: geometry.voxels, flops: generatorFlops(layout, L, config.conv.ngf), runtimes: {} };
-  entry.runtimes.onnxruntime = await timeGenerate(model, 'onnx', BATCHES);
-  if (!flag('no-tfjs')) entry.runtimes[`tfjs ${backend.chosen}`] = await timeGenerate(model, 'tfjs', BATCHES.filter((b) => b < 10_000));
+  entry.runtimes.onnxruntime = await timeGenerate(model, 'onnx', BATCHES, timing);
+  if (!flag('no-tfjs')) entry.runtimes[`tfjs ${backend.chosen}`] = await timeGenerate(model, 'tfjs', BATCHES.filter((b) => b < 10_000), timing);
   if (!flag('no-torch')) {
-    const json = path.join(OUT, `torch-${id}.json`);
-    const script = path.join(ROOT, 'tools', 'wgan-reference', 'generate_torch.py');
-    const r = spawnSync('/usr/bin/python3', [script, dir, '--check', checkFile, '--threads', String(THREADS), '--seconds', String(SECONDS), '--batches', BATCHES.join(','), '--json', json], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status === 0 && existsSync(json)) {
-      const t = JSON.parse(await fs.readFile(json, 'utf8'));
-      entry.torch = { version: t.torch, check: t.check };
-      entry.runtimes[`pytorch ${t.torch}`] = t.rows;
-      log(`  pytorch: ${t.rows.map((row) => `batch ${row.batch} ${fmt(row.msPerShower)}`).join(', ')} ms/shower; check max |Δ| ${t.check.maxAbsDiff.toExponential(2)} of max |y| ${t.check.maxAbs.toExponential(2)}`);
-    } else log('  PyTorch mirror failed or is not installed (apt-get install python3-torch libopenblas0-pthread): no ratio column');
+    const torch = runTorchMirror({ script: path.join(ROOT, 'tools', 'wgan-reference', 'generate_torch.py'), dir, checkFile, out: OUT, tag: id, threads: THREADS, seconds: SECONDS, batches: BATCHES });
+    if (torch) {
+      entry.torch = torch;
+      entry.runtimes[`pytorch ${torch.version}`] = torch.rows;
+    }
   }
   model.dispose();
   results.push(entry);
 }
 
 const load1 = loadavg()[0];
-const torchKey = (e) => Object.keys(e.runtimes).find((k) => k.startsWith('pytorch'));
-const lines = [];
-lines.push('| generator | batch | runtime | ms/shower (mean ± std) | core·ms/shower | PyTorch ÷ this | GFLOP/s | % of peak |', '|---|---|---|---|---|---|---|---|');
-for (const e of results) {
-  const tk = torchKey(e);
-  for (const [runtime, rows] of Object.entries(e.runtimes)) {
-    for (const row of rows) {
-      const torch = tk ? e.runtimes[tk].find((x) => x.batch === row.batch) : undefined;
-      const gflops = e.flops / (row.msPerShower * 1e6);
-      lines.push(`| ${e.layout} (${e.geometry}) | ${row.batch} | ${runtime} | ${fmt(row.msPerShower)} ± ${fmt(row.std)} | ${fmt(row.msPerShower * THREADS)} | ${torch ? (torch.msPerShower / row.msPerShower).toFixed(2) : '–'} | ${gflops.toFixed(1)} | ${((100 * gflops * 1e9) / PEAK.flops).toFixed(1)} % |`);
-    }
-  }
-}
+const lines = speedTable(results.map((e) => ({ ...e, label: `${e.layout} (${e.geometry})` })), { threads: THREADS, peakFlops: PEAK.flops });
 const command = `cd packages/wgan && npm run bench -- ${args.join(' ')}`.trim();
 const text = [
   '# WGAN generators: generation time per shower',
@@ -151,7 +106,7 @@ const text = [
   `- Machine: ${PEAK.model}, ${PEAK.text}; 1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end`,
   `- Command: \`${command}\` (${THREADS} threads for every runtime: ONNX Runtime intra-op, TF.js ${backend.chosen}, torch.set_num_threads)`,
   `- Protocol: \`generate\` of a batch of showers at 50 GeV (noise drawn, network run in calls of 16 showers, output copied to one array), one warm-up call, then calls for ${SECONDS} s; batch 10 000 is one call. core·ms = ms × ${THREADS} threads.`,
-  ...results.map((e) => `- ${e.layout} (${e.geometry}, ${e.voxels} cells): ${(e.flops / 1e9).toFixed(2)} GFLOP/shower (2 × the products of every transposed convolution)${e.torch ? `; PyTorch mirror vs ONNX Runtime on ${CHECK_N} showers: max |Δ| ${e.torch.check.maxAbsDiff.toExponential(2)} (max |y| ${e.torch.check.maxAbs.toExponential(2)})` : ''}`),
+  ...results.map((e) => `- ${e.layout} (${e.geometry}, ${e.voxels} cells): ${(e.flops / 1e9).toFixed(2)} GFLOP/shower (2 × the products of every transposed convolution)${e.torch ? `; PyTorch mirror vs ONNX Runtime on ${CHECK_N} showers: max |Δ| ${e.torch.check.maxAbsDiff.toExponential(2)} (max |y| ${e.torch.check.maxAbs.toExponential(2)}); ${policyNote(e.torch, BATCHES)}` : ''}`),
   '',
   ...lines,
   '',

@@ -13,10 +13,10 @@ import {
   getModel,
   listPretrained,
   loadModel,
+  openSafetensors,
   openShowerFile,
   readJson,
   readModelConfig,
-  readSafetensors,
   selectTfBackend,
   writeJsonAtomic,
   type Geometry,
@@ -75,7 +75,8 @@ async function countParameters(dir: string): Promise<number> {
     const root = path.join(dir, folder);
     const files = (await fs.readdir(root, { recursive: true })).filter((f) => f.endsWith('.safetensors'));
     for (const f of files) {
-      const { tensors } = await readSafetensors(path.join(root, f));
+      // The header alone gives the shapes: no weight is read.
+      const { tensors } = openSafetensors(path.join(root, f));
       for (const t of Object.values(tensors)) total += t.shape.reduce((a, b) => a * b, 1);
     }
   }

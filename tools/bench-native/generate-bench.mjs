@@ -1,0 +1,108 @@
+/**
+ * What the generation benchmarks of the conv models share (packages/wgan/bench,
+ * packages/bib-ae/bench): command-line options, the §2.6 timing of `generate`, the PyTorch mirror
+ * run at its fastest OpenMP wait policy, and the speed table.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** `opt(name, default)` and `flag(name)` over `--name value` / `--name` arguments. */
+export function benchArgs(args = process.argv.slice(2)) {
+  return {
+    args,
+    opt: (name, dflt) => {
+      const i = args.indexOf(`--${name}`);
+      return i >= 0 ? args[i + 1] : dflt;
+    },
+    flag: (name) => args.includes(`--${name}`),
+  };
+}
+
+/** Mean of an array. */
+export const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+/** Sample standard deviation (0 for fewer than two values). */
+export const std = (a) => (a.length < 2 ? 0 : Math.sqrt(a.reduce((s, x) => s + (x - mean(a)) ** 2, 0) / (a.length - 1)));
+/** Three significant digits, at most one decimal above 10. */
+export const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
+const log = (...a) => console.error(...a);
+
+/**
+ * ms/shower of `model.generate` at each batch size (showers at 50 GeV): a warm-up call, then calls
+ * for `seconds`; a batch of 10 000 or more is one call, after the smaller batches warmed the same
+ * network calls.
+ */
+export async function timeGenerate(model, runtime, batches, { seconds, threads }) {
+  const rows = [];
+  for (const b of batches) {
+    const energy = new Float32Array(b).fill(50_000);
+    const call = async (seed) => {
+      const t0 = performance.now();
+      await model.generate({ energy }, { seed, runtime, threads });
+      return (performance.now() - t0) / b;
+    };
+    if (b < 10_000) await call(1);
+    const times = [];
+    const end = performance.now() + seconds * 1000;
+    do times.push(await call(times.length + 2));
+    while (b < 10_000 && performance.now() < end);
+    rows.push({ batch: b, msPerShower: mean(times), std: std(times), calls: times.length });
+    log(`  ${runtime} batch ${b}: ${fmt(mean(times))} ms/shower (${times.length} calls)`);
+  }
+  return rows;
+}
+
+/**
+ * Runs a PyTorch mirror script (`/usr/bin/python3 script dir --check file --threads --seconds
+ * --batches --json … extra`) at its fastest setting: libgomp's default wait policy and PASSIVE are
+ * both tried on the batches below 10 000, and the faster at the largest of them runs the larger
+ * batches (`--torch-large false` skips those). Returns { version, check, policy, policies, rows,
+ * json } (the last JSON printed by the faster run), or null when the mirror failed or torch is missing.
+ */
+export function runTorchMirror({ script, dir, checkFile, out, tag, threads, seconds, batches, extra = [], large = true }) {
+  const mirror = (policy, bs) => {
+    const json = path.join(out, `torch-${tag}-${policy}-${bs.join('_')}.json`);
+    const env = { ...process.env, ...(policy === 'passive' ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
+    const r = spawnSync('/usr/bin/python3', [script, dir, '--check', checkFile, '--threads', String(threads), '--seconds', String(seconds), '--batches', bs.join(','), '--json', json, ...extra], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    return r.status === 0 && existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
+  };
+  const small = batches.filter((b) => b < 10_000);
+  const runs = small.length ? ['default', 'passive'].map((policy) => ({ policy, t: mirror(policy, small) })).filter((x) => x.t) : [];
+  const last = (x) => x.t.rows[x.t.rows.length - 1].msPerShower;
+  const chosen = runs.length ? runs.reduce((a, b) => (last(b) < last(a) ? b : a)) : { policy: 'default', t: null };
+  const big = batches.filter((b) => b >= 10_000);
+  const bigRun = big.length && large ? mirror(chosen.policy, big) : null;
+  const t = chosen.t ?? bigRun;
+  if (!t) {
+    log('  PyTorch mirror failed or is not installed (apt-get install python3-torch libopenblas0-pthread): no ratio column');
+    return null;
+  }
+  const rows = [...(chosen.t?.rows ?? []), ...(bigRun?.rows ?? [])];
+  log(`  pytorch (${chosen.policy} wait policy): ${rows.map((row) => `batch ${row.batch} ${fmt(row.msPerShower)}`).join(', ')} ms/shower; check max |Δ| ${t.check.maxAbsDiff.toExponential(2)} of max |y| ${t.check.maxAbs.toExponential(2)}`);
+  if (!(t.check.maxAbs > 0)) log('  the check compared zeros only: it checks nothing');
+  return { version: t.torch, check: t.check, policy: chosen.policy, policies: Object.fromEntries(runs.map((x) => [x.policy, x.t.rows])), rows, json: t };
+}
+
+/** "PyTorch with the X wait policy (default: a / b ms; passive: c / d ms at batch 1 / 100)". */
+export function policyNote(torch, batches) {
+  return `PyTorch with the ${torch.policy} OpenMP wait policy (${Object.entries(torch.policies).map(([p, rows]) => `${p}: ${rows.map((r) => fmt(r.msPerShower)).join(' / ')} ms`).join('; ')} at batch ${batches.filter((b) => b < 10_000).join(' / ')})`;
+}
+
+/**
+ * The speed table: one row per (entry, runtime, batch) with ms/shower, core·ms, the PyTorch ratio,
+ * GFLOP/s and % of peak. Entries are { label, flops, runtimes: { name: rows } }.
+ */
+export function speedTable(entries, { threads, peakFlops }) {
+  const lines = ['| generator | batch | runtime | ms/shower (mean ± std) | core·ms/shower | PyTorch ÷ this | GFLOP/s | % of peak |', '|---|---|---|---|---|---|---|---|'];
+  for (const e of entries) {
+    const tk = Object.keys(e.runtimes).find((k) => k.startsWith('pytorch'));
+    for (const [runtime, rows] of Object.entries(e.runtimes)) {
+      for (const row of rows) {
+        const torch = tk ? e.runtimes[tk].find((x) => x.batch === row.batch) : undefined;
+        const gflops = e.flops / (row.msPerShower * 1e6);
+        lines.push(`| ${e.label} | ${row.batch} | ${runtime} | ${fmt(row.msPerShower)} ± ${fmt(row.std)} | ${fmt(row.msPerShower * threads)} | ${torch ? (torch.msPerShower / row.msPerShower).toFixed(2) : '–'} | ${gflops.toFixed(1)} | ${((100 * gflops * 1e9) / peakFlops).toFixed(1)} % |`);
+      }
+    }
+  }
+  return lines;
+}
