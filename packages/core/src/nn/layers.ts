@@ -190,7 +190,7 @@ export class Conv3d extends ConvLayer {
   /** ONNX Conv (NCDHW) with symmetric pads. */
   toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
     const [pd, ph, pw] = this.padding;
-    const y = g.conv(x, filterToOnnx(this.kernel), tensorToRaw(this.bias), { strides: [...this.stride], pads: [pd, ph, pw, pd, ph, pw] });
+    const y = g.conv3d(x, filterToOnnx(this.kernel), tensorToRaw(this.bias), { strides: [...this.stride], pads: [pd, ph, pw, pd, ph, pw] });
     return g.activation(y, this.activation);
   }
 

@@ -82,6 +82,40 @@ export class OnnxGraphBuilder extends OnnxOps {
   }
 
   /**
+   * 3-D convolution (weights (C_out, C_in, kd, kh, kw), float32) laid out for ONNX Runtime's CPU
+   * kernels: one Conv, or — where few output channels meet a deep kernel (kd·C_out ≤ 128, kd > 1,
+   * depth stride 1) — a Conv with kernel (1, kh, kw) and kd·C_out output channels whose kd blocks,
+   * each shifted by its depth tap, are summed. The same products, with a kd times smaller im2col
+   * buffer: a skinny Conv (C_out 1–10 with kernels 7–10 deep, as in the 48×25×25 pion generator)
+   * is bound by writing and reading that buffer, not by its arithmetic.
+   */
+  conv3d(x: OnnxValue, w: RawTensor, b: RawTensor | undefined, o: { strides?: readonly number[]; pads?: readonly number[] } = {}): OnnxValue {
+    if (!(w.data instanceof Float32Array) || w.shape.length !== 5) throw new InvalidArgumentError(`conv3d: weights must be float32 (C_out, C_in, kd, kh, kw), got [${w.shape.join(', ')}]`);
+    const [cout, cin, kd, kh, kw] = w.shape as [number, number, number, number, number];
+    const strides = o.strides ?? [1, 1, 1];
+    const pads = o.pads ?? [0, 0, 0, 0, 0, 0];
+    const depth = x.shape?.[2];
+    const unfold = kd > 1 && kd * cout <= 128 && strides[0] === 1 && typeof depth === 'number';
+    if (!unfold) return this.conv(x, this.constant(w.data, w.shape, 'conv3d_w'), b ? this.constant(b.data as Float32Array, [cout], 'conv3d_b') : undefined, { strides, pads });
+    const area = kh * kw;
+    const w2 = new Float32Array(w.data.length);
+    for (let co = 0; co < cout; co++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let a = 0; a < kd; a++) w2.set(w.data.subarray(((co * cin + ci) * kd + a) * area, ((co * cin + ci) * kd + a + 1) * area), ((a * cout + co) * cin + ci) * area);
+    // The bias rides on the first block only, so the sum adds it once.
+    const bias = b ? new Float32Array(kd * cout) : undefined;
+    if (bias && b) bias.set(b.data as Float32Array, 0);
+    const z = this.conv(x, this.constant(w2, [kd * cout, cin, 1, kh, kw], 'conv3d_unfolded_w'), bias ? this.constant(bias, [kd * cout], 'conv3d_unfolded_b') : undefined, { strides, pads });
+    const dOut = depth + pads[0]! + pads[3]! - kd + 1;
+    let y: OnnxValue | undefined;
+    for (let a = 0; a < kd; a++) {
+      const block = this.slice(z, [a * cout, a], [(a + 1) * cout, a + dOut], [1, 2]);
+      y = y ? this.add(y, block) : block;
+    }
+    return y!;
+  }
+
+  /**
    * ConvTranspose3d (weights (C_in, C_out, kd, kh, kw), PyTorch/ONNX layout) rewritten exactly as
    * Conv3d with S³·C_out channels + a shifted slice per phase + pixel shuffle + slice (see `subpixel.ts`). Much faster in
    * onnxruntime than its ConvTranspose for 3-D. Input spatial dimensions must be known.
@@ -108,9 +142,8 @@ export class OnnxGraphBuilder extends OnnxOps {
     const bias = b ? (b.data as Float32Array) : undefined;
     const sp = subPixelWeights(w.data, bias, cin, cout, spec);
     const [D, H, W] = sp.plan;
-    const wv = this.constant(sp.weights, sp.weightShape, 'subpixel_w');
-    const bv = sp.bias ? this.constant(sp.bias, [sp.bias.length], 'subpixel_b') : undefined;
-    const y = this.conv(x, wv, bv, { pads: [D.padBegin, H.padBegin, W.padBegin, D.padEnd, H.padEnd, W.padEnd] });
+    const pp = [D.padBegin, H.padBegin, W.padBegin, D.padEnd, H.padEnd, W.padEnd];
+    const y = this.conv3d(x, { data: sp.weights, shape: sp.weightShape }, sp.bias ? { data: sp.bias, shape: [sp.bias.length] } : undefined, { pads: pp });
     const dims = [D, H, W];
     // Each phase's outputs start where its window does: one Slice per phase (channel block, shift), then a Concat.
     const aligned = dims.every((p) => p.offsets.every((o) => o === 0) && p.convOut === p.m);

@@ -30,6 +30,8 @@ const CASES: Case[] = [
   { name: 'pion stage k(8,3,3) s(1,2,2) p1', cin: 2, cout: 2, k: [8, 3, 3], s: [1, 2, 2], p: [1, 1, 1], n: [9, 4, 5] },
   { name: 'k3 s3 (no phase overlap)', cin: 2, cout: 2, k: [3, 3, 3], s: [3, 3, 3], p: [0, 0, 0], n: [2, 3, 2] },
   { name: 'k2 s3 p1 (a phase without taps)', cin: 2, cout: 1, k: [2, 2, 2], s: [3, 3, 3], p: [1, 1, 1], n: [3, 2, 3] },
+  { name: 'pion stage k(10,4,4) s1 p1 (a deep kernel, few channels: the depth-unfolded Conv)', cin: 3, cout: 2, k: [10, 4, 4], s: [1, 1, 1], p: [1, 1, 1], n: [12, 4, 5] },
+  { name: 'pion head k(7,5,5) s1 p1 into 1 channel (depth-unfolded)', cin: 2, cout: 1, k: [7, 5, 5], s: [1, 1, 1], p: [1, 1, 1], n: [9, 5, 4] },
   { name: 'k4 s2 p1 output_padding 1', cin: 2, cout: 2, k: [4, 4, 4], s: [2, 2, 2], p: [1, 1, 1], op: [1, 1, 1], n: [3, 3, 4] },
 ];
 
