@@ -56,7 +56,10 @@ const BATCHES = [1, 100, 10_000];
 const CHECK_N = 64;
 
 const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
-const std = (a) => Math.sqrt(a.reduce((s, x) => s + (x - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
+const std = (a) => {
+  const m = mean(a);
+  return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, a.length - 1));
+};
 
 /** Calls fn once to warm up, then at least 3 times and for at least `seconds`; ms per call. */
 async function repeat(fn, minSeconds = seconds) {

@@ -22,7 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
-import { benchArgs, policyNote, runTorchMirror, speedTable, timeGenerate } from '../../../tools/bench-native/generate-bench.mjs';
+import { benchArgs, policyNote, runTorchMirror, speedTable, timeGenerate, torchRows } from '../../../tools/bench-native/generate-bench.mjs';
 import { Rng, createOrtSession, getGeometry, selectTfBackend, writeSafetensors } from '@calozoo/core';
 import { upSpecs, wganGpPlugin } from '../dist/index.js';
 
@@ -53,60 +53,79 @@ function generatorFlops(layout, latent, ngf) {
   return flops;
 }
 
+const RENDER_FROM = opt('render-from', undefined);
 const timing = { seconds: SECONDS, threads: THREADS };
-const backend = await selectTfBackend();
-const load0 = loadavg()[0];
-const results = [];
-for (const id of GEOMETRIES) {
-  const geometry = getGeometry(id);
-  const config = wganGpPlugin.defaultConfig(geometry);
-  if (config.architecture !== 'conv') throw new Error(`${id}: the default wgan-gp config is not the conv generator`);
-  const layout = geometry.shape.join('x') === '30x30x30' ? 'ild-30' : 'ild-48';
-  const model = await wganGpPlugin.create(config, geometry);
-  const dir = path.join(OUT, `model-${id}`);
-  await model.save(dir);
-  await model.exportOnnx(dir);
-  log(`${id}: ${layout} generator, model in ${dir}`);
-
-  // The check: the same z, condition and energy through ONNX Runtime here and through the mirror.
-  const rng = new Rng(7);
-  const L = config.latentDim;
-  const z = Float32Array.from({ length: CHECK_N * L }, () => 2 * rng.uniform() - 1);
-  const energy = Float32Array.from({ length: CHECK_N }, (_, i) => 10_000 * (i + 1));
-  const condition = energy.map((e) => e / 1000);
-  const session = await createOrtSession(path.join(dir, 'onnx', 'generator.onnx'), { threads: THREADS });
-  const showers = (await session.run({ z: { data: z, dims: [CHECK_N, L] }, condition: { data: condition, dims: [CHECK_N, 1] }, energy: { data: energy, dims: [CHECK_N, 1] } }))['showers'].data;
-  await session.dispose();
-  const checkFile = path.join(OUT, `check-${id}.safetensors`);
-  await writeSafetensors(checkFile, {
-    z: { dtype: 'F32', data: z, shape: [CHECK_N, L] }, energy: { dtype: 'F32', data: energy, shape: [CHECK_N, 1] }, showers: { dtype: 'F32', data: showers, shape: [CHECK_N, geometry.voxels] },
-  });
-
-  const entry = { geometry: id, layout, voxels: geometry.voxels, flops: generatorFlops(layout, L, config.conv.ngf), runtimes: {} };
-  entry.runtimes.onnxruntime = await timeGenerate(model, 'onnx', BATCHES, timing);
-  if (!flag('no-tfjs')) entry.runtimes[`tfjs ${backend.chosen}`] = await timeGenerate(model, 'tfjs', BATCHES.filter((b) => b < 10_000), timing);
-  if (!flag('no-torch')) {
-    const torch = runTorchMirror({ script: path.join(ROOT, 'tools', 'wgan-reference', 'generate_torch.py'), dir, checkFile, out: OUT, tag: id, threads: THREADS, seconds: SECONDS, batches: BATCHES });
-    if (torch) {
-      entry.torch = torch;
-      entry.runtimes[`pytorch ${torch.version}`] = torch.rows;
-    }
+let run;
+if (RENDER_FROM) {
+  // Renders the tables again from an earlier run's results.json (the measurements as they were;
+  // PyTorch's rows re-derived from its stored per-policy timings).
+  run = JSON.parse(await fs.readFile(path.join(RENDER_FROM, 'results.json'), 'utf8'));
+  for (const e of run.results) {
+    const key = Object.keys(e.runtimes).find((k) => k.startsWith('pytorch'));
+    if (key && e.torch?.policies) e.runtimes[key] = torchRows({ policies: e.torch.policies, large: e.torch.large ?? e.runtimes[key].filter((r) => r.batch >= 10_000), policy: e.torch.policy });
   }
-  model.dispose();
-  results.push(entry);
+} else run = await measure();
+
+/** Runs every runtime on every geometry; returns what results.json keeps. */
+async function measure() {
+  const backend = await selectTfBackend();
+  const load0 = loadavg()[0];
+  const date = new Date().toISOString();
+  const results = [];
+  for (const id of GEOMETRIES) {
+    const geometry = getGeometry(id);
+    const config = wganGpPlugin.defaultConfig(geometry);
+    if (config.architecture !== 'conv') throw new Error(`${id}: the default wgan-gp config is not the conv generator`);
+    const layout = geometry.shape.join('x') === '30x30x30' ? 'ild-30' : 'ild-48';
+    const model = await wganGpPlugin.create(config, geometry);
+    const dir = path.join(OUT, `model-${id}`);
+    await model.save(dir);
+    await model.exportOnnx(dir);
+    log(`${id}: ${layout} generator, model in ${dir}`);
+
+    // The check: the same z, condition and energy through ONNX Runtime here and through the mirror.
+    const rng = new Rng(7);
+    const L = config.latentDim;
+    const z = Float32Array.from({ length: CHECK_N * L }, () => 2 * rng.uniform() - 1);
+    const energy = Float32Array.from({ length: CHECK_N }, (_, i) => 10_000 * (i + 1));
+    const condition = energy.map((e) => e / 1000);
+    const session = await createOrtSession(path.join(dir, 'onnx', 'generator.onnx'), { threads: THREADS });
+    const showers = (await session.run({ z: { data: z, dims: [CHECK_N, L] }, condition: { data: condition, dims: [CHECK_N, 1] }, energy: { data: energy, dims: [CHECK_N, 1] } }))['showers'].data;
+    await session.dispose();
+    const checkFile = path.join(OUT, `check-${id}.safetensors`);
+    await writeSafetensors(checkFile, {
+      z: { dtype: 'F32', data: z, shape: [CHECK_N, L] }, energy: { dtype: 'F32', data: energy, shape: [CHECK_N, 1] }, showers: { dtype: 'F32', data: showers, shape: [CHECK_N, geometry.voxels] },
+    });
+
+    const entry = { geometry: id, layout, voxels: geometry.voxels, flops: generatorFlops(layout, L, config.conv.ngf), runtimes: {} };
+    entry.runtimes.onnxruntime = await timeGenerate(model, 'onnx', BATCHES, timing);
+    if (!flag('no-tfjs')) entry.runtimes[`tfjs ${backend.chosen}`] = await timeGenerate(model, 'tfjs', BATCHES.filter((b) => b < 10_000), timing);
+    if (!flag('no-torch')) {
+      const torch = runTorchMirror({ script: path.join(ROOT, 'tools', 'wgan-reference', 'generate_torch.py'), dir, checkFile, out: OUT, tag: id, threads: THREADS, seconds: SECONDS, batches: BATCHES });
+      if (torch) {
+        entry.torch = torch;
+        entry.runtimes[`pytorch ${torch.version}`] = torch.rows;
+      }
+    }
+    model.dispose();
+    results.push(entry);
+  }
+  const command = `cd packages/wgan && npm run bench -- ${args.join(' ')}`.trim();
+  const out = { results, load0, load1: loadavg()[0], peak: PEAK, date, command, backend: backend.chosen, seconds: SECONDS, threads: THREADS, batches: BATCHES };
+  await fs.writeFile(path.join(OUT, 'results.json'), JSON.stringify(out, null, 2));
+  return out;
 }
 
-const load1 = loadavg()[0];
-const lines = speedTable(results.map((e) => ({ ...e, label: `${e.layout} (${e.geometry})` })), { threads: THREADS, peakFlops: PEAK.flops });
-const command = `cd packages/wgan && npm run bench -- ${args.join(' ')}`.trim();
+const { results, load0, load1, date, command, backend, seconds, threads, batches } = run;
+const lines = speedTable(results.map((e) => ({ ...e, label: `${e.layout} (${e.geometry})` })), { threads, peakFlops: PEAK.flops });
 const text = [
   '# WGAN generators: generation time per shower',
   '',
-  `- Date: ${new Date().toISOString()}`,
+  `- Date: ${date}${RENDER_FROM ? ' (tables rendered again by `--render-from`)' : ''}`,
   `- Machine: ${PEAK.model}, ${PEAK.text}; 1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end`,
-  `- Command: \`${command}\` (${THREADS} threads for every runtime: ONNX Runtime intra-op, TF.js ${backend.chosen}, torch.set_num_threads)`,
-  `- Protocol: \`generate\` of a batch of showers at 50 GeV (noise drawn, network run in calls of 16 showers, output copied to one array), one warm-up call, then calls for ${SECONDS} s; batch 10 000 is one call. core·ms = ms × ${THREADS} threads.`,
-  ...results.map((e) => `- ${e.layout} (${e.geometry}, ${e.voxels} cells): ${(e.flops / 1e9).toFixed(2)} GFLOP/shower (2 × the products of every transposed convolution)${e.torch ? `; PyTorch mirror vs ONNX Runtime on ${CHECK_N} showers: max |Δ| ${e.torch.check.maxAbsDiff.toExponential(2)} (max |y| ${e.torch.check.maxAbs.toExponential(2)}); ${policyNote(e.torch, BATCHES)}` : ''}`),
+  `- Command: \`${command}\` (${threads} threads for every runtime: ONNX Runtime intra-op, TF.js ${backend}, torch.set_num_threads)`,
+  `- Protocol: \`generate\` of a batch of showers at 50 GeV (noise drawn, network run in calls of 16 showers, output copied to one array), one warm-up call, then calls for ${seconds} s; batch 10 000 is one call. core·ms = ms × ${threads} threads.`,
+  ...results.map((e) => `- ${e.layout} (${e.geometry}, ${e.voxels} cells): ${(e.flops / 1e9).toFixed(2)} GFLOP/shower (2 × the products of every transposed convolution)${e.torch ? `; PyTorch mirror vs ONNX Runtime on ${CHECK_N} showers: max |Δ| ${e.torch.check.maxAbsDiff.toExponential(2)} (max |y| ${e.torch.check.maxAbs.toExponential(2)}); ${policyNote(e.torch, batches)}` : ''}`),
   '',
   ...lines,
   '',
@@ -114,5 +133,4 @@ const text = [
   '',
 ];
 console.log(text.join('\n'));
-await fs.writeFile(path.join(OUT, 'results.json'), JSON.stringify({ results, load0, load1, peak: PEAK }, null, 2));
 if (!flag('no-write')) await fs.writeFile(path.join(HERE, 'RESULTS.md'), text.join('\n'));
