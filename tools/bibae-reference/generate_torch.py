@@ -38,64 +38,14 @@ call is timed once, after the smaller ones warmed the same 8-shower network call
 import argparse
 import json
 import os
-import struct
-import time
+import sys
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", name
-        a, b = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(raw[8 + n + a : 8 + n + b]), dtype=torch.float32).reshape(info["shape"])
-    return out
-
-
-def linear(kernel, bias):
-    """nn.Linear from a TF.js Dense kernel [in, out] (and bias [out] or None)."""
-    m = nn.Linear(kernel.shape[0], kernel.shape[1], bias=bias is not None)
-    m.weight.data = kernel.t().contiguous()
-    if bias is not None:
-        m.bias.data = bias.clone()
-    return m
-
-
-def conv(kernel, bias, stride, padding):
-    """nn.Conv3d from a TF.js conv3d kernel [kd, kh, kw, in, out]."""
-    w = kernel.permute(4, 3, 0, 1, 2).contiguous()  # (out, in, kd, kh, kw)
-    m = nn.Conv3d(w.shape[1], w.shape[0], tuple(w.shape[2:]), stride=stride, padding=padding, bias=bias is not None)
-    m.weight.data = w
-    if bias is not None:
-        m.bias.data = bias.clone()
-    return m
-
-
-def convt(kernel, bias, stride, padding, output_padding):
-    """nn.ConvTranspose3d from a TF.js conv3dTranspose kernel [kd, kh, kw, out, in]."""
-    w = kernel.permute(4, 3, 0, 1, 2).contiguous()  # (in, out, kd, kh, kw)
-    m = nn.ConvTranspose3d(w.shape[0], w.shape[1], tuple(w.shape[2:]), stride=stride, padding=padding, output_padding=output_padding, bias=bias is not None)
-    m.weight.data = w
-    if bias is not None:
-        m.bias.data = bias.clone()
-    return m
-
-
-def layer_norm(gamma, beta):
-    """nn.LayerNorm over gamma's shape (eps 1e-5, core's LayerNorm default)."""
-    ln = nn.LayerNorm(tuple(gamma.shape), eps=1e-5)
-    ln.weight.data = gamma.contiguous()
-    ln.bias.data = beta.contiguous()
-    return ln
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench-native"))
+from torch_mirror import conv, convt, emit, layer_norm, linear, load_safetensors, time_batches  # noqa: E402
 
 
 class Decoder(nn.Module):
@@ -229,28 +179,9 @@ def main():
                 out[s:t] = gen(z[s:t], c[s:t], energy[s:t])
         return out
 
-    rows = []
-    for b in [int(x) for x in a.batches.split(",") if x]:
-        energy = torch.full((b, 1), 50000.0)
-        times = []
-        if b < 10000:
-            generate(b, energy)
-        t_end = time.perf_counter() + a.seconds
-        while True:
-            t0 = time.perf_counter()
-            generate(b, energy)
-            times.append((time.perf_counter() - t0) * 1000 / b)
-            if b >= 10000 or time.perf_counter() > t_end:
-                break
-        mean = sum(times) / len(times)
-        std = (sum((t - mean) ** 2 for t in times) / max(1, len(times) - 1)) ** 0.5
-        rows.append({"batch": b, "msPerShower": mean, "std": std, "calls": len(times)})
+    rows = time_batches(generate, [int(x) for x in a.batches.split(",") if x], a.seconds)
     result = {"torch": torch.__version__, "threads": a.threads, "chunk": a.chunk, "post": a.post if post else None, "geometry": cfg["geometry"], "check": check, "rows": rows}
-    text = json.dumps(result)
-    if a.json:
-        with open(a.json, "w") as f:
-            f.write(text)
-    print(text)
+    emit(result, a.json)
 
 
 if __name__ == "__main__":

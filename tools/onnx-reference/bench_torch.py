@@ -13,27 +13,14 @@ Prints one JSON object on stdout.
 """
 import argparse
 import json
-import struct
+import os
+import sys
 import time
 
 import torch
 
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    base = 8 + n
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", name
-        a, b = info["data_offsets"]
-        t = torch.frombuffer(bytearray(raw[base + a : base + b]), dtype=torch.float32)
-        out[name] = t.reshape(info["shape"])
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench-native"))
+from torch_mirror import load_safetensors  # noqa: E402
 
 
 class Dense(torch.nn.Module):

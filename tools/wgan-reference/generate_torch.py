@@ -21,26 +21,13 @@ call is timed once, after the smaller ones warmed the same 16-shower network cal
 import argparse
 import json
 import os
-import struct
-import time
+import sys
 
 import torch
 from torch import nn
 
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", name
-        a, b = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(raw[8 + n + a : 8 + n + b]), dtype=torch.float32).reshape(info["shape"])
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench-native"))
+from torch_mirror import convt, emit, layer_norm, load_safetensors, time_batches  # noqa: E402
 
 
 def up_specs(layout, ngf):
@@ -57,16 +44,6 @@ def up_specs(layout, ngf):
     ]
 
 
-def convt(kernel, bias, stride, padding):
-    """nn.ConvTranspose3d from a TF.js conv3dTranspose kernel [kd, kh, kw, out, in]."""
-    w = kernel.permute(4, 3, 0, 1, 2).contiguous()  # (in, out, kd, kh, kw)
-    m = nn.ConvTranspose3d(w.shape[0], w.shape[1], tuple(w.shape[2:]), stride=stride, padding=padding, bias=bias is not None)
-    m.weight.data = w
-    if bias is not None:
-        m.bias.data = bias.clone()
-    return m
-
-
 class Generator(nn.Module):
     """E -> ConvT 1->4ngf k4 and z -> ConvT latent->4ngf k4 (4^3 each), concatenated, then the stack."""
 
@@ -81,11 +58,7 @@ class Generator(nn.Module):
         for i, (_, _, stride, padding) in enumerate(specs):
             layers.append(convt(w[f"body.up{i}.kernel"], bias(f"body.up{i}.bias"), stride, padding))
             if i < len(specs) - 1:
-                g = w[f"body.ln{i}.gamma"][..., 0]
-                ln = nn.LayerNorm(tuple(g.shape), eps=1e-5)
-                ln.weight.data = g.contiguous()
-                ln.bias.data = w[f"body.ln{i}.beta"][..., 0].contiguous()
-                layers += [ln, nn.ReLU()]
+                layers += [layer_norm(w[f"body.ln{i}.gamma"][..., 0], w[f"body.ln{i}.beta"][..., 0]), nn.ReLU()]
             else:
                 layers.append(nn.ReLU())
         self.body = nn.Sequential(*layers)
@@ -129,28 +102,8 @@ def main():
                 out[s:t] = gen(z[s:t], c[s:t])
         return out
 
-    rows = []
-    for b in [int(x) for x in a.batches.split(",") if x]:
-        energy = torch.full((b, 1), 50000.0)
-        times = []
-        if b < 10000:
-            generate(b, energy)
-        t_end = time.perf_counter() + a.seconds
-        while True:
-            t0 = time.perf_counter()
-            generate(b, energy)
-            times.append((time.perf_counter() - t0) * 1000 / b)
-            if b >= 10000 or time.perf_counter() > t_end:
-                break
-        mean = sum(times) / len(times)
-        std = (sum((t - mean) ** 2 for t in times) / max(1, len(times) - 1)) ** 0.5
-        rows.append({"batch": b, "msPerShower": mean, "std": std, "calls": len(times)})
-    result = {"torch": torch.__version__, "threads": a.threads, "chunk": a.chunk, "geometry": geometry, "check": check, "rows": rows}
-    text = json.dumps(result)
-    if a.json:
-        with open(a.json, "w") as f:
-            f.write(text)
-    print(text)
+    rows = time_batches(generate, [int(x) for x in a.batches.split(",") if x], a.seconds)
+    emit({"torch": torch.__version__, "threads": a.threads, "chunk": a.chunk, "geometry": geometry, "check": check, "rows": rows}, a.json)
 
 
 if __name__ == "__main__":
