@@ -3,7 +3,7 @@
  * Bottleneck Autoencoder with its post-processor and latent samplers (field-reference.md §4.1–4.3).
  */
 import { fileURLToPath } from 'node:url';
-import { ModelFormatError, getGeometry, readModelConfig, type LoadOptions, type ModelPlugin } from '@calozoo/core';
+import { getGeometry, loadOrDispose, readModelConfig, type LoadOptions, type ModelPlugin } from '@calozoo/core';
 import { bibAeDefaults, checkArchitecture, parseBibAeConfig, type BibAeConfig } from './config.js';
 import { BibAeModel } from './model.js';
 import { BIBAE_VERSION } from './version.js';
@@ -23,17 +23,9 @@ export const bibAePlugin: ModelPlugin<BibAeConfig> = {
     return new BibAeModel(c, geometry);
   },
   load: async (dir: string, options?: LoadOptions) => {
-    const mc = await readModelConfig(dir);
-    if (mc.plugin !== 'bib-ae') throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "bib-ae"; load it with that plugin.`);
+    const mc = await readModelConfig(dir, 'bib-ae');
     const geometry = getGeometry(mc.geometry);
     const config = parseBibAeConfig(mc.config, `${dir}/config.json`, bibAeDefaults(geometry));
-    const model = new BibAeModel(config, geometry, options?.logger);
-    try {
-      await model.loadFrom(dir);
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
-    return model;
+    return loadOrDispose(new BibAeModel(config, geometry, options?.logger), (m) => m.loadFrom(dir));
   },
 };

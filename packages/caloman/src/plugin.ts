@@ -3,7 +3,7 @@
  * geometry, config parsing that rejects unknown keys, creation and loading.
  */
 import { fileURLToPath } from 'node:url';
-import { ConfigError, ModelFormatError, getGeometry, mergeConfig, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
+import { ConfigError, getGeometry, loadOrDispose, mergeConfig, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
 import { intrinsicDimCommand } from './commands.js';
 import { LEGACY_DEFAULTS, defaultConfigFor, type CaloManConfig } from './configs.js';
 import { CaloManModel, PLUGIN_NAME } from './model.js';
@@ -75,18 +75,11 @@ export const calomanPlugin: ModelPlugin<CaloManConfig> = {
   pretrained: { 'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)) },
   commands: [intrinsicDimCommand],
   load: async (dir: string, options?: LoadOptions) => {
-    const mc = await readModelConfig(dir);
-    if (mc.plugin !== PLUGIN_NAME) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${PLUGIN_NAME}"; load it with that plugin.`);
+    const mc = await readModelConfig(dir, PLUGIN_NAME);
     const geometry = getGeometry(mc.geometry);
     const config = parseCaloManConfig(withLegacyDefaults(mc.config), `${dir}/config.json`, geometry);
     const model = new CaloManModel(config, geometry);
     model.logger = options?.logger;
-    try {
-      await model.loadFrom(dir, mc.preprocessing, mc.training);
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
-    return model;
+    return loadOrDispose(model, (m) => m.loadFrom(dir, mc.preprocessing, mc.training));
   },
 };

@@ -5,7 +5,7 @@
  * networks, the model class and the model-directory format; only the defaults differ.
  */
 import { fileURLToPath } from 'node:url';
-import { ModelFormatError, getGeometry, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
+import { getGeometry, loadOrDispose, readModelConfig, type Geometry, type LoadOptions, type ModelPlugin } from '@calozoo/core';
 import { checkArchitecture, ganDefaults, parseWganConfig, wganDefaults, withLegacyKeys, type WganConfig } from './config.js';
 import { WganModel, type WganPluginName } from './model.js';
 import { WGAN_VERSION } from './version.js';
@@ -26,18 +26,10 @@ function makePlugin(name: WganPluginName, description: string, defaults: (g: Geo
       return new WganModel(name, c, geometry);
     },
     load: async (dir: string, options?: LoadOptions) => {
-      const mc = await readModelConfig(dir);
-      if (mc.plugin !== name) throw new ModelFormatError(`${dir}/config.json: written by plugin "${mc.plugin}", not "${name}"; load it with that plugin.`);
+      const mc = await readModelConfig(dir, name);
       const geometry = getGeometry(mc.geometry);
       const config = parseWganConfig(withLegacyKeys(mc.config), `${dir}/config.json`, defaults(geometry));
-      const model = new WganModel(name, config, geometry, options?.logger);
-      try {
-        await model.loadFrom(dir);
-      } catch (err) {
-        model.dispose();
-        throw err;
-      }
-      return model;
+      return loadOrDispose(new WganModel(name, config, geometry, options?.logger), (m) => m.loadFrom(dir));
     },
   };
 }

@@ -99,14 +99,18 @@ export async function verifyModelDir(dir: string, cfg: ModelDirConfig): Promise<
   }
 }
 
-/** Reads and checks a model directory's config.json (format version, plugin, geometry). */
-export async function readModelConfig<C = unknown>(dir: string): Promise<ModelDirConfig<C>> {
+/**
+ * Reads and checks a model directory's config.json (format version, plugin, geometry); with
+ * `plugin`, a directory written by another plugin is refused, naming the one to load it with.
+ */
+export async function readModelConfig<C = unknown>(dir: string, plugin?: string): Promise<ModelDirConfig<C>> {
   const file = path.join(dir, 'config.json');
   const raw = await readJson<Record<string, unknown>>(file);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelFormatError(`${file}: expected a JSON object.`);
   for (const key of ['plugin', 'pluginVersion', 'geometry'] as const) {
     if (typeof raw[key] !== 'string') throw new ModelFormatError(`${file}: missing or non-string "${key}"; is this a calozoo model directory?`);
   }
+  if (plugin !== undefined && raw.plugin !== plugin) throw new ModelFormatError(`${dir}/config.json: written by plugin "${raw.plugin as string}", not "${plugin}"; load it with that plugin.`);
   const fv = raw.formatVersion;
   if (typeof fv !== 'number' || !Number.isInteger(fv) || fv < 1) {
     throw new ModelFormatError(`${file}: "formatVersion" must be a positive integer, found ${JSON.stringify(fv)}.`);
@@ -135,4 +139,15 @@ export async function readModelConfig<C = unknown>(dir: string): Promise<ModelDi
     training: raw.training as Record<string, unknown> | undefined,
     ...(typeof raw.weightsDigest === 'string' ? { weightsDigest: raw.weightsDigest } : {}),
   };
+}
+
+/** Runs `load` on a freshly built model and returns it; when loading fails the model is disposed (its tensors freed) and the error rethrown. */
+export async function loadOrDispose<M extends { dispose(): void }>(model: M, load: (model: M) => Promise<unknown>): Promise<M> {
+  try {
+    await load(model);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { MODEL_FORMAT_VERSION, componentsDigest, readModelConfig, writeModelConfig } from './model-config.js';
+import { MODEL_FORMAT_VERSION, componentsDigest, loadOrDispose, readModelConfig, writeModelConfig } from './model-config.js';
 import { applyOverrides, mergeConfig } from './config-parse.js';
 import { getModel, listModels, listPretrained, loadModel, loadPretrained, pretrainedDir, registerModel, unregisterModel } from './registry.js';
 import type { ModelPlugin } from './interfaces.js';
@@ -26,6 +26,8 @@ describe('model config.json', () => {
     };
     await writeModelConfig(dir, cfg);
     expect(await readModelConfig(dir)).toMatchObject(cfg);
+    expect(await readModelConfig(dir, 'toy')).toMatchObject(cfg);
+    await expect(readModelConfig(dir, 'caloman')).rejects.toThrow(/written by plugin "toy", not "caloman"; load it with that plugin/);
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, formatVersion: MODEL_FORMAT_VERSION + 1 }));
     await expect(readModelConfig(dir)).rejects.toThrow(new RegExp(`format ${MODEL_FORMAT_VERSION + 1}.*Upgrade @calozoo/core`));
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, geometry: 'nope' }));
@@ -33,6 +35,16 @@ describe('model config.json', () => {
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ pluginVersion: '1' }));
     await expect(readModelConfig(dir)).rejects.toThrow(/missing or non-string "plugin"/);
     await expect(readModelConfig(path.join(dir, 'absent'))).rejects.toThrow(/absent.*config\.json: cannot read/);
+  });
+
+  it('loadOrDispose returns the loaded model, and disposes it when loading fails', async () => {
+    const made = () => ({ disposed: false, dispose(): void { this.disposed = true; } });
+    const ok = made();
+    expect(await loadOrDispose(ok, async () => {})).toBe(ok);
+    expect(ok.disposed).toBe(false);
+    const bad = made();
+    await expect(loadOrDispose(bad, async () => { throw new Error('damaged weights'); })).rejects.toThrow('damaged weights');
+    expect(bad.disposed).toBe(true);
   });
 
   it('digests the component files (streamed) as SHA-256 over name and bytes, and notices a changed byte', async () => {
