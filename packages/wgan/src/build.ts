@@ -31,7 +31,7 @@ export function buildNetworks(config: WganConfig, geometry: Geometry, source = '
     const V = geometry.voxels;
     nets = {
       generator: new DenseGenerator(config.latentDim, V, config.dense.generatorHidden, rng(1)),
-      critic: new DenseCritic(V, config.dense.criticHidden, rng(2), config.dense.criticFeatures ? criticFeatureCount(layerSlices(geometry).length) : 0),
+      critic: new DenseCritic(V, config.dense.criticHidden, rng(2), config.dense.criticFeatures ? criticFeatureCount(layerSlices(geometry).length, config.dense.criticLateralFeatures) : 0),
       constrainer: config.constrainer.enabled ? new DenseConstrainer(V, config.dense.constrainerHidden, rng(3)) : null,
     };
   }

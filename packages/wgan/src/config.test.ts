@@ -14,7 +14,7 @@ describe('defaults', () => {
     expect(c.generator).toEqual({ learningRate: 1e-4, beta1: 0.5, beta2: 0.9 });
     expect(c.critic).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.9 });
     expect(c.constrainer).toMatchObject({ enabled: true, weight: 0.01 });
-    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16 });
+    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false });
   });
 
   it('ILD pions 48×25×25: §4.5 (λ 25, 10 critic steps, lr 1e-5 for G and D, batch 100, κ 1)', () => {
@@ -31,14 +31,15 @@ describe('defaults', () => {
     }
   });
 
-  it('dense recipe (README "Measured"): critic features as inputs, root-fraction k = 4, readout threshold, 2 critic steps at lr 2e-4 with cosine annealing; the conv recipes and the plain GAN keep none of it', () => {
+  it('dense recipe (README "Measured"): critic features as inputs, root-fraction k = 4, readout threshold with a straight-through gradient, 2 critic steps at lr 2e-4 with cosine annealing; the conv recipes and the plain GAN keep none of it', () => {
     const d = wganDefaults(getGeometry('ds1-photons'));
-    expect(d).toMatchObject({ architecture: 'dense', criticIterations: 2, schedule: 'cosine', validationEnergyGroups: 5, validationHitThreshold: true });
+    expect(d).toMatchObject({ architecture: 'dense', criticIterations: 2, schedule: 'cosine', validationEnergyGroups: 5, validationHitThreshold: true, readoutGradient: 'straight-through' });
+    expect(d.constrainer.enabled).toBe(false);
     expect(d.generator.learningRate).toBe(2e-4);
     expect(d.critic.learningRate).toBe(2e-4);
-    expect(d.dense).toMatchObject({ representation: 'root-fraction', root: 4, criticFeatures: true, criticFeatureMode: 'input', readoutThreshold: true });
+    expect(d.dense).toMatchObject({ representation: 'root-fraction', root: 4, criticFeatures: true, criticLateralFeatures: false, criticFeatureMode: 'input', readoutThreshold: true });
     for (const c of [wganDefaults(getGeometry('ild-ecal')), wganDefaults(getGeometry('ild-hcal')), ganDefaults(getGeometry('ds1-photons'))]) {
-      expect(c).toMatchObject({ schedule: 'constant', validationEnergyGroups: 0, validationHitThreshold: false });
+      expect(c).toMatchObject({ schedule: 'constant', validationEnergyGroups: 0, validationHitThreshold: false, readoutGradient: 'kept' });
       expect(c.dense).toMatchObject({ representation: 'sqrt-fraction', criticFeatures: false, readoutThreshold: false });
     }
     expect(ganDefaults(getGeometry('ds1-photons')).dense.generatorHidden).toEqual(d.dense.generatorHidden);
@@ -77,6 +78,8 @@ describe('parsing', () => {
     expect(() => parseWganConfig({ dense: { criticFeatureMode: 'both' } }, 'my.json')).toThrow(/dense\.criticFeatureMode/);
     expect(() => parseWganConfig({ dense: { criticFeatureScale: 0 } }, 'my.json')).toThrow(/dense\.criticFeatureScale/);
     expect(() => parseWganConfig({ validationEnergyGroups: -1 }, 'my.json')).toThrow(/validationEnergyGroups/);
+    expect(() => parseWganConfig({ readoutGradient: 'soft' }, 'my.json')).toThrow(/readoutGradient/);
+    expect(() => parseWganConfig({ dense: { criticLateralScale: -1 } }, 'my.json')).toThrow(/dense\.criticLateralScale/);
   });
 
   it('refuses the conv variant where no published layer list fits', () => {

@@ -57,6 +57,13 @@ export interface WganConfig {
   validationEnergyGroups: number;
   /** Whether the validation counts a cell as hit only from the data's smallest deposit (its readout threshold) instead of from any positive value. */
   validationHitThreshold: boolean;
+  /**
+   * The gradient through the readout threshold (`dense.readoutThreshold`, `conv.readoutThreshold`)
+   * in the generator's loss: `kept` (zeroed cells get none, so the critic can switch cells off but
+   * never on) or `straight-through` (every cell as if no threshold were applied; core's
+   * `applyReadout`). `kept` in configs written before the key existed.
+   */
+  readoutGradient: 'kept' | 'straight-through';
   /** A step whose critic loss exceeds this in magnitude counts as divergence (rolled back). */
   divergenceLimit: number;
   /** The energy constrainer (§4.4): a regressor of the condition from the shower, trained on real showers. */
@@ -67,8 +74,20 @@ export interface WganConfig {
     /** Adam of the constrainer (the published code uses SGD with lr 1e-5; the engine has Adam only). */
     optimizer: AdamConfig;
   };
-  /** Sizes of the convolutional variant (§4.4: ngf = ndf = 32, constrainer 16 channels). */
-  conv: { ngf: number; ndf: number; constrainerChannels: number };
+  /** The convolutional variant: sizes (§4.4: ngf = ndf = 32, constrainer 16 channels) and the readout. */
+  conv: {
+    ngf: number;
+    ndf: number;
+    constrainerChannels: number;
+    /**
+     * Whether generated deposits below the training data's smallest deposit (its readout
+     * threshold, config.json `preprocessing.threshold`) are set to 0, in training (what the
+     * critic sees) and in generation, as `dense.readoutThreshold` does for the dense variant: the
+     * generator's last ReLU leaves about half the cells positive, and ILD photon showers hit ~2 %
+     * of them. False in configs written before the key existed.
+     */
+    readoutThreshold: boolean;
+  };
   /** The dense variant: hidden widths of its MLPs, and what its networks see (core's `preprocessing/representation.ts`). */
   dense: {
     generatorHidden: number[];
@@ -88,6 +107,14 @@ export interface WganConfig {
      * in the graph from the voxels (`features.ts`); false in configs written before the key existed.
      */
     criticFeatures: boolean;
+    /**
+     * Whether the critic's features (with `criticFeatures`) also hold, per layer, the
+     * energy-weighted centre and width in both transverse coordinates (`features.ts`: the
+     * CaloChallenge high-level observables); false in configs written before the key existed.
+     */
+    criticLateralFeatures: boolean;
+    /** Factor on the standardised lateral features (with `criticLateralFeatures`; the energy features take `criticFeatureScale`). */
+    criticLateralScale: number;
     /**
      * How the critic's features meet the gradient penalty: `input` (extra critic inputs: real and
      * generated features are interpolated with the voxels and the penalty is taken with respect to
@@ -131,10 +158,11 @@ function plainDefaults(): WganConfig {
     validationShowers: 2000,
     validationEnergyGroups: 0,
     validationHitThreshold: false,
+    readoutGradient: 'kept',
     divergenceLimit: 1e5,
     constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
-    conv: { ngf: 32, ndf: 32, constrainerChannels: 16 },
-    dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction', root: 4, criticFeatures: false, criticFeatureMode: 'input', criticFeatureScale: 1, readoutThreshold: false },
+    conv: { ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false },
+    dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralScale: 0.5, criticFeatureMode: 'input', criticFeatureScale: 1, readoutThreshold: false },
   };
 }
 
@@ -142,8 +170,9 @@ function plainDefaults(): WganConfig {
  * The dense WGAN-GP recipe for any geometry (CaloChallenge datasets, small grids), from the
  * dataset-1 photon experiments in the README ("Measured"): the critic also sees E_dep/E_inc and
  * the layer fractions as extra inputs, voxels as fourth roots of E/E_inc, the data's readout
- * threshold on the generator, two critic steps per generator step at lr 2e-4 annealed to 0 (cosine),
- * and a validation score that compares the response per energy and counts hits from the threshold.
+ * threshold on the generator with a straight-through gradient, two critic steps per generator
+ * step at lr 2e-4 annealed to 0 (cosine), no energy constrainer, and a validation score that
+ * compares the response per energy and counts hits from the threshold.
  */
 function denseDefaults(): WganConfig {
   const p = plainDefaults();
@@ -153,6 +182,9 @@ function denseDefaults(): WganConfig {
     generator: adam(2e-4, 0.5, 0.9),
     critic: adam(2e-4, 0.5, 0.9),
     schedule: 'cosine',
+    readoutGradient: 'straight-through',
+    // Off: with the critic seeing E_dep/E_inc itself, the constrainer cost FPD in two seeds (README, "Ablation").
+    constrainer: { ...p.constrainer, enabled: false },
     validationEnergyGroups: 5,
     validationHitThreshold: true,
     dense: { ...p.dense, representation: 'root-fraction', root: 4, criticFeatures: true, criticFeatureMode: 'input', criticFeatureScale: 0.5, readoutThreshold: true },
@@ -216,6 +248,7 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
     if (!(a.beta2 >= 0 && a.beta2 < 1)) bad(`${key}.beta2`, `must be in [0, 1), found ${a.beta2}`);
   };
   if (!['conv', 'dense'].includes(c.architecture)) bad('architecture', `must be one of conv, dense; found ${JSON.stringify(c.architecture)}`);
+  if (!['kept', 'straight-through'].includes(c.readoutGradient)) bad('readoutGradient', `must be one of kept, straight-through; found ${JSON.stringify(c.readoutGradient)}`);
   if (!['constant', 'cosine'].includes(c.schedule)) bad('schedule', `must be one of constant, cosine; found ${JSON.stringify(c.schedule)}`);
   if (!['wgan-gp', 'bce'].includes(c.loss)) bad('loss', `must be one of wgan-gp, bce; found ${JSON.stringify(c.loss)}`);
   for (const [k, v] of [['latentDim', c.latentDim], ['criticIterations', c.criticIterations], ['batchSize', c.batchSize], ['maxEpochs', c.maxEpochs], ['patience', c.patience], ['validationShowers', c.validationShowers]] as const) posInt(k, v);
@@ -230,6 +263,7 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
   if (!['fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction'].includes(c.dense.representation)) bad('dense.representation', `must be one of fraction, sqrt-fraction, root-fraction, log-fraction; found ${JSON.stringify(c.dense.representation)}`);
   posInt('dense.root', c.dense.root);
   if (!(c.dense.criticFeatureScale > 0)) bad('dense.criticFeatureScale', `must be > 0, found ${c.dense.criticFeatureScale}`);
+  if (!(c.dense.criticLateralScale > 0)) bad('dense.criticLateralScale', `must be > 0, found ${c.dense.criticLateralScale}`);
   if (!['input', 'derived'].includes(c.dense.criticFeatureMode)) bad('dense.criticFeatureMode', `must be one of input, derived; found ${JSON.stringify(c.dense.criticFeatureMode)}`);
   for (const k of ['generatorHidden', 'criticHidden', 'constrainerHidden'] as const) {
     const h = c.dense[k];
@@ -254,16 +288,21 @@ const KEYS_TEMPLATE = plainDefaults();
 /**
  * A saved config (config.json `config`) with the keys added after it was written set to the
  * values that reproduce the networks it was trained with, not to today's defaults (which may
- * differ): `dense.criticFeatures` and `dense.readoutThreshold` false.
+ * differ): `dense.criticFeatures`, `dense.criticLateralFeatures`, `dense.readoutThreshold` and
+ * `conv.readoutThreshold` false, `readoutGradient` `kept`.
  */
 export function withLegacyKeys(raw: unknown): unknown {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const r = raw as Record<string, unknown>;
-  const dense = r['dense'] ?? {};
-  if (typeof dense !== 'object' || Array.isArray(dense) || dense === null) return raw;
-  const legacy = { criticFeatures: false, readoutThreshold: false };
-  const missing = Object.fromEntries(Object.entries(legacy).filter(([k]) => !(k in dense)));
-  return Object.keys(missing).length ? { ...r, dense: { ...missing, ...dense } } : raw;
+  const r = { ...(raw as Record<string, unknown>) };
+  if (!('readoutGradient' in r)) r['readoutGradient'] = 'kept';
+  const legacy = { dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { readoutThreshold: false } };
+  for (const [section, keys] of Object.entries(legacy)) {
+    const v = r[section] ?? {};
+    if (typeof v !== 'object' || Array.isArray(v) || v === null) continue;
+    const missing = Object.fromEntries(Object.entries(keys).filter(([k]) => !(k in v)));
+    if (Object.keys(missing).length) r[section] = { ...missing, ...v };
+  }
+  return r;
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */

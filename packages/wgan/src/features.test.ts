@@ -5,10 +5,10 @@
  * option existed.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, getGeometry, layerSlices, tf } from '@calozoo/core';
+import { Rng, cellCentres, getGeometry, layerSlices, tf, voxelLayers } from '@calozoo/core';
 import { buildNetworks, disposeNetworks } from './build.js';
 import { parseWganConfig, wganDefaults, withLegacyKeys } from './config.js';
-import { criticFeatureCount, fitCriticFeatures, layerMatrix, rawCriticFeatures, FRACTION_EPSILON } from './features.js';
+import { criticFeatureCount, fitCriticFeatures, lateralMatrices, layerMatrix, rawCriticFeatures, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR } from './features.js';
 import { gradientPenalty } from './losses.js';
 import { representationFor } from '@calozoo/core';
 
@@ -25,6 +25,38 @@ describe('critic features', () => {
     expect(criticFeatureCount(2)).toBe(3);
   });
 
+  it('lateral: per-layer centres and widths in x and y, against a float64 calculation', () => {
+    const cx = [1, 3, 5];
+    const cy = [0, 2, -1];
+    const rows = [[0.1, 0.3, 0.5], [0.2, 0, 0], [0, 0, 0]];
+    const lat = lateralMatrices(layers, cx, cy);
+    const M = layerMatrix(layers);
+    const f = tf.tidy(() => rawCriticFeatures(tf.tensor2d(rows), M, lat).arraySync());
+    tf.dispose([M, lat.x, lat.y, lat.x2, lat.y2]);
+    expect(criticFeatureCount(2, true)).toBe(11);
+    rows.forEach((u, i) => {
+      expect(f[i]).toHaveLength(11);
+      for (let l = 0; l < 2; l++) {
+        const vs = [0, 1, 2].filter((v) => layers[v] === l);
+        const e = vs.reduce((a, v) => a + u[v]!, 0) + LATERAL_EPSILON;
+        const m = (g: (v: number) => number) => vs.reduce((a, v) => a + u[v]! * g(v), 0) / e;
+        const mx = m((v) => cx[v]!);
+        const my = m((v) => cy[v]!);
+        const wx = Math.sqrt(Math.max(0, m((v) => cx[v]! ** 2) - mx * mx) + WIDTH_FLOOR);
+        const wy = Math.sqrt(Math.max(0, m((v) => cy[v]! ** 2) - my * my) + WIDTH_FLOOR);
+        expect(f[i]![3 + l]).toBeCloseTo(mx, 4);
+        expect(f[i]![5 + l]).toBeCloseTo(my, 4);
+        expect(f[i]![7 + l]).toBeCloseTo(wx, 4);
+        expect(f[i]![9 + l]).toBeCloseTo(wy, 4);
+      }
+    });
+    // Row 0, layer 0: centre (0.1·1 + 0.3·3)/0.4 ≈ 2.5, width √(0.1·0.3/0.4² + 1) ≈ √(0.75 + 1).
+    expect(f[0]![3]).toBeCloseTo(1.0 / (0.4 + LATERAL_EPSILON), 4);
+    expect(f[0]![7]).toBeCloseTo(Math.sqrt(1.75), 2);
+    // An empty shower: centres 0, widths the floor.
+    expect(f[2]!.slice(3)).toEqual([0, 0, 0, 0, 1, 1, 1, 1].map((v) => expect.closeTo(v, 6)));
+  });
+
   it('are standardised with the mean and standard deviation of the training rows only, through the representation', () => {
     // sqrt-fraction with scale 1: u = x². Row 2 (not a training row) would change the constants.
     const x = Float32Array.of(Math.sqrt(0.1), Math.sqrt(0.2), Math.sqrt(0.5), 0, 0, Math.sqrt(0.4), 1, 1, 1);
@@ -39,20 +71,22 @@ describe('critic features', () => {
       expect(out[0]![k]! + out[1]![k]!).toBeCloseTo(0, 4);
       expect(Math.abs(out[0]![k]!)).toBeCloseTo(map.invStd[k] === 0 ? 0 : 1, 3);
     }
-    const half = fitCriticFeatures(x, 3, Uint32Array.of(0, 1), layers, repr.fractionTf!, 0.5);
+    const half = fitCriticFeatures(x, 3, Uint32Array.of(0, 1), layers, repr.fractionTf!, { factor: 0.5 });
     expect(half.invStd[0]).toBeCloseTo(0.5 / 0.2, 3);
     expect(half.mean[0]).toBeCloseTo(0.6, 5);
     half.dispose();
     map.dispose();
   });
 
-  it('a gradient penalty through the features matches finite differences', () => {
+  it.each([false, true])('a gradient penalty through the features matches finite differences (lateral %s)', (lateral) => {
     const rng = new Rng(4);
     const V = 3;
     const n = 4;
     const repr = representationFor({ architecture: 'dense', dense: { representation: 'sqrt-fraction' } }, 2);
     const data = Float32Array.from({ length: 4 * V }, () => 0.2 + 0.8 * rng.uniform());
-    const map = fitCriticFeatures(data, V, Uint32Array.of(0, 1, 2, 3), layers, repr.fractionTf!);
+    const centres = lateral ? { x: [0.5, 2, 1], y: [1, -1, 0.5] } : undefined;
+    const map = fitCriticFeatures(data, V, Uint32Array.of(0, 1, 2, 3), layers, repr.fractionTf!, { centres });
+    expect(map.size).toBe(criticFeatureCount(2, lateral));
     const w = tf.tensor2d(Float32Array.from({ length: V + map.size }, () => rng.uniform() - 0.5), [V + map.size, 1]);
     const critic = (x: tf.Tensor2D) => tf.tanh(tf.matMul(tf.concat([x, map.apply(x)], 1), w));
     const real = tf.tensor2d(Float32Array.from({ length: n * V }, () => 0.2 + 0.8 * rng.uniform()), [n, V]);
@@ -84,12 +118,12 @@ describe('critic features', () => {
     map.dispose();
   });
 
-  it('widen the dense critic by 1 + layers inputs when enabled', () => {
+  it('widen the dense critic by 1 + layers inputs when enabled, 4 more per layer with the lateral ones', () => {
     const geometry = getGeometry('ds1-photons');
     const base = wganDefaults(geometry);
     const L = layerSlices(geometry).length;
-    const width = (criticFeatures: boolean): number => {
-      const nets = buildNetworks({ ...base, dense: { ...base.dense, criticHidden: [8], generatorHidden: [8], constrainerHidden: [4], criticFeatures } }, geometry);
+    const width = (criticFeatures: boolean, criticLateralFeatures = false): number => {
+      const nets = buildNetworks({ ...base, dense: { ...base.dense, criticHidden: [8], generatorHidden: [8], constrainerHidden: [4], criticFeatures, criticLateralFeatures } }, geometry);
       const k = Object.entries(nets.critic.variables()).find(([name]) => name.includes('fc0') && name.endsWith('kernel'))![1];
       const rows = k.shape[0]!;
       disposeNetworks(nets);
@@ -97,6 +131,29 @@ describe('critic features', () => {
     };
     expect(width(false)).toBe(geometry.voxels + 1);
     expect(width(true)).toBe(geometry.voxels + 1 + L + 1);
+    expect(width(true, true)).toBe(geometry.voxels + 1 + 5 * L + 1);
+  });
+
+  it('lateral: fitted on DS1 photons, the y centre and width of the layers with one angular bin are constant and get factor 0', () => {
+    const geometry = getGeometry('ds1-photons');
+    const L = layerSlices(geometry).length;
+    const centres = cellCentres(geometry);
+    const rng = new Rng(9);
+    const x = Float32Array.from({ length: 16 * geometry.voxels }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0));
+    const repr = representationFor({ architecture: 'dense', dense: { representation: 'sqrt-fraction' } }, 1);
+    const map = fitCriticFeatures(x, geometry.voxels, Uint32Array.from({ length: 16 }, (_, i) => i), voxelLayers(geometry), repr.fractionTf!, { centres });
+    const single = geometry.kind === 'cylindrical' ? geometry.layers.map((l) => l.nAlpha === 1) : [];
+    expect(single.some(Boolean)).toBe(true);
+    single.forEach((one, l) => {
+      expect(map.invStd[1 + L + L + l] === 0).toBe(one); // ⟨y⟩
+      expect(map.invStd[1 + L + 3 * L + l] === 0).toBe(one); // y width
+      expect(map.invStd[1 + L + l]).toBeGreaterThan(0); // ⟨x⟩ (the mean radius where one bin)
+    });
+    // A separate factor on the lateral block: the energy features keep theirs.
+    const scaled = fitCriticFeatures(x, geometry.voxels, Uint32Array.from({ length: 16 }, (_, i) => i), voxelLayers(geometry), repr.fractionTf!, { centres, factor: 0.5, lateralFactor: 0.1 });
+    for (let k = 0; k < map.size; k++) expect(scaled.invStd[k]).toBeCloseTo(map.invStd[k]! * (k < 1 + L ? 0.5 : 0.1), 4);
+    scaled.dispose();
+    map.dispose();
   });
 
   it('are off in a saved config that predates them, whatever the default', () => {
@@ -107,6 +164,10 @@ describe('critic features', () => {
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', on).dense.criticFeatures).toBe(false);
     expect(parseWganConfig(withLegacyKeys({ ...saved, dense: { ...saved.dense, criticFeatures: true } }), 'config.json', on).dense.criticFeatures).toBe(true);
     expect(parseWganConfig({}, 'user.json', on).dense.criticFeatures).toBe(true);
+    delete saved.dense.criticLateralFeatures;
+    expect(parseWganConfig(withLegacyKeys(saved), 'config.json', { ...on, dense: { ...on.dense, criticLateralFeatures: true } }).dense.criticLateralFeatures).toBe(false);
+    delete saved.readoutGradient;
+    expect(parseWganConfig(withLegacyKeys(saved), 'config.json', { ...on, readoutGradient: 'straight-through' }).readoutGradient).toBe('kept');
     delete saved.dense.readoutThreshold;
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', { ...on, dense: { ...on.dense, readoutThreshold: true } }).dense.readoutThreshold).toBe(false);
   });

@@ -9,10 +9,17 @@
  * arXiv:1705.02355, and of the CaloChallenge GANs). The gradient penalty is taken with respect to
  * the voxels through these functions, so the Lipschitz constraint covers them.
  *
+ * With `dense.criticLateralFeatures` the critic also sees, per layer, the energy-weighted centre
+ * and width of the shower in both transverse coordinates (x = r·cos α, y = r·sin α on cylindrical
+ * geometries, cell indices on grids; core's `cellCentres`): the same quantities as the
+ * CaloChallenge high-level observables (centre and width in η and φ per layer, field-reference.md
+ * §2.2), which no sum over layers carries.
+ *
  * Each feature is standardised with the mean and standard deviation over the training split (so
  * all features enter the first layer on the scale of the voxel values in [0, 1]); the constants
  * are fitted by every `fit` from its training showers and are used by the critic only, never by
- * generation.
+ * generation. A feature that is constant on the training split (the y centre of a layer with one
+ * angular bin) gets factor 0.
  */
 import { tf } from '@calozoo/core';
 
@@ -20,13 +27,40 @@ import { tf } from '@calozoo/core';
 export const FRACTION_EPSILON = 1e-3;
 
 /**
- * The raw features of showers u = E_voxel/E_inc [n, V]: [n, 1 + L] = E_dep/E_inc, then the layer
- * fractions (E_l/E_inc) / (E_dep/E_inc + ε). No tidy here: it runs inside gradient tapes.
+ * Added to a layer's E_l/E_inc in the denominator of its centre and width: small against any layer
+ * that holds a hit (1e-4 of 256 MeV is 0.03 MeV, below the readout threshold of the CaloChallenge
+ * files) and large enough that an empty layer's centre stays near 0 with bounded gradients.
  */
-export function rawCriticFeatures(u: tf.Tensor2D, layerMatrix: tf.Tensor2D): tf.Tensor2D {
+export const LATERAL_EPSILON = 1e-4;
+
+/** Added to a width's variance (in squared coordinate units: mm² or cells²) before the square root, which keeps its gradient finite at zero width. */
+export const WIDTH_FLOOR = 1;
+
+/** The per-voxel matrices of the lateral features: the layer one-hot times x, y, x², y² ([V, L] each). */
+export interface LateralMatrices {
+  readonly x: tf.Tensor2D;
+  readonly y: tf.Tensor2D;
+  readonly x2: tf.Tensor2D;
+  readonly y2: tf.Tensor2D;
+}
+
+/**
+ * The raw features of showers u = E_voxel/E_inc [n, V]: [n, 1 + L] = E_dep/E_inc, then the layer
+ * fractions (E_l/E_inc) / (E_dep/E_inc + ε); with `lateral`, then [n, 4L] more: per layer the
+ * centres ⟨x⟩, ⟨y⟩ and the widths √(⟨x²⟩ − ⟨x⟩² + floor), √(⟨y²⟩ − ⟨y⟩² + floor), each block of L
+ * in layer order. No tidy here: it runs inside gradient tapes.
+ */
+export function rawCriticFeatures(u: tf.Tensor2D, layerMatrix: tf.Tensor2D, lateral?: LateralMatrices): tf.Tensor2D {
   const perLayer = tf.matMul(u, layerMatrix); // [n, L], E_l / E_inc
   const total = tf.sum(perLayer, 1, true); // [n, 1], E_dep / E_inc
-  return tf.concat([total, tf.div(perLayer, tf.add(total, FRACTION_EPSILON))], 1) as tf.Tensor2D;
+  const energy = [total, tf.div(perLayer, tf.add(total, FRACTION_EPSILON))];
+  if (!lateral) return tf.concat(energy, 1) as tf.Tensor2D;
+  const norm = tf.add(perLayer, LATERAL_EPSILON);
+  const mean = (m: tf.Tensor2D) => tf.div(tf.matMul(u, m), norm);
+  const cx = mean(lateral.x);
+  const cy = mean(lateral.y);
+  const width = (m2: tf.Tensor2D, c: tf.Tensor) => tf.sqrt(tf.add(tf.relu(tf.sub(mean(m2), tf.square(c))), WIDTH_FLOOR));
+  return tf.concat([...energy, cx, cy, width(lateral.x2, cx), width(lateral.y2, cy)], 1) as tf.Tensor2D;
 }
 
 /** One-hot [V, L] matrix of the voxels' layers. */
@@ -39,8 +73,33 @@ export function layerMatrix(layers: Int32Array): tf.Tensor2D {
   return tf.tensor2d(m, [layers.length, L]);
 }
 
-/** Number of features for a geometry with `layers` layers. */
-export const criticFeatureCount = (layers: number): number => 1 + layers;
+/** The lateral matrices of voxels in `layers` at transverse centres `x`, `y` (one per voxel). */
+export function lateralMatrices(layers: Int32Array, x: ArrayLike<number>, y: ArrayLike<number>): LateralMatrices {
+  const L = layers.reduce((a, l) => Math.max(a, l + 1), 0);
+  const make = (f: (v: number) => number): tf.Tensor2D => {
+    const m = new Float32Array(layers.length * L);
+    layers.forEach((l, v) => {
+      m[v * L + l] = f(v);
+    });
+    return tf.tensor2d(m, [layers.length, L]);
+  };
+  return { x: make((v) => x[v]!), y: make((v) => y[v]!), x2: make((v) => x[v]! ** 2), y2: make((v) => y[v]! ** 2) };
+}
+
+/** Number of features for a geometry with `layers` layers (4 more per layer with the lateral ones). */
+export const criticFeatureCount = (layers: number, lateral = false): number => 1 + layers + (lateral ? 4 * layers : 0);
+
+/** Options of `fitCriticFeatures`. */
+export interface CriticFeatureOptions {
+  /** Factor on the standardised features (default 1). */
+  factor?: number;
+  /** Factor on the standardised lateral features (default `factor`). */
+  lateralFactor?: number;
+  /** Transverse voxel centres: when given, the per-layer centres and widths are features too. */
+  centres?: { x: ArrayLike<number>; y: ArrayLike<number> };
+  /** Showers per chunk while fitting the constants (default 4096). */
+  chunk?: number;
+}
 
 /** A fitted feature map: network values [n, V] → standardised features [n, size]. */
 export interface CriticFeatureMap {
@@ -54,14 +113,17 @@ export interface CriticFeatureMap {
 
 /**
  * Fits the standardisation on the training rows of the encoded showers `x` ([n, V] row-major) and
- * returns the map (standardised features times `factor`); `fraction` maps network values to
- * u = E_voxel/E_inc (differentiably).
+ * returns the map (standardised features times `options.factor`); `fraction` maps network values
+ * to u = E_voxel/E_inc (differentiably).
  */
 export function fitCriticFeatures(
-  x: Float32Array, voxels: number, rows: ArrayLike<number>, layers: Int32Array, fraction: (x: tf.Tensor2D) => tf.Tensor2D, factor = 1, chunk = 4096,
+  x: Float32Array, voxels: number, rows: ArrayLike<number>, layers: Int32Array, fraction: (x: tf.Tensor2D) => tf.Tensor2D, options: CriticFeatureOptions = {},
 ): CriticFeatureMap {
+  const { factor = 1, chunk = 4096, centres } = options;
+  const lateralFactor = options.lateralFactor ?? factor;
   const M = layerMatrix(layers);
-  const size = criticFeatureCount(M.shape[1]);
+  const lat = centres ? lateralMatrices(layers, centres.x, centres.y) : undefined;
+  const size = criticFeatureCount(M.shape[1], lat !== undefined);
   const sum = new Float64Array(size);
   const sq = new Float64Array(size);
   for (let s = 0; s < rows.length; s += chunk) {
@@ -71,7 +133,7 @@ export function fitCriticFeatures(
       const r = rows[s + i]!;
       xb.set(x.subarray(r * voxels, (r + 1) * voxels), i * voxels);
     }
-    const f = tf.tidy(() => rawCriticFeatures(fraction(tf.tensor2d(xb, [m, voxels])), M));
+    const f = tf.tidy(() => rawCriticFeatures(fraction(tf.tensor2d(xb, [m, voxels])), M, lat));
     const d = f.dataSync();
     f.dispose();
     for (let i = 0; i < m; i++) {
@@ -88,7 +150,7 @@ export function fitCriticFeatures(
   for (let k = 0; k < size; k++) {
     mean[k] = sum[k]! / n;
     const std = Math.sqrt(Math.max(0, sq[k]! / n - (sum[k]! / n) ** 2));
-    invStd[k] = std > 1e-6 ? factor / std : 0;
+    invStd[k] = std > 1e-6 ? (k < 1 + M.shape[1] ? factor : lateralFactor) / std : 0;
   }
   const meanT = tf.tensor2d(mean, [1, size]);
   const invT = tf.tensor2d(invStd, [1, size]);
@@ -96,7 +158,7 @@ export function fitCriticFeatures(
     size,
     mean,
     invStd,
-    apply: (v) => tf.mul(tf.sub(rawCriticFeatures(fraction(v), M), meanT), invT) as tf.Tensor2D,
-    dispose: () => tf.dispose([M, meanT, invT]),
+    apply: (v) => tf.mul(tf.sub(rawCriticFeatures(fraction(v), M, lat), meanT), invT) as tf.Tensor2D,
+    dispose: () => tf.dispose([M, meanT, invT, ...(lat ? [lat.x, lat.y, lat.x2, lat.y2] : [])]),
   };
 }

@@ -11,7 +11,7 @@ import {
   writeModelConfig, writeSafetensors,
   type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type Logger, type ModelCard, type OnnxExportMetadata,
   type ShowerSource, type Showers, type Trainable,
-  prepareData, fitRepresentation, hasScale, representationFor, withReadout, type Representation,
+  prepareData, fitRepresentation, hasScale, readoutThreshold, representationFor, withReadout, type Representation,
 } from '@calozoo/core';
 import { buildNetworks, disposeNetworks, initialiseNetworks } from './build.js';
 import type { WganConfig } from './config.js';
@@ -77,7 +77,11 @@ export class WganModel implements Generator, Trainable {
     if (!this.weightsTrained) initialiseNetworks(this.nets, options.seed);
     const d = await prepareData(data, this.geometry, (s, rows) => {
       // The scale is fitted once (a loaded or trained model keeps its own), so that continued training sees the same values.
-      if (!this.scaleFitted) this.repr = fitRepresentation(this.config, s.values, s.energy, s.voxels, rows);
+      if (!this.scaleFitted) {
+        this.repr = this.config.architecture === 'conv'
+          ? withReadout(representationFor(this.config), this.config.conv.readoutThreshold ? readoutThreshold(s.values, s.voxels, rows) : 0)
+          : fitRepresentation(this.config, s.values, s.energy, s.voxels, rows);
+      }
       this.scaleFitted = true;
       return this.repr;
     }, this.config, { ...options, name: this.plugin });
@@ -166,9 +170,10 @@ export class WganModel implements Generator, Trainable {
       this.repr = representationFor(this.config, scale);
       this.scaleFitted = true;
     }
-    if (this.repr.name !== 'mev' && this.config.dense.readoutThreshold) {
+    const readoutKey = this.config.architecture === 'conv' ? 'conv.readoutThreshold' : 'dense.readoutThreshold';
+    if (this.config.architecture === 'conv' ? this.config.conv.readoutThreshold : this.repr.name !== 'mev' && this.config.dense.readoutThreshold) {
       const threshold = preprocessing['threshold'];
-      if (typeof threshold !== 'number' || !(threshold >= 0)) throw new ModelFormatError(`${dir}/config.json: preprocessing.threshold must be a number ≥ 0 when dense.readoutThreshold is on, found ${JSON.stringify(threshold)}.`);
+      if (typeof threshold !== 'number' || !(threshold >= 0)) throw new ModelFormatError(`${dir}/config.json: preprocessing.threshold must be a number ≥ 0 when ${readoutKey} is on, found ${JSON.stringify(threshold)}.`);
       this.repr = withReadout(this.repr, threshold);
       this.scaleFitted = true;
     }

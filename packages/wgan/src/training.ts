@@ -7,7 +7,7 @@
  * critic loss is divergence (the engine rolls back to the last good epoch).
  */
 import {
-  Rng, applyReadout, concatFeatures, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
+  Rng, applyReadout, cellCentres, concatFeatures, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
   type Geometry, type Phase, type ShowerFeatures, type TrainingData,
 } from '@calozoo/core';
 import type { WganConfig } from './config.js';
@@ -43,7 +43,13 @@ export function wganPhase(
   // The dense critic's physics features (features.ts), standardised on the training split.
   const useFeatures = config.architecture === 'dense' && config.dense.criticFeatures;
   if (useFeatures && !repr.fractionTf) throw new Error(`wgan: dense.criticFeatures needs a representation relative to E_inc, not "${repr.name}"`);
-  const features = useFeatures ? fitCriticFeatures(data.x, data.voxels, data.trainRows, layers, repr.fractionTf!, config.dense.criticFeatureScale) : null;
+  const features = useFeatures
+    ? fitCriticFeatures(data.x, data.voxels, data.trainRows, layers, repr.fractionTf!, {
+      factor: config.dense.criticFeatureScale,
+      lateralFactor: config.dense.criticLateralScale,
+      centres: config.dense.criticLateralFeatures ? cellCentres(geometry) : undefined,
+    })
+    : null;
   // The critic's input: the voxels, with the standardised features appended when enabled.
   const input = (x: tf.Tensor2D): tf.Tensor2D => (features ? tf.concat([x, features.apply(x)], 1) : x);
   const critic = (x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => D.apply(input(x), c);
@@ -68,7 +74,7 @@ export function wganPhase(
 
   const generatorLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
     const { x, c } = gatherRows(data, rows);
-    const fake = applyReadout(data, rows, G.apply(noise(rng, rows.length), c));
+    const fake = applyReadout(data, rows, G.apply(noise(rng, rows.length), c), config.readoutGradient);
     const dFake = critic(fake, c);
     const term = C && config.constrainer.weight > 0 ? constrainerTerm(C.apply(fake), withoutGradient(() => C.apply(x)), c) : undefined;
     if (wgan) return wganGeneratorLoss(dFake, config.constrainer.weight, term);

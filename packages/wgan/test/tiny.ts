@@ -12,7 +12,7 @@ export function tinyConfig(base: WganConfig, overrides: Partial<WganConfig> = {}
     batchSize: base.architecture === 'conv' ? 8 : 32,
     criticIterations: 2,
     validationShowers: 64,
-    conv: { ngf: 2, ndf: 2, constrainerChannels: 2 },
+    conv: { ...base.conv, ngf: 2, ndf: 2, constrainerChannels: 2 },
     dense: { ...base.dense, generatorHidden: [32], criticHidden: [32], constrainerHidden: [16] },
     ...overrides,
   };

@@ -9,9 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { getGeometry, loadModel, memorySource, type Showers } from '@calozoo/core';
+import { getGeometry, loadModel, memorySource, readModelConfig, tf, type Showers, type TfBackendName } from '@calozoo/core';
+import { forEachBackend } from '@calozoo/core/testing';
 import { simulateShowers } from '@calozoo/simulator';
 import { wganGpPlugin, type WganConfig } from '../src/index.js';
+import { tinyConfig } from './tiny.js';
 import { showerFeatures, validationScore, voxelLayers } from '@calozoo/core';
 
 const geometry = getGeometry('ds1-photons');
@@ -63,12 +65,12 @@ describe('wgan-gp training (dense, dataset 1 photons)', () => {
     model.dispose();
   }, 60_000);
 
-  it('with critic features (both modes), the readout threshold and root-fraction: trains, saves, reloads and generates the same showers on both runtimes, none below the threshold', async () => {
+  it('with critic features (both modes, lateral ones with input), the readout threshold and root-fraction: trains, saves, reloads and generates the same showers on both runtimes, none below the threshold', async () => {
     const small = { ...config, validationShowers: 200, dense: { ...config.dense, generatorHidden: [32], criticHidden: [32], constrainerHidden: [16] } };
     let smallest = Infinity;
     for (const v of train.values) if (v > 0) smallest = Math.min(smallest, v);
-    for (const mode of ['input', 'derived'] as const) {
-      const c: WganConfig = { ...small, dense: { ...small.dense, representation: 'root-fraction', root: 4, criticFeatures: true, criticFeatureMode: mode, readoutThreshold: true } };
+    for (const [mode, lateral] of [['input', true], ['derived', false]] as const) {
+      const c: WganConfig = { ...small, dense: { ...small.dense, representation: 'root-fraction', root: 4, criticFeatures: true, criticLateralFeatures: lateral, criticFeatureMode: mode, readoutThreshold: true } };
       const model = await wganGpPlugin.create(c, geometry);
       const r = await model.fit(memorySource(train), { seed: 1, epochs: 2 });
       expect(r.history).toHaveLength(2);
@@ -128,3 +130,46 @@ describe('initialisation seed', () => {
     for (const m of [a, b, c]) m.dispose();
   }, 120_000);
 });
+
+const ild = getGeometry('ild-ecal');
+await forEachBackend(() => {
+  describe('conv readout threshold (ILD 30³, narrow networks)', () => {
+    it('fits the data\'s smallest deposit, writes it to config.json, and no generated cell lies between 0 and it on either runtime', async () => {
+      const data = simulateShowers(ild, { n: 40, seed: 31 });
+      let smallest = Infinity;
+      for (const v of data.values) if (v > 0) smallest = Math.min(smallest, v);
+      const base = wganGpPlugin.defaultConfig(ild);
+      const c = tinyConfig(base, { conv: { ...base.conv, ngf: 2, ndf: 2, constrainerChannels: 2, readoutThreshold: true }, validationShowers: 8 });
+      const model = await wganGpPlugin.create(c, ild);
+      const energy = data.energy.subarray(0, 6);
+      const before = await model.generate({ energy }, { seed: 2, runtime: 'tfjs' });
+      await model.fit(memorySource(data), { seed: 1, epochs: 1 });
+      const dir = path.join(mkdtempSync(path.join(tmpdir(), 'wgan-conv-readout-')), 'model');
+      await model.save(dir);
+      model.dispose();
+      const { preprocessing } = await readModelConfig(dir);
+      // The training split's smallest deposit: at least the whole file's.
+      expect(preprocessing['threshold']).toBeGreaterThanOrEqual(smallest * (1 - 1e-6));
+      const t = preprocessing['threshold'] as number;
+      const loaded = await loadModel(dir);
+      const a = await loaded.generate({ energy }, { seed: 2, runtime: 'tfjs' });
+      const b = await loaded.generate({ energy }, { seed: 2 });
+      loaded.dispose();
+      let below = 0;
+      let kept = 0;
+      let d = 0;
+      let max = 0;
+      for (let i = 0; i < a.values.length; i++) {
+        for (const v of [a.values[i]!, b.values[i]!]) if (v > 0 && v < t) below++;
+        if (b.values[i]! > 0) kept++;
+        d = Math.max(d, Math.abs(a.values[i]! - b.values[i]!));
+        max = Math.max(max, a.values[i]!);
+      }
+      // The untrained generator (no readout yet) leaves cells between 0 and the threshold; the trained one none.
+      expect(before.values.some((v) => v > 0 && v < t)).toBe(true);
+      expect(below).toBe(0);
+      expect(kept).toBeGreaterThan(0);
+      expect(d).toBeLessThanOrEqual(1e-4 * max);
+    }, 180_000);
+  });
+}, { backends: [tf.getBackend() as TfBackendName], requires: ['conv3d'] });

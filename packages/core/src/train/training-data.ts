@@ -90,11 +90,17 @@ export function gatherRows(d: TrainingData, rows: ArrayLike<number>): { x: tf.Te
 
 /**
  * Generated network values with the representation's readout threshold applied (cells below the
- * network value of `threshold` MeV at the row's energy set to 0; the kept cells keep their gradient).
+ * network value of `threshold` MeV at the row's energy set to 0). Gradient `kept` (default): the
+ * kept cells keep theirs and the zeroed cells get none, so a loss can switch cells off but never
+ * on; `straight-through`: every cell gets the gradient as if no threshold were applied (the
+ * straight-through estimator), so a loss that wants more hits can raise cells over the threshold.
  */
-export function applyReadout(d: TrainingData, rows: ArrayLike<number>, fake: tf.Tensor2D): tf.Tensor2D {
+export function applyReadout(d: TrainingData, rows: ArrayLike<number>, fake: tf.Tensor2D, gradient: 'kept' | 'straight-through' = 'kept'): tf.Tensor2D {
   const t = d.repr.threshold;
   if (!t) return fake;
   const xt = tf.tensor2d(thresholdValues(d.repr, t, Array.from(rows, (r) => d.energy[r]!)), [rows.length, 1]);
-  return tf.mul(fake, tf.cast(tf.greaterEqual(fake, xt), 'float32')) as tf.Tensor2D;
+  const mask = (x: tf.Tensor): tf.Tensor => tf.mul(x, tf.cast(tf.greaterEqual(x, xt), 'float32'));
+  if (gradient === 'kept') return mask(fake) as tf.Tensor2D;
+  const straight = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({ value: mask(inputs[0] as tf.Tensor), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => dy as tf.Tensor }));
+  return straight(fake) as tf.Tensor2D;
 }

@@ -1,0 +1,39 @@
+/**
+ * The readout threshold of generated values in training (`applyReadout`): the forward values, and
+ * the gradient under both rules (`kept`: zeroed cells get none; `straight-through`: every cell
+ * gets the gradient of the unthresholded values).
+ */
+import { describe, expect, it } from 'vitest';
+import { tf } from '../device/tf.js';
+import { representationFor, withReadout } from '../preprocessing/representation.js';
+import { applyReadout, type TrainingData } from './training-data.js';
+
+// The conv (MeV) representation with a 0.5 MeV readout: network values are MeV, so the threshold is 0.5 for every row.
+const repr = withReadout(representationFor({ architecture: 'conv', dense: { representation: 'fraction' } }), 0.5);
+const data = { repr, energy: Float32Array.of(1000, 2000) } as unknown as TrainingData;
+const values = [[0.2, 0.6, 0, 1.0], [0.5, 0.49, 3, 0.3]];
+const weights = tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 8]]);
+
+describe('applyReadout', () => {
+  it.each(['kept', 'straight-through'] as const)('zeroes the cells below the threshold (%s)', (rule) => {
+    const out = tf.tidy(() => applyReadout(data, [0, 1], tf.tensor2d(values), rule).arraySync());
+    expect(out).toEqual([[0, expect.closeTo(0.6, 6), 0, 1], [0.5, 0, 3, 0]]);
+  });
+
+  it('kept: only the kept cells pass the gradient', () => {
+    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(applyReadout(data, [0, 1], x as tf.Tensor2D), weights)))(tf.tensor2d(values)).arraySync());
+    expect(g).toEqual([[0, 2, 0, 4], [5, 0, 7, 0]]);
+  });
+
+  it('straight-through: every cell passes the gradient', () => {
+    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(applyReadout(data, [0, 1], x as tf.Tensor2D, 'straight-through'), weights)))(tf.tensor2d(values)).arraySync());
+    expect(g).toEqual([[1, 2, 3, 4], [5, 6, 7, 8]]);
+  });
+
+  it('without a threshold returns the values unchanged', () => {
+    const plain = { ...data, repr: representationFor({ architecture: 'conv', dense: { representation: 'fraction' } }) } as TrainingData;
+    const x = tf.tensor2d(values);
+    expect(applyReadout(plain, [0, 1], x, 'straight-through')).toBe(x);
+    x.dispose();
+  });
+});
