@@ -2,12 +2,15 @@
  * `calozoo compare` end to end: trains a toy plugin (or loads the shipped models), generates the
  * reference's conditions, scores every model against the same reference, and reuses what --out
  * holds on a second run. The table's numbers are checked against `calozoo evaluate` run on each
- * generated file alone (an independent pass over the reference).
+ * generated file alone (an independent pass over the reference). The shipped models' report is
+ * rendered in headless Chromium (screenshot kept under CALOZOO_REPORT_SHOTS when set; skipped, and
+ * said so, without Chromium).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openShowerFile } from '@calozoo/core';
+import { CHROMIUM, pngInfo, runLayoutCheck, screenshot } from '@calozoo/core/testing';
 import { FIXTURE_PLUGIN, run, tmp } from './helpers.js';
 
 let dir: string;
@@ -25,6 +28,8 @@ beforeAll(async () => {
 }, 120_000);
 
 type Table = { metric: string; [model: string]: number | null | string }[];
+const chromiumReason = CHROMIUM ? `chromium at ${CHROMIUM}` : 'chromium not installed (apt-get install chromium): the compare report rendering is NOT checked';
+if (!CHROMIUM) console.warn(`compare.test.ts: ${chromiumReason}`);
 const row = (table: Table, metric: string): Table[number] => table.find((r) => r.metric === metric)!;
 
 describe('calozoo compare', () => {
@@ -70,6 +75,30 @@ describe('calozoo compare', () => {
       expect(row(json.table, 'KPD ×10³')[m.name]).toBeCloseTo(alone.kpd.value * 1e3, 9);
     }
   }, 300_000);
+
+  it.skipIf(!CHROMIUM)(`the shipped models' report renders in headless Chromium: a non-blank screenshot, no clipped text or overlaps (${chromiumReason})`, () => {
+    const out = path.join(dir, 'shipped');
+    const file = path.join(out, 'report', 'index.html');
+    expect(existsSync(file), 'run with the --pretrained case above').toBe(true);
+    const html = readFileSync(file, 'utf8');
+    for (const name of ['caloman', 'wgan-gp']) expect(html).toContain(name);
+    const png = path.join(dir, 'cli-compare.png');
+    const err = screenshot(file, png, 1400, 2400);
+    expect(existsSync(png), err).toBe(true);
+    const info = pngInfo(readFileSync(png));
+    expect([info.width, info.height]).toEqual([1400, 2400]);
+    expect(info.colours).toBeGreaterThan(50);
+    const shots = process.env['CALOZOO_REPORT_SHOTS'];
+    if (shots) {
+      mkdirSync(shots, { recursive: true });
+      copyFileSync(png, path.join(shots, 'cli-compare-report.png'));
+    }
+    const f = runLayoutCheck(html, dir);
+    expect(f.svgs).toBeGreaterThan(10);
+    expect(f.clipped, JSON.stringify(f.clipped.slice(0, 5))).toEqual([]);
+    expect(f.legendOverlaps, JSON.stringify(f.legendOverlaps.slice(0, 5))).toEqual([]);
+    expect(f.textOverlaps, JSON.stringify(f.textOverlaps.slice(0, 5))).toEqual([]);
+  }, 180_000);
 
   it('says what is missing: no --data without --pretrained, unknown plugins, a shipped model for another geometry', async () => {
     const cases: [string[], RegExp][] = [

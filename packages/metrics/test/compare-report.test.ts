@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getGeometry } from '@calozoo/core';
 import { comparisonRows, evaluate, evaluateMany, formatComparison, renderComparison, writeComparisonReport, type EvaluationOutput } from '../src/index.js';
-import { CHROMIUM, pngInfo, runLayoutCheck, screenshot } from './chromium.js';
+import { CHROMIUM, pngInfo, runLayoutCheck, screenshot } from '@calozoo/core/testing';
 import { toyShowers } from './toy-showers.js';
 
 const reason = CHROMIUM ? `chromium at ${CHROMIUM}` : 'chromium not installed (apt-get install chromium): comparison report rendering NOT checked';

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getGeometry, writeShowerFile } from '@calozoo/core';
 import { evaluate, type EvaluationOutput } from '../src/index.js';
 import { renderReport } from '../src/report/write-report.js';
-import { CHROMIUM, pngInfo, runLayoutCheck, screenshot, type LayoutFindings } from './chromium.js';
+import { CHROMIUM, pngInfo, runLayoutCheck, screenshot, type LayoutFindings } from '@calozoo/core/testing';
 import { toyShowers } from './toy-showers.js';
 
 const reason = CHROMIUM ? `chromium at ${CHROMIUM}` : 'chromium not installed (apt-get install chromium): report rendering NOT checked';

@@ -23,7 +23,7 @@ const adam = { learningRate: 1e-3, beta1: 0.5, beta2: 0.9 };
 const defaults = wganGpPlugin.defaultConfig(geometry);
 const config: WganConfig = {
   ...defaults,
-  constrainer: { ...defaults.constrainer, optimizer: adam },
+  constrainer: { ...defaults.constrainer, enabled: true, optimizer: adam }, // off in the dense default; on here to check that it learns
   latentDim: 16,
   batchSize: 64,
   generator: adam,

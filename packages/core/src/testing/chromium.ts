@@ -1,7 +1,8 @@
 /**
- * Headless Chromium for the report tests: find the binary, take screenshots, decode a PNG's size
- * and colour variety, and run a layout check inside the page (no clipped text, no legend over the
- * data, no overlapping labels) whose findings come back through `--dump-dom`.
+ * Headless Chromium for the HTML report tests (metrics' reports, the CLI's `compare` report): find
+ * the binary, take screenshots, decode a PNG's size and colour variety, and run a layout check
+ * inside the page (no clipped text, no legend over the data, no overlapping labels) whose findings
+ * come back through `--dump-dom`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
