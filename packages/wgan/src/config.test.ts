@@ -37,7 +37,7 @@ describe('defaults', () => {
     expect(d.constrainer.enabled).toBe(false);
     expect(d.generator.learningRate).toBe(2e-4);
     expect(d.critic.learningRate).toBe(2e-4);
-    expect(d.dense).toMatchObject({ representation: 'root-fraction', root: 4, criticFeatures: true, criticLateralFeatures: false, criticFeatureMode: 'input', readoutThreshold: true });
+    expect(d.dense).toMatchObject({ representation: 'root-fraction', root: 4, criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'angular', criticFeatureMode: 'input', readoutThreshold: true });
     for (const c of [wganDefaults(getGeometry('ild-ecal')), wganDefaults(getGeometry('ild-hcal')), ganDefaults(getGeometry('ds1-photons'))]) {
       expect(c).toMatchObject({ schedule: 'constant', validationEnergyGroups: 0, validationHitThreshold: false, readoutGradient: 'kept' });
       expect(c.dense).toMatchObject({ representation: 'sqrt-fraction', criticFeatures: false, readoutThreshold: false });
@@ -80,6 +80,7 @@ describe('parsing', () => {
     expect(() => parseWganConfig({ validationEnergyGroups: -1 }, 'my.json')).toThrow(/validationEnergyGroups/);
     expect(() => parseWganConfig({ readoutGradient: 'soft' }, 'my.json')).toThrow(/readoutGradient/);
     expect(() => parseWganConfig({ dense: { criticLateralScale: -1 } }, 'my.json')).toThrow(/dense\.criticLateralScale/);
+    expect(() => parseWganConfig({ dense: { criticLateralLayers: 'some' } }, 'my.json')).toThrow(/dense\.criticLateralLayers/);
   });
 
   it('refuses the conv variant where no published layer list fits', () => {

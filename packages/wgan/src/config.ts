@@ -116,6 +116,11 @@ export interface WganConfig {
     /** Factor on the standardised lateral features (with `criticLateralFeatures`; the energy features take `criticFeatureScale`). */
     criticLateralScale: number;
     /**
+     * Which layers' lateral features the critic weighs: `all`, or `angular` (only layers with more
+     * than one angular bin; on a layer with one, the centre and width are radial only). Grids: all.
+     */
+    criticLateralLayers: 'all' | 'angular';
+    /**
      * How the critic's features meet the gradient penalty: `input` (extra critic inputs: real and
      * generated features are interpolated with the voxels and the penalty is taken with respect to
      * the joint input, so a standardised unit of a feature counts like a unit of a voxel value) or
@@ -162,14 +167,14 @@ function plainDefaults(): WganConfig {
     divergenceLimit: 1e5,
     constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
     conv: { ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false },
-    dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralScale: 0.5, criticFeatureMode: 'input', criticFeatureScale: 1, readoutThreshold: false },
+    dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralScale: 0.5, criticLateralLayers: 'all', criticFeatureMode: 'input', criticFeatureScale: 1, readoutThreshold: false },
   };
 }
 
 /**
  * The dense WGAN-GP recipe for any geometry (CaloChallenge datasets, small grids), from the
- * dataset-1 photon experiments in the README ("Measured"): the critic also sees E_dep/E_inc and
- * the layer fractions as extra inputs, voxels as fourth roots of E/E_inc, the data's readout
+ * dataset-1 photon experiments in the README ("Measured"): the critic also sees E_dep/E_inc, the
+ * layer fractions and the lateral centres and widths of the layers with angular bins as extra inputs, voxels as fourth roots of E/E_inc, the data's readout
  * threshold on the generator with a straight-through gradient, two critic steps per generator
  * step at lr 2e-4 annealed to 0 (cosine), no energy constrainer, and a validation score that
  * compares the response per energy and counts hits from the threshold.
@@ -187,7 +192,7 @@ function denseDefaults(): WganConfig {
     constrainer: { ...p.constrainer, enabled: false },
     validationEnergyGroups: 5,
     validationHitThreshold: true,
-    dense: { ...p.dense, representation: 'root-fraction', root: 4, criticFeatures: true, criticFeatureMode: 'input', criticFeatureScale: 0.5, readoutThreshold: true },
+    dense: { ...p.dense, representation: 'root-fraction', root: 4, criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'angular', criticFeatureMode: 'input', criticFeatureScale: 0.5, readoutThreshold: true },
   };
 }
 
@@ -263,6 +268,7 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
   if (!['fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction'].includes(c.dense.representation)) bad('dense.representation', `must be one of fraction, sqrt-fraction, root-fraction, log-fraction; found ${JSON.stringify(c.dense.representation)}`);
   posInt('dense.root', c.dense.root);
   if (!(c.dense.criticFeatureScale > 0)) bad('dense.criticFeatureScale', `must be > 0, found ${c.dense.criticFeatureScale}`);
+  if (!['all', 'angular'].includes(c.dense.criticLateralLayers)) bad('dense.criticLateralLayers', `must be one of all, angular; found ${JSON.stringify(c.dense.criticLateralLayers)}`);
   if (!(c.dense.criticLateralScale > 0)) bad('dense.criticLateralScale', `must be > 0, found ${c.dense.criticLateralScale}`);
   if (!['input', 'derived'].includes(c.dense.criticFeatureMode)) bad('dense.criticFeatureMode', `must be one of input, derived; found ${JSON.stringify(c.dense.criticFeatureMode)}`);
   for (const k of ['generatorHidden', 'criticHidden', 'constrainerHidden'] as const) {

@@ -153,6 +153,12 @@ describe('critic features', () => {
     const scaled = fitCriticFeatures(x, geometry.voxels, Uint32Array.from({ length: 16 }, (_, i) => i), voxelLayers(geometry), repr.fractionTf!, { centres, factor: 0.5, lateralFactor: 0.1 });
     for (let k = 0; k < map.size; k++) expect(scaled.invStd[k]).toBeCloseTo(map.invStd[k]! * (k < 1 + L ? 0.5 : 0.1), 4);
     scaled.dispose();
+    // Only the layers with angular bins: the others' lateral features get factor 0, the energy features keep theirs.
+    const angular = single.map((one) => !one);
+    const some = fitCriticFeatures(x, geometry.voxels, Uint32Array.from({ length: 16 }, (_, i) => i), voxelLayers(geometry), repr.fractionTf!, { centres, lateralLayers: angular });
+    for (let k = 0; k < map.size; k++) expect(some.invStd[k]).toBeCloseTo(k < 1 + L || angular[(k - 1 - L) % L] ? map.invStd[k]! : 0, 6);
+    expect(some.size).toBe(map.size);
+    some.dispose();
     map.dispose();
   });
 

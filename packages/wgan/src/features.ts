@@ -95,6 +95,8 @@ export interface CriticFeatureOptions {
   factor?: number;
   /** Factor on the standardised lateral features (default `factor`). */
   lateralFactor?: number;
+  /** Per layer, whether its lateral features count (default every layer); the others get factor 0. */
+  lateralLayers?: readonly boolean[];
   /** Transverse voxel centres: when given, the per-layer centres and widths are features too. */
   centres?: { x: ArrayLike<number>; y: ArrayLike<number> };
   /** Showers per chunk while fitting the constants (default 4096). */
@@ -150,7 +152,9 @@ export function fitCriticFeatures(
   for (let k = 0; k < size; k++) {
     mean[k] = sum[k]! / n;
     const std = Math.sqrt(Math.max(0, sq[k]! / n - (sum[k]! / n) ** 2));
-    invStd[k] = std > 1e-6 ? (k < 1 + M.shape[1] ? factor : lateralFactor) / std : 0;
+    const L = M.shape[1];
+    const on = k < 1 + L || (options.lateralLayers?.[(k - 1 - L) % L] ?? true);
+    invStd[k] = std > 1e-6 && on ? (k < 1 + L ? factor : lateralFactor) / std : 0;
   }
   const meanT = tf.tensor2d(mean, [1, size]);
   const invT = tf.tensor2d(invStd, [1, size]);

@@ -47,6 +47,7 @@ export function wganPhase(
     ? fitCriticFeatures(data.x, data.voxels, data.trainRows, layers, repr.fractionTf!, {
       factor: config.dense.criticFeatureScale,
       lateralFactor: config.dense.criticLateralScale,
+      lateralLayers: config.dense.criticLateralLayers === 'angular' && geometry.kind === 'cylindrical' ? geometry.layers.map((l) => l.nAlpha > 1) : undefined,
       centres: config.dense.criticLateralFeatures ? cellCentres(geometry) : undefined,
     })
     : null;
