@@ -174,8 +174,9 @@ function plainDefaults(): WganConfig {
 /**
  * The dense WGAN-GP recipe for any geometry (CaloChallenge datasets, small grids), from the
  * dataset-1 photon experiments in the README ("Measured"): the critic also sees E_dep/E_inc, the
- * layer fractions and the lateral centres and widths of the layers with angular bins as extra inputs, voxels as fourth roots of E/E_inc, the data's readout
- * threshold on the generator with a straight-through gradient, two critic steps per generator
+ * layer fractions and the lateral centres and widths of the layers with angular bins as extra
+ * inputs, voxels as fourth roots of E/E_inc, the data's readout threshold on the generator with a
+ * straight-through gradient, two critic steps per generator
  * step at lr 2e-4 annealed to 0 (cosine), no energy constrainer, and a validation score that
  * compares the response per energy and counts hits from the threshold.
  */

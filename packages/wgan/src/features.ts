@@ -63,27 +63,27 @@ export function rawCriticFeatures(u: tf.Tensor2D, layerMatrix: tf.Tensor2D, late
   return tf.concat([...energy, cx, cy, width(lateral.x2, cx), width(lateral.y2, cy)], 1) as tf.Tensor2D;
 }
 
-/** One-hot [V, L] matrix of the voxels' layers. */
-export function layerMatrix(layers: Int32Array): tf.Tensor2D {
+/** [V, L] matrix holding `value(v)` in column `layers[v]` of row v (0 elsewhere). */
+function perLayerMatrix(layers: Int32Array, value: (v: number) => number): tf.Tensor2D {
   const L = layers.reduce((a, l) => Math.max(a, l + 1), 0);
   const m = new Float32Array(layers.length * L);
   layers.forEach((l, v) => {
-    m[v * L + l] = 1;
+    m[v * L + l] = value(v);
   });
   return tf.tensor2d(m, [layers.length, L]);
 }
 
+/** One-hot [V, L] matrix of the voxels' layers. */
+export const layerMatrix = (layers: Int32Array): tf.Tensor2D => perLayerMatrix(layers, () => 1);
+
 /** The lateral matrices of voxels in `layers` at transverse centres `x`, `y` (one per voxel). */
 export function lateralMatrices(layers: Int32Array, x: ArrayLike<number>, y: ArrayLike<number>): LateralMatrices {
-  const L = layers.reduce((a, l) => Math.max(a, l + 1), 0);
-  const make = (f: (v: number) => number): tf.Tensor2D => {
-    const m = new Float32Array(layers.length * L);
-    layers.forEach((l, v) => {
-      m[v * L + l] = f(v);
-    });
-    return tf.tensor2d(m, [layers.length, L]);
+  return {
+    x: perLayerMatrix(layers, (v) => x[v]!),
+    y: perLayerMatrix(layers, (v) => y[v]!),
+    x2: perLayerMatrix(layers, (v) => x[v]! ** 2),
+    y2: perLayerMatrix(layers, (v) => y[v]! ** 2),
   };
-  return { x: make((v) => x[v]!), y: make((v) => y[v]!), x2: make((v) => x[v]! ** 2), y2: make((v) => y[v]! ** 2) };
 }
 
 /** Number of features for a geometry with `layers` layers (4 more per layer with the lateral ones). */
@@ -125,7 +125,8 @@ export function fitCriticFeatures(
   const lateralFactor = options.lateralFactor ?? factor;
   const M = layerMatrix(layers);
   const lat = centres ? lateralMatrices(layers, centres.x, centres.y) : undefined;
-  const size = criticFeatureCount(M.shape[1], lat !== undefined);
+  const L = M.shape[1];
+  const size = criticFeatureCount(L, lat !== undefined);
   const sum = new Float64Array(size);
   const sq = new Float64Array(size);
   for (let s = 0; s < rows.length; s += chunk) {
@@ -152,9 +153,9 @@ export function fitCriticFeatures(
   for (let k = 0; k < size; k++) {
     mean[k] = sum[k]! / n;
     const std = Math.sqrt(Math.max(0, sq[k]! / n - (sum[k]! / n) ** 2));
-    const L = M.shape[1];
-    const on = k < 1 + L || (options.lateralLayers?.[(k - 1 - L) % L] ?? true);
-    invStd[k] = std > 1e-6 && on ? (k < 1 + L ? factor : lateralFactor) / std : 0;
+    const energyFeature = k < 1 + L;
+    const on = energyFeature || (options.lateralLayers?.[(k - 1 - L) % L] ?? true);
+    invStd[k] = std > 1e-6 && on ? (energyFeature ? factor : lateralFactor) / std : 0;
   }
   const meanT = tf.tensor2d(mean, [1, size]);
   const invT = tf.tensor2d(invStd, [1, size]);

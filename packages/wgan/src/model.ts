@@ -71,6 +71,11 @@ export class WganModel implements Generator, Trainable {
     return { ...prefixed('generator', generator.variables()), ...prefixed('critic', critic.variables()), ...(constrainer ? prefixed('constrainer', constrainer.variables()) : {}) };
   }
 
+  /** Whether the config applies the data's readout threshold (`conv.readoutThreshold` or `dense.readoutThreshold`). */
+  private readout(): boolean {
+    return this.config.architecture === 'conv' ? this.config.conv.readoutThreshold : this.config.dense.readoutThreshold;
+  }
+
   /** Trains through core's engine (validation split, early stopping on the validation score, checkpoints, resume, time limit). */
   async fit(data: ShowerSource, options: FitOptions): Promise<FitReport> {
     // A fresh model draws its initial weights from the fit seed (a resumed fit restores its checkpoint after this).
@@ -79,7 +84,7 @@ export class WganModel implements Generator, Trainable {
       // The scale is fitted once (a loaded or trained model keeps its own), so that continued training sees the same values.
       if (!this.scaleFitted) {
         this.repr = this.config.architecture === 'conv'
-          ? withReadout(representationFor(this.config), this.config.conv.readoutThreshold ? readoutThreshold(s.values, s.voxels, rows) : 0)
+          ? withReadout(representationFor(this.config), this.readout() ? readoutThreshold(s.values, s.voxels, rows) : 0)
           : fitRepresentation(this.config, s.values, s.energy, s.voxels, rows);
       }
       this.scaleFitted = true;
@@ -170,10 +175,9 @@ export class WganModel implements Generator, Trainable {
       this.repr = representationFor(this.config, scale);
       this.scaleFitted = true;
     }
-    const readoutKey = this.config.architecture === 'conv' ? 'conv.readoutThreshold' : 'dense.readoutThreshold';
-    if (this.config.architecture === 'conv' ? this.config.conv.readoutThreshold : this.repr.name !== 'mev' && this.config.dense.readoutThreshold) {
+    if (this.readout()) {
       const threshold = preprocessing['threshold'];
-      if (typeof threshold !== 'number' || !(threshold >= 0)) throw new ModelFormatError(`${dir}/config.json: preprocessing.threshold must be a number ≥ 0 when ${readoutKey} is on, found ${JSON.stringify(threshold)}.`);
+      if (typeof threshold !== 'number' || !(threshold >= 0)) throw new ModelFormatError(`${dir}/config.json: preprocessing.threshold must be a number ≥ 0 when ${this.config.architecture}.readoutThreshold is on, found ${JSON.stringify(threshold)}.`);
       this.repr = withReadout(this.repr, threshold);
       this.scaleFitted = true;
     }
