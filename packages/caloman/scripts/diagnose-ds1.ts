@@ -1,8 +1,9 @@
 /**
  * Which network limits the shower shapes? Compares, on held-out simulated DS1 photons, the shape
  * observables of (a) VAE reconstructions (encoder mean → decoder, true layer energies),
- * (b) latent-flow samples decoded with the true layer energies, (c) full generation.
- * Run: npx vite-node --config vitest.config.ts scripts/diagnose-ds1.ts <model dir> [n]
+ * (b) latent-flow samples decoded with the true layer energies, (c) full generation. (a) and (b)
+ * sample the decoder as generation does (`generation.decoderNoise`).
+ * Run: npx vite-node --config vitest.config.ts scripts/diagnose-ds1.ts <model dir> [n] [simulator variation]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, getGeometry, layerSlices, selectTfBackend, toLayerFractions, type Showers } from '@calozoo/core';
@@ -15,7 +16,8 @@ await selectTfBackend();
 const g = getGeometry('calochallenge-1-photons');
 const n = Number(process.argv[3] ?? 5000);
 const model = (await calomanPlugin.load(process.argv[2])) as CaloManModel;
-const test = simulateShowers(g, { n, seed: 2001 });
+const variation = process.argv[4];
+const test = simulateShowers(g, { n, seed: 2001, ...(variation ? { variation } : {}) });
 const values = thresholded(test.values, model.config.thresholdMeV);
 const { layerEnergy, fractions } = toLayerFractions(values, n, g.voxels, layerSlices(g));
 const y = model.condition(test.energy, layerEnergy);
@@ -27,9 +29,21 @@ const zFlow = tf.tidy(() => {
   return tf.tensor2d(standardise(new Float32Array(z), model.state.latent, true), [n, model.config.latentDim]);
 });
 const shower = (v: Float32Array): Showers => ({ n, voxels: g.voxels, energy: test.energy, values: v });
+// The decoder sampled as generation samples it: mean + decoderNoise · σ · ε (the mean alone when 0).
+const k = model.config.generation.decoderNoise;
+const noise = new Rng(11).fillNormal(new Float32Array(n * g.voxels)) as Float32Array;
+const decoded = (z: tf.Tensor2D): Float32Array => {
+  const v = tf.tidy(() => {
+    const d = model.nets.vae.decodeWithScale(z, tf.tensor2d(y, [n, 1 + L]));
+    return k > 0 ? tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), tf.tensor2d(noise, [n, g.voxels]))) : d.mean;
+  });
+  const out = new Float32Array(v.dataSync() as Float32Array);
+  v.dispose();
+  return model.meanToShowers(out, test.energy, layerEnergy);
+};
 const variants: Record<string, Showers> = {
-  reconstruction: shower(model.decodeShowers(zMean, y, test.energy, layerEnergy)),
-  'latent-flow, true layer energies': shower(model.decodeShowers(zFlow, y, test.energy, layerEnergy)),
+  reconstruction: shower(decoded(zMean)),
+  'latent-flow, true layer energies': shower(decoded(zFlow)),
   generation: await model.generate({ energy: test.energy }, { seed: 9 }),
 };
 for (const [name, s] of Object.entries(variants)) {

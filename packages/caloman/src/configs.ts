@@ -140,9 +140,10 @@ function withVaeBatch(c: CaloManConfig, batchSize: number): CaloManConfig {
 const DEFAULTS: Record<string, () => CaloManConfig> = {
   // Latent sizes from the MLE intrinsic dimension of simulated showers (README, "Numbers").
   // The shipped DS1-photon model's recipe (models/ds1-photons/README.md): VAE batch 256, the
-  // one setting its training run changed from the generic defaults.
+  // one setting its training run changed from the generic defaults; the measured DS1-pion run
+  // (README "Pions") used the same.
   'calochallenge-1-photons': () => withVaeBatch(base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV), 256),
-  'calochallenge-1-pions': () => base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV),
+  'calochallenge-1-pions': () => withVaeBatch(base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV), 256),
   'calochallenge-2': () => base(48, [512, 512, 512], 0.01515, []),
   'calochallenge-3': () => base(64, [512, 512, 512], 0.01515, []),
 };

@@ -12,4 +12,11 @@ describe('default recipe', () => {
     const shipped = await readModelConfig(fileURLToPath(new URL('../models/ds1-photons', import.meta.url)));
     expect(calomanPlugin.defaultConfig(getGeometry('ds1-photons'))).toEqual(shipped.config);
   });
+
+  it('the dataset-1-pion defaults are the measured pion run’s recipe: the photon one on the pion geometry', () => {
+    // README "Pions": `--set vae.training.batchSize=256`, the photon model's setting, and nothing else.
+    const pions = calomanPlugin.defaultConfig(getGeometry('ds1-pions'));
+    expect(pions.vae.training.batchSize).toBe(256);
+    expect(pions).toEqual(calomanPlugin.defaultConfig(getGeometry('ds1-photons')));
+  });
 });
