@@ -165,9 +165,10 @@ const o = {
   out: path.resolve(option(args, 'out', 'generalisation')),
   set: options(args, 'set'),
   parallel: Number(option(args, 'parallel', '1')),
-  model: option(args, 'model', null) ? path.resolve(option(args, 'model', null)) : null,
+  model: option(args, 'model', null),
 };
 await selectTfBackend({});
+if (o.model) o.model = path.resolve(o.model);
 if (!existsSync(bin)) throw new Error(`${bin} is missing: build the packages first (npm run build)`);
 const variations = option(args, 'variations', null)?.split(',') ?? variationNames('held-back');
 const known = variationNames(null);
