@@ -29,14 +29,12 @@ const zFlow = tf.tidy(() => {
   return tf.tensor2d(standardise(new Float32Array(z), model.state.latent, true), [n, model.config.latentDim]);
 });
 const shower = (v: Float32Array): Showers => ({ n, voxels: g.voxels, energy: test.energy, values: v });
-// The decoder sampled as generation samples it: mean + decoderNoise · σ · ε (the mean alone when 0).
+// The decoder sampled as generation samples it (ConditionalVae.sample: mean + decoderNoise · σ · ε, hits drawn for zero-inflated).
 const k = model.config.generation.decoderNoise;
 const noise = new Rng(11).fillNormal(new Float32Array(n * g.voxels)) as Float32Array;
+const hits = new Rng(12).fillUniform(new Float32Array(n * g.voxels)) as Float32Array;
 const decoded = (z: tf.Tensor2D): Float32Array => {
-  const v = tf.tidy(() => {
-    const d = model.nets.vae.decodeWithScale(z, tf.tensor2d(y, [n, 1 + L]));
-    return k > 0 ? tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), tf.tensor2d(noise, [n, g.voxels]))) : d.mean;
-  });
+  const v = tf.tidy(() => model.nets.vae.sample(z, tf.tensor2d(y, [n, 1 + L]), k, tf.tensor2d(noise, [n, g.voxels]), tf.tensor2d(hits, [n, g.voxels])));
   const out = new Float32Array(v.dataSync() as Float32Array);
   v.dispose();
   return model.meanToShowers(out, test.energy, layerEnergy);

@@ -72,7 +72,10 @@ export interface CaloManState extends Preprocessing {
 interface NoiseStreams {
   epl: Rng;
   latent: Rng;
-  /** Decoder output noise (used when `generation.decoderNoise` > 0; ziggurat normals, 368 per DS1 shower). */
+  /**
+   * Decoder output noise: ziggurat normals (when `generation.decoderNoise` > 0, 368 per DS1
+   * shower), then uniform hit draws (the zero-inflated likelihood, as many).
+   */
   voxel: Rng;
 }
 
@@ -204,11 +207,12 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     // mean + k·σ·ε in one tidy; σ is only computed when the decoder is sampled.
     const z = tf.tensor2d(zData, [m, this.config.latentDim]);
     const yt = tf.tensor2d(y, [m, y.length / m]);
-    const noise = k > 0 ? (rng.voxel.fillNormalZiggurat(new Float32Array(m * this.geometry.voxels)) as Float32Array) : null;
+    const noise = this.voxelNoise(m, rng);
+    const V = this.geometry.voxels;
     const mean = tidyValues(() => {
-      if (!noise) return this.nets.vae.decode(z, yt);
-      const d = this.nets.vae.decodeWithScale(z, yt);
-      return tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), tf.tensor2d(noise, d.mean.shape)));
+      if (!noise.voxel && !noise.hit) return this.nets.vae.decode(z, yt);
+      const t = (a: Float32Array | null) => (a ? tf.tensor2d(a, [m, V]) : undefined);
+      return this.nets.vae.sample(z, yt, k, t(noise.voxel) ?? null, t(noise.hit));
     });
     tf.dispose([z, yt]);
     return this.meanToShowers(Float32Array.from(mean), e, layerE);
@@ -221,16 +225,20 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   }
 
   /** The noise of m showers from the three streams, in the order `generateBatchTfjs` draws it. */
-  private onnxNoise(m: number, rng: NoiseStreams): { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null } {
-    return {
-      epl: this.nets.epl.drawNoise(m, rng.epl),
-      latent: this.nets.latentFlow.drawNoise(m, rng.latent),
-      voxel: this.config.generation.decoderNoise > 0 ? (rng.voxel.fillNormalZiggurat(new Float32Array(m * this.geometry.voxels)) as Float32Array) : null,
-    };
+  private onnxNoise(m: number, rng: NoiseStreams): { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null; hit: Float32Array | null } {
+    return { epl: this.nets.epl.drawNoise(m, rng.epl), latent: this.nets.latentFlow.drawNoise(m, rng.latent), ...this.voxelNoise(m, rng) };
+  }
+
+  /** The decoder's noise for m showers: normals when `decoderNoise` > 0, then uniform hit draws for `zero-inflated`. */
+  private voxelNoise(m: number, rng: NoiseStreams): { voxel: Float32Array | null; hit: Float32Array | null } {
+    const n = m * this.geometry.voxels;
+    const voxel = this.config.generation.decoderNoise > 0 ? (rng.voxel.fillNormalZiggurat(new Float32Array(n)) as Float32Array) : null;
+    const hit = this.config.vae.likelihood === 'zero-inflated' ? (rng.voxel.fillUniform(new Float32Array(n)) as Float32Array) : null;
+    return { voxel, hit };
   }
 
   /** The generator graph's inputs for the showers of incident energies `e` (runs the layer-energy graph). */
-  private async onnxFeeds(ort: GenerationSessions<CaloManGraph>, e: Float32Array, noise: { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null }): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
+  private async onnxFeeds(ort: GenerationSessions<CaloManGraph>, e: Float32Array, noise: { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null; hit: Float32Array | null }): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
     const m = e.length;
     const L = this.slices.length;
     const D = this.config.latentDim;
@@ -243,6 +251,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
       layerEnergies: { data: Float32Array.from(layerE), dims: [m, L] },
     };
     if (noise.voxel) feeds.voxelNoise = { data: noise.voxel, dims: [m, this.geometry.voxels] };
+    if (noise.hit) feeds.hitNoise = { data: noise.hit, dims: [m, this.geometry.voxels] };
     return feeds;
   }
 

@@ -44,6 +44,11 @@ function buildGenerator(model: CaloManModel): OnnxGraphBuilder {
     const eps = g.input('voxelNoise', 'float32', ['batch', model.geometry.voxels]);
     mean = g.add(mean, g.mul(eps, typeof dec.sigma === 'number' ? k * dec.sigma : k === 1 ? dec.sigma : g.mul(dec.sigma, k)));
   }
+  if (dec.hitProbability) {
+    // Zero-inflated likelihood: a hit when u < p, its value folded (|mean + k·σ·ε|), else 0.
+    const u = g.input('hitNoise', 'float32', ['batch', model.geometry.voxels]);
+    mean = g.where(g.less(u, dec.hitProbability), g.abs(mean), 0);
+  }
   g.output(assembleShowersOnnx(g, model, mean, layerE), 'showers');
   return g;
 }
@@ -109,7 +114,7 @@ export function calomanSessions(model: CaloManModel): ModelSessions<CaloManGraph
   return new ModelSessions<CaloManGraph>({
     card: model.card,
     opset: ONNX_OPSET,
-    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1, decoder voxel noise stream 2 when generation.decoderNoise > 0), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
+    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1, decoder voxel noise stream 2: normals when generation.decoderNoise > 0, then uniform hit draws for the zero-inflated likelihood), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
     // The generation settings the generator graph is built with (decoderNoise also decides its inputs).
     settingsKey: () => {
       const { generation: g, thresholdMeV, voxelTransform } = model.config;
@@ -131,7 +136,7 @@ export function calomanSessions(model: CaloManModel): ModelSessions<CaloManGraph
         },
         generator: {
           file: ONNX_FILES.generator,
-          inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L], ...(model.config.generation.decoderNoise > 0 ? { voxelNoise: ['batch', V] } : {}) },
+          inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L], ...(model.config.generation.decoderNoise > 0 ? { voxelNoise: ['batch', V] } : {}), ...(model.config.vae.likelihood === 'zero-inflated' ? { hitNoise: ['batch', V] } : {}) },
           outputs: { showers: ['batch', V] },
           description: 'latent flow sampling (condition y = [context, u_1 … u_L]) → de-standardised latent → VAE decoder → inverse voxel transform, clip, per-layer renormalisation to layerEnergies (MeV), threshold, rescale → showers (MeV)',
           build: (metadata) => buildGenerator(model).toBytes(metadata),

@@ -23,7 +23,7 @@ function checkValues(c: CaloManConfig, source: string): CaloManConfig {
   if (!['means', 'samples'].includes(c.latentFlow.fitOn)) bad('latentFlow.fitOn', `must be one of means, samples; found ${JSON.stringify(c.latentFlow.fitOn)}`);
   if (!(c.thresholdMeV >= 0)) bad('thresholdMeV', 'must be ≥ 0');
   if (!(c.vae.beta >= 0)) bad('vae.beta', 'must be ≥ 0');
-  if (!['shared', 'per-voxel'].includes(c.vae.likelihood)) bad('vae.likelihood', `must be one of shared, per-voxel; found ${JSON.stringify(c.vae.likelihood)}`);
+  if (!['shared', 'per-voxel', 'zero-inflated'].includes(c.vae.likelihood)) bad('vae.likelihood', `must be one of shared, per-voxel, zero-inflated; found ${JSON.stringify(c.vae.likelihood)}`);
   if (!(c.generation.decoderNoise >= 0)) bad('generation.decoderNoise', 'must be ≥ 0');
   if (!c.vae.hidden.every((h) => Number.isInteger(h) && h > 0)) bad('vae.hidden', 'must list positive integers');
   for (const [name, t] of [['epl', c.epl.training], ['vae', c.vae.training], ['latentFlow', c.latentFlow.training]] as const) {

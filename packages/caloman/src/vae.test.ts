@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@calozoo/core';
-import { ConditionalVae, perVoxelNll } from './vae.js';
+import { ConditionalVae, perVoxelNll, zeroInflatedNll } from './vae.js';
 
 describe('ConditionalVae', () => {
   const shape = { voxels: 6, conditionDim: 3, latentDim: 2, hidden: [8, 8] };
@@ -116,5 +116,72 @@ describe('ConditionalVae', () => {
     close(go!, co!);
     // Some raw log σ lie outside the clip range, where the gradient is zero.
     expect(Array.from(co!.dataSync()).filter((v) => v === 0).length).toBeGreaterThan(0);
+  });
+  it('zeroInflatedNll: exact zeros pay −log(1 − p), hits −log p plus their Gaussian NLL; gradients as the composed ops', () => {
+    const rng = new Rng(10);
+    const n = 4;
+    const V = 5;
+    // Half the voxels exactly zero (the thresholded training data's empty voxels).
+    const x = tf.tensor2d(Float32Array.from({ length: n * V }, () => (rng.uniform() < 0.5 ? 0 : rng.uniform())), [n, V]);
+    const out = tf.tensor2d(Float32Array.from({ length: n * 3 * V }, (_, i) => (i % (3 * V) < V ? rng.normal() : i % (3 * V) < 2 * V ? -8 + 11 * rng.uniform() : 3 * rng.normal())), [n, 3 * V]);
+    // Independent per-element calculation.
+    const xs = x.arraySync();
+    const o = out.arraySync();
+    const expected = xs.map((row, i) =>
+      row.reduce((acc, xv, v) => {
+        const p = 1 / (1 + Math.exp(-o[i][2 * V + v]));
+        if (xv === 0) return acc - Math.log(1 - p);
+        const ls = Math.min(1, Math.max(-6, o[i][V + v]));
+        const t = (xv - o[i][v]) / Math.exp(ls);
+        return acc - Math.log(p) + 0.5 * t * t + ls + 0.5 * Math.log(2 * Math.PI);
+      }, 0),
+    );
+    const got = Array.from(zeroInflatedNll(x, out).dataSync());
+    got.forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(expected[i]!))));
+    const composed = (xv: tf.Tensor2D, ov: tf.Tensor2D): tf.Tensor1D => {
+      const hit = tf.cast(tf.greater(xv, 0), 'float32');
+      const ls = tf.clipByValue(tf.slice(ov, [0, V], [-1, V]), -6, 1);
+      const t = tf.mul(tf.sub(xv, tf.slice(ov, [0, 0], [-1, V])), tf.exp(tf.neg(ls)));
+      const logp = tf.neg(tf.softplus(tf.neg(tf.slice(ov, [0, 2 * V], [-1, V]))));
+      const log1mp = tf.neg(tf.softplus(tf.slice(ov, [0, 2 * V], [-1, V])));
+      const gauss = tf.add(tf.add(tf.mul(0.5, tf.square(t)), ls), 0.5 * Math.log(2 * Math.PI));
+      return tf.sum(tf.add(tf.mul(hit, tf.sub(gauss, logp)), tf.mul(tf.sub(1, hit), tf.neg(log1mp))), 1) as tf.Tensor1D;
+    };
+    const w = tf.tensor1d(Float32Array.from({ length: n }, () => 0.5 + rng.uniform()));
+    const f = (fn: typeof composed) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fn(a as tf.Tensor2D, b as tf.Tensor2D), w));
+    const [, go] = tf.grads(f(zeroInflatedNll))([x, out]);
+    const [, co] = tf.grads(f(composed))([x, out]);
+    const gv = Array.from(go!.dataSync());
+    const cv = Array.from(co!.dataSync());
+    gv.forEach((v, i) => expect(Math.abs(v - cv[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(cv[i]!))));
+  });
+
+  it('zero-inflated likelihood: 3 outputs per voxel; a draw is |mean + k·σ·ε| where u < p, else exactly 0', () => {
+    const vae = new ConditionalVae({ ...shape, likelihood: 'zero-inflated' }, new Rng(4));
+    expect(vae.params.named()['decoder.out.kernel'].shape).toEqual([16, 18]);
+    const rng = new Rng(5);
+    const n = 50;
+    const z = tf.tensor2d(Float32Array.from({ length: n * 2 }, () => rng.normal()), [n, 2]);
+    const y = tf.tensor2d(Float32Array.from({ length: n * 3 }, () => rng.normal()), [n, 3]);
+    const eps = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => rng.normal()), [n, 6]);
+    const u = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => rng.uniform()), [n, 6]);
+    const d = vae.decodeWithScale(z, y);
+    const [mean, ls, logit] = [d.mean.dataSync(), d.logSigma.dataSync(), d.hitLogit!.dataSync()];
+    const draw = vae.sample(z, y, 0.5, eps, u).dataSync();
+    const [e, uu] = [eps.dataSync(), u.dataSync()];
+    let zeros = 0;
+    for (let i = 0; i < n * 6; i++) {
+      const hit = uu[i]! < 1 / (1 + Math.exp(-logit[i]!));
+      const want = hit ? Math.abs(mean[i]! + 0.5 * Math.exp(ls[i]!) * e[i]!) : 0;
+      expect(draw[i]).toBeCloseTo(want, 5);
+      if (!hit) zeros++;
+    }
+    expect(zeros).toBeGreaterThan(0);
+    expect(zeros).toBeLessThan(n * 6);
+    // decode() is the expected value p · mean.
+    const ev = vae.decode(z, y).dataSync();
+    for (let i = 0; i < n * 6; i++) expect(ev[i]).toBeCloseTo(mean[i]! / (1 + Math.exp(-logit[i]!)), 5);
+    expect(() => vae.sample(z, y, 1, eps)).toThrow(/hit noise/);
+    vae.dispose();
   });
 });

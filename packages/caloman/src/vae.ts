@@ -1,7 +1,8 @@
 /**
  * CaloMan's conditional VAE (field-reference.md §4.7; Kingma & Welling 2014, arXiv:1312.6114):
- * parallel-MLP encoder x, y → (μ, log σ) and decoder z, y → mean of every voxel, Gaussian
- * likelihood with one shared log σ, loss = negative ELBO with a β-weighted KL term.
+ * parallel-MLP encoder x, y → (μ, log σ) and decoder z, y → mean of every voxel, loss = negative
+ * ELBO with a β-weighted KL term. The decoder's likelihood is a Gaussian with one shared log σ
+ * (published), a σ per voxel, or that plus a hit probability per voxel (zero-inflated).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
@@ -20,13 +21,18 @@ export interface VaeShape {
   hidden: readonly number[];
   /**
    * Output noise model: one learned σ shared by every voxel (`shared`, CaloMan's), or a σ per
-   * voxel and shower predicted by the decoder next to the mean (`per-voxel`, heteroscedastic).
+   * voxel and shower predicted by the decoder next to the mean (`per-voxel`, heteroscedastic), or
+   * that plus a hit probability per voxel (`zero-inflated`: a voxel is exactly zero with
+   * probability 1 − p, else Gaussian around the mean; only hits enter the Gaussian term).
    */
   likelihood?: VaeLikelihood;
 }
 
 /** The VAE's output noise model (see `VaeShape.likelihood`). */
-export type VaeLikelihood = 'shared' | 'per-voxel';
+export type VaeLikelihood = 'shared' | 'per-voxel' | 'zero-inflated';
+
+/** The likelihoods whose decoder predicts a σ per voxel (output [mean | raw log σ | …]). */
+const PER_VOXEL_SIGMA: readonly VaeLikelihood[] = ['per-voxel', 'zero-inflated'];
 
 /** Scalar parts of the loss, averaged over the batch. */
 export interface VaeLoss {
@@ -81,6 +87,47 @@ export const perVoxelNll = tf.customGrad(((x: tf.Tensor2D, out: tf.Tensor2D, sav
   return { value, gradFunc };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, out: tf.Tensor2D) => tf.Tensor1D;
 
+/**
+ * Per-row negative log-likelihood of voxels x [n, V] (≥ 0) under the zero-inflated decoder output
+ * [n, 3V] = [mean | raw log σ | hit logit ℓ]: with h = [x > 0], p = sigmoid(ℓ),
+ * Σ_v [−h log p − (1 − h) log(1 − p) + h (½ t² + log σ + ½ log 2π)], t = (x − mean)/σ, log σ
+ * clipped as in `perVoxelNll`. Written as one op with its gradient (d/dℓ = p − h) for the same
+ * memory reason as `perVoxelNll`; same values and gradients as the composed ops (tested).
+ */
+export const zeroInflatedNll = tf.customGrad(((x: tf.Tensor2D, out: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([x, out]);
+  const parts = (xv: tf.Tensor2D, o: tf.Tensor2D) => {
+    const V = xv.shape[1];
+    const mean = tf.slice(o, [0, 0], [-1, V]);
+    const raw = tf.slice(o, [0, V], [-1, V]) as tf.Tensor2D;
+    const logit = tf.slice(o, [0, 2 * V], [-1, V]) as tf.Tensor2D;
+    const ls = tf.clipByValue(raw, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
+    const inv = tf.exp(tf.neg(ls)) as tf.Tensor2D;
+    const hit = tf.cast(tf.greater(xv, 0), 'float32') as tf.Tensor2D;
+    return { t: tf.mul(tf.sub(xv, mean), inv) as tf.Tensor2D, inv, ls, raw, logit, hit };
+  };
+  const value = tf.tidy(() => {
+    const { t, ls, logit, hit } = parts(x, out);
+    // −h log p − (1 − h) log(1 − p) = softplus(ℓ) − h ℓ.
+    const bce = tf.sub(tf.softplus(logit), tf.mul(hit, logit));
+    const gauss = tf.mul(hit, tf.add(tf.add(tf.mul(0.5, tf.square(t)), ls), HALF_LOG_2PI));
+    return tf.sum(tf.add(bce, gauss), 1);
+  });
+  const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
+    tf.tidy(() => {
+      const [xs, os] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const { t, inv, raw, logit, hit } = parts(xs, os);
+      const d = tf.reshape(dy, [-1, 1]);
+      const hd = tf.mul(hit, d);
+      const tInvD = tf.mul(tf.mul(t, inv), hd);
+      const inRange = tf.logicalAnd(tf.greaterEqual(raw, VOXEL_LOG_SIGMA_RANGE[0]), tf.lessEqual(raw, VOXEL_LOG_SIGMA_RANGE[1]));
+      const dls = tf.where(inRange, tf.mul(tf.sub(1, tf.square(t)), hd), tf.zerosLike(raw));
+      const dlogit = tf.mul(tf.sub(tf.sigmoid(logit), hit), d);
+      return [tInvD, tf.concat([tf.neg(tInvD), dls, dlogit], 1)];
+    });
+  return { value, gradFunc };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, out: tf.Tensor2D) => tf.Tensor1D;
+
 /** The conditional VAE with named variables `encoder.*`, `decoder.*` and `decoder.logSigma`. */
 export class ConditionalVae {
   /** Its parameters (stable names for safetensors). */
@@ -93,8 +140,9 @@ export class ConditionalVae {
   constructor(readonly shape: VaeShape, rng: Rng) {
     this.params = new ParamStore('vae');
     this.enc = new ParallelMlp(this.params, 'encoder', shape.voxels, shape.conditionDim, shape.hidden, 2 * shape.latentDim, rng);
-    const perVoxel = shape.likelihood === 'per-voxel';
-    this.dec = new ParallelMlp(this.params, 'decoder', shape.latentDim, shape.conditionDim, shape.hidden, perVoxel ? 2 * shape.voxels : shape.voxels, rng);
+    const perVoxel = PER_VOXEL_SIGMA.includes(shape.likelihood ?? 'shared');
+    const outputs = shape.likelihood === 'zero-inflated' ? 3 : perVoxel ? 2 : 1;
+    this.dec = new ParallelMlp(this.params, 'decoder', shape.latentDim, shape.conditionDim, shape.hidden, outputs * shape.voxels, rng);
     // The shared σ exists only for the shared likelihood (an unused variable would get no gradient).
     this.logSigmaX = perVoxel ? null : this.params.add('decoder.logSigma', tf.scalar(-1));
   }
@@ -110,35 +158,63 @@ export class ConditionalVae {
     });
   }
 
-  /** Decoder: mean of the voxels [n, voxels] given z and y. */
+  /** Decoder: expected value of the voxels [n, voxels] given z and y (p · mean for `zero-inflated`). */
   decode(z: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     if (this.logSigmaX) return this.dec.apply(z, y);
-    return tf.tidy(() => tf.slice(this.dec.apply(z, y), [0, 0], [-1, this.shape.voxels]) as tf.Tensor2D);
+    return tf.tidy(() => {
+      const out = this.dec.apply(z, y);
+      const V = this.shape.voxels;
+      const mean = tf.slice(out, [0, 0], [-1, V]) as tf.Tensor2D;
+      if (this.shape.likelihood !== 'zero-inflated') return mean;
+      return tf.mul(mean, tf.sigmoid(tf.slice(out, [0, 2 * V], [-1, V]))) as tf.Tensor2D;
+    });
   }
 
-  /** Decoder mean and log σ of every voxel [n, voxels] (the shared σ broadcast for `shared`). */
-  decodeWithScale(z: tf.Tensor2D, y: tf.Tensor2D): { mean: tf.Tensor2D; logSigma: tf.Tensor2D } {
+  /**
+   * A draw of the decoder's likelihood, mean + k·σ·ε [n, voxels] given the standard-normal ε; for
+   * `zero-inflated` a voxel is a hit when u < p (u uniform [n, voxels], required) and its value
+   * is then |mean + k·σ·ε| (folded: negative draws keep their magnitude, so a sparse voxel's
+   * expected energy is not halved by clipping), else 0. k = 0 gives the mean (times the hit).
+   */
+  sample(z: tf.Tensor2D, y: tf.Tensor2D, k: number, eps: tf.Tensor2D | null, u?: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const d = this.decodeWithScale(z, y);
+      const x = k > 0 && eps ? tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), eps)) : d.mean;
+      if (!d.hitLogit) return x as tf.Tensor2D;
+      if (!u) throw new Error('ConditionalVae.sample: the zero-inflated likelihood needs uniform hit noise u');
+      return tf.where(tf.less(u, tf.sigmoid(d.hitLogit)), tf.abs(x), tf.zerosLike(x)) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Decoder mean and log σ of every voxel [n, voxels] (the shared σ broadcast for `shared`), and
+   * the hit logit for `zero-inflated`.
+   */
+  decodeWithScale(z: tf.Tensor2D, y: tf.Tensor2D): { mean: tf.Tensor2D; logSigma: tf.Tensor2D; hitLogit?: tf.Tensor2D } {
     return tf.tidy(() => {
       const out = this.dec.apply(z, y);
       const V = this.shape.voxels;
       if (!this.logSigmaX) {
         const mean = tf.slice(out, [0, 0], [-1, V]) as tf.Tensor2D;
         const logSigma = tf.clipByValue(tf.slice(out, [0, V], [-1, V]), VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
-        return { mean, logSigma };
+        if (this.shape.likelihood !== 'zero-inflated') return { mean, logSigma };
+        return { mean, logSigma, hitLogit: tf.slice(out, [0, 2 * V], [-1, V]) as tf.Tensor2D };
       }
       return { mean: out, logSigma: tf.mul(tf.onesLike(out), this.logSigmaX) as tf.Tensor2D };
     });
   }
 
-  /** Appends the decoder z, y → voxel means (and σ, for sampling) to an ONNX graph. */
-  decodeOnnx(g: OnnxGraphBuilder, z: OnnxValue, y: OnnxValue): { mean: OnnxValue; sigma: OnnxValue | number } {
+  /** Appends the decoder z, y → voxel means (σ, and the hit probability for `zero-inflated`) to an ONNX graph. */
+  decodeOnnx(g: OnnxGraphBuilder, z: OnnxValue, y: OnnxValue): { mean: OnnxValue; sigma: OnnxValue | number; hitProbability?: OnnxValue } {
     const V = this.shape.voxels;
-    if (this.shape.likelihood !== 'per-voxel') return { mean: this.dec.toOnnx(g, z, y)[0]!, sigma: Math.exp(this.outputLogSigma()) };
-    const [mean, raw] = this.dec.toOnnx(g, z, y, [V, V]);
-    return { mean: mean!, sigma: g.exp(g.clip(raw!, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1])) };
+    if (this.logSigmaX) return { mean: this.dec.toOnnx(g, z, y)[0]!, sigma: Math.exp(this.outputLogSigma()) };
+    const zi = this.shape.likelihood === 'zero-inflated';
+    const [mean, raw, logit] = this.dec.toOnnx(g, z, y, zi ? [V, V, V] : [V, V]);
+    const sigma = g.exp(g.clip(raw!, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]));
+    return zi ? { mean: mean!, sigma, hitProbability: g.sigmoid(logit!) } : { mean: mean!, sigma };
   }
 
-  /** The shared output log σ (NaN for the per-voxel likelihood, whose σ depends on the input). */
+  /** The shared output log σ (NaN for the per-voxel likelihoods, whose σ depends on the input). */
   outputLogSigma(): number {
     return this.logSigmaX ? this.logSigmaX.dataSync()[0] : NaN;
   }
@@ -153,7 +229,9 @@ export class ConditionalVae {
       const z = tf.add(mu, tf.mul(tf.exp(logSigma), eps)) as tf.Tensor2D;
       const V = this.shape.voxels;
       let rec: tf.Tensor;
-      if (this.shape.likelihood === 'per-voxel') {
+      if (this.shape.likelihood === 'zero-inflated') {
+        rec = zeroInflatedNll(x, this.dec.apply(z, y));
+      } else if (this.shape.likelihood === 'per-voxel') {
         rec = perVoxelNll(x, this.dec.apply(z, y));
       } else {
         const ls = this.logSigmaX!;

@@ -26,7 +26,7 @@ describe('model directories written before vae.likelihood and generation.decoder
     try {
       expect(model.config.vae.likelihood).toBe('shared');
       expect(model.config.generation.decoderNoise).toBe(0);
-      expect(calomanPlugin.defaultConfig(geometry)).toMatchObject({ vae: { likelihood: 'per-voxel' }, generation: { decoderNoise: 1 } });
+      expect(calomanPlugin.defaultConfig(geometry)).toMatchObject({ vae: { likelihood: 'zero-inflated' }, generation: { decoderNoise: 1 } });
     } finally {
       model.dispose();
     }
