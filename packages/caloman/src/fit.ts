@@ -169,7 +169,7 @@ export async function fitCaloMan(model: CaloManModel, source: ShowerSource, opti
     const net = model.nets.vae;
     const loss = ({ rows, x }: VoxelBatch, eps: Float32Array): tf.Scalar => {
       const m = rows.length;
-      return net.loss(tf.tensor2d(x, [m, V]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]), tf.tensor2d(eps, [m, D]), cfg.vae.beta).loss;
+      return net.loss(tf.tensor2d(x, [m, V]), tf.tensor2d(conditionRows(data, rows), [m, 1 + L]), tf.tensor2d(eps, [m, D]), cfg.vae.beta, cfg.vae.freeBits).loss;
     };
     return phaseOf('vae', net.params.named(), cfg.vae.training, {
       data: data.x.training(cfg.vae.training.batchSize),

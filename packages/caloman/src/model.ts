@@ -212,7 +212,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const mean = tidyValues(() => {
       if (!noise.voxel && !noise.hit) return this.nets.vae.decode(z, yt);
       const t = (a: Float32Array | null) => (a ? tf.tensor2d(a, [m, V]) : undefined);
-      return this.nets.vae.sample(z, yt, k, t(noise.voxel) ?? null, t(noise.hit));
+      return this.nets.vae.sample(z, yt, k, t(noise.voxel) ?? null, t(noise.hit), noise.hit ? this.membership() : undefined);
     });
     tf.dispose([z, yt]);
     return this.meanToShowers(Float32Array.from(mean), e, layerE);
@@ -227,6 +227,16 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   /** The noise of m showers from the three streams, in the order `generateBatchTfjs` draws it. */
   private onnxNoise(m: number, rng: NoiseStreams): { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null; hit: Float32Array | null } {
     return { epl: this.nets.epl.drawNoise(m, rng.epl), latent: this.nets.latentFlow.drawNoise(m, rng.latent), ...this.voxelNoise(m, rng) };
+  }
+
+  /** The voxel→layer membership matrix [V, L] (0/1), as a tensor owned by the caller's tidy. */
+  private membership(): tf.Tensor2D {
+    const L = this.slices.length;
+    const m = new Float32Array(this.geometry.voxels * L);
+    this.slices.forEach(({ start, end }, l) => {
+      for (let v = start; v < end; v++) m[v * L + l] = 1;
+    });
+    return tf.tensor2d(m, [this.geometry.voxels, L]);
   }
 
   /** The decoder's noise for m showers: normals when `decoderNoise` > 0, then uniform hit draws for `zero-inflated`. */

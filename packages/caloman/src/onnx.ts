@@ -44,13 +44,32 @@ function buildGenerator(model: CaloManModel): OnnxGraphBuilder {
     const eps = g.input('voxelNoise', 'float32', ['batch', model.geometry.voxels]);
     mean = g.add(mean, g.mul(eps, typeof dec.sigma === 'number' ? k * dec.sigma : k === 1 ? dec.sigma : g.mul(dec.sigma, k)));
   }
+  const layers = membershipOnnx(g, model);
   if (dec.hitProbability) {
-    // Zero-inflated likelihood: a hit when u < p, its value folded (|mean + k·σ·ε|), else 0.
+    // Zero-inflated likelihood (ConditionalVae.sample): a hit when u < p, its value folded
+    // (|mean + k·σ·ε|), else 0; a layer without hits gets the expected values p·|mean|.
     const u = g.input('hitNoise', 'float32', ['batch', model.geometry.voxels]);
-    mean = g.where(g.less(u, dec.hitProbability), g.abs(mean), 0);
+    const drawn = g.where(g.less(u, dec.hitProbability), g.abs(mean), 0);
+    const empty = g.cast(g.equal(g.matMul(drawn, layers.M), 0), 'float32');
+    mean = g.add(drawn, g.mul(g.matMul(empty, layers.MT), g.mul(dec.hitProbability, g.abs(dec.mean))));
   }
-  g.output(assembleShowersOnnx(g, model, mean, layerE), 'showers');
+  g.output(assembleShowersOnnx(g, model, mean, layerE, layers), 'showers');
   return g;
+}
+
+/** The constant voxel→layer membership matrix M [V, L] and its transpose MT [L, V]. */
+function membershipOnnx(g: OnnxGraphBuilder, model: CaloManModel): { M: OnnxValue; MT: OnnxValue } {
+  const V = model.geometry.voxels;
+  const L = model.slices.length;
+  const member = new Float32Array(V * L);
+  const memberT = new Float32Array(L * V);
+  model.slices.forEach(({ start, end }, l) => {
+    for (let v = start; v < end; v++) {
+      member[v * L + l] = 1;
+      memberT[l * V + v] = 1;
+    }
+  });
+  return { M: g.constant(member, [V, L], 'voxel_to_layer'), MT: g.constant(memberT, [L, V], 'layer_to_voxel') };
 }
 
 /** The two generation graphs of a model, built from its current weights. */
@@ -62,19 +81,8 @@ export function buildCaloManGraphs(model: CaloManModel): { layerEnergies: OnnxGr
  * `voxelInverse` + `fractionsToShowers` (preprocess.ts) as graph ops: per-layer sums and their
  * broadcast back to voxels are MatMuls with the constant voxel→layer membership matrix.
  */
-function assembleShowersOnnx(g: OnnxGraphBuilder, model: CaloManModel, mean: OnnxValue, layerE: OnnxValue): OnnxValue {
+function assembleShowersOnnx(g: OnnxGraphBuilder, model: CaloManModel, mean: OnnxValue, layerE: OnnxValue, { M, MT }: { M: OnnxValue; MT: OnnxValue }): OnnxValue {
   const V = model.geometry.voxels;
-  const L = model.slices.length;
-  const member = new Float32Array(V * L);
-  const memberT = new Float32Array(L * V);
-  model.slices.forEach(({ start, end }, l) => {
-    for (let v = start; v < end; v++) {
-      member[v * L + l] = 1;
-      memberT[l * V + v] = 1;
-    }
-  });
-  const M = g.constant(member, [V, L], 'voxel_to_layer');
-  const MT = g.constant(memberT, [L, V], 'layer_to_voxel');
   const kind = model.config.voxelTransform;
   let f: OnnxValue;
   if (kind === 'linear') f = g.relu(mean);

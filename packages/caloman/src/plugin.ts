@@ -23,6 +23,7 @@ function checkValues(c: CaloManConfig, source: string): CaloManConfig {
   if (!['means', 'samples'].includes(c.latentFlow.fitOn)) bad('latentFlow.fitOn', `must be one of means, samples; found ${JSON.stringify(c.latentFlow.fitOn)}`);
   if (!(c.thresholdMeV >= 0)) bad('thresholdMeV', 'must be ≥ 0');
   if (!(c.vae.beta >= 0)) bad('vae.beta', 'must be ≥ 0');
+  if (!(c.vae.freeBits >= 0)) bad('vae.freeBits', 'must be ≥ 0 (nats per latent dimension)');
   if (!['shared', 'per-voxel', 'zero-inflated'].includes(c.vae.likelihood)) bad('vae.likelihood', `must be one of shared, per-voxel, zero-inflated; found ${JSON.stringify(c.vae.likelihood)}`);
   if (!(c.generation.decoderNoise >= 0)) bad('generation.decoderNoise', 'must be ≥ 0');
   if (!c.vae.hidden.every((h) => Number.isInteger(h) && h > 0)) bad('vae.hidden', 'must list positive integers');
@@ -53,6 +54,7 @@ function withLegacyDefaults(raw: unknown): unknown {
   const vae = { ...r.vae };
   const generation = { ...r.generation };
   if (!('likelihood' in vae)) vae.likelihood = LEGACY_DEFAULTS.vae.likelihood;
+  if (!('freeBits' in vae)) vae.freeBits = LEGACY_DEFAULTS.vae.freeBits;
   if (!('decoderNoise' in generation)) generation.decoderNoise = LEGACY_DEFAULTS.generation.decoderNoise;
   return { ...r, vae, generation };
 }

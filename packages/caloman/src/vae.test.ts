@@ -184,4 +184,57 @@ describe('ConditionalVae', () => {
     expect(() => vae.sample(z, y, 1, eps)).toThrow(/hit noise/);
     vae.dispose();
   });
+  it('free bits: the loss charges Σ_d max(λ, batch-mean KL_d); the reported KL stays the ELBO\'s', () => {
+    const vae = new ConditionalVae({ ...shape, likelihood: 'zero-inflated' }, new Rng(6));
+    const rng = new Rng(7);
+    const n = 8;
+    const x = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => (rng.uniform() < 0.4 ? 0 : rng.uniform())), [n, 6]);
+    const y = tf.tensor2d(Float32Array.from({ length: n * 3 }, () => rng.normal()), [n, 3]);
+    const eps = tf.tensor2d(Float32Array.from({ length: n * 2 }, () => rng.normal()), [n, 2]);
+    const plain = vae.loss(x, y, eps, 0.8);
+    const { mu, logSigma } = vae.encode(x, y);
+    const m = mu.arraySync();
+    const ls = logSigma.arraySync();
+    const perDim = [0, 1].map((d) => m.reduce((a, r, i) => a + 0.5 * (r[d] ** 2 + Math.exp(2 * ls[i][d]) - 1 - 2 * ls[i][d]), 0) / n);
+    const lambda = (perDim[0]! + perDim[1]!) / 2 + 1e-3; // above one dimension's KL at least
+    const fb = vae.loss(x, y, eps, 0.8, lambda);
+    expect(fb.kl.dataSync()[0]).toBeCloseTo(plain.kl.dataSync()[0]!, 5);
+    expect(fb.reconstruction.dataSync()[0]).toBeCloseTo(plain.reconstruction.dataSync()[0]!, 4);
+    const charged = perDim.reduce((a, k) => a + Math.max(lambda, k), 0);
+    expect(fb.loss.dataSync()[0]).toBeCloseTo(plain.reconstruction.dataSync()[0]! + 0.8 * charged, 3);
+    expect(charged).toBeGreaterThan(plain.kl.dataSync()[0]!);
+    vae.dispose();
+  });
+  it('zero-inflated draws with the layer membership: a layer without hits gets p·|mean|, the others are untouched', () => {
+    const vae = new ConditionalVae({ ...shape, likelihood: 'zero-inflated' }, new Rng(8));
+    const rng = new Rng(9);
+    const n = 40;
+    const z = tf.tensor2d(Float32Array.from({ length: n * 2 }, () => rng.normal()), [n, 2]);
+    const y = tf.tensor2d(Float32Array.from({ length: n * 3 }, () => rng.normal()), [n, 3]);
+    const eps = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => rng.normal()), [n, 6]);
+    // Uniforms near 1 make most draws misses, so many layers come out empty.
+    const u = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => 0.5 + 0.5 * rng.uniform()), [n, 6]);
+    // Layers: voxels 0-1, 2-4, 5.
+    const layerOf = [0, 0, 1, 1, 1, 2];
+    const membership = tf.tensor2d(Float32Array.from({ length: 18 }, (_, i) => (layerOf[Math.floor(i / 3)] === i % 3 ? 1 : 0)), [6, 3]);
+    const plain = vae.sample(z, y, 1, eps, u).dataSync();
+    const filled = vae.sample(z, y, 1, eps, u, membership).dataSync();
+    const d = vae.decodeWithScale(z, y);
+    const [mean, logit] = [d.mean.dataSync(), d.hitLogit!.dataSync()];
+    let emptyLayers = 0;
+    for (let i = 0; i < n; i++) {
+      for (let l = 0; l < 3; l++) {
+        const vs = [0, 1, 2, 3, 4, 5].filter((v) => layerOf[v] === l);
+        const empty = vs.every((v) => plain[i * 6 + v] === 0);
+        if (empty) emptyLayers++;
+        for (const v of vs) {
+          const j = i * 6 + v;
+          expect(filled[j]).toBeCloseTo(empty ? Math.abs(mean[j]!) / (1 + Math.exp(-logit[j]!)) : plain[j]!, 5);
+        }
+      }
+    }
+    expect(emptyLayers).toBeGreaterThan(0);
+    expect(emptyLayers).toBeLessThan(n * 3);
+    vae.dispose();
+  });
 });

@@ -175,14 +175,21 @@ export class ConditionalVae {
    * `zero-inflated` a voxel is a hit when u < p (u uniform [n, voxels], required) and its value
    * is then |mean + k·σ·ε| (folded: negative draws keep their magnitude, so a sparse voxel's
    * expected energy is not halved by clipping), else 0. k = 0 gives the mean (times the hit).
+   * With `membership` (the [voxels, layers] 0/1 voxel→layer matrix), a layer where no voxel was
+   * drawn as a hit gets the expected values p·|mean| instead: its energy comes from the layer-energy
+   * flow and must land somewhere (independent hits leave a sparse layer empty too often).
    */
-  sample(z: tf.Tensor2D, y: tf.Tensor2D, k: number, eps: tf.Tensor2D | null, u?: tf.Tensor2D): tf.Tensor2D {
+  sample(z: tf.Tensor2D, y: tf.Tensor2D, k: number, eps: tf.Tensor2D | null, u?: tf.Tensor2D, membership?: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const d = this.decodeWithScale(z, y);
       const x = k > 0 && eps ? tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), eps)) : d.mean;
       if (!d.hitLogit) return x as tf.Tensor2D;
       if (!u) throw new Error('ConditionalVae.sample: the zero-inflated likelihood needs uniform hit noise u');
-      return tf.where(tf.less(u, tf.sigmoid(d.hitLogit)), tf.abs(x), tf.zerosLike(x)) as tf.Tensor2D;
+      const p = tf.sigmoid(d.hitLogit);
+      const drawn = tf.where(tf.less(u, p), tf.abs(x), tf.zerosLike(x)) as tf.Tensor2D;
+      if (!membership) return drawn;
+      const empty = tf.cast(tf.equal(tf.matMul(drawn, membership), 0), 'float32');
+      return tf.add(drawn, tf.mul(tf.matMul(empty, membership, false, true), tf.mul(p, tf.abs(d.mean)))) as tf.Tensor2D;
     });
   }
 
@@ -222,8 +229,12 @@ export class ConditionalVae {
   /**
    * Negative ELBO with one reparameterised sample z = μ + σ·ε (ε [n, latentDim] given).
    * @param beta weight of the KL term (1 = the ELBO)
+   * @param freeBits nats per latent dimension the KL term does not charge ("free bits", Kingma et
+   *   al. 2016, arXiv:1606.04934): the loss's KL is Σ_d max(freeBits, mean over the batch of KL_d),
+   *   so a strong decoder cannot make the encoder ignore z (posterior collapse); 0 = the ELBO's KL.
+   *   `kl` reports the uncharged KL.
    */
-  loss(x: tf.Tensor2D, y: tf.Tensor2D, eps: tf.Tensor2D, beta: number): VaeLoss {
+  loss(x: tf.Tensor2D, y: tf.Tensor2D, eps: tf.Tensor2D, beta: number, freeBits = 0): VaeLoss {
     return tf.tidy(() => {
       const { mu, logSigma } = this.encode(x, y);
       const z = tf.add(mu, tf.mul(tf.exp(logSigma), eps)) as tf.Tensor2D;
@@ -240,10 +251,12 @@ export class ConditionalVae {
         const sq = tf.sum(tf.square(tf.sub(x, mean)), 1);
         rec = tf.add(tf.mul(tf.mul(0.5, invVar), sq), tf.mul(V, tf.add(ls, HALF_LOG_2PI)));
       }
-      const kl = tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mu), tf.exp(tf.mul(2, logSigma))), tf.add(1, tf.mul(2, logSigma))), 1));
+      const klPerDim = tf.mul(0.5, tf.sub(tf.add(tf.square(mu), tf.exp(tf.mul(2, logSigma))), tf.add(1, tf.mul(2, logSigma))));
+      const kl = tf.sum(klPerDim, 1);
       const reconstruction = tf.mean(rec) as tf.Scalar;
       const klMean = tf.mean(kl) as tf.Scalar;
-      return { loss: tf.add(reconstruction, tf.mul(beta, klMean)) as tf.Scalar, reconstruction, kl: klMean };
+      const charged = freeBits > 0 ? tf.sum(tf.maximum(tf.mean(klPerDim, 0), freeBits)) : klMean;
+      return { loss: tf.add(reconstruction, tf.mul(beta, charged)) as tf.Scalar, reconstruction, kl: klMean };
     });
   }
 
