@@ -72,11 +72,10 @@ export interface CaloManState extends Preprocessing {
 interface NoiseStreams {
   epl: Rng;
   latent: Rng;
-  /**
-   * Decoder output noise: ziggurat normals (when `generation.decoderNoise` > 0, 368 per DS1
-   * shower), then uniform hit draws (the zero-inflated likelihood, as many).
-   */
+  /** Decoder output noise (used when `generation.decoderNoise` > 0; ziggurat normals, 368 per DS1 shower). */
   voxel: Rng;
+  /** Hit draws of the zero-inflated likelihood (uniforms, one per voxel), its own stream so showers do not depend on the batch size. */
+  hit: Rng;
 }
 
 /** A CaloMan model: a `Generator` that can be trained and saved. */
@@ -188,7 +187,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     }
     const batch = Math.max(1, options.batchSize ?? this.config.generation.batchSize);
     // One stream per noise source, so a shower's noise does not depend on the batch size.
-    const rng: NoiseStreams = { epl: new Rng(options.seed, 0), latent: new Rng(options.seed, 1), voxel: new Rng(options.seed, 2) };
+    const rng: NoiseStreams = { epl: new Rng(options.seed, 0), latent: new Rng(options.seed, 1), voxel: new Rng(options.seed, 2), hit: new Rng(options.seed, 3) };
     const ort = runtime === 'onnx' ? await this.onnxSessions(options.threads) : null;
     // onnxruntime runs at most ORT_CHUNK rows at a time; preparing chunk k + 1 while the generator
     // graph runs chunk k measured no faster on 2 cores, so the chunks run in turn.
@@ -243,7 +242,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   private voxelNoise(m: number, rng: NoiseStreams): { voxel: Float32Array | null; hit: Float32Array | null } {
     const n = m * this.geometry.voxels;
     const voxel = this.config.generation.decoderNoise > 0 ? (rng.voxel.fillNormalZiggurat(new Float32Array(n)) as Float32Array) : null;
-    const hit = this.config.vae.likelihood === 'zero-inflated' ? (rng.voxel.fillUniform(new Float32Array(n)) as Float32Array) : null;
+    const hit = this.config.vae.likelihood === 'zero-inflated' ? (rng.hit.fillUniform(new Float32Array(n)) as Float32Array) : null;
     return { voxel, hit };
   }
 

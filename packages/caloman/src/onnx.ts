@@ -122,7 +122,7 @@ export function calomanSessions(model: CaloManModel): ModelSessions<CaloManGraph
   return new ModelSessions<CaloManGraph>({
     card: model.card,
     opset: ONNX_OPSET,
-    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1, decoder voxel noise stream 2: normals when generation.decoderNoise > 0, then uniform hit draws for the zero-inflated likelihood), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
+    glue: 'JavaScript (CaloManModel.generate), O(batch × layers): noise from calozoo Rng (EPL stream 0, latent stream 1, decoder voxel noise stream 2 when generation.decoderNoise > 0, uniform hit draws stream 3 for the zero-inflated likelihood), EPL inversion and clipping to eplRange, the response calibration (quantile lookup) and the condition vector y; config.json preprocessing holds every constant.',
     // The generation settings the generator graph is built with (decoderNoise also decides its inputs).
     settingsKey: () => {
       const { generation: g, thresholdMeV, voxelTransform } = model.config;
