@@ -44,7 +44,7 @@ import { applyResponseCalibration, type ResponseCalibration } from './calibratio
 import type { CaloManConfig } from './configs.js';
 import { fitCaloMan } from './fit.js';
 import { createNetworks, type CaloManNetworks } from './networks.js';
-import { energyContext, eplToLayerEnergies, fractionsToShowers, layerEnergiesToEpl, standardise, voxelInverse } from './preprocess.js';
+import { energyContext, eplToLayerEnergies, fractionsToShowers, layerEnergiesToEpl, layerMembership, standardise, voxelInverse } from './preprocess.js';
 import { identityStandardiser, type Preprocessing } from './training-data.js';
 import { calomanSessions, type CaloManGraph } from './onnx.js';
 import { CALOMAN_VERSION } from './version.js';
@@ -68,7 +68,7 @@ export interface CaloManState extends Preprocessing {
   training: Record<string, unknown> | null;
 }
 
-/** The two noise sources of generation, each its own Rng stream. */
+/** The noise sources of generation, each its own Rng stream. */
 interface NoiseStreams {
   epl: Rng;
   latent: Rng;
@@ -88,6 +88,8 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   state: CaloManState;
   /** Layer slices of the geometry. */
   readonly slices: LayerSlice[];
+  /** `layerMembership` of the slices, built on first use (zero-inflated generation). */
+  private membershipValues?: Float32Array;
   /** Where warnings go (from `LoadOptions.logger`). */
   logger: Logger | undefined;
   /** onnxruntime sessions (opened on the first ONNX generation) and the export of the directory the weights were loaded from or saved to. */
@@ -223,19 +225,15 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     return (await ort.sessions.generator.run(feeds)).showers!.data as Float32Array;
   }
 
-  /** The noise of m showers from the three streams, in the order `generateBatchTfjs` draws it. */
+  /** The noise of m showers from the four streams, as `generateBatchTfjs` draws it. */
   private onnxNoise(m: number, rng: NoiseStreams): { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null; hit: Float32Array | null } {
     return { epl: this.nets.epl.drawNoise(m, rng.epl), latent: this.nets.latentFlow.drawNoise(m, rng.latent), ...this.voxelNoise(m, rng) };
   }
 
-  /** The voxel→layer membership matrix [V, L] (0/1), as a tensor owned by the caller's tidy. */
+  /** The voxel→layer membership matrix [V, L] (0/1), as a tensor owned by the caller's tidy; its values are built once. */
   private membership(): tf.Tensor2D {
-    const L = this.slices.length;
-    const m = new Float32Array(this.geometry.voxels * L);
-    this.slices.forEach(({ start, end }, l) => {
-      for (let v = start; v < end; v++) m[v * L + l] = 1;
-    });
-    return tf.tensor2d(m, [this.geometry.voxels, L]);
+    this.membershipValues ??= layerMembership(this.slices, this.geometry.voxels);
+    return tf.tensor2d(this.membershipValues, [this.geometry.voxels, this.slices.length]);
   }
 
   /** The decoder's noise for m showers: normals when `decoderNoise` > 0, then uniform hit draws for `zero-inflated`. */

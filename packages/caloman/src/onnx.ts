@@ -14,7 +14,7 @@
  * runtimes give the same showers up to float32 rounding.
  */
 import { ModelSessions, OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
-import { VOXEL_LOGIT_EPSILON } from './preprocess.js';
+import { VOXEL_LOGIT_EPSILON, layerMembership } from './preprocess.js';
 import type { CaloManModel } from './model.js';
 
 /** Opset of the exported graphs. */
@@ -61,14 +61,9 @@ function buildGenerator(model: CaloManModel): OnnxGraphBuilder {
 function membershipOnnx(g: OnnxGraphBuilder, model: CaloManModel): { M: OnnxValue; MT: OnnxValue } {
   const V = model.geometry.voxels;
   const L = model.slices.length;
-  const member = new Float32Array(V * L);
+  const member = layerMembership(model.slices, V);
   const memberT = new Float32Array(L * V);
-  model.slices.forEach(({ start, end }, l) => {
-    for (let v = start; v < end; v++) {
-      member[v * L + l] = 1;
-      memberT[l * V + v] = 1;
-    }
-  });
+  for (let v = 0; v < V; v++) for (let l = 0; l < L; l++) memberT[l * V + v] = member[v * L + l]!;
   return { M: g.constant(member, [V, L], 'voxel_to_layer'), MT: g.constant(memberT, [L, V], 'layer_to_voxel') };
 }
 

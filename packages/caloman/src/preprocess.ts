@@ -181,3 +181,13 @@ export function thresholded(values: Float32Array, thresholdMeV: number, options:
   if (thresholdMeV > 0) for (let i = 0; i < out.length; i++) if (out[i] < thresholdMeV) out[i] = 0;
   return out;
 }
+
+/** The 0/1 voxel→layer membership matrix [voxels, layers], row-major (per-layer sums as one MatMul). */
+export function layerMembership(slices: readonly LayerSlice[], voxels: number): Float32Array {
+  const L = slices.length;
+  const m = new Float32Array(voxels * L);
+  slices.forEach(({ start, end }, l) => {
+    for (let v = start; v < end; v++) m[v * L + l] = 1;
+  });
+  return m;
+}

@@ -51,6 +51,19 @@ const VOXEL_LOG_SIGMA_RANGE = [-6, 1] as const;
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
+ * The Gaussian pieces of a decoder output o = [mean | raw log σ | …] for voxels x [n, V]: log σ
+ * clipped to VOXEL_LOG_SIGMA_RANGE, 1/σ and t = (x − mean)/σ (shared by the two NLL ops below).
+ */
+function gaussianParts(x: tf.Tensor2D, o: tf.Tensor2D): { t: tf.Tensor2D; inv: tf.Tensor2D; ls: tf.Tensor2D; raw: tf.Tensor2D } {
+  const V = x.shape[1];
+  const mean = tf.slice(o, [0, 0], [-1, V]);
+  const raw = tf.slice(o, [0, V], [-1, V]) as tf.Tensor2D;
+  const ls = tf.clipByValue(raw, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
+  const inv = tf.exp(tf.neg(ls)) as tf.Tensor2D;
+  return { t: tf.mul(tf.sub(x, mean), inv) as tf.Tensor2D, inv, ls, raw };
+}
+
+/**
  * Per-row Gaussian negative log-likelihood Σ_v [½ t² + log σ_v] + V·½ log 2π of voxels x [n, V]
  * under the decoder output [n, 2V] = [mean | raw log σ], log σ = clip(raw, VOXEL_LOG_SIGMA_RANGE),
  * t = (x − mean)/σ, as one op with its gradient written out. Only x and the decoder output are
@@ -61,14 +74,7 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  */
 export const perVoxelNll = tf.customGrad(((x: tf.Tensor2D, out: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([x, out]);
-  const parts = (xv: tf.Tensor2D, o: tf.Tensor2D): { t: tf.Tensor2D; inv: tf.Tensor2D; ls: tf.Tensor2D; raw: tf.Tensor2D } => {
-    const V = xv.shape[1];
-    const mean = tf.slice(o, [0, 0], [-1, V]);
-    const raw = tf.slice(o, [0, V], [-1, V]) as tf.Tensor2D;
-    const ls = tf.clipByValue(raw, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
-    const inv = tf.exp(tf.neg(ls)) as tf.Tensor2D;
-    return { t: tf.mul(tf.sub(xv, mean), inv) as tf.Tensor2D, inv, ls, raw };
-  };
+  const parts = gaussianParts;
   const value = tf.tidy(() => {
     const { t, ls } = parts(x, out);
     return tf.add(tf.sum(tf.add(tf.mul(0.5, tf.square(t)), ls), 1), x.shape[1] * HALF_LOG_2PI);
@@ -98,13 +104,8 @@ export const zeroInflatedNll = tf.customGrad(((x: tf.Tensor2D, out: tf.Tensor2D,
   save([x, out]);
   const parts = (xv: tf.Tensor2D, o: tf.Tensor2D) => {
     const V = xv.shape[1];
-    const mean = tf.slice(o, [0, 0], [-1, V]);
-    const raw = tf.slice(o, [0, V], [-1, V]) as tf.Tensor2D;
     const logit = tf.slice(o, [0, 2 * V], [-1, V]) as tf.Tensor2D;
-    const ls = tf.clipByValue(raw, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
-    const inv = tf.exp(tf.neg(ls)) as tf.Tensor2D;
-    const hit = tf.cast(tf.greater(xv, 0), 'float32') as tf.Tensor2D;
-    return { t: tf.mul(tf.sub(xv, mean), inv) as tf.Tensor2D, inv, ls, raw, logit, hit };
+    return { ...gaussianParts(xv, o), logit, hit: tf.cast(tf.greater(xv, 0), 'float32') as tf.Tensor2D };
   };
   const value = tf.tidy(() => {
     const { t, ls, logit, hit } = parts(x, out);
