@@ -37,7 +37,7 @@ const noise = new Rng(11).fillNormal(new Float32Array(n * g.voxels)) as Float32A
 const hits = new Rng(12).fillUniform(new Float32Array(n * g.voxels)) as Float32Array;
 const membership = layerMembership(layerSlices(g), g.voxels);
 const decoded = (z: tf.Tensor2D): Float32Array => {
-  const v = tf.tidy(() => model.nets.vae.sample(z, tf.tensor2d(y, [n, 1 + L]), k, tf.tensor2d(noise, [n, g.voxels]), tf.tensor2d(hits, [n, g.voxels]), tf.tensor2d(membership, [g.voxels, L])));
+  const v = tf.tidy(() => model.nets.vae.sample(z, tf.tensor2d(y, [n, 1 + L]), k, tf.tensor2d(noise, [n, g.voxels]), tf.tensor2d(hits, [n, g.voxels]), { membership: tf.tensor2d(membership, [g.voxels, L]), slices: layerSlices(g) }));
   const out = new Float32Array(v.dataSync() as Float32Array);
   v.dispose();
   return model.meanToShowers(out, test.energy, layerEnergy);
@@ -48,7 +48,7 @@ const variants: Record<string, Showers> = {
   generation: await model.generate({ energy: test.energy }, { seed: 9 }),
 };
 // Mean ± std of the shape observables the classifier finds: a too-small std is a fluctuation the model lost.
-const SHAPES = ['Width_r[1]', 'Width_eta[1]', 'EC_phi[1]', 'EC_phi[2]', 'EC_eta[2]', 'n_hit'];
+const SHAPES = ['Width_r[1]', 'Width_eta[1]', 'EC_phi[1]', 'EC_phi[2]', 'EC_eta[2]', 'Sparsity[1]', 'Sparsity[2]', 'n_hit'];
 const moments = (s: Showers): Record<string, string> => {
   const ex = new FeatureExtractor(g);
   ex.consume(s);

@@ -172,6 +172,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
       hi: clip ? this.state.fractionHi! : undefined,
       thresholdMeV: this.config.thresholdMeV,
       keepLayerEnergy: this.config.generation.keepLayerEnergy,
+      hitFloor: this.config.vae.likelihood === 'zero-inflated',
     });
   }
 
@@ -213,7 +214,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const mean = tidyValues(() => {
       if (!noise.voxel && !noise.hit) return this.nets.vae.decode(z, yt);
       const t = (a: Float32Array | null) => (a ? tf.tensor2d(a, [m, V]) : undefined);
-      return this.nets.vae.sample(z, yt, k, t(noise.voxel) ?? null, t(noise.hit), noise.hit ? this.membership() : undefined);
+      return this.nets.vae.sample(z, yt, k, t(noise.voxel) ?? null, t(noise.hit), noise.hit ? { membership: this.membership(), slices: this.slices } : undefined);
     });
     tf.dispose([z, yt]);
     return this.meanToShowers(Float32Array.from(mean), e, layerE);

@@ -47,11 +47,14 @@ function buildGenerator(model: CaloManModel): OnnxGraphBuilder {
   const layers = membershipOnnx(g, model);
   if (dec.hitProbability) {
     // Zero-inflated likelihood (ConditionalVae.sample): a hit when u < p, its value folded
-    // (|mean + k·σ·ε|), else 0; a layer without hits gets the expected values p·|mean|.
+    // (|mean + k·σ·ε|), else 0; a layer without hits gets one at its largest p·|mean|.
     const u = g.input('hitNoise', 'float32', ['batch', model.geometry.voxels]);
     const drawn = g.where(g.less(u, dec.hitProbability), g.abs(mean), 0);
     const empty = g.cast(g.equal(g.matMul(drawn, layers.M), 0), 'float32');
-    mean = g.add(drawn, g.mul(g.matMul(empty, layers.MT), g.mul(dec.hitProbability, g.abs(dec.mean))));
+    const q = g.mul(dec.hitProbability, g.abs(dec.mean));
+    const layerMax = g.concat(model.slices.map((s) => g.reduceMax(g.slice(q, [s.start], [s.end], [1]), [1], true)), 1);
+    const top = g.and(g.equal(q, g.matMul(layerMax, layers.MT)), g.greater(q, 0));
+    mean = g.add(drawn, g.mul(g.matMul(empty, layers.MT), g.where(top, q, 0)));
   }
   g.output(assembleShowersOnnx(g, model, mean, layerE, layers), 'showers');
   return g;
@@ -86,21 +89,38 @@ function assembleShowersOnnx(g: OnnxGraphBuilder, model: CaloManModel, mean: Onn
     f = g.mul(r, r);
   } else f = g.relu(g.div(g.sub(g.sigmoid(mean), VOXEL_LOGIT_EPSILON), 1 - 2 * VOXEL_LOGIT_EPSILON));
   const { fractionLo: lo, fractionHi: hi } = model.state;
-  if (model.config.generation.clipToTrainingRange && lo && hi) f = g.min(g.max(f, { data: lo, shape: [V] }), { data: hi, shape: [V] });
+  const hitFloor = model.config.vae.likelihood === 'zero-inflated';
+  if (model.config.generation.clipToTrainingRange && lo && hi) {
+    const clipped = g.min(g.max(f, { data: lo, shape: [V] }), { data: hi, shape: [V] });
+    // Under the hit floor a miss stays a miss (fractionsToShowers).
+    f = hitFloor ? g.where(g.greater(f, 0), clipped, 0) : clipped;
+  }
   const e = g.relu(layerE);
   const s = g.matMul(f, M);
   const ok = g.and(g.greater(s, 0), g.greater(e, 0));
   const k = g.where(ok, g.div(e, g.where(ok, s, 1)), 0);
   const x = g.mul(f, g.matMul(k, MT));
   const t = model.config.thresholdMeV;
+  const keep = model.config.generation.keepLayerEnergy;
+  const hit = g.greater(x, 0);
+  if (hitFloor && !keep) return g.where(hit, g.max(x, t), 0);
   let out = g.where(g.greaterOrEqual(x, t), x, 0);
-  if (model.config.generation.keepLayerEnergy) {
+  if (keep) {
     const kept = g.matMul(out, M);
     const rescale = g.and(g.greater(kept, 0), g.less(kept, e));
     const r = g.where(rescale, g.div(e, g.where(rescale, kept, 1)), 1);
     out = g.mul(out, g.matMul(r, MT));
   }
-  return out;
+  if (!hitFloor) return out;
+  // Hit floor: hits raised to the threshold, the energy above m·threshold shared by excess.
+  const excess = g.where(hit, g.sub(g.max(x, t), t), 0);
+  const m = g.matMul(g.cast(hit, 'float32'), M);
+  const total = g.matMul(excess, M);
+  const room = g.sub(e, g.mul(m, t));
+  const floorOk = g.and(g.greaterOrEqual(room, 0), g.greater(total, 0));
+  const share = g.where(floorOk, g.div(room, g.where(floorOk, total, 1)), 0);
+  const floored = g.where(hit, g.add(g.mul(excess, g.matMul(share, MT)), t), 0);
+  return g.where(g.greater(g.matMul(g.cast(floorOk, 'float32'), MT), 0.5), floored, out);
 }
 
 /** Roles of CaloMan's graphs. */

@@ -57,6 +57,46 @@ describe('preprocessing', () => {
     for (let i = 0; i < f.length; i++) expect(back[i]).toBeCloseTo(f[i], 4);
   });
 
+  it('fractionsToShowers with the hit floor keeps every drawn hit at or above the threshold and the layer energy', () => {
+    const g = getGeometry('calochallenge-1-photons');
+    const slices = layerSlices(g);
+    const L = slices.length;
+    const m = 40;
+    const t = 5;
+    const own = new Rng(12);
+    const fractions = Float32Array.from({ length: m * g.voxels }, () => (own.uniform() < 0.5 ? 0 : own.exponential()));
+    // Layer energies from far below to far above (hits × threshold), so both branches run.
+    const layerE = Float64Array.from({ length: m * L }, () => Math.exp(own.uniform() * 9));
+    const floor = fractionsToShowers(fractions, layerE, m, g.voxels, slices, { thresholdMeV: t, keepLayerEnergy: true, hitFloor: true });
+    const cut = fractionsToShowers(fractions, layerE, m, g.voxels, slices, { thresholdMeV: t, keepLayerEnergy: true });
+    const raised = fractionsToShowers(fractions, layerE, m, g.voxels, slices, { thresholdMeV: t, keepLayerEnergy: false, hitFloor: true });
+    const [floored, fallBack] = [0, 0].map(() => ({ n: 0 }));
+    for (let i = 0; i < m; i++) {
+      for (let l = 0; l < L; l++) {
+        const vs = Array.from({ length: slices[l].end - slices[l].start }, (_, k) => i * g.voxels + slices[l].start + k);
+        const sum = vs.reduce((a, j) => a + fractions[j]!, 0);
+        const hits = vs.filter((j) => fractions[j]! > 0);
+        const e = layerE[i * L + l]!;
+        const mev = (j: number) => (fractions[j]! / sum) * e;
+        for (const j of vs) expect(raised[j]).toBeCloseTo(fractions[j]! > 0 ? Math.max(t, mev(j)) : 0, 3);
+        if (hits.length === 0) continue;
+        if (hits.length * t <= e && hits.some((j) => mev(j) > t)) {
+          floored.n++;
+          // Same hits, none below the threshold, the layer's energy kept, the order of the hits kept.
+          for (const j of vs) expect(floor[j]! > 0).toBe(fractions[j]! > 0);
+          for (const j of hits) expect(floor[j]).toBeGreaterThanOrEqual(t * (1 - 1e-6));
+          expect(vs.reduce((a, j) => a + floor[j]!, 0)).toBeCloseTo(e, 2);
+          for (const a of hits) for (const b of hits) if (mev(a) > mev(b) && mev(a) > t) expect(floor[a]).toBeGreaterThan(floor[b]! - 1e-4);
+        } else {
+          fallBack.n++;
+          for (const j of vs) expect(floor[j]).toBe(cut[j]);
+        }
+      }
+    }
+    expect(floored.n).toBeGreaterThan(10);
+    expect(fallBack.n).toBeGreaterThan(10);
+  });
+
   it('fractionsToShowers inverts toLayerFractions and keeps layer energies through the threshold', () => {
     const g = getGeometry('calochallenge-1-photons');
     const slices = layerSlices(g);

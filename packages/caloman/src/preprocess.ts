@@ -132,6 +132,11 @@ export function voxelInverse(x: Float32Array, kind: VoxelTransform): Float32Arra
  * the training range), renormalised to sum to one and multiplied by the layer energy; voxels
  * below `thresholdMeV` are then zeroed and, when `keepLayerEnergy`, the survivors rescaled so the
  * layer still carries its energy (CaloChallenge's 1 MeV cut, field-reference.md §1.5).
+ * With `hitFloor` (zero-inflated decoders, whose non-zero fractions are drawn hits), a hit is a
+ * cell the readout kept, so it is not cut: hits below the threshold are raised to it and, when
+ * `keepLayerEnergy`, the layer's energy above m·threshold (m hits) is shared in proportion to each
+ * hit's excess over the threshold. A layer with too little energy for its m hits (e < m·threshold)
+ * or no excess falls back to the cut and rescale.
  */
 export function fractionsToShowers(
   fractions: Float32Array,
@@ -139,9 +144,10 @@ export function fractionsToShowers(
   n: number,
   voxels: number,
   slices: readonly LayerSlice[],
-  o: { lo?: Float32Array; hi?: Float32Array; thresholdMeV: number; keepLayerEnergy: boolean },
+  o: { lo?: Float32Array; hi?: Float32Array; thresholdMeV: number; keepLayerEnergy: boolean; hitFloor?: boolean },
 ): Float32Array {
   const L = slices.length;
+  const t = o.thresholdMeV;
   const out = new Float32Array(n * voxels);
   for (let i = 0; i < n; i++) {
     const row = i * voxels;
@@ -151,7 +157,8 @@ export function fractionsToShowers(
       let s = 0;
       for (let v = start; v < end; v++) {
         let f = Math.max(0, fractions[row + v]);
-        if (o.lo && o.hi) f = Math.min(o.hi[v], Math.max(o.lo[v], f));
+        // Clipping keeps a hit within the training range; under the hit floor a miss stays a miss.
+        if (o.lo && o.hi && (f > 0 || !o.hitFloor)) f = Math.min(o.hi[v], Math.max(o.lo[v], f));
         out[row + v] = f;
         s += f;
       }
@@ -159,10 +166,34 @@ export function fractionsToShowers(
         for (let v = start; v < end; v++) out[row + v] = 0;
         continue;
       }
+      for (let v = start; v < end; v++) out[row + v] = (out[row + v] / s) * e;
+      if (o.hitFloor) {
+        let m = 0;
+        let excess = 0;
+        for (let v = start; v < end; v++) {
+          const x = out[row + v];
+          if (x > 0) {
+            m++;
+            excess += Math.max(x, t) - t;
+          }
+        }
+        if (!o.keepLayerEnergy) {
+          for (let v = start; v < end; v++) if (out[row + v] > 0) out[row + v] = Math.max(out[row + v], t);
+          continue;
+        }
+        if (m * t <= e && excess > 0) {
+          const k = (e - m * t) / excess;
+          for (let v = start; v < end; v++) {
+            const x = out[row + v];
+            if (x > 0) out[row + v] = t + (Math.max(x, t) - t) * k;
+          }
+          continue;
+        }
+      }
       let kept = 0;
       for (let v = start; v < end; v++) {
-        const x = (out[row + v] / s) * e;
-        const y = x >= o.thresholdMeV ? x : 0;
+        const x = out[row + v];
+        const y = x >= t ? x : 0;
         out[row + v] = y;
         kept += y;
       }

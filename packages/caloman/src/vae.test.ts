@@ -205,7 +205,7 @@ describe('ConditionalVae', () => {
     expect(charged).toBeGreaterThan(plain.kl.dataSync()[0]!);
     vae.dispose();
   });
-  it('zero-inflated draws with the layer membership: a layer without hits gets p·|mean|, the others are untouched', () => {
+  it('zero-inflated draws with the layers: a layer without hits gets one, p·|mean| at its largest p·|mean|; the others are untouched', () => {
     const vae = new ConditionalVae({ ...shape, likelihood: 'zero-inflated' }, new Rng(8));
     const rng = new Rng(9);
     const n = 40;
@@ -218,7 +218,7 @@ describe('ConditionalVae', () => {
     const layerOf = [0, 0, 1, 1, 1, 2];
     const membership = tf.tensor2d(Float32Array.from({ length: 18 }, (_, i) => (layerOf[Math.floor(i / 3)] === i % 3 ? 1 : 0)), [6, 3]);
     const plain = vae.sample(z, y, 1, eps, u).dataSync();
-    const filled = vae.sample(z, y, 1, eps, u, membership).dataSync();
+    const filled = vae.sample(z, y, 1, eps, u, { membership, slices: [{ start: 0, end: 2 }, { start: 2, end: 5 }, { start: 5, end: 6 }] }).dataSync();
     const d = vae.decodeWithScale(z, y);
     const [mean, logit] = [d.mean.dataSync(), d.hitLogit!.dataSync()];
     let emptyLayers = 0;
@@ -227,10 +227,13 @@ describe('ConditionalVae', () => {
         const vs = [0, 1, 2, 3, 4, 5].filter((v) => layerOf[v] === l);
         const empty = vs.every((v) => plain[i * 6 + v] === 0);
         if (empty) emptyLayers++;
+        const q = (v: number) => Math.abs(mean[i * 6 + v]!) / (1 + Math.exp(-logit[i * 6 + v]!));
+        const best = vs.reduce((a, v) => (q(v) > q(a) ? v : a), vs[0]!);
         for (const v of vs) {
           const j = i * 6 + v;
-          expect(filled[j]).toBeCloseTo(empty ? Math.abs(mean[j]!) / (1 + Math.exp(-logit[j]!)) : plain[j]!, 5);
+          expect(filled[j]).toBeCloseTo(empty ? (v === best ? q(v) : 0) : plain[j]!, 5);
         }
+        if (empty) expect(vs.filter((v) => filled[i * 6 + v]! > 0)).toEqual([best]);
       }
     }
     expect(emptyLayers).toBeGreaterThan(0);

@@ -9,6 +9,14 @@ import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
 import { ParallelMlp } from './dense.js';
 import { ParamStore } from './params.js';
 
+/** The layers of a shower for `ConditionalVae.sample`: voxel→layer 0/1 matrix [voxels, layers] and each layer's voxel range. */
+export interface SampleLayers {
+  /** 0/1 membership [voxels, layers]. */
+  membership: tf.Tensor2D;
+  /** Each layer's voxels [start, end), in order, contiguous. */
+  slices: readonly { start: number; end: number }[];
+}
+
 /** Shape of the VAE. */
 export interface VaeShape {
   /** Voxels per shower (input and output size). */
@@ -176,11 +184,13 @@ export class ConditionalVae {
    * `zero-inflated` a voxel is a hit when u < p (u uniform [n, voxels], required) and its value
    * is then |mean + k·σ·ε| (folded: negative draws keep their magnitude, so a sparse voxel's
    * expected energy is not halved by clipping), else 0. k = 0 gives the mean (times the hit).
-   * With `membership` (the [voxels, layers] 0/1 voxel→layer matrix), a layer where no voxel was
-   * drawn as a hit gets the expected values p·|mean| instead: its energy comes from the layer-energy
-   * flow and must land somewhere (independent hits leave a sparse layer empty too often).
+   * With `layers` (the [voxels, layers] 0/1 voxel→layer matrix and the layers' voxel ranges), a
+   * layer where no voxel was drawn as a hit gets one: its most probable voxel (largest p·|mean|),
+   * with value p·|mean|. Its energy comes from the layer-energy flow and must land somewhere
+   * (independent hits leave a sparse layer empty too often); one hit, not every voxel, so the
+   * hits stay what the readout threshold sees (`fractionsToShowers`' hit floor).
    */
-  sample(z: tf.Tensor2D, y: tf.Tensor2D, k: number, eps: tf.Tensor2D | null, u?: tf.Tensor2D, membership?: tf.Tensor2D): tf.Tensor2D {
+  sample(z: tf.Tensor2D, y: tf.Tensor2D, k: number, eps: tf.Tensor2D | null, u?: tf.Tensor2D, layers?: SampleLayers): tf.Tensor2D {
     return tf.tidy(() => {
       const d = this.decodeWithScale(z, y);
       const x = k > 0 && eps ? tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), eps)) : d.mean;
@@ -188,9 +198,15 @@ export class ConditionalVae {
       if (!u) throw new Error('ConditionalVae.sample: the zero-inflated likelihood needs uniform hit noise u');
       const p = tf.sigmoid(d.hitLogit);
       const drawn = tf.where(tf.less(u, p), tf.abs(x), tf.zerosLike(x)) as tf.Tensor2D;
-      if (!membership) return drawn;
+      if (!layers) return drawn;
+      const { membership, slices } = layers;
       const empty = tf.cast(tf.equal(tf.matMul(drawn, membership), 0), 'float32');
-      return tf.add(drawn, tf.mul(tf.matMul(empty, membership, false, true), tf.mul(p, tf.abs(d.mean)))) as tf.Tensor2D;
+      const q = tf.mul(p, tf.abs(d.mean)) as tf.Tensor2D;
+      // Each layer's largest p·|mean|, broadcast back to its voxels (exact: one 1 per MatMul row).
+      const layerMax = tf.concat(slices.map((s) => tf.max(tf.slice(q, [0, s.start], [-1, s.end - s.start]), 1, true)), 1);
+      const top = tf.logicalAnd(tf.equal(q, tf.matMul(layerMax, membership, false, true)), tf.greater(q, 0));
+      const fill = tf.where(top, q, tf.zerosLike(q));
+      return tf.add(drawn, tf.mul(tf.matMul(empty, membership, false, true), fill)) as tf.Tensor2D;
     });
   }
 

@@ -205,6 +205,15 @@ describe.each(['per-voxel', 'zero-inflated'] as const)('CaloMan ONNX export with
       expect(worst).toBeLessThan(1e-4);
       // Zero-inflated: hits are drawn, so the same voxels are exactly zero on both runtimes.
       expect(a.values.filter((v) => v === 0).length).toBe(b.values.filter((v) => v === 0).length);
+      if (likelihood === 'zero-inflated') {
+        // Hit floor: hits drawn below the 1 MeV threshold sit exactly on it, on both runtimes; none below.
+        const t = loaded.config.thresholdMeV;
+        expect(t).toBe(1);
+        const onFloor = a.values.filter((v) => v === t).length;
+        expect(onFloor).toBeGreaterThan(0);
+        expect(b.values.filter((v) => Math.abs(v - t) < 1e-5).length).toBe(onFloor);
+        expect(a.values.some((v) => v > 0 && v < t) || b.values.some((v) => v > 0 && v < t)).toBe(false);
+      }
     } finally {
       loaded.dispose();
     }
