@@ -128,7 +128,9 @@ function base(latentDim: number, hidden: number[], thresholdMeV: number, discret
     // probability per voxel (zero-inflated) keeps the sparse outer voxels' energy and with it the
     // lateral widths (README "Showers nobody tuned to": on `deep`, AUC 0.931 → 0.826, FPD 13.9 → 8.8);
     // that decoder then ignores z (1 of 24 latent dimensions used): 0.5 free nats per dimension keep
-    // the latent in use and with it the shower-to-shower shifts (deep: AUC 0.788, FPD 2.3).
+    // the latent in use and with it the shower-to-shower shifts (deep: AUC 0.788, FPD 2.3); drawn
+    // hits kept at the readout threshold at generation then gave AUC 0.66–0.71, FPD 1.2–5.9 on all
+    // five variations tried (README "Showers nobody tuned to").
     vae: { hidden, beta: 1, freeBits: 0.5, likelihood: 'zero-inflated', training: phase(1e-3, 512, 300, 'cosine') },
     latentFlow: { flow: flow(128), fitOn: 'samples', training: phase(2e-3, 2048, 200, 'cosine') },
     calibration: { enabled: true, quantiles: 50, bins: 12 },
