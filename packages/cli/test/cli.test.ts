@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Rng, getGeometry, importPlugins, loadModel, openShowerFile, writeShowerFile } from '@calozoo/core';
 import { nativeAddonBuilt } from '@calozoo/core/testing';
@@ -135,6 +135,9 @@ describe('calozoo CLI: train → generate', () => {
     expect(summary).toMatchObject({ plugin: 'mean-shower', geometry: 'calochallenge-1-photons', stoppedBy: 'epochs', trainSize: 240, validationSize: 60 });
     expect(existsSync(path.join(out, 'config.json'))).toBe(true);
     expect(existsSync(path.join(out, 'training.json'))).toBe(true);
+    // The model card records the command that trains it again.
+    expect(summary.command).toBe(`calozoo --plugin ${FIXTURE_PLUGIN} train mean-shower --data ${data} --out ${out} --seed 4 --epochs 2 --backend cpu`);
+    expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')).training.command).toBe(summary.command);
     const gen = (seed: number, file: string) =>
       run(['--plugin', FIXTURE_PLUGIN, 'generate', out, '--like', data, '--n', '120', '--seed', String(seed), '--out', file, '--json']);
     const a = await gen(9, path.join(dir, 'a.h5'));

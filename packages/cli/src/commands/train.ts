@@ -48,7 +48,21 @@ export interface TrainFlags {
 
 /** The command that continues this run: every option again (the config comes from the checkpoint), plus --resume. */
 function resumeCommand(plugin: string, f: TrainFlags, plugins: readonly string[] = []): string {
-  const parts = ['calozoo', ...plugins.flatMap((p) => ['--plugin', p]), 'train', plugin, '--data', f.data, '--out', f.out, '--seed', String(f.seed), '--resume'];
+  return commandLine(plugin, f, plugins, true);
+}
+
+/**
+ * The `calozoo train` command line of this run (recorded in training.json and the model card):
+ * with --resume, the command that continues it (the config then comes from the checkpoint);
+ * without, the one that trains it again, --config and --set included.
+ */
+export function commandLine(plugin: string, f: TrainFlags, plugins: readonly string[] = [], resume = false): string {
+  const parts = ['calozoo', ...plugins.flatMap((p) => ['--plugin', p]), 'train', plugin, '--data', f.data, '--out', f.out, '--seed', String(f.seed)];
+  if (resume) parts.push('--resume');
+  else {
+    if (f.config) parts.push('--config', f.config);
+    for (const s of f.set ?? []) parts.push('--set', s);
+  }
   if (f.epochs) parts.push('--epochs', String(f.epochs));
   if (f.time) parts.push('--time', `${f.time}s`);
   if (f.allowNegative) parts.push('--allow-negative');
@@ -118,6 +132,8 @@ export interface TrainOutcome {
     trainSize: number;
     validationSize: number;
     energyRangeMeV: number[];
+    /** The command line that trains this model again (`commandLine`). */
+    command: string;
   };
   history: FitReport['history'];
 }
@@ -228,6 +244,7 @@ export async function trainModelDir(ctx: CliContext, out: Output, pluginName: st
     trainSize: report.trainSize,
     validationSize: report.validationSize,
     energyRangeMeV,
+    command: commandLine(pluginName, flags, plugins),
   };
   await writeJsonAtomic(path.join(flags.out, 'training.json'), { ...summary, history: report.history });
   const cfg = await readModelConfig(flags.out).catch(() => null);
