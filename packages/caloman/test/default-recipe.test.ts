@@ -11,12 +11,14 @@ describe('default recipe', () => {
   it('the dataset-1-photon defaults equal the shipped model’s training config', async () => {
     const shipped = await readModelConfig(fileURLToPath(new URL('../models/ds1-photons', import.meta.url)));
     const defaults = calomanPlugin.defaultConfig(getGeometry('ds1-photons'));
-    // The shipped model predates the zero-inflated likelihood and free bits (README "Showers nobody
-    // tuned to"), which became the defaults because they measured better; until it is retrained with
-    // them these two keys, and only these, differ (its config.json has no freeBits: read as 0).
-    const { freeBits: _predated, ...vae } = defaults.vae;
-    expect({ ...defaults, vae: { ...vae, likelihood: 'per-voxel' } }).toEqual(shipped.config);
+    expect(defaults).toEqual(shipped.config);
     expect(defaults.vae).toMatchObject({ likelihood: 'zero-inflated', freeBits: 0.5 });
+  });
+
+  it('the shipped model card names the command it was trained with: `calozoo train caloman` and no --set or --config', async () => {
+    const shipped = await readModelConfig(fileURLToPath(new URL('../models/ds1-photons', import.meta.url)));
+    const command = String(shipped.training?.['command']);
+    expect(command).toMatch(/^calozoo train caloman --data \S+ --out \S+ --seed 1 --time \d+s$/);
   });
 
   it('the dataset-1-pion defaults are the measured pion run’s recipe: the photon one on the pion geometry', () => {

@@ -9,7 +9,7 @@ import { tinyConfig } from './tiny.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DS1_ENERGIES_MEV, calomanPlugin, type CaloManModel } from '../src/index.js';
 import { ONNX_FILES, buildCaloManGraphs } from '../src/onnx.js';
-import { standardise } from '../src/preprocess.js';
+import { layerMembership, standardise } from '../src/preprocess.js';
 
 const SHIPPED = fileURLToPath(new URL('../models/ds1-photons', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'caloman-onnx-'));
@@ -51,15 +51,19 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     const voxelNoise = rng.fillNormal(new Float32Array(n * V)) as Float32Array;
     const feeds: Record<string, { data: Float32Array; dims: number[] }> = { condition: { data: y, dims: [n, 1 + L] }, noise: { data: zNoise, dims: [n, D] }, layerEnergies: { data: layerE32, dims: [n, L] } };
     if (k > 0) feeds.voxelNoise = { data: voxelNoise, dims: [n, V] };
+    // The shipped model's decoder is zero-inflated: its hit draws are one more input.
+    expect(model.config.vae.likelihood).toBe('zero-inflated');
+    const hitNoise = rng.fillUniform(new Float32Array(n * V)) as Float32Array;
+    feeds.hitNoise = { data: hitNoise, dims: [n, V] };
     const showers = (await gen.run(feeds)).showers!.data as Float32Array;
     await Promise.all([epl.dispose(), gen.dispose()]);
     const uRef = tf.tidy(() => model.nets.epl.bijector.inverse(tf.tensor2d(eplNoise, [n, L]), tf.tensor2d(ctx, [n, 1])).x.dataSync() as Float32Array);
     const meanRef = tf.tidy(() => {
       const yt = tf.tensor2d(y, [n, 1 + L]);
       const z = standardise(Float32Array.from(model.nets.latentFlow.bijector.inverse(tf.tensor2d(zNoise, [n, D]), yt).x.dataSync()), model.state.latent, true);
-      const d = model.nets.vae.decodeWithScale(tf.tensor2d(z, [n, D]), yt);
-      // mean + k·σ·ε with the same ε the graph got (k = generation.decoderNoise).
-      return tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), tf.tensor2d(voxelNoise, [n, V]))).dataSync() as Float32Array;
+      // Hits where u < p, valued |mean + k·σ·ε|, with the same ε and u the graph got (k = generation.decoderNoise).
+      const layers = { membership: tf.tensor2d(layerMembership(model.slices, V), [V, L]), slices: model.slices };
+      return model.nets.vae.sample(tf.tensor2d(z, [n, D]), yt, k, tf.tensor2d(voxelNoise, [n, V]), tf.tensor2d(hitNoise, [n, V]), layers).dataSync() as Float32Array;
     });
     const showersRef = model.meanToShowers(Float32Array.from(meanRef), energy, Float64Array.from(layerE32));
     const rel = (a: Float32Array, b: Float32Array): number => {
@@ -128,7 +132,7 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
     expect(existsSync(join(mdir, ONNX_FILES.generator))).toBe(true);
     expect(await readJson<OnnxExportMetadata>(join(mdir, ONNX_FILES.metadata))).toEqual(meta);
     const info = await readOnnxInfo(join(mdir, ONNX_FILES.generator));
-    expect(info.inputs).toEqual(['condition', 'noise', 'layerEnergies', 'voxelNoise']);
+    expect(info.inputs).toEqual(['condition', 'noise', 'layerEnergies', 'voxelNoise', 'hitNoise']);
     expect(info.outputs).toEqual(['showers']);
     expect(info.props.plugin).toBe('caloman');
     expect(meta.graphs.generator!.outputs.showers).toEqual(['batch', 368]);
