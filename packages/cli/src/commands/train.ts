@@ -56,7 +56,7 @@ function resumeCommand(plugin: string, f: TrainFlags, plugins: readonly string[]
  * with --resume, the command that continues it (the config then comes from the checkpoint);
  * without, the one that trains it again, --config and --set included.
  */
-export function commandLine(plugin: string, f: TrainFlags, plugins: readonly string[] = [], resume = false): string {
+function commandLine(plugin: string, f: TrainFlags, plugins: readonly string[] = [], resume = false): string {
   const parts = ['calozoo', ...plugins.flatMap((p) => ['--plugin', p]), 'train', plugin, '--data', f.data, '--out', f.out, '--seed', String(f.seed)];
   if (resume) parts.push('--resume');
   else {
