@@ -12,7 +12,7 @@ import { Rng, getGeometry, layerSlices, selectTfBackend, toLayerFractions, type 
 import { simulateShowers } from '@calozoo/simulator';
 import { FeatureExtractor, column, evaluate } from '@calozoo/metrics';
 import { calomanPlugin, type CaloManModel } from '../src/index.js';
-import { layerMembership, standardise, thresholded, voxelForward } from '../src/preprocess.js';
+import { standardise, thresholded, voxelForward } from '../src/preprocess.js';
 
 await selectTfBackend();
 const g = getGeometry('calochallenge-1-photons');
@@ -35,9 +35,8 @@ const shower = (v: Float32Array): Showers => ({ n, voxels: g.voxels, energy: tes
 const k = model.config.generation.decoderNoise;
 const noise = new Rng(11).fillNormal(new Float32Array(n * g.voxels)) as Float32Array;
 const hits = new Rng(12).fillUniform(new Float32Array(n * g.voxels)) as Float32Array;
-const membership = layerMembership(layerSlices(g), g.voxels);
 const decoded = (z: tf.Tensor2D): Float32Array => {
-  const v = tf.tidy(() => model.nets.vae.sample(z, tf.tensor2d(y, [n, 1 + L]), k, tf.tensor2d(noise, [n, g.voxels]), tf.tensor2d(hits, [n, g.voxels]), { membership: tf.tensor2d(membership, [g.voxels, L]), slices: layerSlices(g) }));
+  const v = tf.tidy(() => model.nets.vae.sample(z, tf.tensor2d(y, [n, 1 + L]), k, tf.tensor2d(noise, [n, g.voxels]), tf.tensor2d(hits, [n, g.voxels]), layerSlices(g)));
   const out = new Float32Array(v.dataSync() as Float32Array);
   v.dispose();
   return model.meanToShowers(out, test.energy, layerEnergy);

@@ -44,7 +44,7 @@ import { applyResponseCalibration, type ResponseCalibration } from './calibratio
 import type { CaloManConfig } from './configs.js';
 import { fitCaloMan } from './fit.js';
 import { createNetworks, type CaloManNetworks } from './networks.js';
-import { energyContext, eplToLayerEnergies, fractionsToShowers, layerEnergiesToEpl, layerMembership, standardise, voxelInverse } from './preprocess.js';
+import { energyContext, eplToLayerEnergies, fractionsToShowers, layerEnergiesToEpl, standardise, voxelInverse } from './preprocess.js';
 import { identityStandardiser, type Preprocessing } from './training-data.js';
 import { calomanSessions, type CaloManGraph } from './onnx.js';
 import { CALOMAN_VERSION } from './version.js';
@@ -88,8 +88,6 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   state: CaloManState;
   /** Layer slices of the geometry. */
   readonly slices: LayerSlice[];
-  /** `layerMembership` of the slices, built on first use (zero-inflated generation). */
-  private membershipValues?: Float32Array;
   /** Where warnings go (from `LoadOptions.logger`). */
   logger: Logger | undefined;
   /** onnxruntime sessions (opened on the first ONNX generation) and the export of the directory the weights were loaded from or saved to. */
@@ -214,7 +212,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const mean = tidyValues(() => {
       if (!noise.voxel && !noise.hit) return this.nets.vae.decode(z, yt);
       const t = (a: Float32Array | null) => (a ? tf.tensor2d(a, [m, V]) : undefined);
-      return this.nets.vae.sample(z, yt, k, t(noise.voxel) ?? null, t(noise.hit), noise.hit ? { membership: this.membership(), slices: this.slices } : undefined);
+      return this.nets.vae.sample(z, yt, k, t(noise.voxel) ?? null, t(noise.hit), noise.hit ? this.slices : undefined);
     });
     tf.dispose([z, yt]);
     return this.meanToShowers(Float32Array.from(mean), e, layerE);
@@ -229,12 +227,6 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   /** The noise of m showers from the four streams, as `generateBatchTfjs` draws it. */
   private onnxNoise(m: number, rng: NoiseStreams): { epl: Float32Array; latent: Float32Array; voxel: Float32Array | null; hit: Float32Array | null } {
     return { epl: this.nets.epl.drawNoise(m, rng.epl), latent: this.nets.latentFlow.drawNoise(m, rng.latent), ...this.voxelNoise(m, rng) };
-  }
-
-  /** The voxel→layer membership matrix [V, L] (0/1), as a tensor owned by the caller's tidy; its values are built once. */
-  private membership(): tf.Tensor2D {
-    this.membershipValues ??= layerMembership(this.slices, this.geometry.voxels);
-    return tf.tensor2d(this.membershipValues, [this.geometry.voxels, this.slices.length]);
   }
 
   /** The decoder's noise for m showers: normals when `decoderNoise` > 0, then uniform hit draws for `zero-inflated`. */

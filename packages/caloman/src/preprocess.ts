@@ -214,7 +214,7 @@ export function thresholded(values: Float32Array, thresholdMeV: number, options:
 }
 
 /** The 0/1 voxel→layer membership matrix [voxels, layers], row-major (per-layer sums as one MatMul). */
-export function layerMembership(slices: readonly LayerSlice[], voxels: number): Float32Array {
+export function layerMembership(slices: readonly Pick<LayerSlice, 'start' | 'end'>[], voxels: number): Float32Array {
   const L = slices.length;
   const m = new Float32Array(voxels * L);
   slices.forEach(({ start, end }, l) => {

@@ -216,9 +216,8 @@ describe('ConditionalVae', () => {
     const u = tf.tensor2d(Float32Array.from({ length: n * 6 }, () => 0.5 + 0.5 * rng.uniform()), [n, 6]);
     // Layers: voxels 0-1, 2-4, 5.
     const layerOf = [0, 0, 1, 1, 1, 2];
-    const membership = tf.tensor2d(Float32Array.from({ length: 18 }, (_, i) => (layerOf[Math.floor(i / 3)] === i % 3 ? 1 : 0)), [6, 3]);
     const plain = vae.sample(z, y, 1, eps, u).dataSync();
-    const filled = vae.sample(z, y, 1, eps, u, { membership, slices: [{ start: 0, end: 2 }, { start: 2, end: 5 }, { start: 5, end: 6 }] }).dataSync();
+    const filled = vae.sample(z, y, 1, eps, u, [{ start: 0, end: 2 }, { start: 2, end: 5 }, { start: 5, end: 6 }]).dataSync();
     const d = vae.decodeWithScale(z, y);
     const [mean, logit] = [d.mean.dataSync(), d.hitLogit!.dataSync()];
     let emptyLayers = 0;

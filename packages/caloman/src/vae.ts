@@ -5,17 +5,10 @@
  * (published), a σ per voxel, or that plus a hit probability per voxel (zero-inflated).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
+import type { LayerSlice, OnnxGraphBuilder, OnnxValue, Rng } from '@calozoo/core';
 import { ParallelMlp } from './dense.js';
 import { ParamStore } from './params.js';
-
-/** The layers of a shower for `ConditionalVae.sample`: voxel→layer 0/1 matrix [voxels, layers] and each layer's voxel range. */
-export interface SampleLayers {
-  /** 0/1 membership [voxels, layers]. */
-  membership: tf.Tensor2D;
-  /** Each layer's voxels [start, end), in order, contiguous. */
-  slices: readonly { start: number; end: number }[];
-}
+import { layerMembership } from './preprocess.js';
 
 /** Shape of the VAE. */
 export interface VaeShape {
@@ -184,13 +177,12 @@ export class ConditionalVae {
    * `zero-inflated` a voxel is a hit when u < p (u uniform [n, voxels], required) and its value
    * is then |mean + k·σ·ε| (folded: negative draws keep their magnitude, so a sparse voxel's
    * expected energy is not halved by clipping), else 0. k = 0 gives the mean (times the hit).
-   * With `layers` (the [voxels, layers] 0/1 voxel→layer matrix and the layers' voxel ranges), a
-   * layer where no voxel was drawn as a hit gets one: its most probable voxel (largest p·|mean|),
-   * with value p·|mean|. Its energy comes from the layer-energy flow and must land somewhere
+   * With the shower's layer `slices` (each layer's voxels [start, end)), a layer where no voxel
+   * was drawn as a hit gets one: its most probable voxel (largest p·|mean|), with value p·|mean|. Its energy comes from the layer-energy flow and must land somewhere
    * (independent hits leave a sparse layer empty too often); one hit, not every voxel, so the
    * hits stay what the readout threshold sees (`fractionsToShowers`' hit floor).
    */
-  sample(z: tf.Tensor2D, y: tf.Tensor2D, k: number, eps: tf.Tensor2D | null, u?: tf.Tensor2D, layers?: SampleLayers): tf.Tensor2D {
+  sample(z: tf.Tensor2D, y: tf.Tensor2D, k: number, eps: tf.Tensor2D | null, u?: tf.Tensor2D, slices?: readonly Pick<LayerSlice, 'start' | 'end'>[]): tf.Tensor2D {
     return tf.tidy(() => {
       const d = this.decodeWithScale(z, y);
       const x = k > 0 && eps ? tf.add(d.mean, tf.mul(tf.mul(tf.exp(d.logSigma), k), eps)) : d.mean;
@@ -198,8 +190,8 @@ export class ConditionalVae {
       if (!u) throw new Error('ConditionalVae.sample: the zero-inflated likelihood needs uniform hit noise u');
       const p = tf.sigmoid(d.hitLogit);
       const drawn = tf.where(tf.less(u, p), tf.abs(x), tf.zerosLike(x)) as tf.Tensor2D;
-      if (!layers) return drawn;
-      const { membership, slices } = layers;
+      if (!slices) return drawn;
+      const membership = tf.tensor2d(layerMembership(slices, this.shape.voxels), [this.shape.voxels, slices.length]);
       const empty = tf.cast(tf.equal(tf.matMul(drawn, membership), 0), 'float32');
       const q = tf.mul(p, tf.abs(d.mean)) as tf.Tensor2D;
       // Each layer's largest p·|mean|, broadcast back to its voxels (exact: one 1 per MatMul row).

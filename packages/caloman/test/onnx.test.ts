@@ -9,7 +9,7 @@ import { tinyConfig } from './tiny.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DS1_ENERGIES_MEV, calomanPlugin, type CaloManModel } from '../src/index.js';
 import { ONNX_FILES, buildCaloManGraphs } from '../src/onnx.js';
-import { layerMembership, standardise } from '../src/preprocess.js';
+import { standardise } from '../src/preprocess.js';
 
 const SHIPPED = fileURLToPath(new URL('../models/ds1-photons', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'caloman-onnx-'));
@@ -62,8 +62,7 @@ describe('CaloMan ONNX export (shipped dataset-1-photon model)', () => {
       const yt = tf.tensor2d(y, [n, 1 + L]);
       const z = standardise(Float32Array.from(model.nets.latentFlow.bijector.inverse(tf.tensor2d(zNoise, [n, D]), yt).x.dataSync()), model.state.latent, true);
       // Hits where u < p, valued |mean + k·σ·ε|, with the same ε and u the graph got (k = generation.decoderNoise).
-      const layers = { membership: tf.tensor2d(layerMembership(model.slices, V), [V, L]), slices: model.slices };
-      return model.nets.vae.sample(tf.tensor2d(z, [n, D]), yt, k, tf.tensor2d(voxelNoise, [n, V]), tf.tensor2d(hitNoise, [n, V]), layers).dataSync() as Float32Array;
+      return model.nets.vae.sample(tf.tensor2d(z, [n, D]), yt, k, tf.tensor2d(voxelNoise, [n, V]), tf.tensor2d(hitNoise, [n, V]), model.slices).dataSync() as Float32Array;
     });
     const showersRef = model.meanToShowers(Float32Array.from(meanRef), energy, Float64Array.from(layerE32));
     const rel = (a: Float32Array, b: Float32Array): number => {

@@ -46,11 +46,6 @@ export interface TrainFlags {
   allowNegative?: boolean;
 }
 
-/** The command that continues this run: every option again (the config comes from the checkpoint), plus --resume. */
-function resumeCommand(plugin: string, f: TrainFlags, plugins: readonly string[] = []): string {
-  return commandLine(plugin, f, plugins, true);
-}
-
 /**
  * The `calozoo train` command line of this run (recorded in training.json and the model card):
  * with --resume, the command that continues it (the config then comes from the checkpoint);
@@ -218,7 +213,7 @@ export async function trainModelDir(ctx: CliContext, out: Output, pluginName: st
   }
   if (report.stoppedBy === 'abort') {
     out.log(`training interrupted; the last checkpoint is kept in ${path.join(flags.out, 'checkpoints')}.`);
-    process.stderr.write(`resume with:\n  ${resumeCommand(pluginName, flags, plugins)}\n`);
+    process.stderr.write(`resume with:\n  ${commandLine(pluginName, flags, plugins, true)}\n`);
     process.exitCode = EXIT_INTERRUPTED;
     return undefined;
   }
@@ -226,7 +221,7 @@ export async function trainModelDir(ctx: CliContext, out: Output, pluginName: st
     // No model is written: the checkpoint holds the last good epoch to resume from.
     throw new TrainingDivergedError(
       `training diverged; no model was written. The checkpoint in ${path.join(flags.out, 'checkpoints')} holds the last good epoch. ` +
-        `Lower the learning rate (edit ${savedConfig}) and resume with:\n  ${resumeCommand(pluginName, flags, plugins)}`,
+        `Lower the learning rate (edit ${savedConfig}) and resume with:\n  ${commandLine(pluginName, flags, plugins, true)}`,
     );
   }
   await model.save(flags.out);
