@@ -38,7 +38,7 @@ export { fpd, frechetDistance, fpdBatchSizes, fitNonNegativeLine } from './physi
 export type { FpdOptions, FpdResult } from './physics/fpd.js';
 export { kpd, mmdPolyUnbiased, percentile } from './physics/kpd.js';
 export type { KpdOptions, KpdResult } from './physics/kpd.js';
-export { jacobiEigen, symmetricSqrt, meanCov, matmul } from './physics/linalg.js';
+export { jacobiEigen, symmetricSqrt, meanCov, matmul, pivotedCholesky, symmetricEigenvalues, traceSqrtProduct } from './physics/linalg.js';
 export type { SymmetricEigen, MeanCov } from './physics/linalg.js';
 export { formatTable } from './report/format.js';
 export { writeReport, renderReport } from './report/write-report.js';

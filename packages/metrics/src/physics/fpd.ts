@@ -6,32 +6,21 @@
  */
 import { InvalidArgumentError, Rng } from '@calozoo/core';
 import { linspace } from '../histogram.js';
-import { jacobiEigen, matmul, meanCovFromSums, symmetricSqrt, type MeanCov } from './linalg.js';
+import { meanCovFromSums, traceSqrtProduct, type MeanCov } from './linalg.js';
 import { KernelPool, defaultThreads } from './pool.js';
 import type { FeatureMatrix } from './physics-features.js';
 
 /**
- * Fréchet distance ||μ_r − μ_g||² + Tr(Σ_r + Σ_g) − 2 Σ sqrt(eig(Σ_r^½ Σ_g Σ_r^½)) between two
- * Gaussians; the trace of the matrix square root uses two Jacobi eigen-decompositions.
+ * Fréchet distance ||μ_r − μ_g||² + Tr(Σ_r + Σ_g) − 2 Tr sqrt(Σ_r^½ Σ_g Σ_r^½) between two
+ * Gaussians; the trace of the matrix square root from a pivoted Cholesky factor of Σ_r and the
+ * eigenvalues of a symmetric matrix (`traceSqrtProduct`).
  */
 export function frechetDistance(a: MeanCov, b: MeanCov, d: number): number {
   let dm = 0;
   for (let i = 0; i < d; i++) dm += (a.mean[i] - b.mean[i]) ** 2;
   let tr = 0;
   for (let i = 0; i < d; i++) tr += a.cov[i * d + i] + b.cov[i * d + i];
-  const s = symmetricSqrt(a.cov, d);
-  const m = matmul(matmul(s, b.cov, d), s, d);
-  for (let i = 0; i < d; i++) {
-    for (let j = i + 1; j < d; j++) {
-      const avg = 0.5 * (m[i * d + j] + m[j * d + i]);
-      m[i * d + j] = avg;
-      m[j * d + i] = avg;
-    }
-  }
-  const { values } = jacobiEigen(m, d);
-  let trSqrt = 0;
-  for (let i = 0; i < d; i++) trSqrt += Math.sqrt(Math.max(0, values[i]));
-  return dm + tr - 2 * trSqrt;
+  return dm + tr - 2 * traceSqrtProduct(a.cov, b.cov, d);
 }
 
 /** Options of `fpd`. */

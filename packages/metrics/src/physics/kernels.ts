@@ -1,5 +1,5 @@
 /**
- * The two hot numeric kernels of FPD and KPD, written once as plain JavaScript source so that the
+ * The hot numeric kernels of FPD and KPD, written once as plain JavaScript source so that the
  * main thread (through `new Function`) and worker threads (through `eval` workers) run the very
  * same code: results do not depend on the number of threads.
  *
@@ -8,6 +8,9 @@
  * - `momentSums(x, d, idx, out)`: writes the symmetric moment tensors Σ x^{⊗j}, j = 1…4, over
  *   sorted index tuples (lengths C(d,1), C(d+1,2), C(d+2,3), C(d+3,4)).
  * Both process eight rows per pass (rows interleaved in a small buffer).
+ * - `polyPairSum(x, xi, lo, hi, y, yi, d, upper)`: Σ over a in [lo, hi) and b of
+ *   (x_{xi[a]}·y_{yi[b]}/d + 1)⁴, b over all of yi or, with `upper`, b > a only (x = y): KPD's
+ *   direct pair sum, in 4×4 tiles of rows gathered into contiguous buffers.
  */
 
 /** JavaScript source defining `secondMoments` and `momentSums`. */
@@ -98,6 +101,52 @@ function momentSums(x, d, idx, out) {
     }
   }
 }
+function gatherRows(x, d, idx, lo, hi) {
+  const n = hi - lo, n4 = (n + 3) & ~3;
+  const g = new Float64Array(n4 * d);
+  for (let r = 0; r < n; r++) {
+    const o = idx[lo + r] * d, t = r * d;
+    for (let j = 0; j < d; j++) g[t + j] = x[o + j];
+  }
+  return g;
+}
+function polyPairSum(x, xi, lo, hi, y, yi, d, upper) {
+  const b0 = upper ? lo : 0, nb = yi.length;
+  const A = gatherRows(x, d, xi, lo, hi), B = gatherRows(y, d, yi, b0, nb);
+  const na4 = A.length / d, nb4 = B.length / d;
+  const dots = new Float64Array(16);
+  let total = 0;
+  for (let ta = 0; ta < na4; ta += 4) {
+    const a0 = ta * d, a1 = a0 + d, a2 = a1 + d, a3 = a2 + d;
+    for (let tb = upper ? ta : 0; tb < nb4; tb += 4) {
+      const c0 = tb * d, c1 = c0 + d, c2 = c1 + d, c3 = c2 + d;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let j = 0; j < d; j++) {
+        const u0 = A[a0 + j], u1 = A[a1 + j], u2 = A[a2 + j], u3 = A[a3 + j];
+        const v0 = B[c0 + j], v1 = B[c1 + j], v2 = B[c2 + j], v3 = B[c3 + j];
+        s00 += u0 * v0; s01 += u0 * v1; s02 += u0 * v2; s03 += u0 * v3;
+        s10 += u1 * v0; s11 += u1 * v1; s12 += u1 * v2; s13 += u1 * v3;
+        s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
+        s30 += u3 * v0; s31 += u3 * v1; s32 += u3 * v2; s33 += u3 * v3;
+      }
+      dots[0] = s00; dots[1] = s01; dots[2] = s02; dots[3] = s03; dots[4] = s10; dots[5] = s11; dots[6] = s12; dots[7] = s13;
+      dots[8] = s20; dots[9] = s21; dots[10] = s22; dots[11] = s23; dots[12] = s30; dots[13] = s31; dots[14] = s32; dots[15] = s33;
+      for (let p = 0; p < 4; p++) {
+        const a = lo + ta + p;
+        if (a >= hi) break;
+        for (let q = 0; q < 4; q++) {
+          const b = b0 + tb + q;
+          if (b >= nb) break;
+          if (upper && b <= a) continue;
+          const k = dots[p * 4 + q] / d + 1, k2 = k * k;
+          total += k2 * k2;
+        }
+      }
+    }
+  }
+  return total;
+}
 `;
 
 /** Signature of both kernels: accumulate rows `idx` of x (row-major, d columns) into `out`. */
@@ -106,10 +155,16 @@ export type Kernel = (x: Float64Array, d: number, idx: Uint32Array, out: Float64
 /** Names of the kernels. */
 export type KernelName = 'secondMoments' | 'momentSums';
 
-const lib = new Function(`${KERNEL_SOURCE}\nreturn { secondMoments, momentSums };`)() as Record<KernelName, Kernel>;
+const lib = new Function(`${KERNEL_SOURCE}\nreturn { secondMoments, momentSums, polyPairSum };`)() as Record<KernelName, Kernel> & { polyPairSum: PairKernel };
 
 /** Main-thread instances of the kernels. */
 export const KERNELS: Readonly<Record<KernelName, Kernel>> = lib;
+
+/** Signature of `polyPairSum` (see the module comment). */
+export type PairKernel = (x: Float64Array, xi: Uint32Array, lo: number, hi: number, y: Float64Array, yi: Uint32Array, d: number, upper: boolean) => number;
+
+/** Main-thread instance of `polyPairSum`. */
+export const POLY_PAIR_SUM: PairKernel = lib.polyPairSum;
 
 /** Output length of a kernel for d columns. */
 export function kernelOutputLength(name: KernelName, d: number): number {

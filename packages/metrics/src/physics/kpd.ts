@@ -8,9 +8,9 @@
  * costs O(n·C(d+3, 4)) instead of O(n²·d); for large d the direct O(n²·d) sum is used.
  */
 import { InvalidArgumentError, Rng } from '@calozoo/core';
-import { KERNELS, kernelOutputLength } from './kernels.js';
+import { KERNELS, POLY_PAIR_SUM, kernelOutputLength } from './kernels.js';
 import type { FeatureMatrix } from './physics-features.js';
-import { KernelPool, defaultThreads } from './pool.js';
+import { KernelPool, defaultThreads, type PairTask } from './pool.js';
 
 /** Options of `kpd`. */
 export interface KpdOptions {
@@ -22,7 +22,7 @@ export interface KpdOptions {
   seed?: number;
   /** Force the evaluation path (default: the cheaper one). */
   method?: 'moments' | 'direct';
-  /** Worker threads for the moment path (default min(2, cores)); the result does not depend on it. */
+  /** Worker threads (default min(2, cores)); the result does not depend on it. */
   threads?: number;
 }
 
@@ -92,24 +92,6 @@ function selfKernel(x: Float64Array, d: number, idx: ArrayLike<number>): number 
   return s;
 }
 
-function directSum(x: Float64Array, xi: ArrayLike<number>, y: Float64Array, yi: ArrayLike<number>, d: number, skipDiagonal: boolean): number {
-  let total = 0;
-  for (let a = 0; a < xi.length; a++) {
-    const oa = xi[a] * d;
-    let row = 0;
-    for (let b = skipDiagonal ? a + 1 : 0; b < yi.length; b++) {
-      const ob = yi[b] * d;
-      let dot = 0;
-      for (let j = 0; j < d; j++) dot += x[oa + j] * y[ob + j];
-      const k = dot / d + 1;
-      const k2 = k * k;
-      row += k2 * k2;
-    }
-    total += row;
-  }
-  return skipDiagonal ? 2 * total : total;
-}
-
 /**
  * Unbiased MMD² with k(x,y) = (x·y/d + 1)⁴ between rows `xi` of x and `yi` of y (both row-major,
  * d columns): Σ_{a≠b} k(x_a,x_b)/(m(m−1)) + Σ_{a≠b} k(y_a,y_b)/(n(n−1)) − 2·mean k(x_a,y_b).
@@ -127,9 +109,11 @@ export function mmdPolyUnbiased(x: Float64Array, xi: ArrayLike<number>, y: Float
     KERNELS.momentSums(y, d, Uint32Array.from(yi), my);
     return mmdFromMoments(mx, my, w, d, m, n, selfKernel(x, d, xi), selfKernel(y, d, yi));
   } else {
-    kxx = directSum(x, xi, x, xi, d, true);
-    kyy = directSum(y, yi, y, yi, d, true);
-    kxy = directSum(x, xi, y, yi, d, false);
+    const a = Uint32Array.from(xi);
+    const b = Uint32Array.from(yi);
+    kxx = 2 * POLY_PAIR_SUM(x, a, 0, m, x, a, d, true);
+    kyy = 2 * POLY_PAIR_SUM(y, b, 0, n, y, b, d, true);
+    kxy = POLY_PAIR_SUM(x, a, 0, m, y, b, d, false);
   }
   return kxx / (m * (m - 1)) + kyy / (n * (n - 1)) - (2 * kxy) / (m * n);
 }
@@ -173,17 +157,33 @@ export async function kpd(reference: FeatureMatrix, generated: FeatureMatrix, op
     draws.push({ xi, yi });
   }
   let perBatch: number[];
-  if (useMomentPath(d, size, size, options.method)) {
-    const w = momentWeights(d);
-    const pool = new KernelPool(reference.data, generated.data, d, options.threads ?? defaultThreads());
-    try {
+  const pool = new KernelPool(reference.data, generated.data, d, options.threads ?? defaultThreads());
+  try {
+    if (useMomentPath(d, size, size, options.method)) {
+      const w = momentWeights(d);
       const sums = await pool.map('momentSums', draws.flatMap((b) => [{ which: 'x' as const, idx: b.xi }, { which: 'y' as const, idx: b.yi }]));
       perBatch = draws.map((b, i) => mmdFromMoments(sums[2 * i], sums[2 * i + 1], w, d, size, size, selfKernel(reference.data, d, b.xi), selfKernel(generated.data, d, b.yi)));
-    } finally {
-      await pool.close();
+    } else {
+      // direct pair sums, each split into row ranges so that the workers share every batch
+      const parts = Math.max(1, Math.min(16, Math.floor(size / 64)));
+      const tasks: PairTask[] = [];
+      for (const b of draws) {
+        for (const [x, xi, y, yi, upper] of [['x', b.xi, 'x', b.xi, true], ['y', b.yi, 'y', b.yi, true], ['x', b.xi, 'y', b.yi, false]] as const) {
+          for (let k = 0; k < parts; k++) tasks.push({ x, xi, lo: Math.floor((k * size) / parts), hi: Math.floor(((k + 1) * size) / parts), y, yi, upper });
+        }
+      }
+      const sums = await pool.pairSums(tasks);
+      perBatch = draws.map((_, i) => {
+        const part = (which: number): number => {
+          let s = 0;
+          for (let k = 0; k < parts; k++) s += sums[(3 * i + which) * parts + k];
+          return s;
+        };
+        return (2 * part(0)) / (size * (size - 1)) + (2 * part(1)) / (size * (size - 1)) - (2 * part(2)) / (size * size);
+      });
     }
-  } else {
-    perBatch = draws.map((b) => mmdPolyUnbiased(reference.data, b.xi, generated.data, b.yi, d, 'direct'));
+  } finally {
+    await pool.close();
   }
   const value = percentile(perBatch, 50);
   const error = (percentile(perBatch, 83.725) - percentile(perBatch, 16.275)) / 2;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@calozoo/core';
-import { jacobiEigen, matmul, meanCov, symmetricSqrt } from './linalg.js';
+import { jacobiEigen, matmul, meanCov, pivotedCholesky, symmetricEigenvalues, symmetricSqrt, traceSqrtProduct } from './linalg.js';
 import { fitNonNegativeLine, fpd, fpdBatchSizes, frechetDistance } from './fpd.js';
 import { kpd, mmdPolyUnbiased, percentile } from './kpd.js';
 
@@ -56,6 +56,59 @@ describe('Jacobi eigen-decomposition and matrix square root', () => {
         for (let r = 0; r < n; r++) c += (x[r * d + i] - m) * (x[r * d + j] - mj);
         expect(cov[i * d + j]).toBeCloseTo(c / (n - 1), 12);
       }
+    }
+  });
+});
+
+/** A random symmetric PSD d×d matrix of rank `rank` (G·Gᵀ with G d×rank), optionally one zero row/column. */
+function randomPsd(d: number, rank: number, rng: Rng, zeroRow = -1): Float64Array {
+  const g = Float64Array.from({ length: d * rank }, () => rng.normal());
+  if (zeroRow >= 0) for (let k = 0; k < rank; k++) g[zeroRow * rank + k] = 0;
+  const a = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let k = 0; k < rank; k++) a[i * d + j] += g[i * rank + k] * g[j * rank + k];
+  return a;
+}
+
+describe('pivoted Cholesky, tridiagonal eigenvalues and Tr sqrt(A^½ B A^½)', () => {
+  const sorted = (v: Float64Array): number[] => [...v].sort((a, b) => a - b);
+  it('eigenvalues equal the Jacobi ones for symmetric (indefinite) matrices of several sizes', () => {
+    const rng = new Rng(11);
+    for (const n of [1, 2, 3, 17, 60]) {
+      const a = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rng.normal();
+      const mine = sorted(symmetricEigenvalues(a, n));
+      const ref = sorted(jacobiEigen(a, n).values);
+      mine.forEach((v, i) => expect(v).toBeCloseTo(ref[i], 10));
+    }
+    // repeated eigenvalues and an already tridiagonal (diagonal) matrix
+    const diag = Float64Array.from([2, 0, 0, 0, 2, 0, 0, 0, -1]);
+    expect(sorted(symmetricEigenvalues(diag, 3))).toEqual([-1, 2, 2]);
+  });
+  it('L·Lᵀ reproduces full-rank and rank-deficient PSD matrices and finds the rank', () => {
+    const rng = new Rng(12);
+    for (const [d, rank, zero] of [[9, 9, -1], [8, 3, -1], [10, 4, 6]] as const) {
+      const a = randomPsd(d, rank, rng, zero);
+      const { l, rank: r } = pivotedCholesky(a, d);
+      expect(r).toBe(rank);
+      for (let i = 0; i < d; i++) {
+        for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let k = 0; k < r; k++) s += l[i * r + k] * l[j * r + k];
+          expect(s).toBeCloseTo(a[i * d + j], 9);
+        }
+      }
+    }
+  });
+  it('Tr sqrt(A^½ B A^½) equals the Jacobi square-root calculation, also for singular A and B', () => {
+    const rng = new Rng(13);
+    for (const [d, ra, rb, zero] of [[12, 12, 12, -1], [12, 5, 12, -1], [15, 15, 4, 3], [7, 3, 2, 0]] as const) {
+      const a = randomPsd(d, ra, rng, zero);
+      const b = randomPsd(d, rb, rng);
+      const s = symmetricSqrt(a, d);
+      const { values } = jacobiEigen(matmul(matmul(s, b, d), s, d), d);
+      const ref = [...values].reduce((t, v) => t + Math.sqrt(Math.max(0, v)), 0);
+      // a zero eigenvalue computed as ±ε·scale contributes sqrt(ε·scale) ≈ 1e-7 to either side
+      expect(traceSqrtProduct(a, b, d)).toBeCloseTo(ref, ra === d && rb === d ? 9 : 5);
     }
   });
 });
@@ -121,6 +174,12 @@ describe('KPD (§2.5)', () => {
     expect(await kpd(m, m, { batchSize: 100, batches: 5, threads: 2 })).toEqual(r);
     const direct = await kpd(m, m, { batchSize: 100, batches: 5, method: 'direct' });
     direct.perBatch.forEach((v, i) => expect(v).toBeCloseTo(r.perBatch[i], 12));
+    // 299 rows: the direct sums are split into 4 row ranges per worker task, with ragged 4×4 tiles
+    const g = { ...m, data: m.data.map((v, i) => v * (1 + 0.2 * (i % 3))) };
+    const moments = await kpd(m, g, { batchSize: 299, batches: 3, method: 'moments', threads: 1 });
+    const split = await kpd(m, g, { batchSize: 299, batches: 3, method: 'direct', threads: 2 });
+    split.perBatch.forEach((v, i) => expect(v).toBeCloseTo(moments.perBatch[i], 12));
+    expect(moments.value).toBeGreaterThan(1e-4);
     expect(r.value).toBe(percentile(r.perBatch, 50));
   });
 });

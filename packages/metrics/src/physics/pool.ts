@@ -5,10 +5,28 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { KERNELS, KERNEL_SOURCE, kernelOutputLength, type KernelName } from './kernels.js';
+import { KERNELS, KERNEL_SOURCE, POLY_PAIR_SUM, kernelOutputLength, type KernelName } from './kernels.js';
 
 /** Which shared matrix a task reads. */
 export type Operand = 'x' | 'y';
+
+/** One `polyPairSum` call: rows xi[lo, hi) of operand x against rows yi of operand y (b > a only when `upper`). */
+export interface PairTask {
+  /** Operand of the rows a. */
+  x: Operand;
+  /** Row indices of the a side. */
+  xi: Uint32Array;
+  /** First position in xi. */
+  lo: number;
+  /** One past the last position in xi. */
+  hi: number;
+  /** Operand of the rows b. */
+  y: Operand;
+  /** Row indices of the b side. */
+  yi: Uint32Array;
+  /** Only pairs with b > a (x = y, xi = yi). */
+  upper: boolean;
+}
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -16,6 +34,11 @@ ${KERNEL_SOURCE}
 const data = { x: new Float64Array(workerData.x), y: new Float64Array(workerData.y) };
 const kernels = { secondMoments, momentSums };
 parentPort.on('message', (t) => {
+  if (t.kernel === 'polyPairSum') {
+    const p = t.pair;
+    parentPort.postMessage({ id: t.id, out: polyPairSum(data[p.x], p.xi, p.lo, p.hi, data[p.y], p.yi, workerData.d, p.upper) });
+    return;
+  }
   const out = new Float64Array(t.size);
   kernels[t.kernel](data[t.which], workerData.d, t.idx, out);
   parentPort.postMessage({ id: t.id, out }, [out.buffer]);
@@ -66,16 +89,31 @@ export class KernelPool {
     if (this.workers.length === 0) {
       return tasks.map((t) => {
         const out = new Float64Array(size);
-        KERNELS[kernel](t.which === 'x' ? this.x : this.y, this.d, t.idx, out);
+        KERNELS[kernel](this.operand(t.which), this.d, t.idx, out);
         return out;
       });
     }
-    const results: Float64Array[] = new Array(tasks.length);
+    return this.dispatch(tasks.map((t) => ({ kernel, which: t.which, idx: t.idx, size })));
+  }
+
+  /** Runs `polyPairSum` for each task; results in task order. */
+  async pairSums(tasks: readonly PairTask[]): Promise<number[]> {
+    if (this.workers.length === 0) return tasks.map((p) => POLY_PAIR_SUM(this.operand(p.x), p.xi, p.lo, p.hi, this.operand(p.y), p.yi, this.d, p.upper));
+    return this.dispatch(tasks.map((pair) => ({ kernel: 'polyPairSum', pair })));
+  }
+
+  private operand(which: Operand): Float64Array {
+    return which === 'x' ? this.x : this.y;
+  }
+
+  /** Sends messages to the workers, one at a time per worker; replies in message order. */
+  private async dispatch<T>(messages: readonly object[]): Promise<T[]> {
+    const results: T[] = new Array(messages.length);
     let cursor = 0;
     const runOn = (w: Worker): Promise<void> =>
       new Promise((resolve, reject) => {
         const step = (): void => {
-          if (cursor >= tasks.length) {
+          if (cursor >= messages.length) {
             w.off('message', onMessage);
             w.off('error', reject);
             resolve();
@@ -84,10 +122,10 @@ export class KernelPool {
           const k = cursor++;
           const id = this.next++;
           pending.set(id, k);
-          w.postMessage({ id, kernel, which: tasks[k].which, idx: tasks[k].idx, size });
+          w.postMessage({ ...messages[k], id });
         };
         const pending = new Map<number, number>();
-        const onMessage = (msg: { id: number; out: Float64Array }): void => {
+        const onMessage = (msg: { id: number; out: T }): void => {
           results[pending.get(msg.id) as number] = msg.out;
           pending.delete(msg.id);
           step();
