@@ -6,9 +6,10 @@ Loads the SAME saved model directory: the EPL flow and the latent flow through
 tools/flows-reference/caloman_flow.py, the decoder's dense weights from vae/weights.safetensors,
 and mirrors packages/caloman/src: the parallel MLP of dense.ts, and model.ts `generate` (EPL
 sample, clip to eplRange, preprocess.ts inversion, condition y, latent sample, decoder mean (plus
-generation.decoderNoise · σ · ε for models that sample their decoder),
-voxel inverse, clip to the training range, per-layer renormalisation, threshold, layer-energy
-rescale). Not mirrored: the response calibration (a model that has one is timed without it; the
+generation.decoderNoise · σ · ε for models that sample their decoder; for the zero-inflated
+likelihood the hit draw u < p, folded |mean + σ·ε| values and one hit in each layer left empty),
+voxel inverse, clip to the training range, per-layer renormalisation, threshold (zero-inflated:
+the hit floor), layer-energy rescale). Not mirrored: the response calibration (a model that has one is timed without it; the
 script says so). Random numbers come from torch, not calozoo's Rng, so showers differ from the
 TypeScript ones sample by sample; the networks are checked on identical inputs instead.
 
@@ -33,7 +34,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import caloman_flow  # noqa: E402  (tools/flows-reference)
 
 DS1_ENERGIES_MEV = [2.0 ** (k + 8) for k in range(15)]
-RELATIVE_EPL_FLOOR = 1e-7
 EPL_OFFSET_MEV = 0.001
 VOXEL_LOGIT_EPSILON = 1e-6
 
@@ -75,9 +75,13 @@ class CaloManTorch:
         self.decoder_net = ParallelMlp(vae, 'decoder', len(self.config['vae']['hidden']))
         # vae.ts: 'per-voxel' decoders output [mean | log σ] (log σ clipped to [−6, 1]); 'shared'
         # ones the mean, with one learned decoder.logSigma. Model directories without the key are shared.
-        self.per_voxel = self.config['vae'].get('likelihood', 'shared') == 'per-voxel'
+        # 'zero-inflated' ones (vae.ts drawsHits) output [mean | log σ | hit logit].
+        likelihood = self.config['vae'].get('likelihood', 'shared')
+        self.zero_inflated = likelihood == 'zero-inflated'
+        self.per_voxel = likelihood in ('per-voxel', 'zero-inflated')
         self.shared_log_sigma = vae.get('decoder.logSigma')
         self.decoder_noise = self.config['generation'].get('decoderNoise', 0)
+        self.epl_floor = self.config.get('eplFloor', 1e-7)  # configs.ts LEGACY_DEFAULTS
         self.frac_lo, self.frac_hi = vae.get('buffer.fractionLo'), vae.get('buffer.fractionHi')
         t = lambda s: (torch.tensor(s['shift'], dtype=torch.float32), torch.tensor(s['scale'], dtype=torch.float32))  # noqa: E731
         self.st_epl, self.st_ctx, self.st_latent = t(pre['epl']), t(pre['context']), t(pre['latent'])
@@ -91,33 +95,45 @@ class CaloManTorch:
         self.layer_of = torch.cat([torch.full((e - s,), l, dtype=torch.long) for l, (s, e) in enumerate(slices)])
 
     def decoder(self, z, y):
-        """Decoder mean [n, V] (the TF.js `decode`)."""
+        """Decoder expected value [n, V] (the TF.js `decode`: p · mean for zero-inflated)."""
         out = self.decoder_net(z, y)
-        return out[:, :self.voxels] if self.per_voxel else out
+        V = self.voxels
+        if self.zero_inflated:
+            return out[:, :V] * torch.sigmoid(out[:, 2 * V:])
+        return out[:, :V] if self.per_voxel else out
 
     def decoder_sample(self, z, y):
-        """Mean + decoderNoise · σ · ε, as model.ts generates (ε from torch, not calozoo's Rng)."""
+        """Mean + decoderNoise · σ · ε, as model.ts generates (ε, u from torch, not calozoo's Rng)."""
         out = self.decoder_net(z, y)
+        V = self.voxels
         if self.per_voxel:
-            mean, sigma = out[:, :self.voxels], torch.exp(out[:, self.voxels:].clamp(-6, 1))
+            mean, sigma = out[:, :V], torch.exp(out[:, V:2 * V].clamp(-6, 1))
         else:
             mean, sigma = out, torch.exp(self.shared_log_sigma)
-        if self.decoder_noise > 0:
-            mean = mean + self.decoder_noise * sigma * torch.randn_like(mean)
-        return mean
+        x = mean + self.decoder_noise * sigma * torch.randn_like(mean) if self.decoder_noise > 0 else mean
+        if not self.zero_inflated:
+            return x
+        # vae.ts sample: hit when u < p, value |x|; a layer without a hit gets one at its largest p·|mean|
+        p = torch.sigmoid(out[:, 2 * V:])
+        drawn = torch.where(torch.rand_like(p) < p, x.abs(), torch.zeros_like(x))
+        q = p * mean.abs()
+        empty = self.layer_sum(drawn) == 0
+        layer_max = torch.stack([q[:, s:e].max(1).values for s, e in self.slices], 1)
+        top = (q == layer_max[:, self.layer_of]) & (q > 0)
+        return drawn + torch.where(top & empty[:, self.layer_of], q, torch.zeros_like(q))
 
     def epl_to_energies(self, u, energy):
         if self.config['eplTransform'] == 'published':
             e = torch.pow(10.0, u + 1) * 1e5 - EPL_OFFSET_MEV
         else:
-            e = (torch.pow(10.0, u) - RELATIVE_EPL_FLOOR) * energy[:, None]
+            e = (torch.pow(10.0, u) - self.epl_floor) * energy[:, None]
         return torch.nan_to_num(e, nan=0.0, posinf=0.0, neginf=0.0).clamp(min=0)
 
     def energies_to_epl(self, e, energy):
         e = e.clamp(min=0)
         if self.config['eplTransform'] == 'published':
             return torch.log10((e + EPL_OFFSET_MEV) / 1e5) - 1
-        return torch.log10(e / energy[:, None] + RELATIVE_EPL_FLOOR)
+        return torch.log10(e / energy[:, None] + self.epl_floor)
 
     def voxel_inverse(self, x):
         kind = self.config['voxelTransform']
@@ -134,18 +150,35 @@ class CaloManTorch:
     def fractions_to_showers(self, f, layer_e):
         f = f.clamp(min=0)
         if self.config['generation']['clipToTrainingRange'] and self.frac_lo is not None:
-            f = torch.minimum(self.frac_hi, torch.maximum(self.frac_lo, f))
+            clipped = torch.minimum(self.frac_hi, torch.maximum(self.frac_lo, f))
+            # under the hit floor a miss stays a miss (preprocess.ts fractionsToShowers)
+            f = torch.where(f > 0, clipped, f) if self.zero_inflated else clipped
         e = layer_e.clamp(min=0)
         s = self.layer_sum(f)
         ok = (s > 0) & (e > 0)
         k = torch.where(ok, e / torch.where(ok, s, torch.ones_like(s)), torch.zeros_like(s))
         x = f * k[:, self.layer_of]
-        x = torch.where(x >= self.config['thresholdMeV'], x, torch.zeros_like(x))
-        if self.config['generation']['keepLayerEnergy']:
-            kept = self.layer_sum(x)
+        t = self.config['thresholdMeV']
+        keep = self.config['generation']['keepLayerEnergy']
+        floored = None
+        if self.zero_inflated:
+            # hit floor: hits raised to t, the energy above m·t shared by each hit's excess over t
+            hit = x > 0
+            m = self.layer_sum(hit.float())
+            excess = self.layer_sum(torch.where(hit, x.clamp(min=t) - t, torch.zeros_like(x)))
+            if not keep:
+                return torch.where(hit, x.clamp(min=t), x)
+            use = (m * t <= e) & (excess > 0)
+            r = torch.where(use, (e - m * t) / torch.where(use, excess, torch.ones_like(excess)), torch.zeros_like(e))
+            floored = torch.where(hit, t + (x.clamp(min=t) - t) * r[:, self.layer_of], x)
+        cut = torch.where(x >= t, x, torch.zeros_like(x))
+        if keep:
+            kept = self.layer_sum(cut)
             r = torch.where((kept > 0) & (kept < e), e / kept, torch.ones_like(kept))
-            x = x * r[:, self.layer_of]
-        return x
+            cut = cut * r[:, self.layer_of]
+        if floored is None:
+            return cut
+        return torch.where(use[:, self.layer_of], floored, cut)
 
     def generate(self, energy):
         n = energy.shape[0]

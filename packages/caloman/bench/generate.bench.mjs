@@ -115,6 +115,7 @@ async function timeOnnx(model, batches, minSeconds) {
     const V = model.geometry.voxels;
     const genFeeds = { condition: { data: y, dims: [n, 1 + L] }, noise: { data: z, dims: [n, D] }, layerEnergies: { data: le, dims: [n, L] } };
     if (gen.inputNames.includes('voxelNoise')) genFeeds.voxelNoise = { data: rng.fillNormal(new Float32Array(n * V)), dims: [n, V] };
+    if (gen.inputNames.includes('hitNoise')) genFeeds.hitNoise = { data: rng.fillUniform(new Float32Array(n * V)), dims: [n, V] };
     const genT = await repeat(() => gen.run(genFeeds), minSeconds);
     const stat = (t) => ({ meanMs: mean(t) / n, stdMs: std(t) / n, reps: t.length });
     const row = { batch: n, generate: stat(full), eplGraph: stat(eplT), generatorGraph: stat(genT) };

@@ -44,6 +44,12 @@ export interface CaloManConfig {
   latentDim: number;
   /** Layer-energy representation for the EPL flow. */
   eplTransform: EplTransform;
+  /**
+   * Floor of the `relative` transform u = log10(E_layer / E_inc + eplFloor). Empty layers are
+   * dequantised to (0.05, 1) × thresholdMeV; eplFloor × E_inc must stay below that at the highest
+   * incident energy, or they collapse into a spike the flow cannot fit.
+   */
+  eplFloor: number;
   /** Scaling of flow inputs: per-column mean/std, or max |x| as published (inputs in [−1, 1]). */
   inputScaling: 'std' | 'maxabs';
   /** Transform of the within-layer voxel fractions seen by the VAE. */
@@ -113,10 +119,11 @@ const phase = (lr: number, batchSize: number, maxEpochs: number, schedule: 'cosi
   gradClipNorm: 10,
 });
 
-function base(latentDim: number, hidden: number[], thresholdMeV: number, discrete: number[]): CaloManConfig {
+function base(latentDim: number, hidden: number[], thresholdMeV: number, discrete: number[], eplFloor = 1e-7): CaloManConfig {
   return {
     latentDim,
     eplTransform: 'relative',
+    eplFloor,
     inputScaling: 'std',
     voxelTransform: 'sqrt',
     thresholdMeV,
@@ -152,8 +159,11 @@ const DEFAULTS: Record<string, () => CaloManConfig> = {
   // (README "Pions") used the same.
   'calochallenge-1-photons': () => withVaeBatch(base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV), 256),
   'calochallenge-1-pions': () => withVaeBatch(base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV), 256),
-  'calochallenge-2': () => base(48, [512, 512, 512], 0.01515, []),
-  'calochallenge-3': () => base(64, [512, 512, 512], 0.01515, []),
+  // DS2/DS3: a 15.15 keV threshold and E_inc up to 1 TeV. With the floor 1e-7 an empty layer at
+  // 1 TeV maps into 0.06 decades of u (a spike; the flow then leaks empty layers into small
+  // energies); 5e-9 (5 keV at 1 TeV) leaves it 0.54 decades. Dataset 1 (1 MeV, 4.2 TeV): 0.48.
+  'calochallenge-2': () => base(48, [512, 512, 512], 0.01515, [], 5e-9),
+  'calochallenge-3': () => base(64, [512, 512, 512], 0.01515, [], 5e-9),
 };
 const GENERIC = (): CaloManConfig => base(32, [512, 512, 512], 0, []);
 
@@ -188,4 +198,4 @@ export function publishedConfigFor(geometry: Geometry, latentDim = geometry.id =
  * Settings that model directories written before they existed were trained with: a config.json
  * without these keys is read with these values, not with today's defaults.
  */
-export const LEGACY_DEFAULTS = { vae: { likelihood: 'shared', freeBits: 0 }, generation: { decoderNoise: 0 } } as const;
+export const LEGACY_DEFAULTS = { eplFloor: 1e-7, vae: { likelihood: 'shared', freeBits: 0 }, generation: { decoderNoise: 0 } } as const;

@@ -48,6 +48,7 @@ import { energyContext, eplToLayerEnergies, fractionsToShowers, layerEnergiesToE
 import { identityStandardiser, type Preprocessing } from './training-data.js';
 import { calomanSessions, type CaloManGraph } from './onnx.js';
 import { CALOMAN_VERSION } from './version.js';
+import { drawsHits } from './vae.js';
 
 /** Plugin name written into config.json. */
 export const PLUGIN_NAME = 'caloman';
@@ -133,7 +134,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     standardise(u, this.state.epl, true);
     const { lo, hi } = this.state.eplRange;
     for (let i = 0; i < u.length; i++) u[i] = Math.min(hi[i % L], Math.max(lo[i % L], u[i]));
-    const layerE = eplToLayerEnergies(u, energy, n, L, this.config.eplTransform);
+    const layerE = eplToLayerEnergies(u, energy, n, L, this.config.eplTransform, this.config.eplFloor);
     if (calibrate && this.state.calibration) applyResponseCalibration(this.state.calibration, layerE, energy, L);
     return layerE;
   }
@@ -143,7 +144,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
     const n = energy.length;
     const L = this.slices.length;
     const c = standardise(energyContext(energy), this.state.context);
-    const u = standardise(layerEnergiesToEpl(layerE, energy, n, L, this.config.eplTransform), this.state.epl);
+    const u = standardise(layerEnergiesToEpl(layerE, energy, n, L, this.config.eplTransform, this.config.eplFloor), this.state.epl);
     const y = new Float32Array(n * (1 + L));
     for (let i = 0; i < n; i++) {
       y[i * (1 + L)] = c[i];
@@ -170,7 +171,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
       hi: clip ? this.state.fractionHi! : undefined,
       thresholdMeV: this.config.thresholdMeV,
       keepLayerEnergy: this.config.generation.keepLayerEnergy,
-      hitFloor: this.config.vae.likelihood === 'zero-inflated',
+      hitFloor: drawsHits(this.config.vae.likelihood),
     });
   }
 
@@ -233,7 +234,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
   private voxelNoise(m: number, rng: NoiseStreams): { voxel: Float32Array | null; hit: Float32Array | null } {
     const n = m * this.geometry.voxels;
     const voxel = this.config.generation.decoderNoise > 0 ? (rng.voxel.fillNormalZiggurat(new Float32Array(n)) as Float32Array) : null;
-    const hit = this.config.vae.likelihood === 'zero-inflated' ? (rng.hit.fillUniform(new Float32Array(n)) as Float32Array) : null;
+    const hit = drawsHits(this.config.vae.likelihood) ? (rng.hit.fillUniform(new Float32Array(n)) as Float32Array) : null;
     return { voxel, hit };
   }
 
@@ -278,7 +279,7 @@ export class CaloManModel implements Generator, Trainable, OnnxExportable {
 
   /** The preprocessing constants as JSON (config.json `preprocessing`). */
   preprocessingJson(): Record<string, unknown> {
-    return { epl: this.state.epl, eplRange: this.state.eplRange, context: this.state.context, latent: this.state.latent, calibration: this.state.calibration, eplTransform: this.config.eplTransform, voxelTransform: this.config.voxelTransform, thresholdMeV: this.config.thresholdMeV };
+    return { epl: this.state.epl, eplRange: this.state.eplRange, context: this.state.context, latent: this.state.latent, calibration: this.state.calibration, eplTransform: this.config.eplTransform, eplFloor: this.config.eplFloor, voxelTransform: this.config.voxelTransform, thresholdMeV: this.config.thresholdMeV };
   }
 
   /** The VAE component's buffers (the per-voxel clip range), when set. */

@@ -16,6 +16,7 @@
 import { ModelSessions, OnnxGraphBuilder, type OnnxValue } from '@calozoo/core';
 import { VOXEL_LOGIT_EPSILON, layerMembership } from './preprocess.js';
 import type { CaloManModel } from './model.js';
+import { drawsHits } from './vae.js';
 
 /** Opset of the exported graphs. */
 const ONNX_OPSET = 17;
@@ -89,7 +90,7 @@ function assembleShowersOnnx(g: OnnxGraphBuilder, model: CaloManModel, mean: Onn
     f = g.mul(r, r);
   } else f = g.relu(g.div(g.sub(g.sigmoid(mean), VOXEL_LOGIT_EPSILON), 1 - 2 * VOXEL_LOGIT_EPSILON));
   const { fractionLo: lo, fractionHi: hi } = model.state;
-  const hitFloor = model.config.vae.likelihood === 'zero-inflated';
+  const hitFloor = drawsHits(model.config.vae.likelihood);
   if (model.config.generation.clipToTrainingRange && lo && hi) {
     const clipped = g.min(g.max(f, { data: lo, shape: [V] }), { data: hi, shape: [V] });
     // Under the hit floor a miss stays a miss (fractionsToShowers).
@@ -159,7 +160,7 @@ export function calomanSessions(model: CaloManModel): ModelSessions<CaloManGraph
         },
         generator: {
           file: ONNX_FILES.generator,
-          inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L], ...(model.config.generation.decoderNoise > 0 ? { voxelNoise: ['batch', V] } : {}), ...(model.config.vae.likelihood === 'zero-inflated' ? { hitNoise: ['batch', V] } : {}) },
+          inputs: { condition: ['batch', 1 + L], noise: ['batch', D], layerEnergies: ['batch', L], ...(model.config.generation.decoderNoise > 0 ? { voxelNoise: ['batch', V] } : {}), ...(drawsHits(model.config.vae.likelihood) ? { hitNoise: ['batch', V] } : {}) },
           outputs: { showers: ['batch', V] },
           description: 'latent flow sampling (condition y = [context, u_1 … u_L]) → de-standardised latent → VAE decoder → inverse voxel transform, clip, per-layer renormalisation to layerEnergies (MeV), threshold, rescale → showers (MeV)',
           build: (metadata) => buildGenerator(model).toBytes(metadata),

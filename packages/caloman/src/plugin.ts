@@ -22,6 +22,7 @@ function checkValues(c: CaloManConfig, source: string): CaloManConfig {
   if (!['std', 'maxabs'].includes(c.inputScaling)) bad('inputScaling', `must be one of std, maxabs; found ${JSON.stringify(c.inputScaling)}`);
   if (!['means', 'samples'].includes(c.latentFlow.fitOn)) bad('latentFlow.fitOn', `must be one of means, samples; found ${JSON.stringify(c.latentFlow.fitOn)}`);
   if (!(c.thresholdMeV >= 0)) bad('thresholdMeV', 'must be ≥ 0');
+  if (!(c.eplFloor > 0 && Number.isFinite(c.eplFloor))) bad('eplFloor', `must be a positive number, found ${c.eplFloor}`);
   if (!(c.vae.beta >= 0)) bad('vae.beta', 'must be ≥ 0');
   if (!(c.vae.freeBits >= 0)) bad('vae.freeBits', 'must be ≥ 0 (nats per latent dimension)');
   if (!['shared', 'per-voxel', 'zero-inflated'].includes(c.vae.likelihood)) bad('vae.likelihood', `must be one of shared, per-voxel, zero-inflated; found ${JSON.stringify(c.vae.likelihood)}`);
@@ -56,7 +57,7 @@ function withLegacyDefaults(raw: unknown): unknown {
   if (!('likelihood' in vae)) vae.likelihood = LEGACY_DEFAULTS.vae.likelihood;
   if (!('freeBits' in vae)) vae.freeBits = LEGACY_DEFAULTS.vae.freeBits;
   if (!('decoderNoise' in generation)) generation.decoderNoise = LEGACY_DEFAULTS.generation.decoderNoise;
-  return { ...r, vae, generation };
+  return { eplFloor: LEGACY_DEFAULTS.eplFloor, ...r, vae, generation };
 }
 
 /** The `caloman` plugin. */

@@ -10,6 +10,7 @@ import {
   voxelForward,
   voxelInverse,
 } from './preprocess.js';
+import { defaultConfigFor } from './configs.js';
 
 describe('preprocessing', () => {
   const rng = new Rng(3);
@@ -19,13 +20,27 @@ describe('preprocessing', () => {
   const layerE = Float64Array.from({ length: n * L }, (_, i) => (i % 7 === 0 ? 0 : energy[Math.floor(i / L)] * 0.2 * rng.uniform()));
 
   it.each(['published', 'relative'] as const)('EPL transform %s round-trips layer energies', (kind) => {
-    const u = layerEnergiesToEpl(layerE, energy, n, L, kind);
-    const back = eplToLayerEnergies(u, energy, n, L, kind);
+    const u = layerEnergiesToEpl(layerE, energy, n, L, kind, 1e-7);
+    const back = eplToLayerEnergies(u, energy, n, L, kind, 1e-7);
     for (let i = 0; i < layerE.length; i++) expect(back[i]).toBeCloseTo(layerE[i], Math.max(0, 3 - Math.ceil(Math.log10(1 + layerE[i]))));
   });
 
+  it('the default eplFloor keeps dequantised empty layers (0.05–1 × threshold) ≥ 0.4 decades wide at every geometry\'s highest energy', () => {
+    // DS1: 1 MeV threshold, E_inc ≤ 4.19 TeV; DS2/DS3: 15.15 keV, E_inc ≤ 1 TeV (field-reference.md §1)
+    for (const [id, eMax] of [['calochallenge-1-photons', 2 ** 22], ['calochallenge-1-pions', 2 ** 22], ['calochallenge-2', 1e6], ['calochallenge-3', 1e6]] as const) {
+      const c = defaultConfigFor(getGeometry(id));
+      const [lo, hi] = layerEnergiesToEpl([0.05 * c.thresholdMeV, c.thresholdMeV], [eMax, eMax], 2, 1, c.eplTransform, c.eplFloor);
+      expect(hi - lo, id).toBeGreaterThan(0.4);
+      // and the transform still round-trips the smallest non-empty layer energy
+      expect(eplToLayerEnergies([hi], [eMax], 1, 1, c.eplTransform, c.eplFloor)[0]).toBeCloseTo(c.thresholdMeV, 4);
+    }
+    // the floor the DS2 default replaced: a 0.06-decade spike
+    const [lo, hi] = layerEnergiesToEpl([0.05 * 0.01515, 0.01515], [1e6, 1e6], 2, 1, 'relative', 1e-7);
+    expect(hi - lo).toBeLessThan(0.1);
+  });
+
   it('matches the published formula u = log10((E + 0.001)/1e5) − 1 and c = log10(E_inc + 0.001)', () => {
-    const u = layerEnergiesToEpl([1234.5], [5000], 1, 1, 'published');
+    const u = layerEnergiesToEpl([1234.5], [5000], 1, 1, 'published', 1e-7);
     expect(u[0]).toBeCloseTo(Math.log10(1234.501 / 1e5) - 1, 5);
     expect(energyContext([4096])[0]).toBeCloseTo(Math.log10(4096.001), 6);
   });

@@ -18,8 +18,6 @@ export type VoxelTransform = 'linear' | 'sqrt' | 'logit';
 
 /** Offset of the published EPL transform, MeV (CaloMan code). */
 const EPL_OFFSET_MEV = 0.001;
-/** Floor of the relative EPL transform (fraction of E_inc); an empty layer maps to log10 of it. */
-const RELATIVE_EPL_FLOOR = 1e-7;
 /** ε of the logit voxel transform (CaloMan's DS2/3 convention). */
 export const VOXEL_LOGIT_EPSILON = 1e-6;
 
@@ -66,27 +64,27 @@ export function standardise(x: Float32Array, st: Standardiser, inverse = false):
   return x;
 }
 
-/** EPL-flow inputs [n, L] from layer energies [n, L] (MeV) and incident energies [n] (MeV). */
-export function layerEnergiesToEpl(layerE: ArrayLike<number>, energy: ArrayLike<number>, n: number, L: number, kind: EplTransform): Float32Array {
+/** EPL-flow inputs [n, L] from layer energies [n, L] (MeV) and incident energies [n] (MeV); `floor`: the relative transform's (config `eplFloor`). */
+export function layerEnergiesToEpl(layerE: ArrayLike<number>, energy: ArrayLike<number>, n: number, L: number, kind: EplTransform, floor: number): Float32Array {
   if (layerE.length !== n * L) throw new InvalidArgumentError(`layerEnergiesToEpl: expected ${n}·${L} layer energies, got ${layerE.length}`);
   const out = new Float32Array(n * L);
   for (let i = 0; i < n; i++) {
     for (let l = 0; l < L; l++) {
       const e = Math.max(0, layerE[i * L + l]);
       out[i * L + l] =
-        kind === 'published' ? Math.log10((e + EPL_OFFSET_MEV) / 1e5) - 1 : Math.log10(e / energy[i] + RELATIVE_EPL_FLOOR);
+        kind === 'published' ? Math.log10((e + EPL_OFFSET_MEV) / 1e5) - 1 : Math.log10(e / energy[i] + floor);
     }
   }
   return out;
 }
 
 /** Inverse of `layerEnergiesToEpl`: layer energies (MeV, clipped at 0) from EPL values. */
-export function eplToLayerEnergies(u: ArrayLike<number>, energy: ArrayLike<number>, n: number, L: number, kind: EplTransform): Float64Array {
+export function eplToLayerEnergies(u: ArrayLike<number>, energy: ArrayLike<number>, n: number, L: number, kind: EplTransform, floor: number): Float64Array {
   const out = new Float64Array(n * L);
   for (let i = 0; i < n; i++) {
     for (let l = 0; l < L; l++) {
       const v = u[i * L + l];
-      const e = kind === 'published' ? Math.pow(10, v + 1) * 1e5 - EPL_OFFSET_MEV : (Math.pow(10, v) - RELATIVE_EPL_FLOOR) * energy[i];
+      const e = kind === 'published' ? Math.pow(10, v + 1) * 1e5 - EPL_OFFSET_MEV : (Math.pow(10, v) - floor) * energy[i];
       out[i * L + l] = Number.isFinite(e) ? Math.max(0, e) : 0;
     }
   }

@@ -202,7 +202,7 @@ export async function prepareTrainingData(
   // Only the per-shower sum is kept (the calibration's E_dep), not [n, L] doubles (36 MB on 100 000 DS2 showers).
   const deposited = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) deposited[i] += layerEnergy[i * L + l]!;
-  const u = layerEnergiesToEpl(dequantisedLayerEnergies(layerEnergy, config.thresholdMeV, options.seed), energy, n, L, config.eplTransform);
+  const u = layerEnergiesToEpl(dequantisedLayerEnergies(layerEnergy, config.thresholdMeV, options.seed), energy, n, L, config.eplTransform, config.eplFloor);
   const c = energyContext(energy);
   const uTrain = gatherRows(u, L, trainRows);
   const eplSt = fitStandardiser(uTrain, trainRows.length, L, config.inputScaling);

@@ -32,6 +32,14 @@ export interface VaeShape {
 /** The VAE's output noise model (see `VaeShape.likelihood`). */
 export type VaeLikelihood = 'shared' | 'per-voxel' | 'zero-inflated';
 
+/**
+ * Whether the likelihood draws hits (a hit probability per voxel): generation then needs uniform
+ * hit noise and keeps drawn hits at the readout threshold (TF.js and the ONNX graph both ask here).
+ */
+export function drawsHits(likelihood: VaeLikelihood | undefined): boolean {
+  return likelihood === 'zero-inflated';
+}
+
 /** The likelihoods whose decoder predicts a σ per voxel (output [mean | raw log σ | …]). */
 const PER_VOXEL_SIGMA: readonly VaeLikelihood[] = ['per-voxel', 'zero-inflated'];
 
@@ -143,7 +151,7 @@ export class ConditionalVae {
     this.params = new ParamStore('vae');
     this.enc = new ParallelMlp(this.params, 'encoder', shape.voxels, shape.conditionDim, shape.hidden, 2 * shape.latentDim, rng);
     const perVoxel = PER_VOXEL_SIGMA.includes(shape.likelihood ?? 'shared');
-    const outputs = shape.likelihood === 'zero-inflated' ? 3 : perVoxel ? 2 : 1;
+    const outputs = drawsHits(shape.likelihood) ? 3 : perVoxel ? 2 : 1;
     this.dec = new ParallelMlp(this.params, 'decoder', shape.latentDim, shape.conditionDim, shape.hidden, outputs * shape.voxels, rng);
     // The shared σ exists only for the shared likelihood (an unused variable would get no gradient).
     this.logSigmaX = perVoxel ? null : this.params.add('decoder.logSigma', tf.scalar(-1));
@@ -167,7 +175,7 @@ export class ConditionalVae {
       const out = this.dec.apply(z, y);
       const V = this.shape.voxels;
       const mean = tf.slice(out, [0, 0], [-1, V]) as tf.Tensor2D;
-      if (this.shape.likelihood !== 'zero-inflated') return mean;
+      if (!drawsHits(this.shape.likelihood)) return mean;
       return tf.mul(mean, tf.sigmoid(tf.slice(out, [0, 2 * V], [-1, V]))) as tf.Tensor2D;
     });
   }
@@ -213,7 +221,7 @@ export class ConditionalVae {
       if (!this.logSigmaX) {
         const mean = tf.slice(out, [0, 0], [-1, V]) as tf.Tensor2D;
         const logSigma = tf.clipByValue(tf.slice(out, [0, V], [-1, V]), VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]) as tf.Tensor2D;
-        if (this.shape.likelihood !== 'zero-inflated') return { mean, logSigma };
+        if (!drawsHits(this.shape.likelihood)) return { mean, logSigma };
         return { mean, logSigma, hitLogit: tf.slice(out, [0, 2 * V], [-1, V]) as tf.Tensor2D };
       }
       return { mean: out, logSigma: tf.mul(tf.onesLike(out), this.logSigmaX) as tf.Tensor2D };
@@ -224,7 +232,7 @@ export class ConditionalVae {
   decodeOnnx(g: OnnxGraphBuilder, z: OnnxValue, y: OnnxValue): { mean: OnnxValue; sigma: OnnxValue | number; hitProbability?: OnnxValue } {
     const V = this.shape.voxels;
     if (this.logSigmaX) return { mean: this.dec.toOnnx(g, z, y)[0]!, sigma: Math.exp(this.outputLogSigma()) };
-    const zi = this.shape.likelihood === 'zero-inflated';
+    const zi = drawsHits(this.shape.likelihood);
     const [mean, raw, logit] = this.dec.toOnnx(g, z, y, zi ? [V, V, V] : [V, V]);
     const sigma = g.exp(g.clip(raw!, VOXEL_LOG_SIGMA_RANGE[0], VOXEL_LOG_SIGMA_RANGE[1]));
     return zi ? { mean: mean!, sigma, hitProbability: g.sigmoid(logit!) } : { mean: mean!, sigma };
@@ -249,7 +257,7 @@ export class ConditionalVae {
       const z = tf.add(mu, tf.mul(tf.exp(logSigma), eps)) as tf.Tensor2D;
       const V = this.shape.voxels;
       let rec: tf.Tensor;
-      if (this.shape.likelihood === 'zero-inflated') {
+      if (drawsHits(this.shape.likelihood)) {
         rec = zeroInflatedNll(x, this.dec.apply(z, y));
       } else if (this.shape.likelihood === 'per-voxel') {
         rec = perVoxelNll(x, this.dec.apply(z, y));
