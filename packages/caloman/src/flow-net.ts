@@ -15,7 +15,7 @@ export function flowConfigFor(dim: number, contextDim: number, c: FlowNetConfig,
   for (let i = 0; i < c.couplings; i++) {
     if (dim >= 2) {
       layers.push({ type: 'coupling', identityFeatures: i % 2 === 0 ? 'even' : 'odd', transform, hiddenFeatures: c.hidden, numBlocks: c.blocks });
-      layers.push({ type: 'permutation', indices: Array.from(rng.permutation(dim)) });
+      layers.push({ type: 'permutation', indices: c.permutations === 'parity' ? parityPermutation(dim, rng) : Array.from(rng.permutation(dim)) });
       if (c.luLinear) layers.push({ type: 'lu-linear' });
     } else {
       // One feature: no coupling split exists, so the spline parameters come from the context alone.
@@ -23,6 +23,21 @@ export function flowConfigFor(dim: number, contextDim: number, c: FlowNetConfig,
     }
   }
   return { formatVersion: FLOW_FORMAT_VERSION, dim, contextDim, seed, layers };
+}
+
+/**
+ * A random permutation that keeps every position's parity (evens among evens, odds among odds):
+ * with couplings that alternate the identity half (even, odd, …), a feature splined in one
+ * coupling is a conditioner in the next and splined again in the one after.
+ */
+export function parityPermutation(dim: number, rng: Rng): number[] {
+  const indices = new Array<number>(dim);
+  for (const start of [0, 1]) {
+    const slots = Array.from({ length: Math.ceil((dim - start) / 2) }, (_, k) => start + 2 * k);
+    const order = rng.permutation(slots.length);
+    slots.forEach((slot, k) => (indices[slot] = slots[order[k]]));
+  }
+  return indices;
 }
 
 /** Creates a CaloMan flow with weights initialised from `seed`. */

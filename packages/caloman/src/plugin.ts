@@ -38,6 +38,7 @@ function checkValues(c: CaloManConfig, source: string): CaloManConfig {
     if (!Number.isInteger(f.couplings) || f.couplings < 1) bad(`${name}.flow.couplings`, 'must be a positive integer');
     if (!Number.isInteger(f.bins) || f.bins < 1) bad(`${name}.flow.bins`, 'must be a positive integer');
     if (!(f.tailBound > 0)) bad(`${name}.flow.tailBound`, 'must be > 0');
+    if (!['random', 'parity'].includes(f.permutations)) bad(`${name}.flow.permutations`, `must be one of random, parity; found ${JSON.stringify(f.permutations)}`);
   }
   return c;
 }
@@ -57,7 +58,15 @@ function withLegacyDefaults(raw: unknown): unknown {
   if (!('likelihood' in vae)) vae.likelihood = LEGACY_DEFAULTS.vae.likelihood;
   if (!('freeBits' in vae)) vae.freeBits = LEGACY_DEFAULTS.vae.freeBits;
   if (!('decoderNoise' in generation)) generation.decoderNoise = LEGACY_DEFAULTS.generation.decoderNoise;
-  return { eplFloor: LEGACY_DEFAULTS.eplFloor, ...r, vae, generation };
+  const flows = Object.fromEntries(
+    (['epl', 'latentFlow'] as const).map((k) => {
+      const part = { ...r[k] } as Record<string, unknown>;
+      const flow = { ...(part.flow as Record<string, unknown> | undefined) };
+      if (!('permutations' in flow)) flow.permutations = LEGACY_DEFAULTS.flowPermutations;
+      return [k, { ...part, flow }];
+    }),
+  );
+  return { eplFloor: LEGACY_DEFAULTS.eplFloor, ...r, vae, generation, ...flows };
 }
 
 /** The `caloman` plugin. */
