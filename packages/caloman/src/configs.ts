@@ -54,7 +54,7 @@ export interface CaloManConfig {
   /**
    * Floor of the `relative` transform u = log10(E_layer / E_inc + eplFloor). Empty layers are
    * dequantised to (0.05, 1) × thresholdMeV; eplFloor × E_inc must stay below that at the highest
-   * incident energy, or they collapse into a spike the flow cannot fit.
+   * incident energy, or they collapse into a near-point mass.
    */
   eplFloor: number;
   /** Scaling of flow inputs: per-column mean/std, or max |x| as published (inputs in [−1, 1]). */
@@ -167,8 +167,8 @@ const DEFAULTS: Record<string, () => CaloManConfig> = {
   'calochallenge-1-photons': () => withVaeBatch(base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV), 256),
   'calochallenge-1-pions': () => withVaeBatch(base(24, [512, 512, 512], 1, DS1_ENERGIES_MEV), 256),
   // DS2/DS3: a 15.15 keV threshold and E_inc up to 1 TeV. With the floor 1e-7 an empty layer at
-  // 1 TeV maps into 0.06 decades of u (a spike; the flow then leaks empty layers into small
-  // energies); 5e-9 (5 keV at 1 TeV) leaves it 0.54 decades. Dataset 1 (1 MeV, 4.2 TeV): 0.48.
+  // 1 TeV maps into 0.06 decades of u (a near-point mass; its effect alone was not measured
+  // separately); 5e-9 (5 keV at 1 TeV) leaves it 0.54 decades. Dataset 1 (1 MeV, 4.2 TeV): 0.48.
   // Parity permutations: with random ones the EPL flow never splined layers 32, 34 and 42 (seed 1),
   // which then held too few empty layers (0.26 against 0.48 for layer 32). Dataset 1 keeps the
   // random permutations its shipped model and measurements used (README "Showers nobody tuned to").

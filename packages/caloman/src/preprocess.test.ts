@@ -11,6 +11,7 @@ import {
   voxelInverse,
 } from './preprocess.js';
 import { defaultConfigFor } from './configs.js';
+import { EMPTY_LAYER_LOW } from './training-data.js';
 
 describe('preprocessing', () => {
   const rng = new Rng(3);
@@ -29,13 +30,13 @@ describe('preprocessing', () => {
     // DS1: 1 MeV threshold, E_inc ≤ 4.19 TeV; DS2/DS3: 15.15 keV, E_inc ≤ 1 TeV (field-reference.md §1)
     for (const [id, eMax] of [['calochallenge-1-photons', 2 ** 22], ['calochallenge-1-pions', 2 ** 22], ['calochallenge-2', 1e6], ['calochallenge-3', 1e6]] as const) {
       const c = defaultConfigFor(getGeometry(id));
-      const [lo, hi] = layerEnergiesToEpl([0.05 * c.thresholdMeV, c.thresholdMeV], [eMax, eMax], 2, 1, c.eplTransform, c.eplFloor);
+      const [lo, hi] = layerEnergiesToEpl([EMPTY_LAYER_LOW * c.thresholdMeV, c.thresholdMeV], [eMax, eMax], 2, 1, c.eplTransform, c.eplFloor);
       expect(hi - lo, id).toBeGreaterThan(0.4);
       // and the transform still round-trips the smallest non-empty layer energy
       expect(eplToLayerEnergies([hi], [eMax], 1, 1, c.eplTransform, c.eplFloor)[0]).toBeCloseTo(c.thresholdMeV, 4);
     }
     // the floor the DS2 default replaced: a 0.06-decade spike
-    const [lo, hi] = layerEnergiesToEpl([0.05 * 0.01515, 0.01515], [1e6, 1e6], 2, 1, 'relative', 1e-7);
+    const [lo, hi] = layerEnergiesToEpl([EMPTY_LAYER_LOW * 0.01515, 0.01515], [1e6, 1e6], 2, 1, 'relative', 1e-7);
     expect(hi - lo).toBeLessThan(0.1);
   });
 

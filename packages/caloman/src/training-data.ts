@@ -220,6 +220,9 @@ export async function prepareTrainingData(
   };
 }
 
+/** Empty layers are dequantised to (EMPTY_LAYER_LOW, 1) × thresholdMeV (see `dequantisedLayerEnergies`). */
+export const EMPTY_LAYER_LOW = 0.05;
+
 /**
  * After a voxel threshold t a layer holds either 0 or at least t MeV, so its energy has a point
  * mass at 0 that a flow cannot represent. Empty layers get a seeded uniform energy in
@@ -229,7 +232,8 @@ export async function prepareTrainingData(
 function dequantisedLayerEnergies(layerE: Float64Array, thresholdMeV: number, seed: number): Float64Array {
   if (!(thresholdMeV > 0)) return layerE;
   const rng = new Rng(seed, 3);
-  return layerE.map((e) => (e > 0 ? e : thresholdMeV * (0.05 + 0.95 * rng.uniform())));
+  const low = EMPTY_LAYER_LOW;
+  return layerE.map((e) => (e > 0 ? e : thresholdMeV * (low + (1 - low) * rng.uniform())));
 }
 
 /** Copies rows `rows` (optionally mapped through `map`) of a [*, d] array into a new array. */

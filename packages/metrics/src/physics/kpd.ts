@@ -115,6 +115,11 @@ export function mmdPolyUnbiased(x: Float64Array, xi: ArrayLike<number>, y: Float
     kyy = 2 * POLY_PAIR_SUM(y, b, 0, n, y, b, d, true);
     kxy = POLY_PAIR_SUM(x, a, 0, m, y, b, d, false);
   }
+  return unbiasedMmd(kxx, kyy, kxy, m, n);
+}
+
+/** Unbiased MMD² from the off-diagonal pair sums Σ_{a≠b} k(x_a,x_b), Σ_{a≠b} k(y_a,y_b) and Σ k(x_a,y_b) of m and n rows. */
+function unbiasedMmd(kxx: number, kyy: number, kxy: number, m: number, n: number): number {
   return kxx / (m * (m - 1)) + kyy / (n * (n - 1)) - (2 * kxy) / (m * n);
 }
 
@@ -122,7 +127,7 @@ function mmdFromMoments(mx: Float64Array, my: Float64Array, w: Float64Array[], d
   const kxx = kernelSum(mx, mx, w, d, m, m) - selfX;
   const kyy = kernelSum(my, my, w, d, n, n) - selfY;
   const kxy = kernelSum(mx, my, w, d, m, n);
-  return kxx / (m * (m - 1)) + kyy / (n * (n - 1)) - (2 * kxy) / (m * n);
+  return unbiasedMmd(kxx, kyy, kxy, m, n);
 }
 
 function useMomentPath(d: number, m: number, n: number, method?: 'moments' | 'direct'): boolean {
@@ -179,7 +184,7 @@ export async function kpd(reference: FeatureMatrix, generated: FeatureMatrix, op
           for (let k = 0; k < parts; k++) s += sums[(3 * i + which) * parts + k];
           return s;
         };
-        return (2 * part(0)) / (size * (size - 1)) + (2 * part(1)) / (size * (size - 1)) - (2 * part(2)) / (size * size);
+        return unbiasedMmd(2 * part(0), 2 * part(1), part(2), size, size);
       });
     }
   } finally {
