@@ -44,9 +44,11 @@ export interface BibAeConfig {
   /**
    * Weights of the BIB-AE loss terms (0: off): `kld` KL divergence of the active dimensions,
    * `mmd` latent MMD against N(0, 1), `latentCritic` the latent critic, `critic` the data-space
-   * difference critic, `mse` the data-space mean squared error (network values).
+   * difference critic, `resetCritic` a second difference critic of the same architecture drawn
+   * afresh (weights and Adam moments) at the start of every epoch (the resetting critic of §4.2),
+   * `mse` the data-space mean squared error (network values).
    */
-  loss: { kld: number; mmd: number; latentCritic: number; critic: number; mse: number };
+  loss: { kld: number; mmd: number; latentCritic: number; critic: number; resetCritic: number; mse: number };
   /** Kernel coefficients α of the latent MMD, exp(−α‖a − b‖²) summed (published 1 and 0.01). */
   mmdAlphas: number[];
   /** The post-processor (§4.1): per-cell networks trained in a second stage with the BIB-AE frozen. */
@@ -69,6 +71,13 @@ export interface BibAeConfig {
     alpha: number;
     /** Epochs of the identity warm-up (MSE only) before the MMD joins. */
     identityEpochs: number;
+    /**
+     * Whether a cell the decoder left at exactly 0 stays 0 (the output is multiplied by [x̂ > 0]):
+     * the post-processor then reshapes the spectrum of the decoder's hits and can switch hits off,
+     * but cannot light every empty cell of a shower at once (its output on a 0 input is one value
+     * per shower).
+     */
+    keepZeros: boolean;
     /** Epoch limit of the post-processor stage. */
     maxEpochs: number;
   };
@@ -92,6 +101,13 @@ export interface BibAeConfig {
   validationHitThreshold: boolean;
   /** A step whose critic loss exceeds this in magnitude counts as divergence. */
   divergenceLimit: number;
+  /**
+   * The data's readout threshold on the decoder's (stage 1) and post-processor's (stage 2) output
+   * while training, as generation applies it (representations with `dense.readoutThreshold`):
+   * `off`, `kept` (the mask's gradient: zero below the threshold) or `straight-through` (the
+   * gradient passes the mask, so cells below the threshold can still learn to rise above it).
+   */
+  trainingReadout: 'off' | 'kept' | 'straight-through';
   /** The dense variant: hidden widths and what the networks see (core's `preprocessing/representation.ts`). */
   dense: {
     encoderHidden: number[];
@@ -101,6 +117,20 @@ export interface BibAeConfig {
     root: number;
     /** Generated deposits below the data's smallest deposit set to 0 (config.json `preprocessing.threshold`). */
     readoutThreshold: boolean;
+    /** The decoder's output ReLU in training: `relu`, or `straight-through` (the gradient passes where it is 0 too; no dead cells). */
+    outputGradient: 'relu' | 'straight-through';
+    /**
+     * Whether the difference critic's candidate branch also sees the candidate's physics features
+     * (core's `train/critic-features.ts`): E_dep/E_inc and the layer fractions, standardised on the
+     * training split; with `criticLateralFeatures` also each layer's transverse centres and widths.
+     */
+    criticFeatures: boolean;
+    criticLateralFeatures: boolean;
+    /** Which layers' lateral features count: `all`, or `angular` (layers with more than one angular bin; cylindrical geometries). */
+    criticLateralLayers: 'all' | 'angular';
+    /** Factors on the standardised energy and lateral features. */
+    criticFeatureScale: number;
+    criticLateralScale: number;
   };
   /** Sizes of the convolutional variant (§4.1: ngf 8, ndf 128). */
   conv: ConvSizes;
@@ -130,16 +160,20 @@ function denseDefaults(): BibAeConfig {
     criticIterations: 1,
     gradientPenalty: 10,
     optimizer: { main: adam(5e-4), critic: adam(5e-4), latentCritic: adam(2e-3), postProcessor: adam(5e-4) },
-    loss: { kld: 0.05, mmd: 100, latentCritic: 1, critic: 1, mse: 10 },
+    loss: { kld: 0.05, mmd: 100, latentCritic: 1, critic: 1, resetCritic: 0, mse: 10 },
     mmdAlphas: [1, 0.01],
-    postProcessor: { enabled: true, channels: 64, conditionWidth: 64, layers: 3, mse: 100, sortedMmd: 5, window: 32, stride: 16, positions: 368, alpha: 200, identityEpochs: 0, maxEpochs: 100 },
+    postProcessor: { enabled: true, channels: 64, conditionWidth: 64, layers: 3, mse: 100, sortedMmd: 5, window: 32, stride: 16, positions: 368, alpha: 200, identityEpochs: 0, maxEpochs: 100, keepZeros: true },
     sampler: { kind: 'flow', bandwidth: 'scott', kdeShowers: 20000, flow: { couplings: 6, hidden: 64, blocks: 2, bins: 8, learningRate: 1e-3, maxEpochs: 200, batchSize: 512 } },
     shares: { bibae: 5, postProcessor: 4, sampler: 1 },
     validationShowers: 2000,
     validationEnergyGroups: 5,
     validationHitThreshold: true,
     divergenceLimit: 1e6,
-    dense: { encoderHidden: [512, 256], decoderHidden: [256, 512], criticHidden: [256, 256], representation: 'root-fraction', root: 4, readoutThreshold: true },
+    trainingReadout: 'straight-through',
+    dense: {
+      encoderHidden: [512, 256], decoderHidden: [256, 512], criticHidden: [256, 256], representation: 'root-fraction', root: 4, readoutThreshold: true, outputGradient: 'straight-through',
+      criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'angular', criticFeatureScale: 0.5, criticLateralScale: 0.5,
+    },
     conv: { ...PUBLISHED_CONV_SIZES },
   };
 }
@@ -163,8 +197,8 @@ export function bibAeDefaults(geometry: Geometry): BibAeConfig {
     schedule: 'constant',
     criticIterations: 5,
     optimizer: { main: adam(5e-4), critic: adam(5e-4), latentCritic: adam(2e-3), postProcessor: adam(5e-4) },
-    loss: { kld: 0.05, mmd: 100, latentCritic: 100, critic: 1, mse: 0 },
-    postProcessor: { ...d.postProcessor, channels: 128, layers: 4, mse: 1, sortedMmd: 5, window: 100, stride: 25, positions: 2000, alpha: 200, identityEpochs: 1, maxEpochs: 10 },
+    loss: { kld: 0.05, mmd: 100, latentCritic: 100, critic: 1, resetCritic: 0, mse: 0 },
+    postProcessor: { ...d.postProcessor, channels: 128, layers: 4, mse: 1, sortedMmd: 5, window: 100, stride: 25, positions: 2000, alpha: 200, identityEpochs: 1, maxEpochs: 10, keepZeros: false },
     sampler: { ...d.sampler, kind: 'kde' },
     validationShowers: 100,
     validationEnergyGroups: 0,
@@ -194,6 +228,11 @@ export function checkBibAeConfig(c: BibAeConfig, source: string): BibAeConfig {
   oneOf('schedule', c.schedule, ['constant', 'cosine']);
   oneOf('sampler.kind', c.sampler.kind, ['normal', 'kde', 'flow']);
   oneOf('sampler.bandwidth', c.sampler.bandwidth, ['scott', 'silverman']);
+  oneOf('trainingReadout', c.trainingReadout, ['off', 'kept', 'straight-through']);
+  oneOf('dense.outputGradient', c.dense.outputGradient, ['relu', 'straight-through']);
+  oneOf('dense.criticLateralLayers', c.dense.criticLateralLayers, ['all', 'angular']);
+  if (!(c.dense.criticFeatureScale > 0)) bad('dense.criticFeatureScale', `must be > 0, found ${c.dense.criticFeatureScale}`);
+  if (!(c.dense.criticLateralScale > 0)) bad('dense.criticLateralScale', `must be > 0, found ${c.dense.criticLateralScale}`);
   oneOf('dense.representation', c.dense.representation, ['fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction']);
   for (const [k, v] of Object.entries({ latentDim: c.latentDim, activeDim: c.activeDim, batchSize: c.batchSize, maxEpochs: c.maxEpochs, patience: c.patience, criticIterations: c.criticIterations, validationShowers: c.validationShowers })) posInt(k, v);
   if (c.activeDim > c.latentDim) bad('activeDim', `must be ≤ latentDim (${c.latentDim}), found ${c.activeDim}`);
@@ -232,6 +271,29 @@ export function checkArchitecture(c: BibAeConfig, geometry: Geometry, source: st
     const shape = geometry.kind === 'grid' ? `a ${geometry.shape.join('×')} grid` : `a ${geometry.kind} geometry`;
     throw new ConfigError(`${source}: "architecture" conv has the published layer lists for the 30×30×30 grid (ild-ecal) only, and "${geometry.id}" is ${shape}; use "architecture": "dense".`);
   }
+}
+
+/**
+ * A saved config (config.json `config`) with the keys added after it was written set to the
+ * values it was trained with, not to today's defaults: `trainingReadout` `off`,
+ * `dense.criticFeatures` and `dense.criticLateralFeatures` false (the critic's input width
+ * depends on them), `loss.resetCritic` 0 (no resetting critic among the weights),
+ * `dense.outputGradient` `relu`, `postProcessor.keepZeros` false (generation depends on it).
+ */
+export function withLegacyKeys(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const r = { ...(raw as Record<string, unknown>) };
+  if (!('trainingReadout' in r)) r['trainingReadout'] = 'off';
+  const loss = r['loss'];
+  if (loss && typeof loss === 'object' && !Array.isArray(loss) && !('resetCritic' in loss)) r['loss'] = { resetCritic: 0, ...loss };
+  const dense = r['dense'];
+  if (dense && typeof dense === 'object' && !Array.isArray(dense)) {
+    const d = dense as Record<string, unknown>;
+    r['dense'] = { ...('criticFeatures' in d ? {} : { criticFeatures: false }), ...('criticLateralFeatures' in d ? {} : { criticLateralFeatures: false }), ...('outputGradient' in d ? {} : { outputGradient: 'relu' }), ...d };
+  }
+  const pp = r['postProcessor'];
+  if (pp && typeof pp === 'object' && !Array.isArray(pp) && !('keepZeros' in pp)) r['postProcessor'] = { keepZeros: false, ...pp };
+  return r;
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */

@@ -12,7 +12,7 @@
  * normalises each channel over the cells of a shower), so a cell's output depends on its own
  * value and the shower's two conditioning numbers only.
  */
-import { Activation, Dense, LayerNorm, Sequential, tf, type ActivationSpec, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
+import { Activation, Dense, LayerNorm, Sequential, straightThroughRelu, tf, type ActivationSpec, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 import { Parts, type DataCriticNet, type DecoderNet, type EncoderNet, type LatentCriticNet, type PostProcessorNet } from './networks.js';
 
 /** Leaky ReLU of the hidden layers (slope 0.2; core's is twice differentiable). */
@@ -47,39 +47,52 @@ export class DenseEncoder extends Parts implements EncoderNet {
   }
 }
 
-/** Decoder [z ⊕ c] → hidden → cells (ReLU). */
+/**
+ * Decoder [z ⊕ c] → hidden → cells (ReLU). With `straightThrough` the output ReLU passes its
+ * gradient where the input is negative too (core's `straightThroughRelu`), so no cell stays at 0
+ * for good; the forward pass (and the ONNX graph) is the same ReLU.
+ */
 export class DenseDecoder extends Parts implements DecoderNet {
   /** Builds the decoder for `voxels` cells. */
-  constructor(latentDim: number, voxels: number, hidden: readonly number[], rng: Rng) {
-    super({ net: mlp([latentDim + 1, ...hidden, voxels], rng, true, 'relu') });
+  constructor(latentDim: number, voxels: number, hidden: readonly number[], rng: Rng, private readonly straightThrough = false) {
+    super({ net: mlp([latentDim + 1, ...hidden, voxels], rng, true, straightThrough ? 'linear' : 'relu') });
   }
 
   /** Network values [n, V]. */
   apply(z: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
-    return this.parts['net']!.apply(tf.concat([z, c], 1)) as tf.Tensor2D;
+    const y = this.parts['net']!.apply(tf.concat([z, c], 1)) as tf.Tensor2D;
+    return this.straightThrough ? straightThroughRelu(y) : y;
   }
 
   /** The same in ONNX. */
   toOnnx(g: OnnxGraphBuilder, z: OnnxValue, c: OnnxValue): OnnxValue {
-    return this.parts['net']!.toOnnx(g, g.concat([z, c], 1));
+    const y = this.parts['net']!.toOnnx(g, g.concat([z, c], 1));
+    return this.straightThrough ? g.relu(y) : y;
   }
 }
 
 /**
  * Difference critic: branches y → 64, (y − x) → 64 and c → 64 (each an MLP, LeakyReLU),
- * concatenated → hidden (LayerNorm + LeakyReLU) → 1.
+ * concatenated → hidden (LayerNorm + LeakyReLU) → 1. With `features` > 0 the candidate branch
+ * sees [y ⊕ f], f the candidate's physics features that training computes (core's
+ * `train/critic-features.ts`).
  */
 export class DenseDataCritic extends Parts implements DataCriticNet {
-  /** Builds the critic for `voxels` cells. */
-  constructor(voxels: number, hidden: readonly number[], rng: Rng) {
+  private readonly features: number;
+
+  /** Builds the critic for `voxels` cells (and `features` physics features of the candidate). */
+  constructor(voxels: number, hidden: readonly number[], rng: Rng, features = 0) {
     const branch = (inputs: number): Sequential => mlp([inputs, hidden[0]!, 64], rng, true, LEAKY);
-    super({ candidate: branch(voxels), difference: branch(voxels), condition: mlp([1, 64], rng, false, LEAKY), head: mlp([192, ...hidden, 1], rng, true, 'linear') });
+    super({ candidate: branch(voxels + features), difference: branch(voxels), condition: mlp([1, 64], rng, false, LEAKY), head: mlp([192, ...hidden, 1], rng, true, 'linear') });
+    this.features = features;
   }
 
   /** Scores [n, 1]. */
-  apply(reference: tf.Tensor2D, candidate: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
+  apply(reference: tf.Tensor2D, candidate: tf.Tensor2D, c: tf.Tensor2D, features?: tf.Tensor2D): tf.Tensor2D {
     const p = this.parts;
-    const h = tf.concat([p['candidate']!.apply(candidate), p['difference']!.apply(tf.sub(candidate, reference)), p['condition']!.apply(c)], 1);
+    if ((features?.shape[1] ?? 0) !== this.features) throw new Error(`DenseDataCritic: built for ${this.features} candidate features, given ${features?.shape[1] ?? 0}`);
+    const y = features ? tf.concat([candidate, features], 1) : candidate;
+    const h = tf.concat([p['candidate']!.apply(y), p['difference']!.apply(tf.sub(candidate, reference)), p['condition']!.apply(c)], 1);
     return p['head']!.apply(h) as tf.Tensor2D;
   }
 }
@@ -107,8 +120,11 @@ export class LatentCritic extends Parts implements LatentCriticNet {
 export class PostProcessor extends Parts implements PostProcessorNet {
   private readonly channels: number;
 
-  /** Builds the network with `channels` per-cell channels, a `conditionWidth`-wide condition path and `layers` hidden layers. */
-  constructor(channels: number, conditionWidth: number, layers: number, rng: Rng) {
+  /**
+   * Builds the network with `channels` per-cell channels, a `conditionWidth`-wide condition path
+   * and `layers` hidden layers; with `keepZeros` a cell the decoder left at 0 stays 0.
+   */
+  constructor(channels: number, conditionWidth: number, layers: number, rng: Rng, private readonly keepZeros = false) {
     const cond = mlp([2, conditionWidth, conditionWidth, conditionWidth], rng, false, { name: 'leakyRelu', alpha: 0.01 });
     const parts: Record<string, Layer> = { cond, cell: new Dense(1, channels, rng), cellNorm: new LayerNorm([channels]), join: new Dense(conditionWidth, channels, rng, { noBias: true }) };
     for (let j = 0; j < layers; j++) {
@@ -136,7 +152,8 @@ export class PostProcessor extends Parts implements PostProcessorNet {
       if (j === 0) y = tf.reshape(tf.add(tf.reshape(y, [n, V, C]), tf.reshape(bias, [n, 1, C])), [n * V, C]);
       h = tf.leakyRelu(p[`ln${j}`]!.apply(y), 0.2) as tf.Tensor2D;
     }
-    return tf.reshape(p['out']!.apply(h), [n, V]) as tf.Tensor2D;
+    const out = tf.reshape(p['out']!.apply(h), [n, V]) as tf.Tensor2D;
+    return this.keepZeros ? (tf.mul(out, tf.cast(tf.greater(x, 0), 'float32')) as tf.Tensor2D) : out;
   }
 
   /** The same in ONNX (x [n, V], sum [n, 1], c [n, 1]). */
@@ -152,6 +169,7 @@ export class PostProcessor extends Parts implements PostProcessorNet {
       if (j === 0) y = g.reshape(g.add(g.reshape(y, [-1, V, C]), g.unsqueeze(bias, [1])), [-1, C]);
       h = g.leakyRelu(p[`ln${j}`]!.toOnnx(g, y), 0.2);
     }
-    return g.reshape(p['out']!.toOnnx(g, h), [-1, V]);
+    const out = g.reshape(p['out']!.toOnnx(g, h), [-1, V]);
+    return this.keepZeros ? g.mul(out, g.cast(g.greater(x, 0), 'float32')) : out;
   }
 }

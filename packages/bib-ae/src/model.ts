@@ -115,7 +115,7 @@ export class BibAeModel implements Generator, Trainable {
   private variables(): Record<string, tf.Variable> {
     const n = this.nets;
     return {
-      ...prefixed('encoder', n.encoder.variables()), ...prefixed('decoder', n.decoder.variables()), ...prefixed('critic', n.critic.variables()),
+      ...prefixed('encoder', n.encoder.variables()), ...prefixed('decoder', n.decoder.variables()), ...prefixed('critic', this.criticVariables()),
       ...prefixed('latent-critic', n.latentCritic.variables()), ...prefixed('post-processor', n.postProcessor.variables()), ...prefixed('sampler', this.flow.variables()),
     };
   }
@@ -145,7 +145,12 @@ export class BibAeModel implements Generator, Trainable {
     }, this.config, { ...options, name: 'bib-ae' });
     const c = this.config;
     const vars = this.variables();
-    const stages: TrainingStage[] = [{ name: 'bibae', share: c.shares.bibae, phase: () => bibaePhase(this.nets, c, d, this.geometry, options) }];
+    let release = (): void => {};
+    const stages: TrainingStage[] = [{ name: 'bibae', share: c.shares.bibae, phase: () => {
+      const p = bibaePhase(this.nets, c, d, this.geometry, options);
+      release = p.release;
+      return p;
+    } }];
     if (c.postProcessor.enabled) {
       if (c.postProcessor.identityEpochs > 0) stages.push({ name: 'post-identity', share: c.shares.postProcessor * 0.1, phase: () => postPhase(this.nets, c, d, this.geometry, options, false) });
       stages.push({ name: 'post', share: c.shares.postProcessor, phase: () => postPhase(this.nets, c, d, this.geometry, options, true) });
@@ -166,23 +171,28 @@ export class BibAeModel implements Generator, Trainable {
         this.kde = new KdeSampler(pts, A, c.sampler.bandwidth);
       } });
     }
-    const r = await train(
-      {
-        name: 'bib-ae',
-        stages,
-        weights: () => ({ ...namedValues(vars), ...this.kdeTensor() }),
-        setWeights: (w) => {
-          restoreVariables(vars, w);
-          this.setKde(w['kde.latents']);
+    let r: Awaited<ReturnType<typeof train>>;
+    try {
+      r = await train(
+        {
+          name: 'bib-ae',
+          stages,
+          weights: () => ({ ...namedValues(vars), ...this.kdeTensor() }),
+          setWeights: (w) => {
+            restoreVariables(vars, w);
+            this.setKde(w['kde.latents']);
+          },
+          state: () => ({ repr: this.repr.constants, sampler: this.samplerState }),
+          setState: (s) => {
+            const st = s as { sampler?: SamplerState } | null;
+            if (st?.sampler) this.samplerState = st.sampler;
+          },
         },
-        state: () => ({ repr: this.repr.constants, sampler: this.samplerState }),
-        setState: (s) => {
-          const st = s as { sampler?: SamplerState } | null;
-          if (st?.sampler) this.samplerState = st.sampler;
-        },
-      },
-      options,
-    );
+        options,
+      );
+    } finally {
+      release();
+    }
     this.runtime.setDir(null);
     this.weightsTrained = true;
     return { history: r.history, seconds: r.seconds, stoppedBy: r.stoppedBy, trainSize: d.trainRows.length, validationSize: d.validationSize };
@@ -257,10 +267,16 @@ export class BibAeModel implements Generator, Trainable {
     return this.runtime.export(dir);
   }
 
+  /** The critic's weights, and the resetting critic's as `reset.<name>` (both in `critic/`). */
+  private criticVariables(): Record<string, tf.Variable> {
+    const n = this.nets;
+    return { ...n.critic.variables(), ...(n.resetCritic ? prefixed('reset', n.resetCritic.variables()) : {}) };
+  }
+
   private parts(): Record<keyof typeof COMPONENTS, Record<string, tf.Variable>> {
     const n = this.nets;
     return {
-      encoder: n.encoder.variables(), decoder: n.decoder.variables(), critic: n.critic.variables(), 'latent-critic': n.latentCritic.variables(),
+      encoder: n.encoder.variables(), decoder: n.decoder.variables(), critic: this.criticVariables(), 'latent-critic': n.latentCritic.variables(),
       'post-processor': n.postProcessor.variables(), sampler: this.config.sampler.kind === 'flow' ? this.flow.variables() : {},
     };
   }

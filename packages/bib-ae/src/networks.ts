@@ -46,8 +46,8 @@ export interface DecoderNet extends Parts {
  * row only (no batch statistics), so the gradient penalty is per shower.
  */
 export interface DataCriticNet extends Parts {
-  /** Scores [n, 1]. */
-  apply(reference: tf.Tensor2D, candidate: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D;
+  /** Scores [n, 1]; `features` [n, F]: the candidate's physics features, for a critic built to see them. */
+  apply(reference: tf.Tensor2D, candidate: tf.Tensor2D, c: tf.Tensor2D, features?: tf.Tensor2D): tf.Tensor2D;
 }
 
 /**
@@ -72,6 +72,8 @@ export interface BibAeNetworks {
   encoder: EncoderNet;
   decoder: DecoderNet;
   critic: DataCriticNet;
+  /** The resetting critic (`loss.resetCritic` > 0): the critic's architecture, drawn afresh every epoch. */
+  resetCritic?: DataCriticNet;
   latentCritic: LatentCriticNet;
   postProcessor: PostProcessorNet;
 }

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { getGeometry, loadOrDispose, readModelConfig, type LoadOptions, type ModelPlugin } from '@calozoo/core';
-import { bibAeDefaults, checkArchitecture, parseBibAeConfig, type BibAeConfig } from './config.js';
+import { bibAeDefaults, checkArchitecture, parseBibAeConfig, withLegacyKeys, type BibAeConfig } from './config.js';
 import { BibAeModel } from './model.js';
 import { BIBAE_VERSION } from './version.js';
 
@@ -25,7 +25,7 @@ export const bibAePlugin: ModelPlugin<BibAeConfig> = {
   load: async (dir: string, options?: LoadOptions) => {
     const mc = await readModelConfig(dir, 'bib-ae');
     const geometry = getGeometry(mc.geometry);
-    const config = parseBibAeConfig(mc.config, `${dir}/config.json`, bibAeDefaults(geometry));
+    const config = parseBibAeConfig(withLegacyKeys(mc.config), `${dir}/config.json`, bibAeDefaults(geometry));
     return loadOrDispose(new BibAeModel(config, geometry, options?.logger), (m) => m.loadFrom(dir));
   },
 };

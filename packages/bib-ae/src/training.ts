@@ -7,18 +7,23 @@
  *    mse·MSE(PP(x̂), x̂) alone for the warm-up epochs, then + sortedMmd·SortedKernelMMD(PP(x̂), x);
  * 3. `sampler` (flow sampler only): the conditional flow on [z, (E_dep/E_inc − m)/s] given the
  *    condition, by maximum likelihood.
+ * With `trainingReadout` the reconstructions x̂ (stage 1) and PP(x̂) in the sorted-kernel MMD
+ * (stage 2) pass the data's readout threshold as generated showers do; with `dense.criticFeatures`
+ * the difference critic's candidate branch also sees the candidate's physics features (core's
+ * `train/critic-features.ts`), which enter the gradient penalty as inputs of their own.
  * Validation: stage 1 by the held-out reconstruction error; stage 2 generates showers for held-out
  * energies from N(0, 1) latents through the post-processor and scores them against the held-out
  * showers with core's `validationScore`; a non-finite or exploding critic loss is divergence (rolled back).
  */
 import {
-  Rng, concatFeatures, gatherRows, gradientPenalty, wassersteinCriticLoss as criticLoss, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
+  Rng, applyReadout, cellCentres, concatFeatures, fitCriticFeatures, gatherRows, gradientPenalty, wassersteinCriticLoss as criticLoss, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
   type Geometry, type Phase, type ShowerFeatures, type TrainingData,
 } from '@calozoo/core';
 import type { Flow } from '@calozoo/flows';
+import { redrawCritic, resetCriticStream } from './build.js';
 import type { BibAeConfig } from './config.js';
 import { kld, latentMmd, sortedKernelMmd } from './losses.js';
-import type { BibAeNetworks } from './networks.js';
+import type { BibAeNetworks, DataCriticNet } from './networks.js';
 
 /** Random stream of the validation latents (the same every epoch). */
 const VALIDATION_STREAM = 0x7ffffff2;
@@ -84,7 +89,7 @@ function validation(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData
  * stage's draws from N(0, 1) skip the post-processor and the sampler, which fix the cell spectrum
  * and the response afterwards, so the generation score favoured the first epochs.
  */
-function reconstructionValidation(data: TrainingData, config: BibAeConfig, recon: (x: tf.Tensor2D, c: tf.Tensor2D, rng: Rng) => tf.Tensor2D, seed: number): () => number {
+function reconstructionValidation(data: TrainingData, config: BibAeConfig, recon: (x: tf.Tensor2D, c: tf.Tensor2D, rng: Rng, rows: Uint32Array) => tf.Tensor2D, seed: number): () => number {
   return () => {
     const rng = new Rng(seed, VALIDATION_STREAM);
     const chunk = config.architecture === 'conv' ? 8 : 1024;
@@ -93,21 +98,42 @@ function reconstructionValidation(data: TrainingData, config: BibAeConfig, recon
       const rows = data.scoredRows.subarray(s, s + chunk);
       sum += tf.tidy(() => {
         const { x, c } = gatherRows(data, rows);
-        return tf.sum(tf.squaredDifference(recon(x, c, rng), x)).dataSync()[0]!;
+        return tf.sum(tf.squaredDifference(recon(x, c, rng, rows), x)).dataSync()[0]!;
       });
     }
     return sum / Math.max(1, data.scoredRows.length);
   };
 }
 
-/** Stage 1: the BIB-AE with its two critics (see the module comment). */
-export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, geometry: Geometry, options: { seed: number; epochs?: number }): Phase<Uint32Array> {
-  const { encoder: E, decoder: G, critic: D, latentCritic: LC } = nets;
+/** The data's readout threshold on network values of `rows` as `config.trainingReadout` asks (`off`: as they are). */
+function trainingReadout(config: BibAeConfig, data: TrainingData, rows: ArrayLike<number>, x: tf.Tensor2D): tf.Tensor2D {
+  return config.trainingReadout === 'off' ? x : applyReadout(data, rows, x, config.trainingReadout);
+}
+
+/** Stage 1: the BIB-AE with its two critics (see the module comment); `release` frees the critic features' constants. */
+export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, geometry: Geometry, options: { seed: number; epochs?: number }): Phase<Uint32Array> & { release(): void } {
+  const { encoder: E, decoder: G, critic: D, resetCritic: RD, latentCritic: LC } = nets;
+  // The dense critic's physics features of the candidate (core's train/critic-features.ts), standardised on the training split.
+  const d = config.dense;
+  const useFeatures = config.architecture === 'dense' && d.criticFeatures;
+  if (useFeatures && !data.repr.fractionTf) throw new Error(`bib-ae: dense.criticFeatures needs a representation relative to E_inc, not "${data.repr.name}"`);
+  const features = useFeatures
+    ? fitCriticFeatures(data.x, data.voxels, data.trainRows, voxelLayers(geometry), data.repr.fractionTf!, {
+      factor: d.criticFeatureScale,
+      lateralFactor: d.criticLateralScale,
+      lateralLayers: d.criticLateralLayers === 'angular' && geometry.kind === 'cylindrical' ? geometry.layers.map((l) => l.nAlpha > 1) : undefined,
+      centres: d.criticLateralFeatures ? cellCentres(geometry) : undefined,
+    })
+    : null;
+  /** A critic's score of candidates y against references x (features computed from y). */
+  const score = (net: DataCriticNet, x: tf.Tensor2D, y: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => net.apply(x, y, c, features?.apply(y));
   const w = config.loss;
   const A = config.activeDim;
   const L = config.latentDim;
   const useCritic = w.critic > 0;
   const useLatentCritic = w.latentCritic > 0;
+  const useResetCritic = w.resetCritic > 0;
+  if (useResetCritic && !RD) throw new Error('bib-ae: loss.resetCritic > 0 needs the resetting critic among the networks');
   /** Encodes and decodes the rows: μ, log σ², the active latents and the reconstruction. */
   const pass = (x: tf.Tensor2D, c: tf.Tensor2D, rng: Rng) => {
     const { mu, logVar } = E.apply(x, c);
@@ -116,14 +142,23 @@ export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: Train
   };
   const prior = (rng: Rng, m: number): tf.Tensor2D => tf.tensor2d(rng.fillNormal(new Float32Array(m * A)) as Float32Array, [m, A]);
 
-  const dataCriticLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
+  /** The WGAN-GP loss of a difference critic `D` (the critic or the resetting critic). */
+  const dataCriticLoss = (net: DataCriticNet) => (rows: Uint32Array, rng: Rng): tf.Scalar => {
     const m = rows.length;
     const { x, c } = gatherRows(data, rows);
-    const fake = withoutGradient(() => pass(x, c, rng).recon);
+    const fake = withoutGradient(() => trainingReadout(config, data, rows, pass(x, c, rng).recon));
     const alpha = tf.tensor2d(rng.fillUniform(new Float32Array(m)) as Float32Array, [m, 1]);
-    const d = D.apply(tf.concat([x, x], 0), tf.concat([x, fake], 0), tf.concat([c, c], 0));
-    const gp = gradientPenalty((r, y) => D.apply(r!, y!, c), [x, x], [x, fake], alpha);
-    return criticLoss(tf.slice(d, [0, 0], [m, 1]), tf.slice(d, [m, 0], [m, 1]), gp, config.gradientPenalty);
+    if (!features) {
+      const s = net.apply(tf.concat([x, x], 0), tf.concat([x, fake], 0), tf.concat([c, c], 0));
+      const gp = gradientPenalty((r, y) => net.apply(r!, y!, c), [x, x], [x, fake], alpha);
+      return criticLoss(tf.slice(s, [0, 0], [m, 1]), tf.slice(s, [m, 0], [m, 1]), gp, config.gradientPenalty);
+    }
+    // The features are critic inputs: interpolated with the pairs, the penalty taken with respect to all three.
+    const fReal = features.apply(x);
+    const fFake = features.apply(fake);
+    const s = net.apply(tf.concat([x, x], 0), tf.concat([x, fake], 0), tf.concat([c, c], 0), tf.concat([fReal, fFake], 0));
+    const gp = gradientPenalty((r, y, f) => net.apply(r!, y!, c, f), [x, x, fReal], [x, fake, fFake], alpha);
+    return criticLoss(tf.slice(s, [0, 0], [m, 1]), tf.slice(s, [m, 0], [m, 1]), gp, config.gradientPenalty);
   };
 
   const latentCriticLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
@@ -139,36 +174,47 @@ export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: Train
   const mainLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
     const m = rows.length;
     const { x, c } = gatherRows(data, rows);
-    const { mu, logVar, z, recon } = pass(x, c, rng);
+    const { mu, logVar, z, recon: raw } = pass(x, c, rng);
+    const recon = trainingReadout(config, data, rows, raw);
     const terms: tf.Scalar[] = [];
     if (w.kld > 0) terms.push(tf.mul(w.kld, kld(mu, logVar)) as tf.Scalar);
     if (w.mmd > 0) terms.push(tf.mul(w.mmd, latentMmd(z, prior(rng, m), config.mmdAlphas)) as tf.Scalar);
     if (w.mse > 0) terms.push(tf.mul(w.mse / m, tf.sum(tf.squaredDifference(recon, x))) as tf.Scalar);
-    if (useCritic) terms.push(tf.mul(-w.critic, tf.mean(D.apply(x, recon, c))) as tf.Scalar);
+    if (useCritic) terms.push(tf.mul(-w.critic, tf.mean(score(D, x, recon, c))) as tf.Scalar);
+    if (useResetCritic) terms.push(tf.mul(-w.resetCritic, tf.mean(score(RD!, x, recon, c))) as tf.Scalar);
     if (useLatentCritic) terms.push(tf.mul(-w.latentCritic, tf.mean(LC.apply(tf.reshape(z, [m * A, 1]) as tf.Tensor2D))) as tf.Scalar);
     return tf.addN(terms) as tf.Scalar;
   };
 
   const repeat = config.criticIterations;
   return {
+    release: () => features?.dispose(),
     name: 'bibae',
     optimizers: [
       ...(useCritic ? [{ name: 'critic', vars: D.variables(), ...adam(config.optimizer.critic, config.schedule) }] : []),
+      ...(useResetCritic ? [{
+        name: 'reset-critic', vars: RD!.variables(), ...adam(config.optimizer.critic, config.schedule),
+        resetEachEpoch: (epoch: number) => redrawCritic(RD!, config, geometry, new Rng(options.seed, resetCriticStream(epoch))),
+      }] : []),
       ...(useLatentCritic ? [{ name: 'latent-critic', vars: LC.variables(), ...adam(config.optimizer.latentCritic, config.schedule) }] : []),
       { name: 'main', vars: { ...E.variables(), ...G.variables() }, ...adam(config.optimizer.main, config.schedule) },
     ],
     updates: [
       { optimizer: 'main', loss: mainLoss },
-      ...(useCritic ? [{ optimizer: 'critic', loss: dataCriticLoss, repeat }] : []),
+      ...(useCritic ? [{ optimizer: 'critic', loss: dataCriticLoss(D), repeat }] : []),
+      ...(useResetCritic ? [{ optimizer: 'reset-critic', loss: dataCriticLoss(RD!), repeat }] : []),
       ...(useLatentCritic ? [{ optimizer: 'latent-critic', loss: latentCriticLoss, repeat }] : []),
     ],
     data: shuffledRows(data.trainRows.length, config.batchSize, { rows: data.trainRows }),
     maxEpochs: options.epochs ?? config.maxEpochs,
     patience: config.patience,
-    validate: reconstructionValidation(data, config, (x, c, rng) => pass(x, c, rng).recon, options.seed),
+    validate: reconstructionValidation(data, config, (x, c, rng, rows) => trainingReadout(config, data, rows, pass(x, c, rng).recon), options.seed),
     diverged: (l) => {
-      const v = l['critic'];
-      return v !== undefined && Math.abs(v) > config.divergenceLimit ? `critic loss ${v.toPrecision(4)} beyond ±${config.divergenceLimit} (divergenceLimit)` : null;
+      for (const k of ['critic', 'reset-critic']) {
+        const v = l[k];
+        if (v !== undefined && Math.abs(v) > config.divergenceLimit) return `${k} loss ${v.toPrecision(4)} beyond ±${config.divergenceLimit} (divergenceLimit)`;
+      }
+      return null;
     },
   };
 }
@@ -185,7 +231,7 @@ export function postPhase(nets: BibAeNetworks, config: BibAeConfig, data: Traini
     });
     const out = nets.postProcessor.apply(recon, withoutGradient(() => responseOf(data, recon, e)), c);
     const identity = tf.mul(pp.mse, tf.mean(tf.squaredDifference(out, recon))) as tf.Scalar;
-    return withMmd && pp.sortedMmd > 0 ? (tf.add(identity, tf.mul(pp.sortedMmd, sortedKernelMmd(out, x, pp))) as tf.Scalar) : identity;
+    return withMmd && pp.sortedMmd > 0 ? (tf.add(identity, tf.mul(pp.sortedMmd, sortedKernelMmd(trainingReadout(config, data, rows, out), x, pp))) as tf.Scalar) : identity;
   };
   return {
     name: withMmd ? 'post' : 'post-identity',

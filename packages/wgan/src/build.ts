@@ -3,11 +3,10 @@
  * lists on the ILD grids (`conv`), MLPs elsewhere (`dense`), each initialised as the published
  * code does (`publishedInit`), from seeded streams so the same config gives the same weights.
  */
-import { Rng, layerSlices, type Geometry } from '@calozoo/core';
+import { Rng, criticFeatureCount, layerSlices, type Geometry } from '@calozoo/core';
 import { checkArchitecture, convLayout, type WganConfig } from './config.js';
 import { ConvConstrainer, ConvCritic, ConvGenerator } from './conv-networks.js';
 import { DenseConstrainer, DenseCritic, DenseGenerator } from './dense-networks.js';
-import { criticFeatureCount } from './features.js';
 import { publishedInit } from './init.js';
 import type { WganNetworks } from './networks.js';
 

@@ -104,12 +104,12 @@ export interface WganConfig {
     root: number;
     /**
      * Whether the critic also sees E_dep/E_inc and the layer fractions of each shower, computed
-     * in the graph from the voxels (`features.ts`); false in configs written before the key existed.
+     * in the graph from the voxels (core's `train/critic-features.ts`); false in configs written before the key existed.
      */
     criticFeatures: boolean;
     /**
      * Whether the critic's features (with `criticFeatures`) also hold, per layer, the
-     * energy-weighted centre and width in both transverse coordinates (`features.ts`: the
+     * energy-weighted centre and width in both transverse coordinates (core's `train/critic-features.ts`: the
      * CaloChallenge high-level observables); false in configs written before the key existed.
      */
     criticLateralFeatures: boolean;

@@ -43,7 +43,7 @@ export class DenseGenerator extends NetParts implements GeneratorNet {
 /**
  * Critic [x ⊕ c] → hidden (LayerNorm + LeakyReLU 0.2) → 1. With `features` > 0 its input is
  * [x ⊕ f ⊕ c], f the `features` physics features that training appends to the voxels
- * (`features.ts`).
+ * (core's `train/critic-features.ts`).
  */
 export class DenseCritic extends NetParts implements CriticNet {
   /** Builds the MLP for `voxels` inputs (plus `features` appended ones). */

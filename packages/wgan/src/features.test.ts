@@ -1,123 +1,13 @@
 /**
- * The critic's physics features (`features.ts`): E_dep/E_inc and layer fractions by hand, their
- * standardisation on the training rows, a gradient penalty through them against finite
- * differences, the critic's input width, and the legacy default for configs saved before the
- * option existed.
+ * The WGAN's use of core's critic features: the dense critic's input width, and the legacy default
+ * for configs saved before the options existed.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, cellCentres, getGeometry, layerSlices, tf, voxelLayers } from '@calozoo/core';
+import { getGeometry, layerSlices } from '@calozoo/core';
 import { buildNetworks, disposeNetworks } from './build.js';
 import { parseWganConfig, wganDefaults, withLegacyKeys } from './config.js';
-import { criticFeatureCount, fitCriticFeatures, lateralMatrices, layerMatrix, rawCriticFeatures, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR } from './features.js';
-import { gradientPenalty } from './losses.js';
-import { representationFor } from '@calozoo/core';
 
-// Two layers: voxels 0, 1 in layer 0 and voxel 2 in layer 1.
-const layers = Int32Array.of(0, 0, 1);
-
-describe('critic features', () => {
-  it('E_dep/E_inc and layer fractions of u = E_voxel/E_inc', () => {
-    const f = tf.tidy(() => rawCriticFeatures(tf.tensor2d([0.1, 0.2, 0.5, 0, 0, 0.4], [2, 3]), layerMatrix(layers)).arraySync());
-    expect(f[0]![0]).toBeCloseTo(0.8, 6);
-    expect(f[0]![1]).toBeCloseTo(0.3 / (0.8 + FRACTION_EPSILON), 6);
-    expect(f[0]![2]).toBeCloseTo(0.5 / (0.8 + FRACTION_EPSILON), 6);
-    expect(f[1]!).toEqual([expect.closeTo(0.4, 6), 0, expect.closeTo(0.4 / (0.4 + FRACTION_EPSILON), 6)]);
-    expect(criticFeatureCount(2)).toBe(3);
-  });
-
-  it('lateral: per-layer centres and widths in x and y, against a float64 calculation', () => {
-    const cx = [1, 3, 5];
-    const cy = [0, 2, -1];
-    const rows = [[0.1, 0.3, 0.5], [0.2, 0, 0], [0, 0, 0]];
-    const lat = lateralMatrices(layers, cx, cy);
-    const M = layerMatrix(layers);
-    const f = tf.tidy(() => rawCriticFeatures(tf.tensor2d(rows), M, lat).arraySync());
-    tf.dispose([M, lat.x, lat.y, lat.x2, lat.y2]);
-    expect(criticFeatureCount(2, true)).toBe(11);
-    rows.forEach((u, i) => {
-      expect(f[i]).toHaveLength(11);
-      for (let l = 0; l < 2; l++) {
-        const vs = [0, 1, 2].filter((v) => layers[v] === l);
-        const e = vs.reduce((a, v) => a + u[v]!, 0) + LATERAL_EPSILON;
-        const m = (g: (v: number) => number) => vs.reduce((a, v) => a + u[v]! * g(v), 0) / e;
-        const mx = m((v) => cx[v]!);
-        const my = m((v) => cy[v]!);
-        const wx = Math.sqrt(Math.max(0, m((v) => cx[v]! ** 2) - mx * mx) + WIDTH_FLOOR);
-        const wy = Math.sqrt(Math.max(0, m((v) => cy[v]! ** 2) - my * my) + WIDTH_FLOOR);
-        expect(f[i]![3 + l]).toBeCloseTo(mx, 4);
-        expect(f[i]![5 + l]).toBeCloseTo(my, 4);
-        expect(f[i]![7 + l]).toBeCloseTo(wx, 4);
-        expect(f[i]![9 + l]).toBeCloseTo(wy, 4);
-      }
-    });
-    // Row 0, layer 0: centre (0.1·1 + 0.3·3)/0.4 ≈ 2.5, width √(0.1·0.3/0.4² + 1) ≈ √(0.75 + 1).
-    expect(f[0]![3]).toBeCloseTo(1.0 / (0.4 + LATERAL_EPSILON), 4);
-    expect(f[0]![7]).toBeCloseTo(Math.sqrt(1.75), 2);
-    // An empty shower: centres 0, widths the floor.
-    expect(f[2]!.slice(3)).toEqual([0, 0, 0, 0, 1, 1, 1, 1].map((v) => expect.closeTo(v, 6)));
-  });
-
-  it('are standardised with the mean and standard deviation of the training rows only, through the representation', () => {
-    // sqrt-fraction with scale 1: u = x². Row 2 (not a training row) would change the constants.
-    const x = Float32Array.of(Math.sqrt(0.1), Math.sqrt(0.2), Math.sqrt(0.5), 0, 0, Math.sqrt(0.4), 1, 1, 1);
-    const repr = representationFor({ architecture: 'dense', dense: { representation: 'sqrt-fraction' } }, 1);
-    const map = fitCriticFeatures(x, 3, Uint32Array.of(0, 1), layers, repr.fractionTf!);
-    expect(map.size).toBe(3);
-    expect(map.mean[0]).toBeCloseTo(0.6, 5); // E_dep/E_inc 0.8 and 0.4
-    expect(map.invStd[0]).toBeCloseTo(1 / 0.2, 3);
-    const out = tf.tidy(() => map.apply(tf.tensor2d(x.subarray(0, 6), [2, 3])).arraySync());
-    // Two rows standardised on themselves: every feature is ±1 (or 0 where constant).
-    for (let k = 0; k < 3; k++) {
-      expect(out[0]![k]! + out[1]![k]!).toBeCloseTo(0, 4);
-      expect(Math.abs(out[0]![k]!)).toBeCloseTo(map.invStd[k] === 0 ? 0 : 1, 3);
-    }
-    const half = fitCriticFeatures(x, 3, Uint32Array.of(0, 1), layers, repr.fractionTf!, { factor: 0.5 });
-    expect(half.invStd[0]).toBeCloseTo(0.5 / 0.2, 3);
-    expect(half.mean[0]).toBeCloseTo(0.6, 5);
-    half.dispose();
-    map.dispose();
-  });
-
-  it.each([false, true])('a gradient penalty through the features matches finite differences (lateral %s)', (lateral) => {
-    const rng = new Rng(4);
-    const V = 3;
-    const n = 4;
-    const repr = representationFor({ architecture: 'dense', dense: { representation: 'sqrt-fraction' } }, 2);
-    const data = Float32Array.from({ length: 4 * V }, () => 0.2 + 0.8 * rng.uniform());
-    const centres = lateral ? { x: [0.5, 2, 1], y: [1, -1, 0.5] } : undefined;
-    const map = fitCriticFeatures(data, V, Uint32Array.of(0, 1, 2, 3), layers, repr.fractionTf!, { centres });
-    expect(map.size).toBe(criticFeatureCount(2, lateral));
-    const w = tf.tensor2d(Float32Array.from({ length: V + map.size }, () => rng.uniform() - 0.5), [V + map.size, 1]);
-    const critic = (x: tf.Tensor2D) => tf.tanh(tf.matMul(tf.concat([x, map.apply(x)], 1), w));
-    const real = tf.tensor2d(Float32Array.from({ length: n * V }, () => 0.2 + 0.8 * rng.uniform()), [n, V]);
-    const fake = tf.tensor2d(Float32Array.from({ length: n * V }, () => 0.2 + 0.8 * rng.uniform()), [n, V]);
-    const alpha = tf.tensor2d(Float32Array.from({ length: n }, () => rng.uniform()), [n, 1]);
-    // Input gradients by central differences (float64 arithmetic on the float32 critic is enough at h = 1e-2).
-    const mixed = tf.add(tf.mul(alpha, real), tf.mul(tf.sub(1, alpha), fake)) as tf.Tensor2D;
-    const m = mixed.arraySync();
-    const h = 1e-2;
-    let expected = 0;
-    for (let i = 0; i < n; i++) {
-      let sq = 0;
-      for (let v = 0; v < V; v++) {
-        const plus = m[i]!.slice();
-        const minus = m[i]!.slice();
-        plus[v]! += h;
-        minus[v]! -= h;
-        const d = (critic(tf.tensor2d([plus], [1, V])).dataSync()[0]! - critic(tf.tensor2d([minus], [1, V])).dataSync()[0]!) / (2 * h);
-        sq += d * d;
-      }
-      expected += (Math.sqrt(sq) - 1) ** 2 / n;
-    }
-    const gp = gradientPenalty(critic, real, fake, alpha).dataSync()[0]!;
-    expect(Math.abs(gp - expected)).toBeLessThan(2e-2 * Math.max(1, expected));
-    // And the penalty has a finite gradient with respect to the critic's weights (double backprop).
-    const gw = tf.grad((ww: tf.Tensor) => gradientPenalty((x) => tf.tanh(tf.matMul(tf.concat([x, map.apply(x)], 1), ww as tf.Tensor2D)), real, fake, alpha))(w);
-    expect(Array.from(gw.dataSync()).every(Number.isFinite)).toBe(true);
-    expect(Array.from(gw.dataSync()).some((v) => v !== 0)).toBe(true);
-    map.dispose();
-  });
-
+describe('critic features in the WGAN', () => {
   it('widen the dense critic by 1 + layers inputs when enabled, 4 more per layer with the lateral ones', () => {
     const geometry = getGeometry('ds1-photons');
     const base = wganDefaults(geometry);
@@ -132,34 +22,6 @@ describe('critic features', () => {
     expect(width(false)).toBe(geometry.voxels + 1);
     expect(width(true)).toBe(geometry.voxels + 1 + L + 1);
     expect(width(true, true)).toBe(geometry.voxels + 1 + 5 * L + 1);
-  });
-
-  it('lateral: fitted on DS1 photons, the y centre and width of the layers with one angular bin are constant and get factor 0', () => {
-    const geometry = getGeometry('ds1-photons');
-    const L = layerSlices(geometry).length;
-    const centres = cellCentres(geometry);
-    const rng = new Rng(9);
-    const x = Float32Array.from({ length: 16 * geometry.voxels }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0));
-    const repr = representationFor({ architecture: 'dense', dense: { representation: 'sqrt-fraction' } }, 1);
-    const map = fitCriticFeatures(x, geometry.voxels, Uint32Array.from({ length: 16 }, (_, i) => i), voxelLayers(geometry), repr.fractionTf!, { centres });
-    const single = geometry.kind === 'cylindrical' ? geometry.layers.map((l) => l.nAlpha === 1) : [];
-    expect(single.some(Boolean)).toBe(true);
-    single.forEach((one, l) => {
-      expect(map.invStd[1 + L + L + l] === 0).toBe(one); // ⟨y⟩
-      expect(map.invStd[1 + L + 3 * L + l] === 0).toBe(one); // y width
-      expect(map.invStd[1 + L + l]).toBeGreaterThan(0); // ⟨x⟩ (the mean radius where one bin)
-    });
-    // A separate factor on the lateral block: the energy features keep theirs.
-    const scaled = fitCriticFeatures(x, geometry.voxels, Uint32Array.from({ length: 16 }, (_, i) => i), voxelLayers(geometry), repr.fractionTf!, { centres, factor: 0.5, lateralFactor: 0.1 });
-    for (let k = 0; k < map.size; k++) expect(scaled.invStd[k]).toBeCloseTo(map.invStd[k]! * (k < 1 + L ? 0.5 : 0.1), 4);
-    scaled.dispose();
-    // Only the layers with angular bins: the others' lateral features get factor 0, the energy features keep theirs.
-    const angular = single.map((one) => !one);
-    const some = fitCriticFeatures(x, geometry.voxels, Uint32Array.from({ length: 16 }, (_, i) => i), voxelLayers(geometry), repr.fractionTf!, { centres, lateralLayers: angular });
-    for (let k = 0; k < map.size; k++) expect(some.invStd[k]).toBeCloseTo(k < 1 + L || angular[(k - 1 - L) % L] ? map.invStd[k]! : 0, 6);
-    expect(some.size).toBe(map.size);
-    some.dispose();
-    map.dispose();
   });
 
   it('are off in a saved config that predates them, whatever the default', () => {

@@ -7,11 +7,10 @@
  * critic loss is divergence (the engine rolls back to the last good epoch).
  */
 import {
-  Rng, applyReadout, cellCentres, concatFeatures, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
+  Rng, applyReadout, cellCentres, concatFeatures, fitCriticFeatures, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
   type Geometry, type Phase, type ShowerFeatures, type TrainingData,
 } from '@calozoo/core';
 import type { WganConfig } from './config.js';
-import { fitCriticFeatures } from './features.js';
 import { bceDiscriminatorLoss, bceGeneratorLoss, constrainerLoss, constrainerTerm, gradientPenalty, wassersteinEstimate, wganCriticLoss, wganGeneratorLoss } from './losses.js';
 import type { WganNetworks } from './networks.js';
 
@@ -40,7 +39,7 @@ export function wganPhase(
   const noise = (rng: Rng, m: number): tf.Tensor2D => tf.tensor2d(uniformNoise(rng, m, L), [m, L]);
   const adam = (a: WganConfig['critic']) => ({ learningRate: a.learningRate, schedule: config.schedule, adam: { beta1: a.beta1, beta2: a.beta2 } });
   const layers = voxelLayers(geometry);
-  // The dense critic's physics features (features.ts), standardised on the training split.
+  // The dense critic's physics features (core's train/critic-features.ts), standardised on the training split.
   const useFeatures = config.architecture === 'dense' && config.dense.criticFeatures;
   if (useFeatures && !repr.fractionTf) throw new Error(`wgan: dense.criticFeatures needs a representation relative to E_inc, not "${repr.name}"`);
   const features = useFeatures

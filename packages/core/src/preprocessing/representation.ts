@@ -52,7 +52,7 @@ export interface Representation {
   decodeOnnx(g: OnnxGraphBuilder, x: OnnxValue, energyMeV: OnnxValue): OnnxValue;
   /**
    * u = E_voxel / E_inc from network values x [n, V], differentiable (TF.js; the critic's physics
-   * features, `features.ts`); null for `mev`, whose values are not relative to E_inc.
+   * features, `train/critic-features.ts`); null for `mev`, whose values are not relative to E_inc.
    */
   readonly fractionTf: ((x: tf.Tensor2D) => tf.Tensor2D) | null;
   /** The readout threshold (MeV) decoding applies (`withReadout`); 0 or absent: none. */

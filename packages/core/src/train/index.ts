@@ -15,5 +15,9 @@ export {
 export { train, NATIVE_SPEEDUP, type TrainingPlan, type TrainingStage, type TrainingReport, type StageSummary, type TrainOptions } from './trainer.js';
 export { writeCheckpoint, readLatestCheckpoint, checkpointName, CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointToWrite } from './checkpoint.js';
 export { separationPower, validationScore, responsePerEnergy, showerFeatures, concatFeatures, readoutThreshold, voxelLayers, type ShowerFeatures } from './validation-score.js';
-export { prepareData, gatherRows, applyReadout, type TrainingData, type TrainingDataConfig } from './training-data.js';
+export { prepareData, gatherRows, applyReadout, straightThroughRelu, type TrainingData, type TrainingDataConfig } from './training-data.js';
 export { gradientPenalty, wassersteinCriticLoss } from './adversarial.js';
+export {
+  fitCriticFeatures, rawCriticFeatures, criticFeatureCount, layerMatrix, lateralMatrices, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR,
+  type CriticFeatureMap, type CriticFeatureOptions, type LateralMatrices,
+} from './critic-features.js';

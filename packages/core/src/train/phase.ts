@@ -35,6 +35,12 @@ export interface OptimizerSpec {
    * folded into the step size) unless `epsilonMode: 'pytorch'` is asked for by name.
    */
   adam?: Omit<AdamOptions, 'fused'>;
+  /**
+   * A resetting network (e.g. the resetting critic of field-reference.md §4.2): called before the
+   * first step of every epoch to give the variables fresh initial values (draw them from a stream
+   * of `epoch`, so that a resumed run repeats them); the optimiser's moments start again at zero.
+   */
+  resetEachEpoch?(epoch: number): void;
 }
 
 /** One update of a training step: an optimiser minimising a loss on the step's batch. */
@@ -389,6 +395,13 @@ export async function runPhase<B>(phase: Phase<B>, state: PhaseState, ctx: Phase
     while (state.epoch < planned()) {
       const totalSteps = steps * planned();
       const shuffle = new Rng(ctx.seed, streamId(ctx.index, state.epoch, 0));
+      if (state.step === 0) {
+        for (const o of phase.optimizers) {
+          if (!o.resetEachEpoch) continue;
+          o.resetEachEpoch(state.epoch);
+          adams.get(o.name)!.setState({});
+        }
+      }
       phase.setTraining?.(true);
       for await (const batch of phase.data.epoch(state.epoch, state.step, shuffle)) {
         if (state.step >= steps) break;

@@ -251,6 +251,39 @@ await forEachBackend(() => {
       dispose(m);
     });
 
+    it('resetEachEpoch: the network starts every epoch from fresh values and its optimiser from zero moments', async () => {
+      const d = regressionData(3);
+      const m = model(3);
+      const resets: number[] = [];
+      const ends: number[][] = [];
+      const steps: number[] = [];
+      const phase: Phase<Uint32Array> = {
+        ...regressionPhase(m, d),
+        optimizers: [
+          { name: 'main', vars: { w: m.w, b: m.b }, learningRate: 0.05 },
+          { name: 'reset', vars: { c: m.c }, learningRate: 0.1, resetEachEpoch: (epoch) => (resets.push(epoch), m.c.assign(tf.fill([3], 1))) },
+        ],
+        updates: [
+          { optimizer: 'main', loss: (rows) => mse(m, d, rows) },
+          // Drives c towards (−1, −1, −1): every epoch repeats the same 5 Adam steps only if c and the moments restart.
+          { optimizer: 'reset', loss: () => tf.sum(tf.square(tf.add(m.c, 1))) as tf.Scalar },
+        ],
+        maxEpochs: 3,
+        validate: () => (ends.push(Array.from(m.c.dataSync())), 0),
+      };
+      await runPhase(phase, newPhaseState(), {
+        seed: 3, index: 0, deadline: Infinity, history: [], checkpointDue: () => false,
+        checkpoint: async (_s, o) => void steps.push(Number((o['reset/step'] as { data: Float64Array }).data[0])),
+      });
+      expect(resets).toEqual([0, 1, 2]);
+      // 5 steps per epoch from c = 1 with fresh moments: Adam moves each coordinate by about lr per step.
+      for (const e of ends) e.forEach((v, i) => expect(v).toBeCloseTo(ends[0]![i]!, 5));
+      expect(ends[0]![0]).toBeCloseTo(0.5, 1);
+      // The final checkpoint holds the optimiser's step count of the last epoch only.
+      expect(steps.at(-1)).toBe(5);
+      dispose(m);
+    });
+
     it('stops at a target score with stop reason `target`', async () => {
       const d = regressionData(4);
       const m = model(4);

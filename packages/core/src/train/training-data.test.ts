@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../device/tf.js';
 import { representationFor, withReadout } from '../preprocessing/representation.js';
-import { applyReadout, type TrainingData } from './training-data.js';
+import { applyReadout, straightThroughRelu, type TrainingData } from './training-data.js';
 
 // The conv (MeV) representation with a 0.5 MeV readout: network values are MeV, so the threshold is 0.5 for every row.
 const repr = withReadout(representationFor({ architecture: 'conv', dense: { representation: 'fraction' } }), 0.5);
@@ -35,5 +35,18 @@ describe('applyReadout', () => {
     const x = tf.tensor2d(values);
     expect(applyReadout(plain, [0, 1], x, 'straight-through')).toBe(x);
     x.dispose();
+  });
+});
+
+describe('straightThroughRelu', () => {
+  it('is max(x, 0) forward and passes the gradient unchanged, negative inputs included (a plain ReLU passes none there)', () => {
+    const x = tf.tensor2d([[-2, -0.5, 0.5, 3]]);
+    const w = tf.tensor2d([[1, 2, 3, 4]]);
+    expect(Array.from(straightThroughRelu(x).dataSync())).toEqual([0, 0, 0.5, 3]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(straightThroughRelu(t), w)))(x);
+    expect(Array.from(g.dataSync())).toEqual([1, 2, 3, 4]);
+    const plain = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), w)))(x);
+    expect(Array.from(plain.dataSync())).toEqual([0, 0, 3, 4]);
+    tf.dispose([x, w, g, plain]);
   });
 });

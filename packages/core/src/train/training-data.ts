@@ -104,3 +104,13 @@ export function applyReadout(d: TrainingData, rows: ArrayLike<number>, fake: tf.
   const straight = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({ value: mask(inputs[0] as tf.Tensor), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => dy as tf.Tensor }));
   return straight(fake) as tf.Tensor2D;
 }
+
+/**
+ * ReLU whose gradient passes unchanged where the input is negative too (the straight-through
+ * estimator): an output layer of cells that a loss can switch on again after they went to 0 for
+ * every input (a plain ReLU output leaves such "dead" cells at 0 for good). Forward: max(x, 0).
+ */
+export function straightThroughRelu<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({ value: tf.relu(inputs[0] as tf.Tensor), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => dy as tf.Tensor }));
+  return f(x) as T;
+}

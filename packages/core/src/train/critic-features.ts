@@ -1,5 +1,6 @@
 /**
- * Physics features for the dense critic (`dense.criticFeatures`): besides the voxels, the critic
+ * Physics features for dense critics (the WGAN's `dense.criticFeatures`, the BIB-AE's difference
+ * critic): besides the voxels, the critic
  * sees per shower the energy response E_dep/E_inc = Σ_v u_v and the longitudinal profile as layer
  * fractions E_l / E_dep, computed inside the graph from the network values (u = E_voxel/E_inc via
  * the representation's `fractionTf`), for real, generated and interpolated showers alike. The
@@ -21,7 +22,7 @@
  * generation. A feature that is constant on the training split (the y centre of a layer with one
  * angular bin) gets factor 0.
  */
-import { tf } from '@calozoo/core';
+import { tf } from '../device/tf.js';
 
 /** Added to E_dep/E_inc in the layer fractions' denominator (fractions of incident energy). */
 export const FRACTION_EPSILON = 1e-3;
