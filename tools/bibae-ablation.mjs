@@ -92,7 +92,11 @@ function generate(model, kde, v, energy) {
       }
       const zFull = N > 0 ? tf.concat([z, tf.tensor2d(noise.subarray(a * N, (a + m) * N), [m, N])], 1) : z;
       let x = nets.decoder.apply(zFull, cond);
-      if (v.post) x = nets.postProcessor.apply(x, tf.div(tf.sum(repr.decode(x, e), 1, true), e), cond);
+      if (v.post) {
+        // The post-processor's input as generation makes it (postProcessor.keepZeros: after the readout threshold).
+        if (c.postProcessor.keepZeros && repr.threshold) x = tf.mul(x, tf.cast(tf.greater(repr.decode(x, e), 0), 'float32'));
+        x = nets.postProcessor.apply(x, tf.div(tf.sum(repr.decode(x, e), 1, true), e), cond);
+      }
       let sh = repr.decode(x, e);
       if (target) sh = tf.mul(sh, tf.div(tf.mul(target, e), tf.add(tf.sum(sh, 1, true), 1e-9)));
       return sh.dataSync();

@@ -72,10 +72,11 @@ export interface BibAeConfig {
     /** Epochs of the identity warm-up (MSE only) before the MMD joins. */
     identityEpochs: number;
     /**
-     * Whether a cell the decoder left at exactly 0 stays 0 (the output is multiplied by [x̂ > 0]):
-     * the post-processor then reshapes the spectrum of the decoder's hits and can switch hits off,
-     * but cannot light every empty cell of a shower at once (its output on a 0 input is one value
-     * per shower).
+     * Whether the post-processor sees the decoder's shower after the data's readout threshold and
+     * keeps its empty cells at 0 (the output is multiplied by [x̂ > 0]): it then reshapes the
+     * spectrum of the decoder's hits and can switch hits off, but cannot light the empty cells
+     * (without it, its output on a 0 input is one value per shower, which lit every empty cell of
+     * high-energy showers, and it lifted cells below the threshold into hits at low energies).
      */
     keepZeros: boolean;
     /** Epoch limit of the post-processor stage. */
@@ -160,7 +161,7 @@ function denseDefaults(): BibAeConfig {
     criticIterations: 1,
     gradientPenalty: 10,
     optimizer: { main: adam(5e-4), critic: adam(5e-4), latentCritic: adam(2e-3), postProcessor: adam(5e-4) },
-    loss: { kld: 0.05, mmd: 100, latentCritic: 1, critic: 1, resetCritic: 0, mse: 10 },
+    loss: { kld: 0.05, mmd: 100, latentCritic: 1, critic: 1, resetCritic: 1, mse: 10 },
     mmdAlphas: [1, 0.01],
     postProcessor: { enabled: true, channels: 64, conditionWidth: 64, layers: 3, mse: 100, sortedMmd: 5, window: 32, stride: 16, positions: 368, alpha: 200, identityEpochs: 0, maxEpochs: 100, keepZeros: true },
     sampler: { kind: 'flow', bandwidth: 'scott', kdeShowers: 20000, flow: { couplings: 6, hidden: 64, blocks: 2, bins: 8, learningRate: 1e-3, maxEpochs: 200, batchSize: 512 } },

@@ -81,7 +81,8 @@ describe('resetting critic', () => {
   const config = { ...base, loss: { ...base.loss, resetCritic: 1 } };
 
   it('is built only when weighted, and each epoch redraws it from its own stream', () => {
-    const off = buildNetworks(base, geometry, 1);
+    expect(bibAeDefaults(geometry).loss.resetCritic).toBe(1);
+    const off = buildNetworks({ ...base, loss: { ...base.loss, resetCritic: 0 } }, geometry, 1);
     expect(off.resetCritic).toBeUndefined();
     disposeNetworks(off);
     const nets = buildNetworks(config, geometry, 1);

@@ -216,6 +216,8 @@ export class BibAeModel implements Generator, Trainable {
     const zFull = noise ? g.concat([active, noise], 1) : active;
     let x = this.nets.decoder.toOnnx(g, zFull, c);
     if (this.config.postProcessor.enabled) {
+      // keepZeros: the post-processor sees the decoder's shower after the readout threshold (as postInput).
+      if (this.config.postProcessor.keepZeros && this.repr.threshold) x = g.mul(x, g.cast(g.greater(this.repr.decodeOnnx(g, x, e), 0), 'float32'));
       const sum = g.div(g.reduceSum(this.repr.decodeOnnx(g, x, e), [1], true), e);
       x = this.nets.postProcessor.toOnnx(g, x, sum, c);
     }
@@ -255,7 +257,7 @@ export class BibAeModel implements Generator, Trainable {
           target = tf.add(tf.mul(tf.slice(s2, [0, this.config.activeDim], [m, 1]), this.samplerState.responseStd ?? 1), this.samplerState.responseMean ?? 0) as tf.Tensor2D;
         }
         const z = N > 0 ? tf.concat([active, tf.tensor2d(nb, [m, N])], 1) : active;
-        let showers = this.repr.decode(decodeValues(this.nets, { repr: this.repr }, z, ct, et, this.config.postProcessor.enabled), et);
+        let showers = this.repr.decode(decodeValues(this.nets, { repr: this.repr }, z, ct, et, this.config.postProcessor.enabled, this.config.postProcessor.keepZeros), et);
         if (target) showers = tf.mul(showers, tf.div(tf.mul(target, et), tf.add(tf.sum(showers, 1, true), 1e-9))) as tf.Tensor2D;
         return showers;
       });

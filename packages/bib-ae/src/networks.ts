@@ -46,7 +46,7 @@ export interface DecoderNet extends Parts {
  * row only (no batch statistics), so the gradient penalty is per shower.
  */
 export interface DataCriticNet extends Parts {
-  /** Scores [n, 1]; `features` [n, F]: the candidate's physics features, for a critic built to see them. */
+  /** Scores [n, 1]. `features`: the candidate's physics features, [n, F], for a critic built to see them. */
   apply(reference: tf.Tensor2D, candidate: tf.Tensor2D, c: tf.Tensor2D, features?: tf.Tensor2D): tf.Tensor2D;
 }
 

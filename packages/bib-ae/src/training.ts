@@ -1,8 +1,9 @@
 /**
  * The BIB-AE's training phases for core's engine (field-reference.md §4.1):
- * 1. `bibae`: per step, the data critic and the latent critic take `criticIterations` WGAN-GP
- *    updates each, then the encoder + decoder one update on
- *    kld·KLD + mmd·MMD(z, N(0,1)) + mse·Σ_cells(x̂ − x)²/B − critic·mean D(x, x̂) − latentCritic·mean C(z);
+ * 1. `bibae`: per step, the data critic, the resetting critic (when weighted; redrawn at every
+ *    epoch start) and the latent critic take `criticIterations` WGAN-GP updates each, then the
+ *    encoder + decoder one update on kld·KLD + mmd·MMD(z, N(0,1)) + mse·Σ_cells(x̂ − x)²/B
+ *    − critic·mean D(x, x̂) − resetCritic·mean D_reset(x, x̂) − latentCritic·mean C(z);
  * 2. `post-identity` and `post`: the post-processor with the BIB-AE frozen, on reconstructions x̂:
  *    mse·MSE(PP(x̂), x̂) alone for the warm-up epochs, then + sortedMmd·SortedKernelMMD(PP(x̂), x);
  * 3. `sampler` (flow sampler only): the conditional flow on [z, (E_dep/E_inc − m)/s] given the
@@ -46,10 +47,21 @@ function responseOf(data: Pick<TrainingData, 'repr'>, x: tf.Tensor2D, energy: tf
   return tf.div(tf.sum(data.repr.decode(x, energy), 1, true), energy) as tf.Tensor2D;
 }
 
-/** Network values [m, V] decoded from full latents z, through the post-processor when `post`. */
-export function decodeValues(nets: BibAeNetworks, data: Pick<TrainingData, 'repr'>, z: tf.Tensor2D, c: tf.Tensor2D, energy: tf.Tensor2D, post: boolean): tf.Tensor2D {
+/**
+ * The post-processor's input: the decoder's values x, or with `keepZeros` x after the data's
+ * readout threshold (the cells it zeroes then stay 0 through the post-processor, which can switch
+ * hits off but not on).
+ */
+function postInput(data: Pick<TrainingData, 'repr'>, x: tf.Tensor2D, energy: tf.Tensor2D, keepZeros: boolean): tf.Tensor2D {
+  return keepZeros && data.repr.threshold ? (tf.mul(x, tf.cast(tf.greater(data.repr.decode(x, energy), 0), 'float32')) as tf.Tensor2D) : x;
+}
+
+/** Network values [m, V] decoded from full latents z, through the post-processor when `post` (its input as `postInput` with `keepZeros`). */
+export function decodeValues(nets: BibAeNetworks, data: Pick<TrainingData, 'repr'>, z: tf.Tensor2D, c: tf.Tensor2D, energy: tf.Tensor2D, post: boolean, keepZeros: boolean): tf.Tensor2D {
   const x = nets.decoder.apply(z, c);
-  return post ? nets.postProcessor.apply(x, responseOf(data, x, energy), c) : x;
+  if (!post) return x;
+  const xin = postInput(data, x, energy, keepZeros);
+  return nets.postProcessor.apply(xin, responseOf(data, xin, energy), c);
 }
 
 /** Energies [m, 1] (MeV) of rows. */
@@ -73,7 +85,7 @@ function validation(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData
         const { c } = gatherRows(data, rows);
         const e = tf.tensor2d(energy, [m, 1]);
         const z = tf.tensor2d(rng.fillNormal(new Float32Array(m * config.latentDim)) as Float32Array, [m, config.latentDim]);
-        return data.repr.decode(decodeValues(nets, data, z, c, e, post), e);
+        return data.repr.decode(decodeValues(nets, data, z, c, e, post, config.postProcessor.keepZeros), e);
       });
       parts.push(showerFeatures(showers.dataSync() as Float32Array, energy, layers, data.hitThreshold));
       showers.dispose();
@@ -110,7 +122,7 @@ function trainingReadout(config: BibAeConfig, data: TrainingData, rows: ArrayLik
   return config.trainingReadout === 'off' ? x : applyReadout(data, rows, x, config.trainingReadout);
 }
 
-/** Stage 1: the BIB-AE with its two critics (see the module comment); `release` frees the critic features' constants. */
+/** Stage 1: the BIB-AE with its critics (see the module comment); `release` frees the critic features' constants. */
 export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, geometry: Geometry, options: { seed: number; epochs?: number }): Phase<Uint32Array> & { release(): void } {
   const { encoder: E, decoder: G, critic: D, resetCritic: RD, latentCritic: LC } = nets;
   // The dense critic's physics features of the candidate (core's train/critic-features.ts), standardised on the training split.
@@ -142,7 +154,7 @@ export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: Train
   };
   const prior = (rng: Rng, m: number): tf.Tensor2D => tf.tensor2d(rng.fillNormal(new Float32Array(m * A)) as Float32Array, [m, A]);
 
-  /** The WGAN-GP loss of a difference critic `D` (the critic or the resetting critic). */
+  /** The WGAN-GP loss of a difference critic `net` (the critic or the resetting critic). */
   const dataCriticLoss = (net: DataCriticNet) => (rows: Uint32Array, rng: Rng): tf.Scalar => {
     const m = rows.length;
     const { x, c } = gatherRows(data, rows);
@@ -227,7 +239,7 @@ export function postPhase(nets: BibAeNetworks, config: BibAeConfig, data: Traini
     const e = energyOf(data, rows);
     const recon = withoutGradient(() => {
       const { mu, logVar } = nets.encoder.apply(x, c);
-      return nets.decoder.apply(fullLatent(reparameterise(mu, logVar, rng), config.latentDim, rng), c);
+      return postInput(data, nets.decoder.apply(fullLatent(reparameterise(mu, logVar, rng), config.latentDim, rng), c), e, pp.keepZeros);
     });
     const out = nets.postProcessor.apply(recon, withoutGradient(() => responseOf(data, recon, e)), c);
     const identity = tf.mul(pp.mse, tf.mean(tf.squaredDifference(out, recon))) as tf.Scalar;
