@@ -4,7 +4,7 @@
  * post-processor are the same in both. Weights are drawn from seeded streams (PyTorch's default
  * initialisation), so the same config and seed give the same weights. Also the flow sampler.
  */
-import { Rng, criticFeatureCount, layerSlices, type Geometry } from '@calozoo/core';
+import { Rng, criticFeatureWidth, type Geometry } from '@calozoo/core';
 import { FLOW_FORMAT_VERSION, Flow, type LayerConfig } from '@calozoo/flows';
 import { checkArchitecture, type BibAeConfig } from './config.js';
 import { ConvDataCritic, ConvDecoder, ConvEncoder } from './conv-networks.js';
@@ -15,7 +15,7 @@ import type { BibAeNetworks, DataCriticNet } from './networks.js';
 export function buildCritic(config: BibAeConfig, geometry: Geometry, rng: Rng): DataCriticNet {
   if (config.architecture === 'conv' && geometry.kind === 'grid') return new ConvDataCritic(geometry.shape as unknown as [number, number, number], config.conv, rng);
   const d = config.dense;
-  return new DenseDataCritic(geometry.voxels, d.criticHidden, rng, d.criticFeatures ? criticFeatureCount(layerSlices(geometry).length, d.criticLateralFeatures) : 0);
+  return new DenseDataCritic(geometry.voxels, d.criticHidden, rng, criticFeatureWidth(geometry, d));
 }
 
 /** Random stream of the resetting critic's weights in `epoch` (`epoch` −1: the initial ones). */

@@ -3,7 +3,7 @@
  * default per geometry and the value checks `mergeConfig` (keys and JSON types only) leaves to
  * the plugin. Every loss term has its own weight (0 switches it off).
  */
-import { ConfigError, mergeConfig, type DenseRepresentation, type Geometry } from '@calozoo/core';
+import { ConfigError, mergeConfig, type CriticFeatureSettings, type DenseRepresentation, type Geometry } from '@calozoo/core';
 import { PUBLISHED_CONV_SIZES, type ConvSizes } from './conv-networks.js';
 
 /** Network family: the published 3-D convolutions (ILD 30³ grid), or MLPs for any geometry. */
@@ -109,8 +109,11 @@ export interface BibAeConfig {
    * gradient passes the mask, so cells below the threshold can still learn to rise above it).
    */
   trainingReadout: 'off' | 'kept' | 'straight-through';
-  /** The dense variant: hidden widths and what the networks see (core's `preprocessing/representation.ts`). */
-  dense: {
+  /**
+   * The dense variant: hidden widths, what the networks see (core's `preprocessing/representation.ts`)
+   * and the physics features of the difference critic's candidate branch (core's `CriticFeatureSettings`).
+   */
+  dense: CriticFeatureSettings & {
     encoderHidden: number[];
     decoderHidden: number[];
     criticHidden: number[];
@@ -120,18 +123,6 @@ export interface BibAeConfig {
     readoutThreshold: boolean;
     /** The decoder's output ReLU in training: `relu`, or `straight-through` (the gradient passes where it is 0 too; no dead cells). */
     outputGradient: 'relu' | 'straight-through';
-    /**
-     * Whether the difference critic's candidate branch also sees the candidate's physics features
-     * (core's `train/critic-features.ts`): E_dep/E_inc and the layer fractions, standardised on the
-     * training split; with `criticLateralFeatures` also each layer's transverse centres and widths.
-     */
-    criticFeatures: boolean;
-    criticLateralFeatures: boolean;
-    /** Which layers' lateral features count: `all`, or `angular` (layers with more than one angular bin; cylindrical geometries). */
-    criticLateralLayers: 'all' | 'angular';
-    /** Factors on the standardised energy and lateral features. */
-    criticFeatureScale: number;
-    criticLateralScale: number;
   };
   /** Sizes of the convolutional variant (§4.1: ngf 8, ndf 128). */
   conv: ConvSizes;

@@ -17,7 +17,7 @@
  * showers with core's `validationScore`; a non-finite or exploding critic loss is divergence (rolled back).
  */
 import {
-  Rng, applyReadout, cellCentres, concatFeatures, fitCriticFeatures, gatherRows, gradientPenalty, wassersteinCriticLoss as criticLoss, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
+  Rng, applyReadout, concatFeatures, fitCriticFeaturesFor, gatherRows, gradientPenalty, wassersteinCriticLoss as criticLoss, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
   type Geometry, type Phase, type ShowerFeatures, type TrainingData,
 } from '@calozoo/core';
 import type { Flow } from '@calozoo/flows';
@@ -126,17 +126,7 @@ function trainingReadout(config: BibAeConfig, data: TrainingData, rows: ArrayLik
 export function bibaePhase(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, geometry: Geometry, options: { seed: number; epochs?: number }): Phase<Uint32Array> & { release(): void } {
   const { encoder: E, decoder: G, critic: D, resetCritic: RD, latentCritic: LC } = nets;
   // The dense critic's physics features of the candidate (core's train/critic-features.ts), standardised on the training split.
-  const d = config.dense;
-  const useFeatures = config.architecture === 'dense' && d.criticFeatures;
-  if (useFeatures && !data.repr.fractionTf) throw new Error(`bib-ae: dense.criticFeatures needs a representation relative to E_inc, not "${data.repr.name}"`);
-  const features = useFeatures
-    ? fitCriticFeatures(data.x, data.voxels, data.trainRows, voxelLayers(geometry), data.repr.fractionTf!, {
-      factor: d.criticFeatureScale,
-      lateralFactor: d.criticLateralScale,
-      lateralLayers: d.criticLateralLayers === 'angular' && geometry.kind === 'cylindrical' ? geometry.layers.map((l) => l.nAlpha > 1) : undefined,
-      centres: d.criticLateralFeatures ? cellCentres(geometry) : undefined,
-    })
-    : null;
+  const features = config.architecture === 'dense' ? fitCriticFeaturesFor(data, geometry, config.dense, 'bib-ae') : null;
   /** A critic's score of candidates y against references x (features computed from y). */
   const score = (net: DataCriticNet, x: tf.Tensor2D, y: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => net.apply(x, y, c, features?.apply(y));
   const w = config.loss;

@@ -3,7 +3,7 @@
  * lists on the ILD grids (`conv`), MLPs elsewhere (`dense`), each initialised as the published
  * code does (`publishedInit`), from seeded streams so the same config gives the same weights.
  */
-import { Rng, criticFeatureCount, layerSlices, type Geometry } from '@calozoo/core';
+import { Rng, criticFeatureWidth, type Geometry } from '@calozoo/core';
 import { checkArchitecture, convLayout, type WganConfig } from './config.js';
 import { ConvConstrainer, ConvCritic, ConvGenerator } from './conv-networks.js';
 import { DenseConstrainer, DenseCritic, DenseGenerator } from './dense-networks.js';
@@ -30,7 +30,7 @@ export function buildNetworks(config: WganConfig, geometry: Geometry, source = '
     const V = geometry.voxels;
     nets = {
       generator: new DenseGenerator(config.latentDim, V, config.dense.generatorHidden, rng(1)),
-      critic: new DenseCritic(V, config.dense.criticHidden, rng(2), config.dense.criticFeatures ? criticFeatureCount(layerSlices(geometry).length, config.dense.criticLateralFeatures) : 0),
+      critic: new DenseCritic(V, config.dense.criticHidden, rng(2), criticFeatureWidth(geometry, config.dense)),
       constrainer: config.constrainer.enabled ? new DenseConstrainer(V, config.dense.constrainerHidden, rng(3)) : null,
     };
   }

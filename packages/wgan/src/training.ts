@@ -7,7 +7,7 @@
  * critic loss is divergence (the engine rolls back to the last good epoch).
  */
 import {
-  Rng, applyReadout, cellCentres, concatFeatures, fitCriticFeatures, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
+  Rng, applyReadout, concatFeatures, fitCriticFeaturesFor, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
   type Geometry, type Phase, type ShowerFeatures, type TrainingData,
 } from '@calozoo/core';
 import type { WganConfig } from './config.js';
@@ -40,16 +40,7 @@ export function wganPhase(
   const adam = (a: WganConfig['critic']) => ({ learningRate: a.learningRate, schedule: config.schedule, adam: { beta1: a.beta1, beta2: a.beta2 } });
   const layers = voxelLayers(geometry);
   // The dense critic's physics features (core's train/critic-features.ts), standardised on the training split.
-  const useFeatures = config.architecture === 'dense' && config.dense.criticFeatures;
-  if (useFeatures && !repr.fractionTf) throw new Error(`wgan: dense.criticFeatures needs a representation relative to E_inc, not "${repr.name}"`);
-  const features = useFeatures
-    ? fitCriticFeatures(data.x, data.voxels, data.trainRows, layers, repr.fractionTf!, {
-      factor: config.dense.criticFeatureScale,
-      lateralFactor: config.dense.criticLateralScale,
-      lateralLayers: config.dense.criticLateralLayers === 'angular' && geometry.kind === 'cylindrical' ? geometry.layers.map((l) => l.nAlpha > 1) : undefined,
-      centres: config.dense.criticLateralFeatures ? cellCentres(geometry) : undefined,
-    })
-    : null;
+  const features = config.architecture === 'dense' ? fitCriticFeaturesFor(data, geometry, config.dense, 'wgan') : null;
   // The critic's input: the voxels, with the standardised features appended when enabled.
   const input = (x: tf.Tensor2D): tf.Tensor2D => (features ? tf.concat([x, features.apply(x)], 1) : x);
   const critic = (x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => D.apply(input(x), c);

@@ -23,6 +23,10 @@
  * angular bin) gets factor 0.
  */
 import { tf } from '../device/tf.js';
+import { cellCentres, layerSlices } from '../geometry/centres.js';
+import type { Geometry } from '../geometry/types.js';
+import type { TrainingData } from './training-data.js';
+import { voxelLayers } from './validation-score.js';
 
 /** Added to E_dep/E_inc in the layer fractions' denominator (fractions of incident energy). */
 export const FRACTION_EPSILON = 1e-3;
@@ -167,4 +171,38 @@ export function fitCriticFeatures(
     apply: (v) => tf.mul(tf.sub(rawCriticFeatures(fraction(v), M, lat), meanT), invT) as tf.Tensor2D,
     dispose: () => tf.dispose([M, meanT, invT, ...(lat ? [lat.x, lat.y, lat.x2, lat.y2] : [])]),
   };
+}
+
+/** A model's critic-feature settings (the WGAN's and the BIB-AE's `dense` config keys). */
+export interface CriticFeatureSettings {
+  /** E_dep/E_inc and the layer fractions. */
+  criticFeatures: boolean;
+  /** Also each layer's transverse centres and widths. */
+  criticLateralFeatures: boolean;
+  /** Which layers' lateral features count: `all`, or `angular` (layers with more than one angular bin; cylindrical geometries). */
+  criticLateralLayers: 'all' | 'angular';
+  /** Factors on the standardised energy and lateral features. */
+  criticFeatureScale: number;
+  criticLateralScale: number;
+}
+
+/** The critic's extra input width for `settings` on `geometry` (0 when the features are off). */
+export function criticFeatureWidth(geometry: Geometry, settings: CriticFeatureSettings): number {
+  return settings.criticFeatures ? criticFeatureCount(layerSlices(geometry).length, settings.criticLateralFeatures) : 0;
+}
+
+/**
+ * The feature map of `settings` fitted on the training split of `data` (null when the features are
+ * off); `model` names the plugin in the error for a representation not relative to E_inc.
+ */
+export function fitCriticFeaturesFor(data: TrainingData, geometry: Geometry, settings: CriticFeatureSettings, model: string): CriticFeatureMap | null {
+  if (!settings.criticFeatures) return null;
+  const fraction = data.repr.fractionTf;
+  if (!fraction) throw new Error(`${model}: dense.criticFeatures needs a representation relative to E_inc, not "${data.repr.name}"`);
+  return fitCriticFeatures(data.x, data.voxels, data.trainRows, voxelLayers(geometry), fraction, {
+    factor: settings.criticFeatureScale,
+    lateralFactor: settings.criticLateralScale,
+    lateralLayers: settings.criticLateralLayers === 'angular' && geometry.kind === 'cylindrical' ? geometry.layers.map((l) => l.nAlpha > 1) : undefined,
+    centres: settings.criticLateralFeatures ? cellCentres(geometry) : undefined,
+  });
 }

@@ -100,9 +100,12 @@ export function applyReadout(d: TrainingData, rows: ArrayLike<number>, fake: tf.
   if (!t) return fake;
   const xt = tf.tensor2d(thresholdValues(d.repr, t, Array.from(rows, (r) => d.energy[r]!)), [rows.length, 1]);
   const mask = (x: tf.Tensor): tf.Tensor => tf.mul(x, tf.cast(tf.greaterEqual(x, xt), 'float32'));
-  if (gradient === 'kept') return mask(fake) as tf.Tensor2D;
-  const straight = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({ value: mask(inputs[0] as tf.Tensor), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => dy as tf.Tensor }));
-  return straight(fake) as tf.Tensor2D;
+  return gradient === 'kept' ? (mask(fake) as tf.Tensor2D) : straightThrough(fake, mask);
+}
+
+/** `forward(x)` whose gradient is passed to x unchanged (the straight-through estimator). */
+function straightThrough<T extends tf.Tensor>(x: T, forward: (x: tf.Tensor) => tf.Tensor): T {
+  return tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({ value: forward(inputs[0] as tf.Tensor), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => dy as tf.Tensor }))(x) as T;
 }
 
 /**
@@ -111,6 +114,5 @@ export function applyReadout(d: TrainingData, rows: ArrayLike<number>, fake: tf.
  * every input (a plain ReLU output leaves such "dead" cells at 0 for good). Forward: max(x, 0).
  */
 export function straightThroughRelu<T extends tf.Tensor>(x: T): T {
-  const f = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({ value: tf.relu(inputs[0] as tf.Tensor), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => dy as tf.Tensor }));
-  return f(x) as T;
+  return straightThrough(x, tf.relu);
 }
