@@ -2,8 +2,9 @@
  * Gradients that tfjs-core 4.22 lacks or gets wrong, registered once for every backend:
  * transposed 3D convolution (Conv3DBackpropInputV2) and the filter gradient kernel, zero
  * gradients of comparisons (double backprop through leakyRelu, as in a WGAN gradient penalty,
- * Gulrajani et al. 2017, arXiv:1704.00028, eq. 3), GatherNd, FusedBatchNorm of any rank, and Sum
- * and Mean as broadcasts (tfjs-core builds a ones tensor in JavaScript for them).
+ * Gulrajani et al. 2017, arXiv:1704.00028, eq. 3), GatherNd, FusedBatchNorm of any rank, Sum
+ * and Mean as broadcasts (tfjs-core builds a ones tensor in JavaScript for them), and Tile as one
+ * reshape and sum (tfjs-core's is a loop of one slice per repetition).
  * Each is checked against float64 finite differences in `patches.test.ts`.
  */
 import { registerLeakyReluGradient } from './leaky-relu.js';
@@ -140,12 +141,45 @@ const meanGrad: tf.GradConfig = {
   },
 };
 
+/**
+ * Tile: tfjs-core adds one slice of dy per repetition (a loop of 2 × reps kernels: the broadcast
+ * of Sum and Mean above, differentiated again in a gradient penalty, cost 2 744 slices per
+ * per-channel LayerNorm of a 14³ activation). Here dy is reshaped so that each tiled axis splits
+ * into (repetition, size), and summed over the repetitions: one reshape and one Sum.
+ */
+const tileGrad: tf.GradConfig = {
+  kernelName: 'Tile',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [T];
+    const reps = (attrs as unknown as { reps: number[] }).reps;
+    return {
+      x: () => {
+        const split: number[] = [];
+        const axes: number[] = [];
+        x.shape.forEach((size, a) => {
+          const r = reps[a] ?? 1;
+          if (r === 1) split.push(size);
+          else if (size === 1) {
+            axes.push(split.length);
+            split.push(r);
+          } else {
+            axes.push(split.length);
+            split.push(r, size);
+          }
+        });
+        return axes.length ? tf.reshape(tf.sum(tf.reshape(dy as T, split), axes), x.shape) : tf.reshape(dy as T, x.shape);
+      },
+    };
+  },
+};
+
 const COMPARISONS = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual'];
 
 /** Registers the gradients above; returns the kernel names whose gradient was (re)defined. */
 export function registerMissingGradients(): string[] {
   const added: string[] = registerLeakyReluGradient();
-  const always = [conv3dBackpropInputGrad, conv3dBackpropFilterGrad, fusedBatchNormGrad, sumGrad, meanGrad];
+  const always = [conv3dBackpropInputGrad, conv3dBackpropFilterGrad, fusedBatchNormGrad, sumGrad, meanGrad, tileGrad];
   const ifMissing = [gatherNdGrad, ...COMPARISONS.map(zeroGrad)];
   for (const config of always) {
     if (tf.getGradient(config.kernelName) !== config) {

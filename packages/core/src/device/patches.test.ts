@@ -220,6 +220,44 @@ await forEachBackend((backend) => {
     }
   });
 
+  it('tile gradient (one reshape and sum, not a slice per repetition): values and second derivative', () => {
+    // [shape, reps]: plain repetitions, a broadcast of kept axes (Sum and Mean's gradient), both, rank 5.
+    const cases: [number[], number[]][] = [[[2, 3], [3, 2]], [[2, 1, 3], [1, 4, 1]], [[1, 2, 2], [3, 2, 1]], [[2, 1, 1, 1, 3], [1, 2, 3, 2, 1]]];
+    for (const [shape, reps] of cases) {
+      const x = randomArr(shape, 41);
+      const out = shape.map((d, a) => d * reps[a]!);
+      const size = out.reduce((p, q) => p * q, 1);
+      const r = randomArr([size], 42);
+      // Float64 tile of a row-major array: output index (o_a) reads input index (o_a mod shape_a).
+      const tile = (v: Float64Array): Float64Array => {
+        const y = new Float64Array(size);
+        for (let i = 0; i < size; i++) {
+          let rest = i;
+          let src = 0;
+          let stride = 1;
+          for (let a = out.length - 1; a >= 0; a--) {
+            src += (rest % out[a]!) % shape[a]! * stride;
+            rest = Math.floor(rest / out[a]!);
+            stride *= shape[a]!;
+          }
+          y[i] = v[src]!;
+        }
+        return y;
+      };
+      tf.tidy(() => {
+        const rt = t({ data: r.data, shape: out });
+        // f(x) = Σ r · tile(x²)
+        const f = (z: tf.Tensor) => tf.sum(tf.mul(rt, tf.tile(tf.square(z), reps)));
+        const g = tf.grad(f)(t(x));
+        expectClose(vals(g), numericGrad((v) => tile(v.map((q) => q * q)).reduce((acc, q, i) => acc + q * r.data[i]!, 0), x.data), 1e-4, 1e-6);
+        // h(x) = Σ (∂f/∂x)² = Σ (2x·b)², b = Σ of r over x's repetitions: ∂h/∂x = 8x·b².
+        const h = tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.grad(f)(a))))(t(x));
+        const b = Float64Array.from(vals(g)).map((gi, i) => gi / (2 * x.data[i]!));
+        expectClose(vals(h), x.data.map((xi, i) => 8 * xi * b[i]! * b[i]!), 1e-4, 1e-6);
+      });
+    }
+  });
+
   it('dense and matMul2d (native: one kernel each): values, gradients and second derivatives against float64', () => {
     // Plain float64 helpers on row-major matrices.
     const mm = (a: Float64Array, b: Float64Array, n: number, k: number, m: number, tA = false, tB = false): Float64Array => {

@@ -1,0 +1,154 @@
+/**
+ * Training speed of the BIB-AE (issue #23: "training ≥ 1.5× the PyTorch mirror"): showers per second
+ * of the two network-training stages, `bibae` (encoder + decoder with the data critic, the latent
+ * critic and their gradient penalties, `criticIterations` critic updates per step) and `post` (the
+ * post-processor on frozen reconstructions with the sorted-kernel MMD), on the conv variant of the
+ * ILD 30×30×30 photon grid (`ild-ecal`, the published §4.1 networks and schedule: batch 8, 5 critic
+ * iterations) — through core's engine (`runPhase`), as `calozoo train bib-ae` runs them — and on a
+ * PyTorch mirror of the same steps with the same weights and showers
+ * (tools/bibae-reference/train_torch.py, its networks checked against TF.js's outputs first).
+ *
+ *   npx nx run @calozoo/bib-ae:build
+ *   cd packages/bib-ae && npm run bench:train -- [--steps 4] [--warmup 2] [--threads 2] \
+ *     [--stages bibae,post] [--no-torch] [--out DIR] [--no-write]
+ *
+ * Per stage: `--warmup` steps, then `--steps` timed steps (showers/s = batch × steps / seconds,
+ * measured between the engine's progress events of the first and last timed step); the stages run
+ * one after the other, TF.js first, then the mirror, so compare the ratios of one run. The
+ * PyTorch mirror runs with libgomp's default wait policy and with PASSIVE, the faster kept per
+ * stage. Speed does not depend on the weight values: an untrained model (seed 1) is timed on
+ * simulated showers. Writes bench/TRAINING.md unless --no-write.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
+import { benchArgs, fmt } from '../../../tools/bench-native/generate-bench.mjs';
+import { Rng, fitRepresentation, getGeometry, memorySource, namedValues, newPhaseState, prepareData, runPhase, selectTfBackend, shuffledRows, tf, writeSafetensors } from '@calozoo/core';
+import { simulateShowers } from '@calozoo/simulator';
+import { bibAePlugin, buildNetworks } from '../dist/index.js';
+import { bibaePhase, postPhase } from '../dist/training.js';
+
+const { args, opt, flag } = benchArgs();
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..', '..');
+const GEOMETRY = 'ild-ecal';
+const STEPS = Number(opt('steps', 4));
+const WARMUP = Number(opt('warmup', 2));
+const THREADS = Number(opt('threads', 2));
+const STAGES = opt('stages', 'bibae,post').split(',').filter(Boolean);
+const OUT = opt('out', undefined) ?? (await fs.mkdtemp(path.join(tmpdir(), 'bibae-train-bench-')));
+const CHECK_N = 3;
+const PEAK = cpuPeak();
+const log = (...a) => console.error(...a);
+for (const s of STAGES) if (!['bibae', 'post'].includes(s)) throw new Error(`--stages: unknown "${s}" (bibae, post)`);
+if (!(STEPS >= 2 && WARMUP >= 1)) throw new Error('--steps must be ≥ 2 and --warmup ≥ 1');
+
+const backend = await selectTfBackend({ threads: THREADS });
+const load0 = loadavg()[0];
+const geometry = getGeometry(GEOMETRY);
+const config = bibAePlugin.defaultConfig(geometry);
+if (config.architecture !== 'conv') throw new Error(`${GEOMETRY}: the default bib-ae config is not the conv architecture`);
+const B = config.batchSize;
+const rows = B * (WARMUP + STEPS);
+// One held-out shower: prepareData keeps at least one for validation, which the timed phases do not use.
+const showers = simulateShowers(geometry, { n: rows + 1, seed: 1 });
+const data = await prepareData(memorySource(showers), geometry, (s, r) => fitRepresentation(config, s.values, s.energy, s.voxels, r), config, { seed: 1, validationFraction: 1 / (rows + 1) });
+if (data.trainRows.length !== rows) throw new Error(`expected ${rows} training rows, got ${data.trainRows.length}`);
+const nets = buildNetworks(config, geometry, 1);
+// Untrained, the post-processor's output layer is negative in every cell (ReLU: all zeros); a positive bias makes the check compare numbers.
+nets.postProcessor.variables()['out.bias'].assign(tf.fill([1], 0.3));
+
+/** Showers/s of `phase` over STEPS steps after WARMUP, from the engine's progress events; the phase runs its own networks as in training. */
+async function timePhase(phase) {
+  const marks = [];
+  const timed = { ...phase, validate: undefined, patience: undefined, restoreBest: false, maxEpochs: 1, data: shuffledRows(rows, B, { rows: data.trainRows }) };
+  const t0 = performance.now();
+  await runPhase(timed, newPhaseState(), {
+    seed: 1, index: 0, deadline: Infinity, history: [], checkpointDue: () => false, checkpoint: async () => {},
+    onProgress: (e) => {
+      if (e.unit === 'steps') marks.push({ done: e.done, t: performance.now() });
+    },
+  });
+  const total = (performance.now() - t0) / 1000;
+  const first = marks.find((m) => m.done >= WARMUP);
+  const last = marks[marks.length - 1];
+  if (!first || last.done - first.done < 1) throw new Error(`${phase.name}: too few progress events to time (${marks.length})`);
+  const steps = last.done - first.done;
+  const seconds = (last.t - first.t) / 1000;
+  return { steps, seconds, secondsPerStep: seconds / steps, showersPerSecond: (B * steps) / seconds, totalSeconds: total };
+}
+
+// The weights and a check for the mirror: network outputs on the same inputs, before any training changes them.
+const dir = path.join(OUT, 'weights');
+const components = { encoder: nets.encoder, decoder: nets.decoder, critic: nets.critic, 'latent-critic': nets.latentCritic, 'post-processor': nets.postProcessor };
+for (const [name, net] of Object.entries(components)) await writeSafetensors(path.join(dir, `${name}.safetensors`), namedValues(net.variables()));
+const check = tf.tidy(() => {
+  const rng = new Rng(7);
+  const idx = Array.from({ length: CHECK_N }, (_, i) => data.trainRows[i]);
+  const x = tf.tensor2d(Float32Array.from(idx.flatMap((r) => Array.from(data.x.subarray(r * data.voxels, (r + 1) * data.voxels)))), [CHECK_N, data.voxels]);
+  const c = tf.tensor2d(Float32Array.from(idx, (r) => data.c[r]), [CHECK_N, 1]);
+  const z = tf.tensor2d(rng.fillNormal(new Float32Array(CHECK_N * config.latentDim)), [CHECK_N, config.latentDim]);
+  const { mu, logVar } = nets.encoder.apply(x, c);
+  const recon = nets.decoder.apply(z, c);
+  const total = tf.div(tf.sum(recon, 1, true), tf.mul(c, 1000));
+  const latent = tf.reshape(tf.slice(z, [0, 0], [CHECK_N, config.activeDim]), [-1, 1]);
+  const out = { x, c, z, mu, logVar, recon, critic: nets.critic.apply(x, recon, c), latent, latentCritic: nets.latentCritic.apply(latent), total, post: nets.postProcessor.apply(recon, total, c) };
+  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dtype: 'F32', shape: t.shape, data: t.dataSync() }]));
+});
+const trainX = Float32Array.from(Array.from(data.trainRows).flatMap((r) => Array.from(data.x.subarray(r * data.voxels, (r + 1) * data.voxels))));
+const trainC = Float32Array.from(data.trainRows, (r) => data.c[r]);
+const checkFile = path.join(OUT, 'check.safetensors');
+await writeSafetensors(checkFile, { ...check, 'train.x': { dtype: 'F32', shape: [rows, data.voxels], data: trainX }, 'train.c': { dtype: 'F32', shape: [rows, 1], data: trainC } });
+await fs.writeFile(path.join(OUT, 'config.json'), JSON.stringify(config, null, 2));
+
+const results = {};
+for (const stage of STAGES) {
+  const phase = stage === 'bibae' ? bibaePhase(nets, config, data, geometry, { seed: 1 }) : postPhase(nets, config, data, geometry, { seed: 1 }, true);
+  const r = await timePhase(phase);
+  phase.release?.();
+  results[stage] = { tfjs: r };
+  log(`${stage}: TF.js ${backend.chosen} ${fmt(r.showersPerSecond)} showers/s (${fmt(r.secondsPerStep)} s/step over ${r.steps} steps)`);
+}
+
+/** The mirror at one OpenMP wait policy: its JSON (null when it failed or torch is missing). */
+function mirror(policy) {
+  const json = path.join(OUT, `torch-${policy}.json`);
+  const env = { ...process.env, ...(policy === 'passive' ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
+  const script = path.join(ROOT, 'tools', 'bibae-reference', 'train_torch.py');
+  const r = spawnSync('/usr/bin/python3', [script, OUT, '--threads', String(THREADS), '--steps', String(STEPS), '--warmup', String(WARMUP), '--stages', STAGES.join(','), '--json', json], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return r.status === 0 && existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
+}
+const torch = flag('no-torch') ? [] : ['default', 'passive'].map((policy) => ({ policy, t: mirror(policy) })).filter((x) => x.t);
+if (!flag('no-torch') && torch.length === 0) log('PyTorch mirror failed or is not installed (apt-get install python3-torch libopenblas0-pthread): no ratio column');
+for (const stage of STAGES) {
+  const runs = torch.map((x) => ({ policy: x.policy, ...x.t.stages[stage] }));
+  if (runs.length) results[stage].torch = { ...runs.reduce((a, b) => (b.showersPerSecond > a.showersPerSecond ? b : a)), policies: Object.fromEntries(runs.map((x) => [x.policy, x.showersPerSecond])) };
+}
+const load1 = loadavg()[0];
+const checkLine = torch.length ? Object.entries(torch[0].t.check).map(([k, v]) => `${k} ${v.maxAbsDiff.toExponential(1)} of ${v.maxAbs.toExponential(1)}`).join(', ') : null;
+const command = `cd packages/bib-ae && npm run bench:train -- ${args.join(' ')}`.trim();
+const labels = { bibae: `bibae (encoder + decoder, data critic and latent critic × ${config.criticIterations} with gradient penalties)`, post: 'post (post-processor on frozen reconstructions, MSE + sorted-kernel MMD)' };
+const text = [
+  '# BIB-AE conv training: showers per second',
+  '',
+  `- Date: ${new Date().toISOString()}`,
+  `- Machine: ${PEAK.model}, ${PEAK.text}; 1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end`,
+  `- Command: \`${command}\` (${THREADS} threads for both: native TensorFlow intra-op, torch.set_num_threads)`,
+  `- Model: untrained (seed 1) default \`bib-ae\` config of \`${GEOMETRY}\` (§4.1 networks; batch ${B}, ${config.criticIterations} critic iterations, latent ${config.latentDim} with ${config.activeDim} active), ${rows} simulated showers.`,
+  `- Protocol: ${WARMUP} warm-up steps, then ${STEPS} timed steps per stage; TF.js through core's engine (\`runPhase\`, as \`calozoo train\`), PyTorch 1.13 through \`tools/bibae-reference/train_torch.py\` (Adam, the same losses and update order, the same weights and showers)${torch.length ? `, at its faster OpenMP wait policy per stage (${STAGES.map((s) => `${s}: ${Object.entries(results[s].torch?.policies ?? {}).map(([p, v]) => `${p} ${fmt(v)}`).join(', ')} showers/s`).join('; ')})` : ''}.`,
+  ...(checkLine ? [`- Mirror check (same weights and inputs, max |Δ| of max |y|): ${checkLine}.`] : []),
+  '',
+  '| stage | TF.js showers/s | s/step | PyTorch showers/s | s/step | TF.js ÷ PyTorch |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...STAGES.map((s) => {
+    const r = results[s];
+    return `| ${labels[s]} | ${fmt(r.tfjs.showersPerSecond)} | ${fmt(r.tfjs.secondsPerStep)} | ${r.torch ? fmt(r.torch.showersPerSecond) : '–'} | ${r.torch ? fmt(r.torch.secondsPerStep) : '–'} | ${r.torch ? `**${(r.tfjs.showersPerSecond / r.torch.showersPerSecond).toFixed(2)}×**` : '–'} |`;
+  }),
+  '',
+];
+console.log(text.join('\n'));
+await fs.writeFile(path.join(OUT, 'results.json'), JSON.stringify({ results, torch, load0, load1, backend: backend.chosen }, null, 2));
+if (!flag('no-write')) await fs.writeFile(path.join(HERE, 'TRAINING.md'), text.join('\n'));
