@@ -19,6 +19,17 @@ async function atRoot(cmd: 'npm' | 'npx', args: string[]) {
   return execFileAsync(cmd, args, { cwd: REPO_ROOT, env: { ...env, NO_COLOR: '1' }, timeout: 60_000 });
 }
 
+describe('the calozoo bin', () => {
+  it('stops quietly when its reader closes the pipe early (`calozoo train --help | head -1`)', async () => {
+    const bin = path.join(CLI_ROOT, 'dist', 'bin.js');
+    // `head -1` exits after the first line; the CLI then writes into a closed pipe.
+    const { stdout, stderr } = await execFileAsync('bash', ['-c', `set -o pipefail; '${process.execPath}' '${bin}' train --help | head -1; echo "exit \${PIPESTATUS[0]}" >&2`], { timeout: 60_000 });
+    expect(stdout).toMatch(/^Usage: calozoo train/);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|Error/);
+    expect(stderr).toMatch(/exit 0/);
+  });
+});
+
 describe('the calozoo bin from the repository root', () => {
   it('npm install links node_modules/.bin/calozoo to the committed packages/cli/bin/calozoo.js', () => {
     expect(realpathSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'calozoo'))).toBe(path.join(CLI_ROOT, 'bin', 'calozoo.js'));
