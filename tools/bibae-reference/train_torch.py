@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch mirror of the @calozoo/bib-ae conv training steps (ILD 30x30x30 photon grid), for the
-training-speed benchmark (packages/bib-ae/bench/train.bench.mjs writes DIR: config.json, the
-networks' weights in weights/<component>.safetensors and check.safetensors with check inputs,
-TF.js's outputs and the training showers).
+"""PyTorch mirror of the @calozoo/bib-ae training steps, for the training-speed benchmark
+(packages/bib-ae/bench/train.bench.mjs writes DIR: config.json with the representation's constants,
+the networks' weights in weights/<component>.safetensors and check.safetensors with check inputs,
+TF.js's outputs, the critics' feature matrices and the training showers). Two architectures, as the
+geometry's default config says:
 
-Networks (packages/bib-ae/src/conv-networks.ts, dense-networks.ts; TF.js layouts converted,
+Conv (ILD 30x30x30 photon grid; packages/bib-ae/src/conv-networks.ts; TF.js layouts converted,
 channels-first as a PyTorch user writes them):
 - encoder: Conv3d 1->ngf k4 s2 p2, ngf->2ngf k4 s2 p2, 2ngf->4ngf k4 s2 p2, 4ngf->8ngf k3 p1
   (nn.LayerNorm([D, H, W]) + LeakyReLU 0.2 after each) -> flatten (+) c -> Linear 8001 -> 4000 ->
@@ -16,15 +17,27 @@ channels-first as a PyTorch user writes them):
   c -> Linear -> ndf/2; concatenated -> Linear 2ndf x 3 (LeakyReLU 0.2) -> 1.
 - latent critic: Linear 1 -> 50 -> 100 -> 50 -> 1 (LeakyReLU 0.2) on single latent coordinates.
 
-Steps (packages/bib-ae/src/training.ts, conv default: no MSE term, no resetting critic, no readout
-threshold on the `mev` representation):
-- bibae: one encoder+decoder update on kld*KLD + mmd*MMD(z, N(0,1)) - critic*mean D(x, x_hat)
-  - latentCritic*mean C(z) (the critics' parameters frozen for it), then `criticIterations` data
-  critic updates (WGAN-GP, the penalty at alpha*(x, x) + (1 - alpha)*(x, x_hat) with respect to both
-  inputs, reconstructions under no_grad) and as many latent critic updates (WGAN-GP on single
-  coordinates against N(0, 1)); Adam with the config's learning rates and betas.
-- post: reconstructions under no_grad, the post-processor on them (energy sum / E_inc and c as its
-  condition), loss mse*MSE(PP(x_hat), x_hat) + sortedMmd*SortedKernelMMD(PP(x_hat), x).
+Dense (dataset-1 photons; dense-networks.ts): MLPs with nn.LayerNorm + LeakyReLU 0.2 after each
+hidden Linear: encoder [x, c] -> 512 -> 256 -> mu, log sigma^2; decoder [z, c] -> 256 -> 512 -> cells,
+ReLU with a straight-through gradient; data critic and resetting critic: branches [y, f(y)] ->
+256 -> 64, y - x -> 256 -> 64, c -> 64, concatenated -> 256 -> 256 -> 1, f the candidate's
+standardised physics features (core's train/critic-features.ts: E_dep/E_inc, layer fractions,
+per-layer centres and widths, from the exported matrices); the same latent critic and
+post-processor (which keeps the decoder's empty cells empty). Network values are root-fraction
+(x^k / scale = E_cell / E_inc) with the data's readout threshold.
+
+Steps (packages/bib-ae/src/training.ts):
+- bibae: one encoder+decoder update on kld*KLD + mmd*MMD(z, N(0,1)) + mse*sum (x_hat - x)^2 / B
+  - critic*mean D(x, x_hat) - resetCritic*mean D_reset(x, x_hat) - latentCritic*mean C(z) (the
+  critics' parameters frozen for it; x_hat through the readout threshold with a straight-through
+  gradient), then `criticIterations` updates of each data critic (WGAN-GP, the penalty at
+  alpha*(x, x, f(x)) + (1 - alpha)*(x, x_hat, f(x_hat)) with respect to every input, reconstructions
+  under no_grad) and as many latent critic updates (WGAN-GP on single coordinates against N(0, 1));
+  Adam with the config's learning rates and betas. Conv default: no MSE, no resetting critic, no
+  features, no threshold on the `mev` representation.
+- post: reconstructions under no_grad (dense: cells below the readout threshold zeroed), the
+  post-processor on them (their E_dep/E_inc and c as its condition), loss mse*MSE(PP(x_hat), x_hat)
+  + sortedMmd*SortedKernelMMD(readout(PP(x_hat)), x).
 
   /usr/bin/python3 tools/bibae-reference/train_torch.py DIR [--threads 2] [--steps 4] [--warmup 2] \
       [--stages bibae,post] [--json OUT.json]
@@ -142,6 +155,107 @@ class LatentCritic(nn.Module):
         return self.net(z)
 
 
+
+def mlp(w, prefix, last=None):
+    """Linear layers `prefix.fc<j>`, nn.LayerNorm `prefix.ln<j>` where saved and LeakyReLU 0.2 after each hidden one; LeakyReLU `last` after the output when given."""
+    n = sum(1 for k in w if k.startswith(f"{prefix}.fc") and k.endswith(".kernel"))
+    layers = []
+    for j in range(n):
+        layers.append(linear(w[f"{prefix}.fc{j}.kernel"], w[f"{prefix}.fc{j}.bias"]))
+        if j < n - 1:
+            if f"{prefix}.ln{j}.gamma" in w:
+                layers.append(layer_norm(w[f"{prefix}.ln{j}.gamma"], w[f"{prefix}.ln{j}.beta"]))
+            layers.append(nn.LeakyReLU(0.2))
+        elif last is not None:
+            layers.append(nn.LeakyReLU(last))
+    return nn.Sequential(*layers)
+
+
+def straight_through_relu(y):
+    """max(y, 0) forward, the gradient passed unchanged."""
+    return y + (y.clamp_min(0) - y).detach()
+
+
+class DenseEncoder(nn.Module):
+    def __init__(self, w):
+        super().__init__()
+        self.body = mlp(w, "body")
+        self.norm = layer_norm(w["norm.gamma"], w["norm.beta"])
+        self.mu = linear(w["mu.kernel"], w["mu.bias"])
+        self.log_var = linear(w["logVar.kernel"], w["logVar.bias"])
+
+    def forward(self, x, c):
+        h = F.leaky_relu(self.norm(self.body(torch.cat([x, c], 1))), 0.2)
+        return self.mu(h), self.log_var(h)
+
+
+class DenseDecoder(nn.Module):
+    def __init__(self, w):
+        super().__init__()
+        self.net = mlp(w, "net")
+
+    def forward(self, z, c):
+        return straight_through_relu(self.net(torch.cat([z, c], 1)))
+
+
+class DenseDataCritic(nn.Module):
+    def __init__(self, w):
+        super().__init__()
+        self.candidate, self.difference = mlp(w, "candidate", 0.2), mlp(w, "difference", 0.2)
+        self.condition, self.head = mlp(w, "condition", 0.2), mlp(w, "head")
+
+    def forward(self, x, y, c, f=None):
+        yy = y if f is None else torch.cat([y, f], 1)
+        return self.head(torch.cat([self.candidate(yy), self.difference(y - x), self.condition(c)], 1))
+
+
+class Representation:
+    """Network values: `mev` (conv) or root-fraction x = (E_cell / E_inc * scale)^(1/k) with the readout threshold (dense)."""
+
+    def __init__(self, pre):
+        self.name = pre["representation"]
+        self.scale, self.root, self.threshold = pre.get("scale", 1.0), pre.get("root", 1), pre.get("threshold", 0.0)
+
+    def fraction(self, x):
+        p = x
+        for _ in range(self.root - 1):
+            p = p * x
+        return p / self.scale
+
+    def decode(self, x, e):
+        if self.name == "mev":
+            return x
+        s = self.fraction(x) * e
+        return s * (s >= self.threshold).float() if self.threshold > 0 else s
+
+    def readout(self, x, e):
+        """Cells below the threshold's network value at each row's energy set to 0, straight-through gradient."""
+        if self.name == "mev" or not self.threshold > 0:
+            return x
+        xt = (self.threshold / e * self.scale) ** (1.0 / self.root)
+        return x + (x * (x >= xt).float() - x).detach()
+
+
+class Features:
+    """The critics' physics features of network values (core's rawCriticFeatures, standardised)."""
+
+    def __init__(self, chk, repr_):
+        self.repr, self.M = repr_, chk["features.M"]
+        self.lat = [chk[k] for k in ("features.lx", "features.ly", "features.lx2", "features.ly2")] if "features.lx" in chk else None
+        self.mean, self.inv_std = chk["features.mean"], chk["features.invStd"]
+
+    def __call__(self, x):
+        u = self.repr.fraction(x)
+        per_layer = u @ self.M
+        total = per_layer.sum(1, keepdim=True)
+        parts = [total, per_layer / (total + 1e-3)]
+        if self.lat:
+            norm = per_layer + 1e-4
+            lx, ly, lx2, ly2 = [(u @ m) / norm for m in self.lat]
+            parts += [lx, ly, (F.relu(lx2 - lx * lx) + 1).sqrt(), (F.relu(ly2 - ly * ly) + 1).sqrt()]
+        return (torch.cat(parts, 1) - self.mean) * self.inv_std
+
+
 def kld(mu, log_var):
     return -0.5 * torch.sum(1 + log_var - mu.pow(2) - log_var.exp()) / mu.shape[0]
 
@@ -191,29 +305,56 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     cfg = json.load(open(os.path.join(a.dir, "config.json")))
-    assert cfg["architecture"] == "conv", "the conv BIB-AE only"
-    assert cfg["loss"]["mse"] == 0 and cfg["loss"]["resetCritic"] == 0 and not cfg["postProcessor"]["keepZeros"], "the mirror has the conv default's loss terms only"
+    dense = cfg["architecture"] == "dense"
+    w, pp = cfg["loss"], cfg["postProcessor"]
+    if dense:
+        assert cfg["dense"]["outputGradient"] == "straight-through" and cfg["trainingReadout"] == "straight-through", "the mirror has the dense default's readout and output gradient"
+    else:
+        assert w["mse"] == 0 and w["resetCritic"] == 0 and not pp["keepZeros"], "the mirror has the conv default's loss terms only"
     weights = lambda name: load_safetensors(os.path.join(a.dir, "weights", f"{name}.safetensors"))
-    E, G, D = Encoder(weights("encoder")), Decoder(weights("decoder"), SHAPE), DataCritic(weights("critic"))
-    LC, PP = LatentCritic(weights("latent-critic")), PostProcessor(weights("post-processor"), SHAPE, "linear")
+    chk = load_safetensors(os.path.join(a.dir, "check.safetensors"))
+    repr_ = Representation(cfg["preprocessing"])
+    if dense:
+        E, G, D = DenseEncoder(weights("encoder")), DenseDecoder(weights("decoder")), DenseDataCritic(weights("critic"))
+        RD = DenseDataCritic(weights("reset-critic")) if w["resetCritic"] > 0 else None
+        feats = Features(chk, repr_) if cfg["dense"]["criticFeatures"] else None
+    else:
+        E, G, D, RD, feats = Encoder(weights("encoder")), Decoder(weights("decoder"), SHAPE), DataCritic(weights("critic")), None, None
+    LC, PPnet = LatentCritic(weights("latent-critic")), PostProcessor(weights("post-processor"), SHAPE, "linear")
+    keep_zeros = bool(pp["keepZeros"])
     A, L = cfg["activeDim"], cfg["latentDim"]
 
-    chk = load_safetensors(os.path.join(a.dir, "check.safetensors"))
+    def score(net, x, y, c):
+        return net(x, y, c, feats(y)) if feats else net(x, y, c)
+
+    def post(x, total, c):
+        out = PPnet(x, total, c)
+        return out * (x > 0).float() if keep_zeros else out
+
+    def post_input(x, e):
+        return x * (repr_.decode(x, e) > 0).float() if keep_zeros and repr_.threshold > 0 else x
+
+    def response(x, e):
+        return repr_.decode(x, e).sum(1, keepdim=True) / e
+
     with torch.no_grad():
         mu, log_var = E(chk["x"], chk["c"])
         got = {
-            "mu": mu, "logVar": log_var, "recon": G(chk["z"], chk["c"]), "critic": D(chk["x"], chk["recon"], chk["c"]),
-            "latentCritic": LC(chk["latent"]), "post": PP(chk["recon"], chk["total"], chk["c"]),
+            "mu": mu, "logVar": log_var, "recon": G(chk["z"], chk["c"]), "critic": score(D, chk["x"], chk["recon"], chk["c"]),
+            "latentCritic": LC(chk["latent"]), "total": response(chk["recon"], chk["e"]), "post": post(chk["recon"], chk["total"], chk["c"]),
+            **({"features": feats(chk["recon"])} if feats else {}),
         }
     check = {k: {"maxAbsDiff": float((v - chk[k]).abs().max()), "maxAbs": float(chk[k].abs().max())} for k, v in got.items()}
     print(json.dumps({"check": check}), file=sys.stderr)
 
-    X, C = chk["train.x"], chk["train.c"]
+    X, C, EN = chk["train.x"], chk["train.c"], chk["train.e"]
     B = cfg["batchSize"]
-    w, opt = cfg["loss"], cfg["optimizer"]
+    opt = cfg["optimizer"]
     lam, iters = cfg["gradientPenalty"], cfg["criticIterations"]
     o_main = adam(list(E.parameters()) + list(G.parameters()), opt["main"])
-    o_critic, o_latent, o_post = adam(D.parameters(), opt["critic"]), adam(LC.parameters(), opt["latentCritic"]), adam(PP.parameters(), opt["postProcessor"])
+    critics = [(D, adam(D.parameters(), opt["critic"]))] + ([(RD, adam(RD.parameters(), opt["critic"]))] if RD else [])
+    o_latent, o_post = adam(LC.parameters(), opt["latentCritic"]), adam(PPnet.parameters(), opt["postProcessor"])
+    frozen = [D, LC] + ([RD] if RD else [])
 
     def encode(x, c):
         mu, log_var = E(x, c)
@@ -227,24 +368,35 @@ def main():
             for p in n.parameters():
                 p.requires_grad_(on)
 
-    def bibae_step(x, c):
-        set_grad([D, LC], False)
+    def bibae_step(x, c, e):
+        set_grad(frozen, False)
         o_main.zero_grad(set_to_none=True)
         mu, log_var, z = encode(x, c)
-        recon = decode(z, c)
+        recon = repr_.readout(decode(z, c), e)
         loss = w["kld"] * kld(mu, log_var) + w["mmd"] * latent_mmd(z, torch.randn_like(z), cfg["mmdAlphas"])
-        loss = loss - w["critic"] * D(x, recon, c).mean() - w["latentCritic"] * LC(z.reshape(-1, 1)).mean()
+        if w["mse"] > 0:
+            loss = loss + w["mse"] / x.shape[0] * (recon - x).pow(2).sum()
+        loss = loss - w["critic"] * score(D, x, recon, c).mean() - w["latentCritic"] * LC(z.reshape(-1, 1)).mean()
+        if RD:
+            loss = loss - w["resetCritic"] * score(RD, x, recon, c).mean()
         loss.backward()
         o_main.step()
-        set_grad([D, LC], True)
-        for _ in range(iters):
-            o_critic.zero_grad(set_to_none=True)
-            with torch.no_grad():
-                fake = decode(encode(x, c)[2], c)
-            s = D(torch.cat([x, x]), torch.cat([x, fake]), torch.cat([c, c]))
-            gp = gradient_penalty(lambda r, y: D(r, y, c), [x, x], [x, fake], torch.rand(x.shape[0], 1))
-            (s[B:].mean() - s[:B].mean() + lam * gp).backward()
-            o_critic.step()
+        set_grad(frozen, True)
+        for net, o in critics:
+            for _ in range(iters):
+                o.zero_grad(set_to_none=True)
+                with torch.no_grad():
+                    fake = repr_.readout(decode(encode(x, c)[2], c), e)
+                    f_real, f_fake = (feats(x), feats(fake)) if feats else (None, None)
+                alpha = torch.rand(x.shape[0], 1)
+                if feats:
+                    s = net(torch.cat([x, x]), torch.cat([x, fake]), torch.cat([c, c]), torch.cat([f_real, f_fake]))
+                    gp = gradient_penalty(lambda r, y, f: net(r, y, c, f), [x, x, f_real], [x, fake, f_fake], alpha)
+                else:
+                    s = net(torch.cat([x, x]), torch.cat([x, fake]), torch.cat([c, c]))
+                    gp = gradient_penalty(lambda r, y: net(r, y, c), [x, x], [x, fake], alpha)
+                (s[B:].mean() - s[:B].mean() + lam * gp).backward()
+                o.step()
         for _ in range(iters):
             o_latent.zero_grad(set_to_none=True)
             with torch.no_grad():
@@ -254,15 +406,13 @@ def main():
             (LC(z).mean() - LC(real).mean() + lam * gp).backward()
             o_latent.step()
 
-    pp = cfg["postProcessor"]
-
-    def post_step(x, c):
+    def post_step(x, c, e):
         o_post.zero_grad(set_to_none=True)
         with torch.no_grad():
-            recon = decode(encode(x, c)[2], c)
-            total = recon.sum(1, keepdim=True) / (c * 1000.0)  # the `mev` representation: c = E / 1000
-        out = PP(recon, total, c)
-        loss = pp["mse"] * (out - recon).pow(2).mean() + pp["sortedMmd"] * sorted_kernel_mmd(out, x, pp["window"], pp["stride"], pp["positions"], pp["alpha"])
+            recon = post_input(decode(encode(x, c)[2], c), e)
+            total = response(recon, e)
+        out = post(recon, total, c)
+        loss = pp["mse"] * (out - recon).pow(2).mean() + pp["sortedMmd"] * sorted_kernel_mmd(repr_.readout(out, e), x, pp["window"], pp["stride"], pp["positions"], pp["alpha"])
         loss.backward()
         o_post.step()
 
@@ -270,11 +420,12 @@ def main():
     stages = {}
     for stage in [s for s in a.stages.split(",") if s]:
         step = steps[stage]
+        batch = lambda i: (X[i * B : (i + 1) * B], C[i * B : (i + 1) * B], EN[i * B : (i + 1) * B])
         for i in range(a.warmup):
-            step(X[i * B : (i + 1) * B], C[i * B : (i + 1) * B])
+            step(*batch(i))
         t0 = time.perf_counter()
         for i in range(a.warmup, a.warmup + a.steps):
-            step(X[i * B : (i + 1) * B], C[i * B : (i + 1) * B])
+            step(*batch(i))
         seconds = time.perf_counter() - t0
         stages[stage] = {"steps": a.steps, "seconds": seconds, "secondsPerStep": seconds / a.steps, "showersPerSecond": B * a.steps / seconds}
         print(f"{stage}: PyTorch {B * a.steps / seconds:.3g} showers/s ({seconds / a.steps:.3g} s/step)", file=sys.stderr)
