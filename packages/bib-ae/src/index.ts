@@ -8,7 +8,7 @@ import { registerModel } from '@calozoo/core';
 import { bibAePlugin } from './plugin.js';
 
 export { bibAePlugin } from './plugin.js';
-export { BibAeModel, COMPONENTS } from './model.js';
+export { BibAeModel, COMPONENTS, type BibAeVariant } from './model.js';
 export { bibAeDefaults, parseBibAeConfig, checkBibAeConfig, hasConvLayout, type BibAeConfig, type BibAeArchitecture, type LatentSamplerKind, type AdamConfig } from './config.js';
 export { ConvEncoder, ConvDecoder, ConvDataCritic, PUBLISHED_CONV_SIZES, type ConvSizes } from './conv-networks.js';
 export { DenseEncoder, DenseDecoder, DenseDataCritic, LatentCritic, PostProcessor } from './dense-networks.js';

@@ -21,7 +21,7 @@ import {
 } from '@calozoo/core';
 import type { Flow } from '@calozoo/flows';
 import { buildNetworks, buildSamplerFlow, disposeNetworks } from './build.js';
-import type { BibAeConfig } from './config.js';
+import type { BibAeConfig, LatentSamplerKind } from './config.js';
 import type { BibAeNetworks } from './networks.js';
 import { KdeSampler, NormalSampler } from './samplers.js';
 import { bibaePhase, decodeValues, encodeRows, flowPhase, postPhase, samplerData } from './training.js';
@@ -44,6 +44,12 @@ interface SamplerState {
   /** Flow: the standardisation of E_dep/E_inc. */
   responseMean?: number;
   responseStd?: number;
+}
+
+/** A generation variant other than the config's (the ablations): the latent sampler and whether the post-processor runs. */
+export interface BibAeVariant {
+  sampler: LatentSamplerKind;
+  postProcessor: boolean;
 }
 
 /** A trained or untrained BIB-AE for one geometry. */
@@ -84,9 +90,9 @@ export class BibAeModel implements Generator, Trainable {
     });
   }
 
-  /** Width of the sampler's draw per shower: the active dimensions, plus E_dep/E_inc for the flow. */
-  private latentWidth(): number {
-    return this.config.activeDim + (this.config.sampler.kind === 'flow' ? 1 : 0);
+  /** Width of a sampler's draw per shower: the active dimensions, plus E_dep/E_inc for the flow. */
+  private latentWidth(kind: LatentSamplerKind = this.config.sampler.kind): number {
+    return this.config.activeDim + (kind === 'flow' ? 1 : 0);
   }
 
   private noiseWidth(): number {
@@ -97,18 +103,42 @@ export class BibAeModel implements Generator, Trainable {
     return { latent: ['n', this.latentWidth()], ...(this.noiseWidth() > 0 ? { noise: ['n', this.noiseWidth()] } : {}), condition: ['n', 1], energy: ['n', 1] };
   }
 
-  /** The sampler generation draws from. */
-  sampler(): Sampler {
-    const k = this.config.sampler.kind;
-    if (k === 'kde') {
-      if (!this.kde) throw new ModelFormatError('bib-ae: the KDE sampler has no latents yet; train or load the model first.');
+  /** The sampler generation draws from (`kind`: the config's, or another one for `generateVariant`). */
+  sampler(kind: LatentSamplerKind = this.config.sampler.kind): Sampler {
+    if (kind === 'kde') {
+      if (!this.kde) throw new ModelFormatError(`bib-ae: the KDE sampler has no latents yet; ${this.config.sampler.kind === 'kde' ? 'train or load the model first' : 'call fitKde with the training showers first'}.`);
       return this.kde;
     }
-    if (k === 'flow') {
+    if (kind === 'flow') {
+      if (this.config.sampler.kind !== 'flow') throw new ModelFormatError(`bib-ae: this model was trained with the ${this.config.sampler.kind} sampler; it has no trained flow.`);
       const flow = this.flow;
-      return { kind: 'flow', dim: this.latentWidth(), sample: (n, rng) => flow.drawNoise(n, rng) };
+      return { kind: 'flow', dim: this.latentWidth('flow'), sample: (n, rng) => flow.drawNoise(n, rng) };
     }
     return new NormalSampler(this.config.activeDim);
+  }
+
+  /**
+   * Fits the KDE sampler on the encoder means of the first `sampler.kdeShowers` showers of `data`
+   * (what training does for a model with the KDE sampler), for `generateVariant` on a model trained
+   * with another sampler; returns it (also kept as `kde`).
+   */
+  async fitKde(data: ShowerSource): Promise<KdeSampler> {
+    const n = Math.min(data.n, this.config.sampler.kdeShowers);
+    const s = await data.readRange(0, n);
+    const V = this.geometry.voxels;
+    if (s.voxels !== V) throw new ModelFormatError(`bib-ae fitKde: the showers have ${s.voxels} cells, the model's geometry ${this.geometry.id} has ${V}.`);
+    const A = this.config.activeDim;
+    const points = new Float32Array(n * A);
+    const chunk = DEFAULT_BATCH[this.config.architecture];
+    for (let a = 0; a < n; a += chunk) {
+      const m = Math.min(n, a + chunk) - a;
+      const x = new Float32Array(m * V);
+      for (let i = 0; i < m; i++) this.repr.encode(s.values.subarray((a + i) * V, (a + i + 1) * V), s.energy[a + i]!, x.subarray(i * V, (i + 1) * V));
+      const c = this.repr.condition(s.energy.subarray(a, a + m));
+      points.set(tidyValues<Float32Array>(() => this.nets.encoder.apply(tf.tensor2d(x, [m, V]), tf.tensor2d(c, [m, 1])).mu), a * A);
+    }
+    this.kde = new KdeSampler(points, A, this.config.sampler.bandwidth);
+    return this.kde;
   }
 
   /** Every weight by its saved name, `<component>.<name>`. */
@@ -228,12 +258,24 @@ export class BibAeModel implements Generator, Trainable {
   }
 
   /** One shower per energy; every draw is made in shower order, so the batch size does not matter. */
-  async generate(conditions: Conditions, options: GenerateOptions): Promise<Showers> {
+  generate(conditions: Conditions, options: GenerateOptions): Promise<Showers> {
+    return this.generateWith(conditions, options, { sampler: this.config.sampler.kind, postProcessor: this.config.postProcessor.enabled });
+  }
+
+  /**
+   * Showers from another latent sampler and/or without the post-processor (the ablations), on
+   * TF.js; with the config's own variant the same showers as `generate` on TF.js for the same seed.
+   */
+  generateVariant(conditions: Conditions, options: GenerateOptions, variant: BibAeVariant): Promise<Showers> {
+    return this.generateWith(conditions, { ...options, runtime: 'tfjs' }, variant);
+  }
+
+  private async generateWith(conditions: Conditions, options: GenerateOptions, variant: BibAeVariant): Promise<Showers> {
     const n = conditions.energy.length;
     const V = this.geometry.voxels;
-    const W = this.latentWidth();
+    const W = this.latentWidth(variant.sampler);
     const N = this.noiseWidth();
-    const latent = this.sampler().sample(n, new Rng(options.seed, STREAM.sampler));
+    const latent = this.sampler(variant.sampler).sample(n, new Rng(options.seed, STREAM.sampler));
     const noise = new Rng(options.seed, STREAM.noise).fillNormal(new Float32Array(n * N)) as Float32Array;
     const ort = options.runtime === 'tfjs' ? null : (await this.runtime.open(options.threads)).sessions.generator;
     return generateInBatches(conditions, V, options.batchSize ?? DEFAULT_BATCH[this.config.architecture], async (s, t) => {
@@ -251,13 +293,13 @@ export class BibAeModel implements Generator, Trainable {
         const et = tf.tensor2d(e, [m, 1]);
         let active = tf.tensor2d(lb, [m, W]);
         let target: tf.Tensor2D | null = null;
-        if (this.config.sampler.kind === 'flow') {
+        if (variant.sampler === 'flow') {
           const s2 = this.flow.sampleFromNoise(active, ct);
           active = tf.slice(s2, [0, 0], [m, this.config.activeDim]);
           target = tf.add(tf.mul(tf.slice(s2, [0, this.config.activeDim], [m, 1]), this.samplerState.responseStd ?? 1), this.samplerState.responseMean ?? 0) as tf.Tensor2D;
         }
         const z = N > 0 ? tf.concat([active, tf.tensor2d(nb, [m, N])], 1) : active;
-        let showers = this.repr.decode(decodeValues(this.nets, { repr: this.repr }, z, ct, et, this.config.postProcessor.enabled, this.config.postProcessor.keepZeros), et);
+        let showers = this.repr.decode(decodeValues(this.nets, { repr: this.repr }, z, ct, et, variant.postProcessor, this.config.postProcessor.keepZeros), et);
         if (target) showers = tf.mul(showers, tf.div(tf.mul(target, et), tf.add(tf.sum(showers, 1, true), 1e-9))) as tf.Tensor2D;
         return showers;
       });

@@ -1,0 +1,50 @@
+/**
+ * `generateVariant` and `fitKde` (the ablations' generation): the config's own variant gives the
+ * showers of `generate` on TF.js; switching the post-processor off or the sampler to N(0, 1) or a
+ * KDE changes them; the KDE is fitted on the encoder means of the first `sampler.kdeShowers`
+ * showers; a sampler the model cannot draw from is refused with a message saying why.
+ */
+import { describe, expect, it } from 'vitest';
+import { getGeometry, memorySource, tf } from '@calozoo/core';
+import { simulateShowers } from '@calozoo/simulator';
+import { bibAePlugin, type BibAeModel } from '../src/index.js';
+import { tinyConfig } from './tiny.js';
+
+const geometry = getGeometry('ds1-photons');
+const data = simulateShowers(geometry, { n: 240, seed: 41 });
+const energy = data.energy.slice(0, 50);
+const base = tinyConfig(bibAePlugin.defaultConfig(geometry));
+
+describe('bib-ae generateVariant and fitKde', () => {
+  it('the config variant equals generate on TF.js; the post-processor and the sampler switch', async () => {
+    const model = (await bibAePlugin.create({ ...base, sampler: { ...base.sampler, kind: 'flow', kdeShowers: 100 } }, geometry)) as BibAeModel;
+    await model.fit(memorySource(data), { seed: 1, epochs: 1 });
+    const own = await model.generate({ energy }, { seed: 3, runtime: 'tfjs' });
+    const same = await model.generateVariant({ energy }, { seed: 3 }, { sampler: 'flow', postProcessor: true });
+    expect(same.values).toEqual(own.values);
+    const noPost = await model.generateVariant({ energy }, { seed: 3 }, { sampler: 'flow', postProcessor: false });
+    expect(noPost.values).not.toEqual(own.values);
+    const normal = await model.generateVariant({ energy }, { seed: 3 }, { sampler: 'normal', postProcessor: true });
+    expect(normal.values).not.toEqual(own.values);
+
+    await expect(model.generateVariant({ energy }, { seed: 3 }, { sampler: 'kde', postProcessor: true })).rejects.toThrow(/call fitKde with the training showers first/);
+    const kde = await model.fitKde(memorySource(data));
+    expect(kde.points.length).toBe(100 * base.activeDim);
+    // The first point: the encoder mean of the first shower, encoded as training encodes it.
+    const V = geometry.voxels;
+    const x = new Float32Array(V);
+    model['repr'].encode(data.values.subarray(0, V), data.energy[0]!, x);
+    const mu = tf.tidy(() => model.nets.encoder.apply(tf.tensor2d(x, [1, V]), tf.tensor2d(model['repr'].condition(data.energy.subarray(0, 1)), [1, 1])).mu.dataSync());
+    expect(Array.from(kde.points.subarray(0, base.activeDim))).toEqual(Array.from(mu));
+    const fromKde = await model.generateVariant({ energy }, { seed: 3 }, { sampler: 'kde', postProcessor: true });
+    expect(fromKde.values.length).toBe(energy.length * V);
+    expect(fromKde.values).not.toEqual(normal.values);
+    model.dispose();
+  }, 120_000);
+
+  it('refuses the flow variant of a model trained with another sampler', async () => {
+    const model = (await bibAePlugin.create({ ...base, sampler: { ...base.sampler, kind: 'normal' } }, geometry)) as BibAeModel;
+    await expect(model.generateVariant({ energy }, { seed: 3 }, { sampler: 'flow', postProcessor: true })).rejects.toThrow(/trained with the normal sampler; it has no trained flow/);
+    model.dispose();
+  });
+});
