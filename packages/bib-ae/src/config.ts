@@ -3,7 +3,7 @@
  * default per geometry and the value checks `mergeConfig` (keys and JSON types only) leaves to
  * the plugin. Every loss term has its own weight (0 switches it off).
  */
-import { ConfigError, mergeConfig, type CriticFeatureSettings, type DenseRepresentation, type Geometry } from '@calozoo/core';
+import { ConfigError, criticFeatureSettingsProblems, mergeConfig, withLegacyValues, type CriticFeatureSettings, type DenseRepresentation, type Geometry } from '@calozoo/core';
 import { PUBLISHED_CONV_SIZES, type ConvSizes } from './conv-networks.js';
 
 /** Network family: the published 3-D convolutions (ILD 30³ grid), or MLPs for any geometry. */
@@ -222,9 +222,7 @@ export function checkBibAeConfig(c: BibAeConfig, source: string): BibAeConfig {
   oneOf('sampler.bandwidth', c.sampler.bandwidth, ['scott', 'silverman']);
   oneOf('trainingReadout', c.trainingReadout, ['off', 'kept', 'straight-through']);
   oneOf('dense.outputGradient', c.dense.outputGradient, ['relu', 'straight-through']);
-  oneOf('dense.criticLateralLayers', c.dense.criticLateralLayers, ['all', 'angular']);
-  if (!(c.dense.criticFeatureScale > 0)) bad('dense.criticFeatureScale', `must be > 0, found ${c.dense.criticFeatureScale}`);
-  if (!(c.dense.criticLateralScale > 0)) bad('dense.criticLateralScale', `must be > 0, found ${c.dense.criticLateralScale}`);
+  for (const [key, why] of criticFeatureSettingsProblems(c.dense)) bad(key, why);
   oneOf('dense.representation', c.dense.representation, ['fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction']);
   for (const [k, v] of Object.entries({ latentDim: c.latentDim, activeDim: c.activeDim, batchSize: c.batchSize, maxEpochs: c.maxEpochs, patience: c.patience, criticIterations: c.criticIterations, validationShowers: c.validationShowers })) posInt(k, v);
   if (c.activeDim > c.latentDim) bad('activeDim', `must be ≤ latentDim (${c.latentDim}), found ${c.activeDim}`);
@@ -273,19 +271,9 @@ export function checkArchitecture(c: BibAeConfig, geometry: Geometry, source: st
  * `dense.outputGradient` `relu`, `postProcessor.keepZeros` false (generation depends on it).
  */
 export function withLegacyKeys(raw: unknown): unknown {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const r = { ...(raw as Record<string, unknown>) };
-  if (!('trainingReadout' in r)) r['trainingReadout'] = 'off';
-  const loss = r['loss'];
-  if (loss && typeof loss === 'object' && !Array.isArray(loss) && !('resetCritic' in loss)) r['loss'] = { resetCritic: 0, ...loss };
-  const dense = r['dense'];
-  if (dense && typeof dense === 'object' && !Array.isArray(dense)) {
-    const d = dense as Record<string, unknown>;
-    r['dense'] = { ...('criticFeatures' in d ? {} : { criticFeatures: false }), ...('criticLateralFeatures' in d ? {} : { criticLateralFeatures: false }), ...('outputGradient' in d ? {} : { outputGradient: 'relu' }), ...d };
-  }
-  const pp = r['postProcessor'];
-  if (pp && typeof pp === 'object' && !Array.isArray(pp) && !('keepZeros' in pp)) r['postProcessor'] = { keepZeros: false, ...pp };
-  return r;
+  return withLegacyValues(raw, {
+    trainingReadout: 'off', loss: { resetCritic: 0 }, dense: { criticFeatures: false, criticLateralFeatures: false, outputGradient: 'relu' }, postProcessor: { keepZeros: false },
+  });
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */

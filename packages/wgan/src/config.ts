@@ -4,7 +4,7 @@
  * grid, the dense variant everywhere else; §4.6 for the plain GAN) and the value checks that
  * `mergeConfig` (which checks keys and JSON types only) leaves to the plugin.
  */
-import { ConfigError, mergeConfig, type Geometry } from '@calozoo/core';
+import { ConfigError, criticFeatureSettingsProblems, mergeConfig, withLegacyValues, type Geometry } from '@calozoo/core';
 import type { DenseRepresentation } from '@calozoo/core';
 
 /** Network family: the published 3-D convolutional layer lists, or MLPs for any geometry. */
@@ -268,9 +268,7 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
   checkAdam('constrainer.optimizer', c.constrainer.optimizer);
   if (!['fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction'].includes(c.dense.representation)) bad('dense.representation', `must be one of fraction, sqrt-fraction, root-fraction, log-fraction; found ${JSON.stringify(c.dense.representation)}`);
   posInt('dense.root', c.dense.root);
-  if (!(c.dense.criticFeatureScale > 0)) bad('dense.criticFeatureScale', `must be > 0, found ${c.dense.criticFeatureScale}`);
-  if (!['all', 'angular'].includes(c.dense.criticLateralLayers)) bad('dense.criticLateralLayers', `must be one of all, angular; found ${JSON.stringify(c.dense.criticLateralLayers)}`);
-  if (!(c.dense.criticLateralScale > 0)) bad('dense.criticLateralScale', `must be > 0, found ${c.dense.criticLateralScale}`);
+  for (const [key, why] of criticFeatureSettingsProblems(c.dense)) bad(key, why);
   if (!['input', 'derived'].includes(c.dense.criticFeatureMode)) bad('dense.criticFeatureMode', `must be one of input, derived; found ${JSON.stringify(c.dense.criticFeatureMode)}`);
   for (const k of ['generatorHidden', 'criticHidden', 'constrainerHidden'] as const) {
     const h = c.dense[k];
@@ -299,17 +297,7 @@ const KEYS_TEMPLATE = plainDefaults();
  * `conv.readoutThreshold` false, `readoutGradient` `kept`.
  */
 export function withLegacyKeys(raw: unknown): unknown {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const r = { ...(raw as Record<string, unknown>) };
-  if (!('readoutGradient' in r)) r['readoutGradient'] = 'kept';
-  const legacy = { dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { readoutThreshold: false } };
-  for (const [section, keys] of Object.entries(legacy)) {
-    const v = r[section] ?? {};
-    if (typeof v !== 'object' || Array.isArray(v) || v === null) continue;
-    const missing = Object.fromEntries(Object.entries(keys).filter(([k]) => !(k in v)));
-    if (Object.keys(missing).length) r[section] = { ...missing, ...v };
-  }
-  return r;
+  return withLegacyValues(raw, { readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { readoutThreshold: false } });
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */

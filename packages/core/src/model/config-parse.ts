@@ -56,3 +56,19 @@ export function applyOverrides<C>(config: C, overrides: readonly string[], sourc
   }
   return mergeConfig(config, out, source);
 }
+
+/**
+ * `raw` (a saved config) with every key of `legacy` that it lacks set to legacy's value, nested
+ * sections filled key by key (a missing section gets legacy's keys, the defaults the rest): the
+ * values a model was trained with for config keys added after it was saved, where today's
+ * defaults differ. A non-object `raw` is returned as it is (the parse then reports it).
+ */
+export function withLegacyValues(raw: unknown, legacy: Record<string, unknown>): unknown {
+  if (!isPlainObject(raw)) return raw;
+  const out: Record<string, unknown> = { ...raw };
+  for (const [key, value] of Object.entries(legacy)) {
+    if (!(key in out)) out[key] = structuredClone(value);
+    else if (isPlainObject(value) && isPlainObject(out[key])) out[key] = withLegacyValues(out[key], value);
+  }
+  return out;
+}

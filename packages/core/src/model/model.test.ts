@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { MODEL_FORMAT_VERSION, componentsDigest, loadOrDispose, readModelConfig, writeModelConfig } from './model-config.js';
-import { applyOverrides, mergeConfig } from './config-parse.js';
+import { applyOverrides, mergeConfig, withLegacyValues } from './config-parse.js';
 import { getModel, listModels, listPretrained, loadModel, loadPretrained, pretrainedDir, registerModel, unregisterModel } from './registry.js';
 import type { ModelPlugin } from './interfaces.js';
 import { PluginNotFoundError } from '../errors.js';
@@ -72,6 +72,16 @@ describe('config parsing', () => {
     expect(mergeConfig(defaults, { vae: { lr: 0.1 } }, 'cfg.json')).toEqual({ latentDim: 10, vae: { hidden: [512, 512], lr: 0.1 }, name: 'x' });
     expect(() => mergeConfig(defaults, { latentdim: 3 }, 'cfg.json')).toThrow(/cfg\.json: unknown key "latentdim". Valid keys are: latentDim, vae, name/);
     expect(() => mergeConfig(defaults, { vae: { lr: 'fast' } }, 'cfg.json')).toThrow(/"vae.lr" must be a number/);
+  });
+  it('fills a saved config\'s missing keys with legacy values, section by section, keeping what it has', () => {
+    const legacy = { mode: 'old', vae: { lr: 0, extra: { on: false } }, head: { width: 1 } };
+    const saved = { latentDim: 3, vae: { hidden: [8], extra: { on: true } } };
+    const out = withLegacyValues(saved, legacy) as Record<string, unknown>;
+    expect(out).toEqual({ latentDim: 3, mode: 'old', vae: { hidden: [8], lr: 0, extra: { on: true } }, head: { width: 1 } });
+    expect(saved).toEqual({ latentDim: 3, vae: { hidden: [8], extra: { on: true } } });
+    expect(out['head']).not.toBe(legacy.head);
+    expect(withLegacyValues([1], legacy)).toEqual([1]);
+    expect(withLegacyValues({ vae: 'x' }, legacy)).toEqual({ vae: 'x', mode: 'old', head: { width: 1 } });
   });
   it('applies --set overrides', () => {
     expect(applyOverrides(defaults, ['vae.lr=0.5', 'name=y', 'vae.hidden=[64]']).vae).toEqual({ hidden: [64], lr: 0.5 });

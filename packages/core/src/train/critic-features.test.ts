@@ -8,7 +8,7 @@ import { cellCentres, getGeometry, layerSlices } from '../geometry/index.js';
 import { representationFor } from '../preprocessing/representation.js';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
-import { criticFeatureCount, fitCriticFeatures, lateralMatrices, layerMatrix, rawCriticFeatures, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR } from './critic-features.js';
+import { criticFeatureCount, criticFeatureSettingsProblems, fitCriticFeatures, lateralMatrices, layerMatrix, rawCriticFeatures, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR } from './critic-features.js';
 import { gradientPenalty } from './adversarial.js';
 import { voxelLayers } from './validation-score.js';
 
@@ -16,6 +16,14 @@ import { voxelLayers } from './validation-score.js';
 const layers = Int32Array.of(0, 0, 1);
 
 describe('critic features', () => {
+  it('settings checks name each bad key', () => {
+    const ok = { criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'angular' as const, criticFeatureScale: 0.5, criticLateralScale: 0.5 };
+    expect(criticFeatureSettingsProblems(ok)).toEqual([]);
+    const bad = criticFeatureSettingsProblems({ ...ok, criticLateralLayers: 'some' as never, criticFeatureScale: 0, criticLateralScale: Number.NaN }, 'net.');
+    expect(bad.map(([k]) => k)).toEqual(['net.criticLateralLayers', 'net.criticFeatureScale', 'net.criticLateralScale']);
+    expect(bad[0]![1]).toMatch(/must be one of all, angular; found "some"/);
+  });
+
   it('E_dep/E_inc and layer fractions of u = E_voxel/E_inc', () => {
     const f = tf.tidy(() => rawCriticFeatures(tf.tensor2d([0.1, 0.2, 0.5, 0, 0, 0.4], [2, 3]), layerMatrix(layers)).arraySync());
     expect(f[0]![0]).toBeCloseTo(0.8, 6);

@@ -186,6 +186,15 @@ export interface CriticFeatureSettings {
   criticLateralScale: number;
 }
 
+/** What is wrong with critic-feature settings whose keys sit under `prefix`: [key, why] pairs, none when the values are valid. */
+export function criticFeatureSettingsProblems(s: CriticFeatureSettings, prefix = 'dense.'): [string, string][] {
+  const out: [string, string][] = [];
+  if (!['all', 'angular'].includes(s.criticLateralLayers)) out.push([`${prefix}criticLateralLayers`, `must be one of all, angular; found ${JSON.stringify(s.criticLateralLayers)}`]);
+  if (!(s.criticFeatureScale > 0)) out.push([`${prefix}criticFeatureScale`, `must be > 0, found ${s.criticFeatureScale}`]);
+  if (!(s.criticLateralScale > 0)) out.push([`${prefix}criticLateralScale`, `must be > 0, found ${s.criticLateralScale}`]);
+  return out;
+}
+
 /** The critic's extra input width for `settings` on `geometry` (0 when the features are off). */
 export function criticFeatureWidth(geometry: Geometry, settings: CriticFeatureSettings): number {
   return settings.criticFeatures ? criticFeatureCount(layerSlices(geometry).length, settings.criticLateralFeatures) : 0;

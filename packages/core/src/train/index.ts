@@ -18,6 +18,6 @@ export { separationPower, validationScore, responsePerEnergy, showerFeatures, co
 export { prepareData, gatherRows, applyReadout, straightThroughRelu, type TrainingData, type TrainingDataConfig } from './training-data.js';
 export { gradientPenalty, wassersteinCriticLoss } from './adversarial.js';
 export {
-  fitCriticFeatures, fitCriticFeaturesFor, criticFeatureWidth, rawCriticFeatures, criticFeatureCount, layerMatrix, lateralMatrices, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR,
+  fitCriticFeatures, fitCriticFeaturesFor, criticFeatureWidth, criticFeatureSettingsProblems, rawCriticFeatures, criticFeatureCount, layerMatrix, lateralMatrices, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR,
   type CriticFeatureMap, type CriticFeatureOptions, type CriticFeatureSettings, type LateralMatrices,
 } from './critic-features.js';
