@@ -39,7 +39,7 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          allow: ['../../../vitest.shared.js', '../../vitest.shared.js', '../../../tools/bench-native/cpu-peak.mjs', '../../../../tools/bench-native/cpu-peak.mjs', '../../../tools/bench-native/child.mjs', '../../../tools/bench-native/generate-bench.mjs'],
+          allow: ['../../../vitest.shared.js', '../../vitest.shared.js', '../../../tools/bench-native/cpu-peak.mjs', '../../../../tools/bench-native/cpu-peak.mjs', '../../../tools/bench-native/child.mjs', '../../../tools/bench-native/generate-bench.mjs', '../../../tools/bench-native/train-bench.mjs'],
           depConstraints: [
             { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:core'] },

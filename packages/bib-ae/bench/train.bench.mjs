@@ -21,16 +21,16 @@
  * stage. Speed does not depend on the weight values: an untrained model (seed 1) is timed on
  * simulated showers. Writes bench/TRAINING.md (ILD) or bench/TRAINING-<geometry>.md unless --no-write.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
 import { benchArgs, fmt } from '../../../tools/bench-native/generate-bench.mjs';
+import { checkLine, runTrainMirror, timePhase, trainTable } from '../../../tools/bench-native/train-bench.mjs';
 import {
-  Rng, cellCentres, fitCriticFeaturesFor, fitRepresentation, getGeometry, lateralMatrices, layerMatrix, memorySource, namedValues, newPhaseState, prepareData, runPhase,
-  selectTfBackend, shuffledRows, tf, voxelLayers, writeSafetensors,
+  Rng, cellCentres, fitCriticFeaturesFor, fitRepresentation, getGeometry, lateralMatrices, layerMatrix, memorySource, namedValues, prepareData, selectTfBackend, tf, voxelLayers,
+  writeSafetensors,
 } from '@calozoo/core';
 import { simulateShowers } from '@calozoo/simulator';
 import { bibAePlugin, buildNetworks } from '../dist/index.js';
@@ -65,26 +65,6 @@ if (data.trainRows.length !== rows) throw new Error(`expected ${rows} training r
 const nets = buildNetworks(config, geometry, 1);
 // Untrained, the post-processor's output layer is negative in every cell (ReLU: all zeros); a positive bias makes the check compare numbers.
 nets.postProcessor.variables()['out.bias'].assign(tf.fill([1], 0.3));
-
-/** Showers/s of `phase` over STEPS steps after WARMUP, from the engine's progress events; the phase runs its own networks as in training. */
-async function timePhase(phase) {
-  const marks = [];
-  const timed = { ...phase, validate: undefined, patience: undefined, restoreBest: false, maxEpochs: 1, data: shuffledRows(rows, B, { rows: data.trainRows }) };
-  const t0 = performance.now();
-  await runPhase(timed, newPhaseState(), {
-    seed: 1, index: 0, deadline: Infinity, history: [], checkpointDue: () => false, checkpoint: async () => {},
-    onProgress: (e) => {
-      if (e.unit === 'steps') marks.push({ done: e.done, t: performance.now() });
-    },
-  });
-  const total = (performance.now() - t0) / 1000;
-  const first = marks.find((m) => m.done >= WARMUP);
-  const last = marks[marks.length - 1];
-  if (!first || last.done - first.done < 1) throw new Error(`${phase.name}: too few progress events to time (${marks.length})`);
-  const steps = last.done - first.done;
-  const seconds = (last.t - first.t) / 1000;
-  return { steps, seconds, secondsPerStep: seconds / steps, showersPerSecond: (B * steps) / seconds, totalSeconds: total };
-}
 
 // The weights and a check for the mirror: network outputs on the same inputs, before any training changes them.
 const dir = path.join(OUT, 'weights');
@@ -134,28 +114,15 @@ await fs.writeFile(path.join(OUT, 'config.json'), JSON.stringify({ ...config, ge
 const results = {};
 for (const stage of STAGES) {
   const phase = stage === 'bibae' ? bibaePhase(nets, config, data, geometry, { seed: 1 }) : postPhase(nets, config, data, geometry, { seed: 1 }, true);
-  const r = await timePhase(phase);
+  const r = await timePhase(phase, { trainRows: data.trainRows, batch: B, warmup: WARMUP });
   phase.release?.();
   results[stage] = { tfjs: r };
   log(`${stage}: TF.js ${backend.chosen} ${fmt(r.showersPerSecond)} showers/s (${fmt(r.secondsPerStep)} s/step over ${r.steps} steps)`);
 }
 
-/** The mirror at one OpenMP wait policy: its JSON (null when it failed or torch is missing). */
-function mirror(policy) {
-  const json = path.join(OUT, `torch-${policy}.json`);
-  const env = { ...process.env, ...(policy === 'passive' ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
-  const script = path.join(ROOT, 'tools', 'bibae-reference', 'train_torch.py');
-  const r = spawnSync('/usr/bin/python3', [script, OUT, '--threads', String(THREADS), '--steps', String(STEPS), '--warmup', String(WARMUP), '--stages', STAGES.join(','), '--json', json], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  return r.status === 0 && existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
-}
-const torch = flag('no-torch') ? [] : ['default', 'passive'].map((policy) => ({ policy, t: mirror(policy) })).filter((x) => x.t);
-if (!flag('no-torch') && torch.length === 0) log('PyTorch mirror failed or is not installed (apt-get install python3-torch libopenblas0-pthread): no ratio column');
-for (const stage of STAGES) {
-  const runs = torch.map((x) => ({ policy: x.policy, ...x.t.stages[stage] }));
-  if (runs.length) results[stage].torch = { ...runs.reduce((a, b) => (b.showersPerSecond > a.showersPerSecond ? b : a)), policies: Object.fromEntries(runs.map((x) => [x.policy, x.showersPerSecond])) };
-}
+const torch = flag('no-torch') ? { stages: {}, check: null } : runTrainMirror({ script: path.join(ROOT, 'tools', 'bibae-reference', 'train_torch.py'), out: OUT, threads: THREADS, steps: STEPS, warmup: WARMUP, stages: STAGES });
+for (const stage of STAGES) if (torch.stages[stage]) results[stage].torch = torch.stages[stage];
 const load1 = loadavg()[0];
-const checkLine = torch.length ? Object.entries(torch[0].t.check).map(([k, v]) => `${k} ${v.maxAbsDiff.toExponential(1)} of ${v.maxAbs.toExponential(1)}`).join(', ') : null;
 const command = `cd packages/bib-ae && npm run bench:train -- ${args.join(' ')}`.trim();
 const critics = dense && config.loss.resetCritic > 0 ? 'data critic, resetting critic and latent critic' : 'data critic and latent critic';
 const labels = { bibae: `bibae (encoder + decoder; ${critics} × ${config.criticIterations} with gradient penalties)`, post: 'post (post-processor on frozen reconstructions, MSE + sorted-kernel MMD)' };
@@ -166,15 +133,10 @@ const text = [
   `- Machine: ${PEAK.model}, ${PEAK.text}; 1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end`,
   `- Command: \`${command}\` (${THREADS} threads for both: native TensorFlow intra-op, torch.set_num_threads)`,
   `- Model: untrained (seed 1) default \`bib-ae\` config of \`${GEOMETRY}\` (${dense ? 'dense recipe: MLP networks, the critics\' physics features, readout threshold in training' : '§4.1 networks'}; batch ${B}, ${config.criticIterations} critic iteration${config.criticIterations === 1 ? '' : 's'}, latent ${config.latentDim} with ${config.activeDim} active), ${rows} simulated showers.`,
-  `- Protocol: ${WARMUP} warm-up steps, then ${STEPS} timed steps per stage; TF.js through core's engine (\`runPhase\`, as \`calozoo train\`), PyTorch 1.13 through \`tools/bibae-reference/train_torch.py\` (Adam, the same losses and update order, the same weights and showers)${torch.length ? `, at its faster OpenMP wait policy per stage (${STAGES.map((s) => `${s}: ${Object.entries(results[s].torch?.policies ?? {}).map(([p, v]) => `${p} ${fmt(v)}`).join(', ')} showers/s`).join('; ')})` : ''}.`,
-  ...(checkLine ? [`- Mirror check (same weights and inputs, max |Δ| of max |y|): ${checkLine}.`] : []),
+  `- Protocol: ${WARMUP} warm-up steps, then ${STEPS} timed steps per stage; TF.js through core's engine (\`runPhase\`, as \`calozoo train\`), PyTorch 1.13 through \`tools/bibae-reference/train_torch.py\` (Adam, the same losses and update order, the same weights and showers)${torch.check ? `, at its faster OpenMP wait policy per stage (${STAGES.map((s) => `${s}: ${Object.entries(results[s].torch?.policies ?? {}).map(([p, v]) => `${p} ${fmt(v)}`).join(', ')} showers/s`).join('; ')})` : ''}.`,
+  ...(torch.check ? [`- Mirror check (same weights and inputs, max |Δ| of max |y|): ${checkLine(torch.check)}.`] : []),
   '',
-  '| stage | TF.js showers/s | s/step | PyTorch showers/s | s/step | TF.js ÷ PyTorch |',
-  '|---|---:|---:|---:|---:|---:|',
-  ...STAGES.map((s) => {
-    const r = results[s];
-    return `| ${labels[s]} | ${fmt(r.tfjs.showersPerSecond)} | ${fmt(r.tfjs.secondsPerStep)} | ${r.torch ? fmt(r.torch.showersPerSecond) : '–'} | ${r.torch ? fmt(r.torch.secondsPerStep) : '–'} | ${r.torch ? `**${(r.tfjs.showersPerSecond / r.torch.showersPerSecond).toFixed(2)}×**` : '–'} |`;
-  }),
+  ...trainTable(STAGES.map((s) => ({ label: labels[s], ...results[s] }))),
   '',
 ];
 console.log(text.join('\n'));

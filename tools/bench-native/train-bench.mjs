@@ -1,0 +1,71 @@
+/**
+ * What the training-speed benchmarks of the model plugins share (packages/bib-ae/bench,
+ * packages/wgan/bench): timing a training phase through core's engine as `calozoo train` runs it,
+ * the PyTorch mirror run at its faster OpenMP wait policy, and the result table.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { newPhaseState, runPhase, shuffledRows } from '@calozoo/core';
+import { fmt } from './generate-bench.mjs';
+
+/**
+ * Showers/s of `phase` through core's `runPhase` over the training rows `trainRows` in batches of
+ * `batch`: one epoch without validation or checkpoints, timed from the engine's progress event of
+ * step `warmup` to its last (the first steps warm the kernels up). A step is one engine step: one
+ * batch of real showers and the phase's updates on it.
+ */
+export async function timePhase(phase, { trainRows, batch, warmup }) {
+  const marks = [];
+  const timed = { ...phase, validate: undefined, patience: undefined, restoreBest: false, maxEpochs: 1, data: shuffledRows(trainRows.length, batch, { rows: trainRows }) };
+  await runPhase(timed, newPhaseState(), {
+    seed: 1, index: 0, deadline: Infinity, history: [], checkpointDue: () => false, checkpoint: async () => {},
+    onProgress: (e) => {
+      if (e.unit === 'steps') marks.push({ done: e.done, t: performance.now() });
+    },
+  });
+  const first = marks.find((m) => m.done >= warmup);
+  const last = marks[marks.length - 1];
+  if (!first || last.done - first.done < 1) throw new Error(`${phase.name}: too few progress events to time (${marks.length})`);
+  const steps = last.done - first.done;
+  const seconds = (last.t - first.t) / 1000;
+  return { steps, seconds, secondsPerStep: seconds / steps, showersPerSecond: (batch * steps) / seconds };
+}
+
+/**
+ * Runs a PyTorch training mirror (`/usr/bin/python3 script out --threads --steps --warmup --stages
+ * --json`) with libgomp's default wait policy and with PASSIVE; returns per stage the faster run's
+ * row with both policies' showers/s, and the check of the first run ({ stages: {}, check: null } when
+ * the mirror failed or torch is missing).
+ */
+export function runTrainMirror({ script, out, threads, steps, warmup, stages }) {
+  const mirror = (policy) => {
+    const json = path.join(out, `torch-${policy}.json`);
+    const env = { ...process.env, ...(policy === 'passive' ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
+    const r = spawnSync('/usr/bin/python3', [script, out, '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup), '--stages', stages.join(','), '--json', json], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    return r.status === 0 && existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
+  };
+  const runs = ['default', 'passive'].map((policy) => ({ policy, t: mirror(policy) })).filter((x) => x.t);
+  if (runs.length === 0) {
+    console.error('PyTorch mirror failed or is not installed (apt-get install python3-torch libopenblas0-pthread): no ratio column');
+    return { stages: {}, check: null };
+  }
+  const best = {};
+  for (const stage of stages) {
+    const rows = runs.map((x) => ({ policy: x.policy, ...x.t.stages[stage] }));
+    best[stage] = { ...rows.reduce((a, b) => (b.showersPerSecond > a.showersPerSecond ? b : a)), policies: Object.fromEntries(rows.map((x) => [x.policy, x.showersPerSecond])) };
+  }
+  return { stages: best, check: runs[0].t.check, version: runs[0].t.torch };
+}
+
+/** "name max|Δ| of max|y|, …" of a mirror's check. */
+export const checkLine = (check) => Object.entries(check).map(([k, v]) => `${k} ${v.maxAbsDiff.toExponential(1)} of ${v.maxAbs.toExponential(1)}`).join(', ');
+
+/** The table: per stage TF.js and PyTorch showers/s and s/step and their ratio. `rows`: [{ label, tfjs, torch? }]. */
+export function trainTable(rows) {
+  return [
+    '| stage | TF.js showers/s | s/step | PyTorch showers/s | s/step | TF.js ÷ PyTorch |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(({ label, tfjs, torch }) => `| ${label} | ${fmt(tfjs.showersPerSecond)} | ${fmt(tfjs.secondsPerStep)} | ${torch ? fmt(torch.showersPerSecond) : '–'} | ${torch ? fmt(torch.secondsPerStep) : '–'} | ${torch ? `**${(tfjs.showersPerSecond / torch.showersPerSecond).toFixed(2)}×**` : '–'} |`),
+  ];
+}
