@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""PyTorch mirror of the @calozoo/wgan conv WGAN-GP training phase, for the training-speed benchmark
+(packages/wgan/bench/train.bench.mjs writes DIR: config.json, weights/<network>.safetensors, and
+check.safetensors with check inputs, TF.js's outputs and the training showers).
+
+Networks (packages/wgan/src/conv-networks.ts; TF.js layouts converted, channels-first as a PyTorch
+user writes them; zero biases are the published bias-free layers and are left out):
+- generator: generate_torch.py's Generator (E and z stems, ConvTranspose3d stack with
+  nn.LayerNorm([D, H, W]) + ReLU, final ReLU).
+- critic: Conv3d 1->ndf k(10,2,2) s(1,2,2) p(0,1,1), ndf->2ndf k(6,2,2) s(1,2,2), 2ndf->4ndf k(4,2,2)
+  s(1,2,2) (LayerNorm + LeakyReLU 0.2 after each), 4ndf->1 k(4,2,2) -> flatten (+) c -> Linear
+  100, 200, 100, 75 (LeakyReLU 0.2) -> 1.
+- constrainer: Conv3d 1->ch k3 s2, ch->2ch k3 s2 (LayerNorm + LeakyReLU 0.2), 2ch->ch k2 -> flatten
+  -> Linear 100 (LeakyReLU 0.2) -> 1, ReLU; its first Linear's rows are permuted (TF.js flattens
+  channels-last).
+
+One step (packages/wgan/src/training.ts, conv default: no readout threshold on the `mev`
+representation): a critic update on a batch (fakes from uniform [-1, 1] noise under no_grad, real and
+fake in one pass, WGAN-GP with the penalty at alpha*x + (1 - alpha)*fake), a constrainer update on the
+same real showers (mean |C(x) - E|), and every `criticIterations` steps a generator update on
+-mean D(G(z)) + kappa*mean |(C(G(z)) - E)^2 - (C(x) - E)^2| (critic and constrainer frozen for it);
+Adam with the config's learning rates and betas.
+
+  /usr/bin/python3 tools/wgan-reference/train_torch.py DIR [--threads 2] [--steps 10] [--warmup 5] \
+      [--stages wgan] [--json OUT.json]
+
+Prints one JSON object (and writes it to --json): the check (each network's outputs on the check
+inputs against TF.js's) and the timed steps' seconds (stage `wgan`).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "bench-native"))
+from generate_torch import Generator  # noqa: E402
+from torch_mirror import conv, emit, layer_norm, linear, load_safetensors  # noqa: E402
+
+
+def bias(w, name):
+    """A saved bias, or None where it is 0 (the published layers have none; TF.js keeps it at 0, untrained)."""
+    return w[name] if bool(w[name].abs().max() > 0) else None
+
+
+def conv_stack(w, prefix, specs, shape):
+    """Conv3d `prefix.conv<i>` for (stride, padding, norm+activation) specs; returns the layers and the output (C, d, h, w)."""
+    layers, d = [], list(shape)
+    for i, (stride, padding, act) in enumerate(specs):
+        k = w[f"{prefix}.conv{i}.kernel"]
+        layers.append(conv(k, bias(w, f"{prefix}.conv{i}.bias"), stride, padding))
+        st = stride if isinstance(stride, tuple) else (stride,) * 3
+        p = padding if isinstance(padding, tuple) else (padding,) * 3
+        d = [(x + 2 * p[j] - k.shape[j]) // st[j] + 1 for j, x in enumerate(d)]
+        if act:
+            layers += [layer_norm(w[f"{prefix}.ln{i}.gamma"][..., 0], w[f"{prefix}.ln{i}.beta"][..., 0]), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers), (k.shape[4], *d)
+
+
+class Critic(nn.Module):
+    def __init__(self, w, shape):
+        super().__init__()
+        self.shape = shape
+        self.body, _ = conv_stack(w, "body", [((1, 2, 2), (0, 1, 1), True), ((1, 2, 2), 0, True), ((1, 2, 2), 0, True), (1, 0, False)], shape)
+        layers = []
+        for j in range(5):
+            layers.append(linear(w[f"head.fc{j}.kernel"], w[f"head.fc{j}.bias"]))
+            if j < 4:
+                layers.append(nn.LeakyReLU(0.2))
+        self.head = nn.Sequential(*layers)
+
+    def forward(self, x, c):
+        return self.head(torch.cat([self.body(x.view(-1, 1, *self.shape)).flatten(1), c], 1))
+
+
+class Constrainer(nn.Module):
+    def __init__(self, w, shape):
+        super().__init__()
+        self.shape = shape
+        self.body, out = conv_stack(w, "net", [(2, 0, True), (2, 0, True), (1, 0, False)], shape)
+        cells, ch = out[1] * out[2] * out[3], out[0]
+        k = w["net.fc0.kernel"].reshape(cells, ch, -1).permute(1, 0, 2).reshape(cells * ch, -1).contiguous()
+        self.fc0, self.fc1 = linear(k, w["net.fc0.bias"]), linear(w["net.fc1.kernel"], w["net.fc1.bias"])
+
+    def forward(self, x):
+        h = F.leaky_relu(self.fc0(self.body(x.view(-1, 1, *self.shape)).flatten(1)), 0.2)
+        return F.relu(self.fc1(h))
+
+
+def gradient_penalty(critic, real, fake, alpha):
+    mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    (g,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    return ((g.pow(2).sum(1) + 1e-12).sqrt() - 1).pow(2).mean()
+
+
+def adam(params, o):
+    return torch.optim.Adam(params, lr=o["learningRate"], betas=(o["beta1"], o["beta2"]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--stages", default="wgan")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    cfg = json.load(open(os.path.join(a.dir, "config.json")))
+    assert cfg["architecture"] == "conv" and cfg["loss"] == "wgan-gp", "the conv WGAN-GP only"
+    assert cfg["preprocessing"]["representation"] == "mev" and not cfg["conv"]["readoutThreshold"], "the conv default (no readout threshold)"
+    weights = lambda name: load_safetensors(os.path.join(a.dir, "weights", f"{name}.safetensors"))
+    chk = load_safetensors(os.path.join(a.dir, "check.safetensors"))
+    shape = (30, 30, 30) if cfg["layout"] == "ild-30" else (48, 25, 25)
+    G, D = Generator(weights("generator"), cfg["layout"]), Critic(weights("critic"), shape)
+    kappa = cfg["constrainer"]["weight"] if cfg["constrainer"]["enabled"] else 0.0
+    C = Constrainer(weights("constrainer"), shape) if cfg["constrainer"]["enabled"] else None
+
+    with torch.no_grad():
+        got = {"generator": G(chk["z"], chk["c"]), "critic": D(chk["x"], chk["c"]), "criticFake": D(chk["generator"], chk["c"])}
+        if C:
+            got["constrainer"] = C(chk["x"])
+    check = {k: {"maxAbsDiff": float((v - chk[k]).abs().max()), "maxAbs": float(chk[k].abs().max())} for k, v in got.items()}
+    print(json.dumps({"check": check}), file=sys.stderr)
+
+    X, Cond = chk["train.x"], chk["train.c"]
+    B, L, every, lam = cfg["batchSize"], cfg["latentDim"], cfg["criticIterations"], cfg["gradientPenalty"]
+    o_d, o_g = adam(D.parameters(), cfg["critic"]), adam(G.parameters(), cfg["generator"])
+    o_c = adam(C.parameters(), cfg["constrainer"]["optimizer"]) if C else None
+
+    def noise(m):
+        return torch.rand(m, L) * 2 - 1
+
+    def set_grad(nets, on):
+        for n in nets:
+            for p in n.parameters():
+                p.requires_grad_(on)
+
+    def step(i, x, c):
+        o_d.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            fake = G(noise(x.shape[0]), c)
+        d = D(torch.cat([x, fake]), torch.cat([c, c]))
+        gp = gradient_penalty(lambda h: D(h, c), x, fake, torch.rand(x.shape[0], 1))
+        (d[B:].mean() - d[:B].mean() + lam * gp).backward()
+        o_d.step()
+        if C:
+            o_c.zero_grad(set_to_none=True)
+            (C(x) - c).abs().mean().backward()
+            o_c.step()
+        if (i + 1) % every == 0:
+            frozen = [D] + ([C] if C else [])
+            set_grad(frozen, False)
+            o_g.zero_grad(set_to_none=True)
+            fake = G(noise(x.shape[0]), c)
+            loss = -D(fake, c).mean()
+            if C and kappa > 0:
+                with torch.no_grad():
+                    on_real = C(x)
+                loss = loss + kappa * ((C(fake) - c).pow(2) - (on_real - c).pow(2)).abs().mean()
+            loss.backward()
+            o_g.step()
+            set_grad(frozen, True)
+
+    batch = lambda i: (X[i * B : (i + 1) * B], Cond[i * B : (i + 1) * B])
+    for i in range(a.warmup):
+        step(i, *batch(i))
+    t0 = time.perf_counter()
+    for i in range(a.warmup, a.warmup + a.steps):
+        step(i, *batch(i))
+    seconds = time.perf_counter() - t0
+    stage = {"steps": a.steps, "seconds": seconds, "secondsPerStep": seconds / a.steps, "showersPerSecond": B * a.steps / seconds}
+    print(f"wgan: PyTorch {stage['showersPerSecond']:.3g} showers/s ({stage['secondsPerStep']:.3g} s/step)", file=sys.stderr)
+    emit({"torch": torch.__version__, "threads": a.threads, "check": check, "stages": {"wgan": stage}}, a.json)
+
+
+if __name__ == "__main__":
+    main()
