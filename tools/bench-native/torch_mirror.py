@@ -1,10 +1,14 @@
-"""What the PyTorch mirrors of the generation benchmarks share (tools/wgan-reference,
-tools/bibae-reference): reading safetensors without the safetensors package, PyTorch layers
-from TF.js weight layouts, and the timing protocol of tools/bench-native/generate-bench.mjs
-(ms per shower of a `generate(n, energy)` at each batch size, one warm-up call below 10 000).
+"""What the PyTorch mirrors of the benchmarks share (tools/wgan-reference, tools/bibae-reference):
+reading safetensors without the safetensors package, PyTorch layers from TF.js weight layouts, the
+timing protocol of tools/bench-native/generate-bench.mjs (ms per shower of a `generate(n, energy)` at
+each batch size, one warm-up call below 10 000) and that of the training mirrors
+(tools/bench-native/train-bench.mjs: warm-up steps, then timed steps).
 """
+import argparse
 import json
+import os
 import struct
+import sys
 import time
 
 import torch
@@ -89,3 +93,62 @@ def emit(result, path):
         with open(path, "w") as f:
             f.write(text)
     print(text)
+
+
+def adam(params, o):
+    """torch.optim.Adam with a config entry's learningRate, beta1 and beta2."""
+    return torch.optim.Adam(params, lr=o["learningRate"], betas=(o["beta1"], o["beta2"]))
+
+
+def training_mirror_setup(steps, warmup, stages):
+    """The training mirrors' command line (DIR --threads --steps --warmup --stages --json): the
+    arguments (torch's threads and seed set), DIR/config.json, a loader of DIR/weights/<name>.safetensors
+    and DIR/check.safetensors."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=steps)
+    ap.add_argument("--warmup", type=int, default=warmup)
+    ap.add_argument("--stages", default=stages)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    cfg = json.load(open(os.path.join(a.dir, "config.json")))
+    weights = lambda name: load_safetensors(os.path.join(a.dir, "weights", f"{name}.safetensors"))
+    return a, cfg, weights, load_safetensors(os.path.join(a.dir, "check.safetensors"))
+
+
+def compare(got, chk):
+    """{name: maxAbsDiff, maxAbs} of the mirror's outputs `got` against TF.js's in the check file (also printed to stderr)."""
+    check = {k: {"maxAbsDiff": float((v - chk[k]).abs().max()), "maxAbs": float(chk[k].abs().max())} for k, v in got.items()}
+    print(json.dumps({"check": check}), file=sys.stderr)
+    return check
+
+
+def time_steps(name, step, batch, warmup, steps, size):
+    """Runs step(*batch(i)) for `warmup` untimed and `steps` timed steps i; the stage's row (showers/s with `size` showers a step)."""
+    for i in range(warmup):
+        step(i, *batch(i))
+    t0 = time.perf_counter()
+    for i in range(warmup, warmup + steps):
+        step(i, *batch(i))
+    seconds = time.perf_counter() - t0
+    row = {"steps": steps, "seconds": seconds, "secondsPerStep": seconds / steps, "showersPerSecond": size * steps / seconds}
+    print(f"{name}: PyTorch {row['showersPerSecond']:.3g} showers/s ({row['secondsPerStep']:.3g} s/step)", file=sys.stderr)
+    return row
+
+
+def mlp(w, prefix, last=None):
+    """Linear layers `prefix.fc<j>`, nn.LayerNorm `prefix.ln<j>` where saved and LeakyReLU 0.2 after each hidden one; LeakyReLU `last` after the output when given."""
+    n = sum(1 for k in w if k.startswith(f"{prefix}.fc") and k.endswith(".kernel"))
+    layers = []
+    for j in range(n):
+        layers.append(linear(w[f"{prefix}.fc{j}.kernel"], w[f"{prefix}.fc{j}.bias"]))
+        if j < n - 1:
+            if f"{prefix}.ln{j}.gamma" in w:
+                layers.append(layer_norm(w[f"{prefix}.ln{j}.gamma"], w[f"{prefix}.ln{j}.beta"]))
+            layers.append(nn.LeakyReLU(0.2))
+        elif last is not None:
+            layers.append(nn.LeakyReLU(last))
+    return nn.Sequential(*layers)

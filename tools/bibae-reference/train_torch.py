@@ -45,11 +45,8 @@ Steps (packages/bib-ae/src/training.ts):
 Prints one JSON object (and writes it to --json): the check (each network's outputs on the check
 inputs against TF.js's: max |diff| and max |y|) and per stage the timed steps' seconds.
 """
-import argparse
-import json
 import os
 import sys
-import time
 
 import torch
 from torch import nn
@@ -59,7 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "bench-native"))
 from generate_torch import Decoder, PostProcessor  # noqa: E402
-from torch_mirror import conv, emit, layer_norm, linear, load_safetensors  # noqa: E402
+from torch_mirror import adam, compare, conv, emit, layer_norm, linear, mlp, time_steps, training_mirror_setup  # noqa: E402
 
 SHAPE = (30, 30, 30)
 
@@ -144,31 +141,11 @@ class LatentCritic(nn.Module):
 
     def __init__(self, w):
         super().__init__()
-        layers = []
-        for i in range(4):
-            layers.append(linear(w[f"net.fc{i}.kernel"], w[f"net.fc{i}.bias"]))
-            if i < 3:
-                layers.append(nn.LeakyReLU(0.2))
-        self.net = nn.Sequential(*layers)
+        self.net = mlp(w, "net")
 
     def forward(self, z):
         return self.net(z)
 
-
-
-def mlp(w, prefix, last=None):
-    """Linear layers `prefix.fc<j>`, nn.LayerNorm `prefix.ln<j>` where saved and LeakyReLU 0.2 after each hidden one; LeakyReLU `last` after the output when given."""
-    n = sum(1 for k in w if k.startswith(f"{prefix}.fc") and k.endswith(".kernel"))
-    layers = []
-    for j in range(n):
-        layers.append(linear(w[f"{prefix}.fc{j}.kernel"], w[f"{prefix}.fc{j}.bias"]))
-        if j < n - 1:
-            if f"{prefix}.ln{j}.gamma" in w:
-                layers.append(layer_norm(w[f"{prefix}.ln{j}.gamma"], w[f"{prefix}.ln{j}.beta"]))
-            layers.append(nn.LeakyReLU(0.2))
-        elif last is not None:
-            layers.append(nn.LeakyReLU(last))
-    return nn.Sequential(*layers)
 
 
 def straight_through_relu(y):
@@ -289,30 +266,14 @@ def sorted_kernel_mmd(a, b, window, stride, positions, alpha):
     return (km(wa, wa) + km(wb, wb) - 2 * km(wa, wb)).mean()
 
 
-def adam(params, o):
-    return torch.optim.Adam(params, lr=o["learningRate"], betas=(o["beta1"], o["beta2"]))
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("dir")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=4)
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--stages", default="bibae,post")
-    ap.add_argument("--json")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(1)
-    cfg = json.load(open(os.path.join(a.dir, "config.json")))
+    a, cfg, weights, chk = training_mirror_setup(4, 2, "bibae,post")
     dense = cfg["architecture"] == "dense"
     w, pp = cfg["loss"], cfg["postProcessor"]
     if dense:
         assert cfg["dense"]["outputGradient"] == "straight-through" and cfg["trainingReadout"] == "straight-through", "the mirror has the dense default's readout and output gradient"
     else:
         assert w["mse"] == 0 and w["resetCritic"] == 0 and not pp["keepZeros"], "the mirror has the conv default's loss terms only"
-    weights = lambda name: load_safetensors(os.path.join(a.dir, "weights", f"{name}.safetensors"))
-    chk = load_safetensors(os.path.join(a.dir, "check.safetensors"))
     repr_ = Representation(cfg["preprocessing"])
     if dense:
         E, G, D = DenseEncoder(weights("encoder")), DenseDecoder(weights("decoder")), DenseDataCritic(weights("critic"))
@@ -344,8 +305,7 @@ def main():
             "latentCritic": LC(chk["latent"]), "total": response(chk["recon"], chk["e"]), "post": post(chk["recon"], chk["total"], chk["c"]),
             **({"features": feats(chk["recon"])} if feats else {}),
         }
-    check = {k: {"maxAbsDiff": float((v - chk[k]).abs().max()), "maxAbs": float(chk[k].abs().max())} for k, v in got.items()}
-    print(json.dumps({"check": check}), file=sys.stderr)
+    check = compare(got, chk)
 
     X, C, EN = chk["train.x"], chk["train.c"], chk["train.e"]
     B = cfg["batchSize"]
@@ -368,7 +328,7 @@ def main():
             for p in n.parameters():
                 p.requires_grad_(on)
 
-    def bibae_step(x, c, e):
+    def bibae_step(_, x, c, e):
         set_grad(frozen, False)
         o_main.zero_grad(set_to_none=True)
         mu, log_var, z = encode(x, c)
@@ -406,7 +366,7 @@ def main():
             (LC(z).mean() - LC(real).mean() + lam * gp).backward()
             o_latent.step()
 
-    def post_step(x, c, e):
+    def post_step(_, x, c, e):
         o_post.zero_grad(set_to_none=True)
         with torch.no_grad():
             recon = post_input(decode(encode(x, c)[2], c), e)
@@ -417,18 +377,8 @@ def main():
         o_post.step()
 
     steps = {"bibae": bibae_step, "post": post_step}
-    stages = {}
-    for stage in [s for s in a.stages.split(",") if s]:
-        step = steps[stage]
-        batch = lambda i: (X[i * B : (i + 1) * B], C[i * B : (i + 1) * B], EN[i * B : (i + 1) * B])
-        for i in range(a.warmup):
-            step(*batch(i))
-        t0 = time.perf_counter()
-        for i in range(a.warmup, a.warmup + a.steps):
-            step(*batch(i))
-        seconds = time.perf_counter() - t0
-        stages[stage] = {"steps": a.steps, "seconds": seconds, "secondsPerStep": seconds / a.steps, "showersPerSecond": B * a.steps / seconds}
-        print(f"{stage}: PyTorch {B * a.steps / seconds:.3g} showers/s ({seconds / a.steps:.3g} s/step)", file=sys.stderr)
+    batch = lambda i: (X[i * B : (i + 1) * B], C[i * B : (i + 1) * B], EN[i * B : (i + 1) * B])
+    stages = {stage: time_steps(stage, steps[stage], batch, a.warmup, a.steps, B) for stage in a.stages.split(",") if stage}
     emit({"torch": torch.__version__, "threads": a.threads, "check": check, "stages": stages}, a.json)
 
 

@@ -27,11 +27,8 @@ Adam with the config's learning rates and betas.
 Prints one JSON object (and writes it to --json): the check (each network's outputs on the check
 inputs against TF.js's) and the timed steps' seconds (stage `wgan`).
 """
-import argparse
-import json
 import os
 import sys
-import time
 
 import torch
 from torch import nn
@@ -41,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "bench-native"))
 from generate_torch import Generator  # noqa: E402
-from torch_mirror import conv, emit, layer_norm, linear, load_safetensors  # noqa: E402
+from torch_mirror import adam, compare, conv, emit, layer_norm, linear, mlp, time_steps, training_mirror_setup  # noqa: E402
 
 
 def bias(w, name):
@@ -68,12 +65,7 @@ class Critic(nn.Module):
         super().__init__()
         self.shape = shape
         self.body, _ = conv_stack(w, "body", [((1, 2, 2), (0, 1, 1), True), ((1, 2, 2), 0, True), ((1, 2, 2), 0, True), (1, 0, False)], shape)
-        layers = []
-        for j in range(5):
-            layers.append(linear(w[f"head.fc{j}.kernel"], w[f"head.fc{j}.bias"]))
-            if j < 4:
-                layers.append(nn.LeakyReLU(0.2))
-        self.head = nn.Sequential(*layers)
+        self.head = mlp(w, "head")
 
     def forward(self, x, c):
         return self.head(torch.cat([self.body(x.view(-1, 1, *self.shape)).flatten(1), c], 1))
@@ -99,26 +91,10 @@ def gradient_penalty(critic, real, fake, alpha):
     return ((g.pow(2).sum(1) + 1e-12).sqrt() - 1).pow(2).mean()
 
 
-def adam(params, o):
-    return torch.optim.Adam(params, lr=o["learningRate"], betas=(o["beta1"], o["beta2"]))
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("dir")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--stages", default="wgan")
-    ap.add_argument("--json")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(1)
-    cfg = json.load(open(os.path.join(a.dir, "config.json")))
+    a, cfg, weights, chk = training_mirror_setup(10, 5, "wgan")
     assert cfg["architecture"] == "conv" and cfg["loss"] == "wgan-gp", "the conv WGAN-GP only"
     assert cfg["preprocessing"]["representation"] == "mev" and not cfg["conv"]["readoutThreshold"], "the conv default (no readout threshold)"
-    weights = lambda name: load_safetensors(os.path.join(a.dir, "weights", f"{name}.safetensors"))
-    chk = load_safetensors(os.path.join(a.dir, "check.safetensors"))
     shape = (30, 30, 30) if cfg["layout"] == "ild-30" else (48, 25, 25)
     G, D = Generator(weights("generator"), cfg["layout"]), Critic(weights("critic"), shape)
     kappa = cfg["constrainer"]["weight"] if cfg["constrainer"]["enabled"] else 0.0
@@ -128,8 +104,7 @@ def main():
         got = {"generator": G(chk["z"], chk["c"]), "critic": D(chk["x"], chk["c"]), "criticFake": D(chk["generator"], chk["c"])}
         if C:
             got["constrainer"] = C(chk["x"])
-    check = {k: {"maxAbsDiff": float((v - chk[k]).abs().max()), "maxAbs": float(chk[k].abs().max())} for k, v in got.items()}
-    print(json.dumps({"check": check}), file=sys.stderr)
+    check = compare(got, chk)
 
     X, Cond = chk["train.x"], chk["train.c"]
     B, L, every, lam = cfg["batchSize"], cfg["latentDim"], cfg["criticIterations"], cfg["gradientPenalty"]
@@ -171,14 +146,7 @@ def main():
             set_grad(frozen, True)
 
     batch = lambda i: (X[i * B : (i + 1) * B], Cond[i * B : (i + 1) * B])
-    for i in range(a.warmup):
-        step(i, *batch(i))
-    t0 = time.perf_counter()
-    for i in range(a.warmup, a.warmup + a.steps):
-        step(i, *batch(i))
-    seconds = time.perf_counter() - t0
-    stage = {"steps": a.steps, "seconds": seconds, "secondsPerStep": seconds / a.steps, "showersPerSecond": B * a.steps / seconds}
-    print(f"wgan: PyTorch {stage['showersPerSecond']:.3g} showers/s ({stage['secondsPerStep']:.3g} s/step)", file=sys.stderr)
+    stage = time_steps("wgan", step, batch, a.warmup, a.steps, B)
     emit({"torch": torch.__version__, "threads": a.threads, "check": check, "stages": {"wgan": stage}}, a.json)
 
 
