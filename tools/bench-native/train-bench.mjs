@@ -6,8 +6,32 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { newPhaseState, runPhase, shuffledRows } from '@calozoo/core';
+import { fitRepresentation, gatherRows, memorySource, newPhaseState, prepareData, runPhase, shuffledRows, tf } from '@calozoo/core';
+import { simulateShowers } from '@calozoo/simulator';
 import { fmt } from './generate-bench.mjs';
+
+/**
+ * `rows` simulated showers (seed 1) of `geometry` as training data for `config` (its
+ * representation fitted as the plugins' `fit` does), every one a training row: prepareData keeps one
+ * more shower for validation, which the timed phases do not use.
+ */
+export async function benchData(geometry, config, rows) {
+  const showers = simulateShowers(geometry, { n: rows + 1, seed: 1 });
+  const data = await prepareData(memorySource(showers), geometry, (s, r) => fitRepresentation(config, s.values, s.energy, s.voxels, r), config, { seed: 1, validationFraction: 1 / (rows + 1) });
+  if (data.trainRows.length !== rows) throw new Error(`expected ${rows} training rows, got ${data.trainRows.length}`);
+  return data;
+}
+
+/** Tensors as safetensors entries (float32). */
+export const toWrite = (tensors) => Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { dtype: 'F32', shape: t.shape, data: t.dataSync() }]));
+
+/** The training rows for a mirror: `train.x` [rows, V] network values, `train.c` conditions and `train.e` energies (MeV) [rows, 1]. */
+export function trainingRows(data) {
+  return tf.tidy(() => {
+    const { x, c } = gatherRows(data, data.trainRows);
+    return toWrite({ 'train.x': x, 'train.c': c, 'train.e': tf.tensor2d(Float32Array.from(data.trainRows, (r) => data.energy[r]), [data.trainRows.length, 1]) });
+  });
+}
 
 /**
  * Showers/s of `phase` through core's `runPhase` over the training rows `trainRows` in batches of

@@ -27,12 +27,10 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
 import { benchArgs, fmt } from '../../../tools/bench-native/generate-bench.mjs';
-import { checkLine, runTrainMirror, timePhase, trainTable } from '../../../tools/bench-native/train-bench.mjs';
+import { benchData, checkLine, runTrainMirror, timePhase, toWrite, trainTable, trainingRows } from '../../../tools/bench-native/train-bench.mjs';
 import {
-  Rng, cellCentres, fitCriticFeaturesFor, fitRepresentation, getGeometry, lateralMatrices, layerMatrix, memorySource, namedValues, prepareData, selectTfBackend, tf, voxelLayers,
-  writeSafetensors,
+  Rng, cellCentres, fitCriticFeaturesFor, gatherRows, getGeometry, lateralMatrices, layerMatrix, namedValues, selectTfBackend, tf, voxelLayers, writeSafetensors,
 } from '@calozoo/core';
-import { simulateShowers } from '@calozoo/simulator';
 import { bibAePlugin, buildNetworks } from '../dist/index.js';
 import { bibaePhase, postPhase } from '../dist/training.js';
 
@@ -58,10 +56,7 @@ const config = bibAePlugin.defaultConfig(geometry);
 const dense = config.architecture === 'dense';
 const B = config.batchSize;
 const rows = B * (WARMUP + STEPS);
-// One held-out shower: prepareData keeps at least one for validation, which the timed phases do not use.
-const showers = simulateShowers(geometry, { n: rows + 1, seed: 1 });
-const data = await prepareData(memorySource(showers), geometry, (s, r) => fitRepresentation(config, s.values, s.energy, s.voxels, r), config, { seed: 1, validationFraction: 1 / (rows + 1) });
-if (data.trainRows.length !== rows) throw new Error(`expected ${rows} training rows, got ${data.trainRows.length}`);
+const data = await benchData(geometry, config, rows);
 const nets = buildNetworks(config, geometry, 1);
 // Untrained, the post-processor's output layer is negative in every cell (ReLU: all zeros); a positive bias makes the check compare numbers.
 nets.postProcessor.variables()['out.bias'].assign(tf.fill([1], 0.3));
@@ -76,16 +71,15 @@ const featureTensors = {};
 if (features) {
   const layers = voxelLayers(geometry);
   const mats = { M: layerMatrix(layers), ...(config.dense.criticLateralFeatures ? (({ x, y, x2, y2 }) => ({ lx: x, ly: y, lx2: x2, ly2: y2 }))(lateralMatrices(layers, cellCentres(geometry).x, cellCentres(geometry).y)) : {}) };
-  for (const [k, t] of Object.entries(mats)) featureTensors[`features.${k}`] = { dtype: 'F32', shape: t.shape, data: t.dataSync() };
+  for (const [k, t] of Object.entries(toWrite(mats))) featureTensors[`features.${k}`] = t;
   featureTensors['features.mean'] = { dtype: 'F32', shape: [1, features.size], data: features.mean };
   featureTensors['features.invStd'] = { dtype: 'F32', shape: [1, features.size], data: features.invStd };
   tf.dispose(Object.values(mats));
 }
 const check = tf.tidy(() => {
   const rng = new Rng(7);
-  const idx = Array.from({ length: CHECK_N }, (_, i) => data.trainRows[i]);
-  const x = tf.tensor2d(Float32Array.from(idx.flatMap((r) => Array.from(data.x.subarray(r * data.voxels, (r + 1) * data.voxels)))), [CHECK_N, data.voxels]);
-  const c = tf.tensor2d(Float32Array.from(idx, (r) => data.c[r]), [CHECK_N, 1]);
+  const idx = data.trainRows.subarray(0, CHECK_N);
+  const { x, c } = gatherRows(data, idx);
   const z = tf.tensor2d(rng.fillNormal(new Float32Array(CHECK_N * config.latentDim)), [CHECK_N, config.latentDim]);
   const e = tf.tensor2d(Float32Array.from(idx, (r) => data.energy[r]), [CHECK_N, 1]);
   const { mu, logVar } = nets.encoder.apply(x, c);
@@ -98,16 +92,9 @@ const check = tf.tidy(() => {
     x, c, e, z, mu, logVar, recon, critic: nets.critic.apply(x, recon, c, f), latent, latentCritic: nets.latentCritic.apply(latent), total, post: nets.postProcessor.apply(recon, total, c),
     ...(f ? { features: f } : {}),
   };
-  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dtype: 'F32', shape: t.shape, data: t.dataSync() }]));
+  return toWrite(out);
 });
-const trainX = Float32Array.from(Array.from(data.trainRows).flatMap((r) => Array.from(data.x.subarray(r * data.voxels, (r + 1) * data.voxels))));
-const trainC = Float32Array.from(data.trainRows, (r) => data.c[r]);
-const trainE = Float32Array.from(data.trainRows, (r) => data.energy[r]);
-const checkFile = path.join(OUT, 'check.safetensors');
-await writeSafetensors(checkFile, {
-  ...check, ...featureTensors,
-  'train.x': { dtype: 'F32', shape: [rows, data.voxels], data: trainX }, 'train.c': { dtype: 'F32', shape: [rows, 1], data: trainC }, 'train.e': { dtype: 'F32', shape: [rows, 1], data: trainE },
-});
+await writeSafetensors(path.join(OUT, 'check.safetensors'), { ...check, ...featureTensors, ...trainingRows(data) });
 features?.dispose();
 await fs.writeFile(path.join(OUT, 'config.json'), JSON.stringify({ ...config, geometry: GEOMETRY, preprocessing: data.repr.constants }, null, 2));
 

@@ -24,9 +24,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
 import { benchArgs, fmt } from '../../../tools/bench-native/generate-bench.mjs';
-import { checkLine, runTrainMirror, timePhase, trainTable } from '../../../tools/bench-native/train-bench.mjs';
-import { Rng, fitRepresentation, getGeometry, memorySource, namedValues, prepareData, selectTfBackend, tf, writeSafetensors } from '@calozoo/core';
-import { simulateShowers } from '@calozoo/simulator';
+import { benchData, checkLine, runTrainMirror, timePhase, toWrite, trainTable, trainingRows } from '../../../tools/bench-native/train-bench.mjs';
+import { Rng, gatherRows, getGeometry, namedValues, selectTfBackend, tf, writeSafetensors } from '@calozoo/core';
 import { buildNetworks, convLayout, wganGpPlugin } from '../dist/index.js';
 import { uniformNoise, wganPhase } from '../dist/training.js';
 
@@ -56,10 +55,7 @@ for (const id of GEOMETRIES) {
   const rows = B * (warmup + steps);
   const out = path.join(OUT, id);
   log(`${id}: simulating ${rows + 1} showers`);
-  // One held-out shower: prepareData keeps at least one for validation, which the timed phase does not use.
-  const showers = simulateShowers(geometry, { n: rows + 1, seed: 1 });
-  const data = await prepareData(memorySource(showers), geometry, (s, r) => fitRepresentation(config, s.values, s.energy, s.voxels, r), config, { seed: 1, validationFraction: 1 / (rows + 1) });
-  if (data.trainRows.length !== rows) throw new Error(`expected ${rows} training rows, got ${data.trainRows.length}`);
+  const data = await benchData(geometry, config, rows);
   const nets = buildNetworks(config, geometry);
   // Untrained, the constrainer's ReLU output is 0 for every shower; a positive output bias makes the check compare numbers.
   nets.constrainer?.variables()['net.fc1.bias'].assign(tf.fill([1], 0.3));
@@ -69,18 +65,13 @@ for (const id of GEOMETRIES) {
     if (net) await writeSafetensors(path.join(out, 'weights', `${name}.safetensors`), namedValues(net.variables()));
   }
   const check = tf.tidy(() => {
-    const idx = Array.from(data.trainRows.subarray(0, CHECK_N));
-    const x = tf.tensor2d(Float32Array.from(idx.flatMap((r) => Array.from(data.x.subarray(r * data.voxels, (r + 1) * data.voxels)))), [CHECK_N, data.voxels]);
-    const c = tf.tensor2d(Float32Array.from(idx, (r) => data.c[r]), [CHECK_N, 1]);
+    const { x, c } = gatherRows(data, data.trainRows.subarray(0, CHECK_N));
     const z = tf.tensor2d(uniformNoise(new Rng(7), CHECK_N, config.latentDim), [CHECK_N, config.latentDim]);
     const fake = nets.generator.apply(z, c);
     const t = { x, c, z, generator: fake, critic: nets.critic.apply(x, c), criticFake: nets.critic.apply(fake, c), ...(nets.constrainer ? { constrainer: nets.constrainer.apply(x) } : {}) };
-    return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { dtype: 'F32', shape: v.shape, data: v.dataSync() }]));
+    return toWrite(t);
   });
-  const trainX = Float32Array.from(Array.from(data.trainRows).flatMap((r) => Array.from(data.x.subarray(r * data.voxels, (r + 1) * data.voxels))));
-  await writeSafetensors(path.join(out, 'check.safetensors'), {
-    ...check, 'train.x': { dtype: 'F32', shape: [rows, data.voxels], data: trainX }, 'train.c': { dtype: 'F32', shape: [rows, 1], data: Float32Array.from(data.trainRows, (r) => data.c[r]) },
-  });
+  await writeSafetensors(path.join(out, 'check.safetensors'), { ...check, ...trainingRows(data) });
   await fs.writeFile(path.join(out, 'config.json'), JSON.stringify({ ...config, geometry: id, layout: convLayout(geometry), preprocessing: data.repr.constants }, null, 2));
 
   const phase = wganPhase(nets, config, data, geometry, { seed: 1 });
