@@ -119,8 +119,8 @@ export class BibAeModel implements Generator, Trainable {
 
   /**
    * Fits the KDE sampler on the encoder means of the first `sampler.kdeShowers` showers of `data`
-   * (what training does for a model with the KDE sampler), for `generateVariant` on a model trained
-   * with another sampler; returns it (also kept as `kde`).
+   * (training's KDE stage takes the first of its training rows instead), for `generateVariant` on a
+   * model trained with another sampler; returns it (also kept as `kde`).
    */
   async fitKde(data: ShowerSource): Promise<KdeSampler> {
     const n = Math.min(data.n, this.config.sampler.kdeShowers);
