@@ -30,3 +30,18 @@ it('a config the plugin refuses (conv networks on an irregular geometry) leaves 
   expect(resume.code).toBe(2);
   expect(resume.stderr).toMatch(/--resume: no checkpoint config/);
 }, 120_000);
+
+it('--memory bounds the showers read for training: the first ones that fit, said on stderr and recorded in the command', async () => {
+  const dir = tmp('calozoo-wgan-memory-');
+  const data = path.join(dir, 'ds1.h5');
+  expect((await run(['simulate', '--geometry', 'ds1-photons', '--n', '500', '--seed', '1', '--out', data])).code).toBe(0);
+  const out = path.join(dir, 'model');
+  const narrow = ['dense.generatorHidden=[16]', 'dense.criticHidden=[16]', 'latentDim=4', 'validationShowers=16'];
+  const r = await run(['train', 'wgan-gp', '--data', data, '--out', out, '--epochs', '1', '--memory', '1', '--json', ...narrow.flatMap((s) => ['--set', s])]);
+  expect(r.code, r.stderr).toBe(0);
+  const summary = JSON.parse(r.stdout);
+  // 1 MiB holds a raw and an encoded float32 copy of floor(2^20 / (8 · 368)) = 356 dataset-1 showers.
+  expect(summary.trainSize + summary.validationSize).toBe(356);
+  expect(r.stderr).toMatch(/first 356 of 500 showers.*memory budget of 1 MiB/);
+  expect(summary.command).toMatch(/--memory 1\b/);
+}, 120_000);

@@ -23,7 +23,7 @@ export function buildNetworks(config: WganConfig, geometry: Geometry, source = '
     const shape = geometry.shape;
     nets = {
       generator: new ConvGenerator(layout, config.latentDim, config.conv.ngf, rng(1)),
-      critic: new ConvCritic(shape, config.conv.ndf, rng(2)),
+      critic: new ConvCritic(shape, config.conv.ndf, rng(2), criticFeatureWidth(geometry, config.conv)),
       constrainer: config.constrainer.enabled ? new ConvConstrainer(shape, config.conv.constrainerChannels, rng(3)) : null,
     };
   } else {

@@ -8,13 +8,16 @@ import { getGeometry } from '@calozoo/core';
 import { checkArchitecture, ganDefaults, parseWganConfig, wganDefaults } from './config.js';
 
 describe('defaults', () => {
-  it('ILD photons 30³: §4.4 (λ 5, 5 critic steps, Adam (0.5, 0.9), lr G 1e-4 / D 1e-5, batch 50, κ 0.01, ngf = ndf = 32, latent 100)', () => {
+  it('ILD photons 30³: §4.4\'s networks (latent 100), λ 5 and batch 50, at ngf = ndf = 8 with the dense recipe\'s inputs and optimisation (README "ILD 30³ photons")', () => {
     const c = wganDefaults(getGeometry('ild-ecal'));
-    expect(c).toMatchObject({ architecture: 'conv', loss: 'wgan-gp', latentDim: 100, gradientPenalty: 5, criticIterations: 5, batchSize: 50 });
-    expect(c.generator).toEqual({ learningRate: 1e-4, beta1: 0.5, beta2: 0.9 });
-    expect(c.critic).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.9 });
-    expect(c.constrainer).toMatchObject({ enabled: true, weight: 0.01 });
-    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false });
+    expect(c).toMatchObject({ architecture: 'conv', loss: 'wgan-gp', latentDim: 100, gradientPenalty: 5, criticIterations: 2, batchSize: 50, schedule: 'cosine', readoutGradient: 'straight-through' });
+    expect(c.generator).toEqual({ learningRate: 2e-4, beta1: 0.5, beta2: 0.9 });
+    expect(c.critic).toEqual({ learningRate: 2e-4, beta1: 0.5, beta2: 0.9 });
+    expect(c.constrainer.enabled).toBe(false);
+    expect(c.conv).toEqual({
+      ngf: 8, ndf: 8, constrainerChannels: 16, readoutThreshold: true, representation: 'root-fraction', root: 4,
+      criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5,
+    });
   });
 
   it('ILD pions 48×25×25: §4.5 (λ 25, 10 critic steps, lr 1e-5 for G and D, batch 100, κ 1)', () => {
@@ -31,28 +34,29 @@ describe('defaults', () => {
     }
   });
 
-  it('dense recipe (README "Measured"): critic features as inputs, root-fraction k = 4, readout threshold with a straight-through gradient, 2 critic steps at lr 2e-4 with cosine annealing; the conv recipes and the plain GAN keep none of it', () => {
+  it('dense recipe (README "Measured"): critic features as inputs, root-fraction k = 4, readout threshold with a straight-through gradient, 2 critic steps at lr 2e-4 with cosine annealing; the published pion recipe and the plain GAN keep none of it', () => {
     const d = wganDefaults(getGeometry('ds1-photons'));
     expect(d).toMatchObject({ architecture: 'dense', criticIterations: 2, schedule: 'cosine', validationEnergyGroups: 5, validationHitThreshold: true, readoutGradient: 'straight-through' });
     expect(d.constrainer.enabled).toBe(false);
     expect(d.generator.learningRate).toBe(2e-4);
     expect(d.critic.learningRate).toBe(2e-4);
     expect(d.dense).toMatchObject({ representation: 'root-fraction', root: 4, criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'angular', criticFeatureMode: 'input', readoutThreshold: true });
-    for (const c of [wganDefaults(getGeometry('ild-ecal')), wganDefaults(getGeometry('ild-hcal')), ganDefaults(getGeometry('ds1-photons'))]) {
+    for (const c of [wganDefaults(getGeometry('ild-hcal')), ganDefaults(getGeometry('ds1-photons')), ganDefaults(getGeometry('ild-ecal'))]) {
       expect(c).toMatchObject({ schedule: 'constant', validationEnergyGroups: 0, validationHitThreshold: false, readoutGradient: 'kept' });
       expect(c.dense).toMatchObject({ representation: 'sqrt-fraction', criticFeatures: false, readoutThreshold: false });
     }
     expect(ganDefaults(getGeometry('ds1-photons')).dense.generatorHidden).toEqual(d.dense.generatorHidden);
   });
 
-  it('gan: §4.6 (BCE, one discriminator step, Adam lr 1e-5, betas (0.5, 0.999), batch 32, no constrainer), same networks', () => {
+  it('gan: §4.6 (BCE, one discriminator step, Adam lr 1e-5, betas (0.5, 0.999), batch 32, no constrainer) on the published networks', () => {
     const g = getGeometry('ild-ecal');
     const c = ganDefaults(g);
     expect(c).toMatchObject({ architecture: 'conv', loss: 'bce', criticIterations: 1, batchSize: 32 });
     expect(c.generator).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.999 });
     expect(c.critic).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.999 });
     expect(c.constrainer.enabled).toBe(false);
-    expect(c.conv).toEqual(wganDefaults(g).conv);
+    // The published §4.4 networks and values (none of the CPU recipe's options was tried with BCE).
+    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false, representation: 'mev', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5 });
   });
 });
 

@@ -5,7 +5,7 @@
  * `mergeConfig` (which checks keys and JSON types only) leaves to the plugin.
  */
 import { ConfigError, criticFeatureSettingsProblems, mergeConfig, withLegacyValues, type Geometry } from '@calozoo/core';
-import type { DenseRepresentation } from '@calozoo/core';
+import type { DenseRepresentation, RepresentationConfig } from '@calozoo/core';
 
 /** Network family: the published 3-D convolutional layer lists, or MLPs for any geometry. */
 export type WganArchitecture = 'conv' | 'dense';
@@ -87,6 +87,30 @@ export interface WganConfig {
      * of them. False in configs written before the key existed.
      */
     readoutThreshold: boolean;
+    /**
+     * What the conv networks see: `mev` (the published cell energies in MeV, condition E in GeV) or
+     * one of the dense representations relative to E_inc (core's `preprocessing/representation.ts`;
+     * then the condition is (log10(E_inc / MeV) − 4.5) / 2). `mev` in configs written before the key existed.
+     */
+    representation: 'mev' | DenseRepresentation;
+    /** k of the `root-fraction` representation (ignored by the others). */
+    root: number;
+    /**
+     * Whether the critic also sees E_dep/E_inc and the layer fractions (and, with
+     * `criticLateralFeatures`, each layer's centre and width in x and y) of each shower, joined to
+     * the flattened convolution output beside E and interpolated with the voxels in the gradient
+     * penalty (the dense variant's `input` mode); needs a representation relative to E_inc. False
+     * in configs written before the key existed.
+     */
+    criticFeatures: boolean;
+    /** Per-layer lateral centres and widths among the critic's features (with `criticFeatures`); false in configs written before the key existed. */
+    criticLateralFeatures: boolean;
+    /** Which layers' lateral features count (grids: every layer has them, so `all`). */
+    criticLateralLayers: 'all' | 'angular';
+    /** Factor on the standardised energy features. */
+    criticFeatureScale: number;
+    /** Factor on the standardised lateral features. */
+    criticLateralScale: number;
   };
   /** The dense variant: hidden widths of its MLPs, and what its networks see (core's `preprocessing/representation.ts`). */
   dense: {
@@ -166,7 +190,10 @@ function plainDefaults(): WganConfig {
     readoutGradient: 'kept',
     divergenceLimit: 1e5,
     constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
-    conv: { ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false },
+    conv: {
+      ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false, representation: 'mev', root: 4,
+      criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5,
+    },
     dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralScale: 0.5, criticLateralLayers: 'all', criticFeatureMode: 'input', criticFeatureScale: 1, readoutThreshold: false },
   };
 }
@@ -197,10 +224,11 @@ function denseDefaults(): WganConfig {
   };
 }
 
-/** The `wgan-gp` default for a geometry: §4.4 on 30×30×30, §4.5's hyper-parameters on 48×25×25, the dense recipe elsewhere. */
-export function wganDefaults(geometry: Geometry): WganConfig {
+/** The published conv recipe of an ILD grid (§4.4 on 30×30×30, §4.5's hyper-parameters on 48×25×25); null elsewhere. */
+function publishedConv(geometry: Geometry): WganConfig | null {
   const layout = convLayout(geometry);
-  const base = layout ? plainDefaults() : denseDefaults();
+  if (!layout) return null;
+  const base = plainDefaults();
   // What the two published conv recipes share: the conv networks, Adam betas (0.5, 0.9), the
   // constrainer's optimiser, epochs and validation sizes.
   const conv = (o: { gradientPenalty: number; criticIterations: number; lrG: number; lrD: number; batchSize: number; kappa: number }): WganConfig => ({
@@ -220,14 +248,52 @@ export function wganDefaults(geometry: Geometry): WganConfig {
   // §4.4 (getting_high WGAN/wGAN.py defaults): λ 5, 5 critic steps, lr G 1e-4, D 1e-5, batch 50, κ 0.01.
   if (layout === 'ild-30') return conv({ gradientPenalty: 5, criticIterations: 5, lrG: 1e-4, lrD: 1e-5, batchSize: 50, kappa: 0.01 });
   // §4.5: λ 25, κ 1, 10 critic steps, lr 1e-5 (G and D), batch 100.
-  if (layout === 'ild-48') return conv({ gradientPenalty: 25, criticIterations: 10, lrG: 1e-5, lrD: 1e-5, batchSize: 100, kappa: 1 });
-  return base;
+  return conv({ gradientPenalty: 25, criticIterations: 10, lrG: 1e-5, lrD: 1e-5, batchSize: 100, kappa: 1 });
+}
+
+/**
+ * The `wgan-gp` default for a geometry: on 30×30×30 the CPU recipe over §4.4's networks
+ * (`ild30Recipe`; the published one learned nothing in two CPU runs, README "ILD 30³ photons"),
+ * §4.5's hyper-parameters on 48×25×25, the dense recipe elsewhere.
+ */
+export function wganDefaults(geometry: Geometry): WganConfig {
+  const published = publishedConv(geometry);
+  if (!published) return denseDefaults();
+  return convLayout(geometry) === 'ild-30' ? ild30Recipe(published) : published;
+}
+
+/**
+ * The ILD 30³ recipe that trains on a CPU, over the published §4.4 settings `published`: networks
+ * at a quarter of the published width (ngf = ndf = 8), values as fourth roots of E/E_inc with the
+ * data's readout threshold (straight-through gradient), the critic seeing E_dep/E_inc, the layer
+ * fractions and each layer's centres and widths, 2 critic steps per generator step at lr 2e-4
+ * annealed by a cosine, no constrainer, and a validation score on 500 showers per epoch.
+ */
+function ild30Recipe(published: WganConfig): WganConfig {
+  return {
+    ...published,
+    criticIterations: 2,
+    generator: adam(2e-4, 0.5, 0.9),
+    critic: adam(2e-4, 0.5, 0.9),
+    schedule: 'cosine',
+    readoutGradient: 'straight-through',
+    maxEpochs: 200,
+    patience: 30,
+    validationShowers: 500,
+    validationEnergyGroups: 5,
+    validationHitThreshold: true,
+    constrainer: { ...published.constrainer, enabled: false },
+    conv: {
+      ...published.conv, ngf: 8, ndf: 8, readoutThreshold: true, representation: 'root-fraction', root: 4,
+      criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5,
+    },
+  };
 }
 
 /** The `gan` default for a geometry: §4.6 (BCE, one discriminator step per generator step, Adam lr 1e-5, betas (0.5, 0.999), batch 32, no constrainer). */
 export function ganDefaults(geometry: Geometry): WganConfig {
   // The plain GAN keeps the first dense settings (none of the WGAN-GP recipe's options was tried with BCE).
-  const w = convLayout(geometry) ? wganDefaults(geometry) : plainDefaults();
+  const w = publishedConv(geometry) ?? plainDefaults();
   return {
     ...w,
     loss: 'bce',
@@ -268,6 +334,10 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
   checkAdam('constrainer.optimizer', c.constrainer.optimizer);
   if (!['fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction'].includes(c.dense.representation)) bad('dense.representation', `must be one of fraction, sqrt-fraction, root-fraction, log-fraction; found ${JSON.stringify(c.dense.representation)}`);
   posInt('dense.root', c.dense.root);
+  if (!['mev', 'fraction', 'sqrt-fraction', 'root-fraction', 'log-fraction'].includes(c.conv.representation)) bad('conv.representation', `must be one of mev, fraction, sqrt-fraction, root-fraction, log-fraction; found ${JSON.stringify(c.conv.representation)}`);
+  posInt('conv.root', c.conv.root);
+  for (const [key, why] of criticFeatureSettingsProblems(c.conv, 'conv.')) bad(key, why);
+  if (c.conv.criticFeatures && c.conv.representation === 'mev') bad('conv.criticFeatures', 'needs a representation relative to E_inc ("conv.representation" fraction, sqrt-fraction, root-fraction or log-fraction), found "mev"');
   for (const [key, why] of criticFeatureSettingsProblems(c.dense)) bad(key, why);
   if (!['input', 'derived'].includes(c.dense.criticFeatureMode)) bad('dense.criticFeatureMode', `must be one of input, derived; found ${JSON.stringify(c.dense.criticFeatureMode)}`);
   for (const k of ['generatorHidden', 'criticHidden', 'constrainerHidden'] as const) {
@@ -294,13 +364,25 @@ const KEYS_TEMPLATE = plainDefaults();
  * A saved config (config.json `config`) with the keys added after it was written set to the
  * values that reproduce the networks it was trained with, not to today's defaults (which may
  * differ): `dense.criticFeatures`, `dense.criticLateralFeatures`, `dense.readoutThreshold` and
- * `conv.readoutThreshold` false, `readoutGradient` `kept`.
+ * `conv.readoutThreshold`, `conv.criticFeatures` and `conv.criticLateralFeatures` false, `conv.representation` `mev`,
+ * `readoutGradient` `kept`.
  */
 export function withLegacyKeys(raw: unknown): unknown {
-  return withLegacyValues(raw, { readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { readoutThreshold: false } });
+  return withLegacyValues(raw, { readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false } });
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */
 export function parseWganConfig(raw: unknown, source: string, defaults: WganConfig = KEYS_TEMPLATE): WganConfig {
   return checkWganConfig(mergeConfig(defaults, raw, source), source);
+}
+
+/**
+ * The representation settings of a config in the form core's `representationFor` and
+ * `fitRepresentation` read: the dense keys for `dense`; for `conv`, `mev` or the representation
+ * `conv.representation` names (with `conv.root` and `conv.readoutThreshold`).
+ */
+export function representationSettings(c: WganConfig): RepresentationConfig {
+  if (c.architecture === 'dense') return c;
+  if (c.conv.representation === 'mev') return { architecture: 'conv', dense: c.dense };
+  return { architecture: 'dense', dense: { representation: c.conv.representation, root: c.conv.root, readoutThreshold: c.conv.readoutThreshold } };
 }

@@ -103,8 +103,15 @@ export class ConvGenerator extends NetParts implements GeneratorNet {
  * k(4,2,2) → flatten ⊕ E → Linear →100→200→100→75→1 (LeakyReLU 0.2 between).
  */
 export class ConvCritic extends NetParts implements CriticNet {
-  /** Builds the critic for grid `shape` [d, h, w] and ndf. */
-  constructor(shape: readonly [number, number, number], ndf: number, rng: Rng) {
+  private readonly voxels: number;
+
+  /**
+   * Builds the critic for grid `shape` [d, h, w] and ndf. With `features` > 0 its input is
+   * [x ⊕ f], f the physics features training appends to the voxels (core's
+   * `train/critic-features.ts`, `conv.criticFeatures`), which join the flattened convolution
+   * output beside E: the head is then Linear (flat + features + 1) → 100 ….
+   */
+  constructor(shape: readonly [number, number, number], ndf: number, rng: Rng, private readonly features = 0) {
     const layers: [string, Layer][] = [['grid', new Reshape([...shape, 1])]];
     let s: number[] = [...shape, 1];
     const convs: [number, number, number | Triple, number | Triple, number | Triple][] = [
@@ -121,15 +128,19 @@ export class ConvCritic extends NetParts implements CriticNet {
     });
     const flat = s[0]! * s[1]! * s[2]!;
     layers.push(['flat', new Reshape([flat])]);
-    const widths = [flat + 1, 100, 200, 100, 75];
+    const widths = [flat + features + 1, 100, 200, 100, 75];
     const head = new Sequential([...widths.map((w, j) => [`fc${j}`, new Dense(w, widths[j + 1] ?? 1, rng, { activation: j < widths.length - 1 ? LEAKY : 'linear' })] as [string, Layer])]);
     super({ body: new Sequential(layers), head });
+    this.voxels = shape[0] * shape[1] * shape[2];
   }
 
-  /** Score [n, 1]; the condition (E in GeV) joins after the convolutions. */
+  /** Score [n, 1] of x [n, voxels (+ features)]; the features and the condition join after the convolutions. */
   apply(x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
     const { body, head } = this.parts;
-    return head!.apply(tf.concat([body!.apply(x) as tf.Tensor2D, c], 1)) as tf.Tensor2D;
+    if (this.features === 0) return head!.apply(tf.concat([body!.apply(x) as tf.Tensor2D, c], 1)) as tf.Tensor2D;
+    const cells = tf.slice(x, [0, 0], [-1, this.voxels]);
+    const f = tf.slice(x, [0, this.voxels], [-1, this.features]);
+    return head!.apply(tf.concat([body!.apply(cells) as tf.Tensor2D, f, c], 1)) as tf.Tensor2D;
   }
 }
 

@@ -14,7 +14,7 @@ import {
   prepareData, fitRepresentation, hasScale, readoutThreshold, representationFor, withReadout, type Representation,
 } from '@calozoo/core';
 import { buildNetworks, disposeNetworks, initialiseNetworks } from './build.js';
-import type { WganConfig } from './config.js';
+import { representationSettings, type WganConfig } from './config.js';
 import type { WganNetworks } from './networks.js';
 import { uniformNoise, wganPhase } from './training.js';
 import { WGAN_VERSION } from './version.js';
@@ -27,6 +27,16 @@ export const COMPONENTS = { generator: 'generator/', critic: 'critic/', constrai
 
 /** Showers per network call when `generate` is not told: small for the 3-D networks (memory), large for MLPs. */
 const DEFAULT_BATCH = { conv: 16, dense: 4096 } as const;
+
+/**
+ * `repr` with the condition the networks take: the conv networks take E_inc in GeV, as published,
+ * whatever representation their values use (a fraction's condition (log10(E/MeV) − 4.5)/2 is 0
+ * at 31.6 GeV, where the bias-free energy stem of the conv generator would pass nothing on).
+ */
+function networkCondition(config: WganConfig, repr: Representation): Representation {
+  if (config.architecture !== 'conv' || repr.name === 'mev') return repr;
+  return { ...repr, condition: (e) => Float32Array.from(e, (v) => v / 1000), constants: { ...repr.constants, condition: 'E_inc / 1000 (GeV)' } };
+}
 
 /** A trained or untrained WGAN-GP / GAN for one geometry. */
 export class WganModel implements Generator, Trainable {
@@ -44,7 +54,7 @@ export class WganModel implements Generator, Trainable {
   /** Creates the networks for `geometry` (seeded, published initialisation); warnings go to `logger`. */
   constructor(readonly plugin: WganPluginName, readonly config: WganConfig, readonly geometry: Geometry, private readonly logger?: Logger) {
     this.nets = buildNetworks(config, geometry, `${plugin} config`);
-    this.repr = representationFor(config);
+    this.repr = networkCondition(config, representationFor(representationSettings(config)));
     this.card = { plugin, pluginVersion: WGAN_VERSION, geometry: geometry.id, conditions: ['energy'] };
     const L = config.latentDim;
     const V = geometry.voxels;
@@ -83,9 +93,10 @@ export class WganModel implements Generator, Trainable {
     const d = await prepareData(data, this.geometry, (s, rows) => {
       // The scale is fitted once (a loaded or trained model keeps its own), so that continued training sees the same values.
       if (!this.scaleFitted) {
-        this.repr = this.config.architecture === 'conv'
-          ? withReadout(representationFor(this.config), this.readout() ? readoutThreshold(s.values, s.voxels, rows) : 0)
-          : fitRepresentation(this.config, s.values, s.energy, s.voxels, rows);
+        const settings = representationSettings(this.config);
+        this.repr = networkCondition(this.config, settings.architecture === 'conv'
+          ? withReadout(representationFor(settings), this.readout() ? readoutThreshold(s.values, s.voxels, rows) : 0)
+          : fitRepresentation(settings, s.values, s.energy, s.voxels, rows));
       }
       this.scaleFitted = true;
       return this.repr;
@@ -172,7 +183,7 @@ export class WganModel implements Generator, Trainable {
     if (hasScale(this.repr.name)) {
       const scale = preprocessing['scale'];
       if (typeof scale !== 'number' || !(scale > 0)) throw new ModelFormatError(`${dir}/config.json: preprocessing.scale must be a positive number for the fraction representation, found ${JSON.stringify(scale)}.`);
-      this.repr = representationFor(this.config, scale);
+      this.repr = representationFor(representationSettings(this.config), scale);
       this.scaleFitted = true;
     }
     if (this.readout()) {
@@ -181,6 +192,7 @@ export class WganModel implements Generator, Trainable {
       this.repr = withReadout(this.repr, threshold);
       this.scaleFitted = true;
     }
+    this.repr = networkCondition(this.config, this.repr);
     const parts = { generator: this.nets.generator, critic: this.nets.critic, ...(this.nets.constrainer ? { constrainer: this.nets.constrainer } : {}) };
     for (const [name, net] of Object.entries(parts)) {
       const file = path.join(dir, name, 'weights.safetensors');

@@ -39,12 +39,12 @@ export function wganPhase(
   const noise = (rng: Rng, m: number): tf.Tensor2D => tf.tensor2d(uniformNoise(rng, m, L), [m, L]);
   const adam = (a: WganConfig['critic']) => ({ learningRate: a.learningRate, schedule: config.schedule, adam: { beta1: a.beta1, beta2: a.beta2 } });
   const layers = voxelLayers(geometry);
-  // The dense critic's physics features (core's train/critic-features.ts), standardised on the training split.
-  const features = config.architecture === 'dense' ? fitCriticFeaturesFor(data, geometry, config.dense, 'wgan') : null;
+  // The critic's physics features (core's train/critic-features.ts), standardised on the training split.
+  const features = fitCriticFeaturesFor(data, geometry, config.architecture === 'dense' ? config.dense : config.conv, 'wgan');
   // The critic's input: the voxels, with the standardised features appended when enabled.
   const input = (x: tf.Tensor2D): tf.Tensor2D => (features ? tf.concat([x, features.apply(x)], 1) : x);
   const critic = (x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => D.apply(input(x), c);
-  const jointPenalty = features !== null && config.dense.criticFeatureMode === 'input';
+  const jointPenalty = features !== null && (config.architecture === 'conv' || config.dense.criticFeatureMode === 'input');
 
   const criticLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
     const m = rows.length;

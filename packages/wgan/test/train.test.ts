@@ -134,12 +134,15 @@ describe('initialisation seed', () => {
 const ild = getGeometry('ild-ecal');
 await forEachBackend(() => {
   describe('conv readout threshold (ILD 30³, narrow networks)', () => {
-    it('fits the data\'s smallest deposit, writes it to config.json, and no generated cell lies between 0 and it on either runtime', async () => {
+    it.each([
+      ['mev', { representation: 'mev', criticFeatures: false, criticLateralFeatures: false }],
+      ['root-fraction with critic features', { representation: 'root-fraction', criticFeatures: true, criticLateralFeatures: true }],
+    ] as const)('%s: fits the data\'s smallest deposit, writes it to config.json, and no generated cell lies between 0 and it on either runtime', async (_name, settings) => {
       const data = simulateShowers(ild, { n: 40, seed: 31 });
       let smallest = Infinity;
       for (const v of data.values) if (v > 0) smallest = Math.min(smallest, v);
       const base = wganGpPlugin.defaultConfig(ild);
-      const c = tinyConfig(base, { conv: { ...base.conv, ngf: 2, ndf: 2, constrainerChannels: 2, readoutThreshold: true }, validationShowers: 8 });
+      const c = tinyConfig(base, { conv: { ...base.conv, ngf: 2, ndf: 2, constrainerChannels: 2, readoutThreshold: true, ...settings }, validationShowers: 8 });
       const model = await wganGpPlugin.create(c, ild);
       const energy = data.energy.subarray(0, 6);
       const before = await model.generate({ energy }, { seed: 2, runtime: 'tfjs' });
@@ -148,6 +151,9 @@ await forEachBackend(() => {
       await model.save(dir);
       model.dispose();
       const { preprocessing } = await readModelConfig(dir);
+      expect(preprocessing['representation']).toBe(c.conv.representation);
+      // The conv networks take E in GeV whatever the representation (a fraction's log condition is 0 at 31.6 GeV).
+      expect(preprocessing['condition']).toBe('E_inc / 1000 (GeV)');
       // The training split's smallest deposit: at least the whole file's.
       expect(preprocessing['threshold']).toBeGreaterThanOrEqual(smallest * (1 - 1e-6));
       const t = preprocessing['threshold'] as number;

@@ -44,6 +44,7 @@ export interface TrainFlags {
   geometry?: string;
   checkpointEvery?: number;
   allowNegative?: boolean;
+  memory?: number;
 }
 
 /**
@@ -66,6 +67,7 @@ function commandLine(plugin: string, f: TrainFlags, plugins: readonly string[] =
   if (f.geometry) parts.push('--geometry', f.geometry);
   if (f.backend) parts.push('--backend', f.backend);
   if (f.threads) parts.push('--threads', String(f.threads));
+  if (f.memory) parts.push('--memory', String(f.memory));
   return parts.map((p) => (/[\s"'$`\\]/.test(p) ? JSON.stringify(p) : p)).join(' ');
 }
 
@@ -93,6 +95,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option('--geometry <id>', 'geometry id when the file does not say')
     .option('--checkpoint-every <duration>', 'seconds between checkpoints (default 60s)', parseDuration('--checkpoint-every'))
     .option('--allow-negative', 'train on negative voxel energies as they are (default: a file holding any is refused)')
+    .option('--memory <MiB>', 'memory for the training showers, MiB (default 1024); a plugin that reads showers into memory trains on the first ones that fit and says so', parsePositiveInt('--memory'))
     .addHelpText('after', '\nExample:\n  calozoo train caloman --data data/ds1-photons.h5 --out models/caloman-ds1 --time 30m --seed 1\n  calozoo train caloman --data data/ds1-photons.h5 --out models/caloman-ds1 --resume')
     .action(async (pluginName: string, flags: TrainFlags, cmd: Command) => {
       const out = ctx.output(cmd);
@@ -192,6 +195,7 @@ export async function trainModelDir(ctx: CliContext, out: Output, pluginName: st
       checkpointDir: path.join(flags.out, 'checkpoints'),
       checkpointEverySeconds: flags.checkpointEvery,
       resume: flags.resume,
+      memoryBudgetMiB: flags.memory,
       signal: ctx.signal,
       logger: out.logger(),
       // The bar counts the steps of the running phase; a phase that reports only epochs (or

@@ -47,6 +47,29 @@ export interface TrainingData {
 }
 
 /**
+ * The first `n` showers of `data` in one array, read in blocks of at most `blockBytes` of values
+ * (default 256 MiB): one read of a larger budget would exceed h5wasm's 2 GiB heap (20 000 ILD 30³
+ * showers are 2.16 GB).
+ */
+export async function readInBlocks(data: ShowerSource, n: number, blockBytes = 256 * 2 ** 20): Promise<Showers> {
+  const V = data.voxels;
+  const block = Math.max(1, Math.floor(blockBytes / (4 * V)));
+  if (n <= block) return data.readRange(0, n);
+  const out: Showers = { n, voxels: V, energy: new Float32Array(n), values: new Float32Array(n * V) };
+  for (let start = 0; start < n; start += block) {
+    const end = Math.min(n, start + block);
+    const b = await data.readRange(start, end);
+    out.energy.set(b.energy, start);
+    out.values.set(b.values, start * V);
+    for (const k of ['theta', 'phi'] as const) {
+      const a = b[k];
+      if (a) (out[k] ??= new Float32Array(n)).set(a, start);
+    }
+  }
+  return out;
+}
+
+/**
  * Reads the showers (at most `memoryBudgetMiB` of them, see the logger warning), splits them and
  * encodes them in the representation `represent` gives for the raw showers and training rows.
  */
@@ -58,7 +81,7 @@ export async function prepareData(
   const maxRows = Math.max(2, Math.floor(((options.memoryBudgetMiB ?? 1024) * 2 ** 20) / (8 * V)));
   const n = Math.min(data.n, maxRows);
   if (n < data.n) options.logger?.warn(`${options.name ?? 'training'}: training on the first ${n} of ${data.n} showers, which fit into the memory budget of ${options.memoryBudgetMiB ?? 1024} MiB (raw and encoded copies); this package does not stream from the file yet`);
-  const s = await data.readRange(0, n);
+  const s = await readInBlocks(data, n);
   const perm = new Rng(options.seed, SPLIT_STREAM).permutation(n);
   const nVal = Math.min(n - 1, Math.max(1, Math.round(n * (options.validationFraction ?? 0.2))));
   const trainRows = Uint32Array.from(perm.subarray(0, n - nVal)).sort();
