@@ -28,16 +28,6 @@ export const COMPONENTS = { generator: 'generator/', critic: 'critic/', constrai
 /** Showers per network call when `generate` is not told: small for the 3-D networks (memory), large for MLPs. */
 const DEFAULT_BATCH = { conv: 16, dense: 4096 } as const;
 
-/**
- * `repr` with the condition the networks take: the conv networks take E_inc in GeV, as published,
- * whatever representation their values use (a fraction's condition (log10(E/MeV) − 4.5)/2 is 0
- * at 31.6 GeV, where the bias-free energy stem of the conv generator would pass nothing on).
- */
-function networkCondition(config: WganConfig, repr: Representation): Representation {
-  if (config.architecture !== 'conv' || repr.name === 'mev') return repr;
-  return { ...repr, condition: (e) => Float32Array.from(e, (v) => v / 1000), constants: { ...repr.constants, condition: 'E_inc / 1000 (GeV)' } };
-}
-
 /** A trained or untrained WGAN-GP / GAN for one geometry. */
 export class WganModel implements Generator, Trainable {
   /** Plugin, version, geometry and conditions. */
@@ -54,7 +44,7 @@ export class WganModel implements Generator, Trainable {
   /** Creates the networks for `geometry` (seeded, published initialisation); warnings go to `logger`. */
   constructor(readonly plugin: WganPluginName, readonly config: WganConfig, readonly geometry: Geometry, private readonly logger?: Logger) {
     this.nets = buildNetworks(config, geometry, `${plugin} config`);
-    this.repr = networkCondition(config, representationFor(representationSettings(config)));
+    this.repr = representationFor(representationSettings(config));
     this.card = { plugin, pluginVersion: WGAN_VERSION, geometry: geometry.id, conditions: ['energy'] };
     const L = config.latentDim;
     const V = geometry.voxels;
@@ -94,9 +84,9 @@ export class WganModel implements Generator, Trainable {
       // The scale is fitted once (a loaded or trained model keeps its own), so that continued training sees the same values.
       if (!this.scaleFitted) {
         const settings = representationSettings(this.config);
-        this.repr = networkCondition(this.config, settings.architecture === 'conv'
+        this.repr = settings.architecture === 'conv'
           ? withReadout(representationFor(settings), this.readout() ? readoutThreshold(s.values, s.voxels, rows) : 0)
-          : fitRepresentation(settings, s.values, s.energy, s.voxels, rows));
+          : fitRepresentation(settings, s.values, s.energy, s.voxels, rows);
       }
       this.scaleFitted = true;
       return this.repr;
@@ -192,7 +182,6 @@ export class WganModel implements Generator, Trainable {
       this.repr = withReadout(this.repr, threshold);
       this.scaleFitted = true;
     }
-    this.repr = networkCondition(this.config, this.repr);
     const parts = { generator: this.nets.generator, critic: this.nets.critic, ...(this.nets.constrainer ? { constrainer: this.nets.constrainer } : {}) };
     for (const [name, net] of Object.entries(parts)) {
       const file = path.join(dir, name, 'weights.safetensors');

@@ -39,7 +39,10 @@ export const wganGpPlugin: ModelPlugin<WganConfig> = makePlugin(
   'wgan-gp',
   'WGAN-GP with energy constrainer (Getting High, arXiv:2005.05334): published 3-D conv networks on ILD grids, MLPs elsewhere',
   wganDefaults,
-  { 'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)) },
+  {
+    'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)),
+    'ild-ecal': fileURLToPath(new URL('../models/ild-ecal', import.meta.url)),
+  },
 );
 
 /** `gan`: the plain GAN (binary cross-entropy, no constrainer by default) on the same networks. */

@@ -152,8 +152,8 @@ await forEachBackend(() => {
       model.dispose();
       const { preprocessing } = await readModelConfig(dir);
       expect(preprocessing['representation']).toBe(c.conv.representation);
-      // The conv networks take E in GeV whatever the representation (a fraction's log condition is 0 at 31.6 GeV).
-      expect(preprocessing['condition']).toBe('E_inc / 1000 (GeV)');
+      // The representation's condition: E in GeV for MeV values, (log10(E/MeV) − 4.5)/2 for fractions.
+      expect(preprocessing['condition']).toBe(c.conv.representation === 'mev' ? 'E_inc / 1000 (GeV)' : '(log10(E_inc / MeV) - 4.5) / 2');
       // The training split's smallest deposit: at least the whole file's.
       expect(preprocessing['threshold']).toBeGreaterThanOrEqual(smallest * (1 - 1e-6));
       const t = preprocessing['threshold'] as number;

@@ -1,0 +1,66 @@
+/**
+ * The shipped ILD 30³ photon model (`wgan-gp/ild-ecal`, models/ild-ecal/README.md): it loads
+ * through the registry, generates on ONNX Runtime (the default) the same showers as on TF.js, and
+ * at 20 and 80 GeV its mean visible energy and mean n_hit (0.1 MeV MIP cut, field-reference.md
+ * §5.1) lie within the tolerances below of the simulator's. Measured with 200 showers each
+ * (2026-12-07): E_vis 0.91 / 0.99 and n_hit 0.85 / 0.64 of the simulator's at 20 / 80 GeV; the
+ * tolerances (15 %, 45 %) hold the shipped model where it is (its card says it misses n_hit) and
+ * fail on a broken load, representation, condition or readout, which move them by factors.
+ */
+import { expect, it } from 'vitest';
+import { getGeometry, loadPretrained, readModelConfig, pretrainedDir } from '@calozoo/core';
+import { simulateShowers } from '@calozoo/simulator';
+import '../src/index.js';
+
+const MIP_CUT = 0.1;
+
+/** Mean E_vis (MeV) and mean n_hit after the MIP cut. */
+function summary(values: Float32Array, n: number, voxels: number): { evis: number; nhit: number } {
+  let e = 0;
+  let h = 0;
+  for (let i = 0; i < n * voxels; i++) {
+    const v = values[i]!;
+    if (v >= MIP_CUT) {
+      e += v;
+      h++;
+    }
+  }
+  return { evis: e / n, nhit: h / n };
+}
+
+it('wgan-gp/ild-ecal generates showers whose mean E_vis and n_hit at 20 and 80 GeV match the simulator\'s', async () => {
+  const geometry = getGeometry('ild-ecal');
+  const model = await loadPretrained('wgan-gp/ild-ecal');
+  const { preprocessing } = await readModelConfig(pretrainedDir('wgan-gp/ild-ecal'));
+  const threshold = preprocessing['threshold'] as number;
+  expect(threshold).toBeGreaterThan(0);
+  const n = 200;
+  const rows: Record<string, number>[] = [];
+  try {
+    for (const gev of [20, 80]) {
+      const energy = new Float32Array(n).fill(gev * 1000);
+      const gen = await model.generate({ energy }, { seed: 5 });
+      // The readout: no generated cell between 0 and the training data's smallest deposit.
+      expect(gen.values.some((v) => v > 0 && v < threshold)).toBe(false);
+      const sim = simulateShowers(geometry, { n, seed: 7, energies: energy });
+      const g = summary(gen.values, n, geometry.voxels);
+      const s = summary(sim.values, n, geometry.voxels);
+      rows.push({ gev, evis: g.evis / s.evis, nhit: g.nhit / s.nhit });
+    }
+    const tf = await model.generate({ energy: Float32Array.of(20000, 80000) }, { seed: 5, runtime: 'tfjs' });
+    const ort = await model.generate({ energy: Float32Array.of(20000, 80000) }, { seed: 5 });
+    let d = 0;
+    let max = 0;
+    for (let i = 0; i < tf.values.length; i++) {
+      d = Math.max(d, Math.abs(tf.values[i]! - ort.values[i]!));
+      max = Math.max(max, tf.values[i]!);
+    }
+    expect(d).toBeLessThanOrEqual(1e-3 * max);
+  } finally {
+    model.dispose();
+  }
+  for (const r of rows) {
+    expect(Math.abs(r['evis']! - 1), `E_vis ratio at ${r['gev']} GeV`).toBeLessThan(0.15);
+    expect(Math.abs(r['nhit']! - 1), `n_hit ratio at ${r['gev']} GeV`).toBeLessThan(0.45);
+  }
+}, 120_000);
