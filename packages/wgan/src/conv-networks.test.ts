@@ -32,6 +32,19 @@ describe('ILD photons 30×30×30 (§4.4)', () => {
     expect(layerShapes(part(d, 'head'), [91])).toEqual([[100], [200], [100], [75], [1]]);
   });
 
+  it('critic: its convolutions (no bias, LayerNorm after the first) do not see a shower\'s overall scale, only E and appended features can carry it', () => {
+    const V = 27000;
+    const x = new Rng(5).fillUniform(new Float32Array(2 * V)) as Float32Array;
+    const score = (v: Float32Array): Float32Array => tf.tidy(() => d.apply(tf.tensor2d(v, [2, V]), tf.tensor2d([20, 80], [2, 1])).dataSync() as Float32Array);
+    const s0 = score(x);
+    const scaled = score(x.map((v) => 3 * v));
+    const reshaped = score(x.map((v, i) => (i % 7 === 0 ? 3 * v : v)));
+    // Measured: the rescaled score moves by 2e-8 (float32 rounding and LayerNorm's epsilon), the reshaped one by 1.5e-5.
+    for (const r of [0, 1]) {
+      expect(Math.abs(scaled[r]! - s0[r]!)).toBeLessThan(1e-2 * Math.abs(reshaped[r]! - s0[r]!));
+    }
+  });
+
   it('constrainer: 14³ × 16 → 6³ × 32 → 5³ × 16, flatten 2000 → 100 → 1', () => {
     expect(convShapes(part(c, 'net'), [27000])).toEqual([[30, 30, 30, 1], [14, 14, 14, 16], [6, 6, 6, 32], [5, 5, 5, 16], [2000], [100], [1]]);
   });
