@@ -32,6 +32,15 @@ export function parsePositiveInt(flag: string): (v: string) => number {
   };
 }
 
+/** Parses a non-negative integer flag value (a count where 0 means none) or throws a UsageError naming the flag. */
+export function parseCount(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+}
+
 /** Parses a non-negative integer flag value (seeds) or throws a UsageError. */
 export function parseSeed(v: string): number {
   const n = Number(v);

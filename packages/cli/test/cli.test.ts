@@ -335,7 +335,10 @@ describe('calozoo CLI: simulate → evaluate, and the demo pipeline', () => {
     expect(j.table.find((r: { metric: string }) => r.metric === 'mean separation power')['mean-shower']).toBe(j.results[0].summary.meanSeparationPower);
     expect(existsSync(path.join(report, 'index.html'))).toBe(true);
     expect(existsSync(path.join(report, 'mean-shower', 'index.html'))).toBe(true);
-    expect(existsSync(path.join(dir, 'demo', 'generated-mean-shower.h5'))).toBe(true);
+    expect(existsSync(path.join(dir, 'demo', 'generated-calochallenge-1-photons-mean-shower.h5'))).toBe(true);
+    // A given model: one pass on its geometry, no ILD 30³ pass.
+    expect(j.ild).toBeUndefined();
+    expect((await run(['demo', '--ild-n', '-1'])).stderr).toMatch(/--ild-n must be a non-negative integer, got "-1"/);
   });
 });
 

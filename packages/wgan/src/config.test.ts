@@ -16,7 +16,7 @@ describe('defaults', () => {
     expect(c.constrainer.enabled).toBe(false);
     expect(c.conv).toEqual({
       ngf: 8, ndf: 8, constrainerChannels: 16, readoutThreshold: true, representation: 'root-fraction', root: 4,
-      criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5,
+      criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5, criticHitFeatures: true, criticHitCut: 0.1, criticSpectrumCuts: 8,
     });
   });
 
@@ -56,7 +56,7 @@ describe('defaults', () => {
     expect(c.critic).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.999 });
     expect(c.constrainer.enabled).toBe(false);
     // The published §4.4 networks and values (none of the CPU recipe's options was tried with BCE).
-    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false, representation: 'mev', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5 });
+    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false, representation: 'mev', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5, criticHitFeatures: false, criticHitCut: 0.1, criticSpectrumCuts: 0 });
   });
 });
 

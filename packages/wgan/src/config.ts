@@ -4,7 +4,7 @@
  * grid, the dense variant everywhere else; §4.6 for the plain GAN) and the value checks that
  * `mergeConfig` (which checks keys and JSON types only) leaves to the plugin.
  */
-import { ConfigError, criticFeatureSettingsProblems, mergeConfig, withLegacyValues, type Geometry } from '@calozoo/core';
+import { ConfigError, DEFAULT_HIT_CUT_MEV, criticFeatureSettingsProblems, mergeConfig, withLegacyValues, type Geometry } from '@calozoo/core';
 import type { DenseRepresentation, RepresentationConfig } from '@calozoo/core';
 
 /** Network family: the published 3-D convolutional layer lists, or MLPs for any geometry. */
@@ -111,6 +111,20 @@ export interface WganConfig {
     criticFeatureScale: number;
     /** Factor on the standardised lateral features. */
     criticLateralScale: number;
+    /**
+     * Whether the critic's features (with `criticFeatures`) also hold, per layer, a soft count of
+     * the cells above `criticHitCut` MeV (core's `train/critic-features.ts`): the n_hit profile the
+     * voxel values alone show the critic poorly. False in configs written before the key existed.
+     */
+    criticHitFeatures: boolean;
+    /** The hit counts' cut in MeV (0.1: the ILD MIP cut). */
+    criticHitCut: number;
+    /**
+     * K > 0: the critic's features (with `criticFeatures`) also hold the shower's cell-energy
+     * spectrum, soft counts of the cells above K cuts at the quantiles k/(K + 1) of the training
+     * deposits (core's `train/critic-features.ts`; the MIP peak); 0: off, and in configs written before the key existed.
+     */
+    criticSpectrumCuts: number;
   };
   /** The dense variant: hidden widths of its MLPs, and what its networks see (core's `preprocessing/representation.ts`). */
   dense: {
@@ -192,7 +206,7 @@ function plainDefaults(): WganConfig {
     constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
     conv: {
       ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false, representation: 'mev', root: 4,
-      criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5,
+      criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5, criticHitFeatures: false, criticHitCut: DEFAULT_HIT_CUT_MEV, criticSpectrumCuts: 0,
     },
     dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralScale: 0.5, criticLateralLayers: 'all', criticFeatureMode: 'input', criticFeatureScale: 1, readoutThreshold: false },
   };
@@ -289,7 +303,7 @@ function ild30Recipe(published: WganConfig): WganConfig {
     validationShowers: 500,
     conv: {
       ...published.conv, ngf: 8, ndf: 8, readoutThreshold: true, representation: 'root-fraction', root: 4,
-      criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5,
+      criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5, criticHitFeatures: true, criticSpectrumCuts: 8,
     },
   };
 }
@@ -368,11 +382,11 @@ const KEYS_TEMPLATE = plainDefaults();
  * A saved config (config.json `config`) with the keys added after it was written set to the
  * values that reproduce the networks it was trained with, not to today's defaults (which may
  * differ): `dense.criticFeatures`, `dense.criticLateralFeatures`, `dense.readoutThreshold` and
- * `conv.readoutThreshold`, `conv.criticFeatures` and `conv.criticLateralFeatures` false, `conv.representation` `mev`,
+ * `conv.readoutThreshold`, `conv.criticFeatures`, `conv.criticLateralFeatures` and `conv.criticHitFeatures` false, `conv.criticSpectrumCuts` 0, `conv.representation` `mev`,
  * `readoutGradient` `kept`.
  */
 export function withLegacyKeys(raw: unknown): unknown {
-  return withLegacyValues(raw, { readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false } });
+  return withLegacyValues(raw, { readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 } });
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */

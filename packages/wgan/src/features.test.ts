@@ -29,12 +29,18 @@ describe('critic features in the WGAN', () => {
     const base = wganDefaults(geometry);
     const L = layerSlices(geometry).length;
     const V = geometry.voxels;
-    const build = (criticFeatures: boolean, criticLateralFeatures = false) =>
-      buildNetworks({ ...base, conv: { ...base.conv, ngf: 2, ndf: 2, constrainerChannels: 2, representation: 'root-fraction', criticFeatures, criticLateralFeatures } }, geometry);
+    const build = (criticFeatures: boolean, criticLateralFeatures = false, criticHitFeatures = false, criticSpectrumCuts = 0) =>
+      buildNetworks({ ...base, conv: { ...base.conv, ngf: 2, ndf: 2, constrainerChannels: 2, representation: 'root-fraction', criticFeatures, criticLateralFeatures, criticHitFeatures, criticSpectrumCuts } }, geometry);
     const headRows = (nets: ReturnType<typeof build>): number => Object.entries(nets.critic.variables()).find(([name]) => name === 'head.fc0.kernel')![1].shape[0]!;
     const plain = build(false);
     expect(headRows(plain)).toBe(90 + 1);
     disposeNetworks(plain);
+    // The hit counts: one more per layer, and the spectrum's cuts (nothing without criticFeatures, as the lateral ones).
+    for (const [on, rows] of [[true, 90 + 1 + 6 * L + 8 + 1], [false, 90 + 1]] as const) {
+      const h = build(on, true, true, 8);
+      expect(headRows(h)).toBe(rows);
+      disposeNetworks(h);
+    }
     const nets = build(true, true);
     const F = 1 + 5 * L;
     expect(headRows(nets)).toBe(90 + F + 1);
@@ -63,6 +69,7 @@ describe('critic features in the WGAN', () => {
     expect(() => parseWganConfig({ conv: { representation: 'mev', criticFeatures: true } }, 'my.json', wganDefaults(getGeometry('ild-ecal')))).toThrow(/my\.json.*conv\.criticFeatures.*representation.*"mev"/);
     expect(() => parseWganConfig({ conv: { representation: 'cube' } }, 'my.json')).toThrow(/conv\.representation.*root-fraction/);
     expect(() => parseWganConfig({ conv: { criticLateralScale: 0 } }, 'my.json')).toThrow(/conv\.criticLateralScale/);
+    expect(() => parseWganConfig({ conv: { criticHitCut: -1 } }, 'my.json')).toThrow(/my\.json.*conv\.criticHitCut.*> 0 \(MeV\)/);
   });
 
   it('are off in a saved config that predates them, whatever the default', () => {
@@ -81,6 +88,10 @@ describe('critic features in the WGAN', () => {
     delete saved.conv.criticFeatures;
     const convOn = { ...on, conv: { ...on.conv, representation: 'root-fraction' as const, criticFeatures: true } };
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', convOn).conv).toMatchObject({ representation: 'mev', criticFeatures: false });
+    delete saved.conv.criticHitFeatures;
+    delete saved.conv.criticHitCut;
+    delete saved.conv.criticSpectrumCuts;
+    expect(parseWganConfig(withLegacyKeys(saved), 'config.json', wganDefaults(getGeometry('ild-ecal'))).conv).toMatchObject({ criticHitFeatures: false, criticHitCut: 0.1, criticSpectrumCuts: 0 });
     delete saved.dense.readoutThreshold;
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', { ...on, dense: { ...on.dense, readoutThreshold: true } }).dense.readoutThreshold).toBe(false);
   });

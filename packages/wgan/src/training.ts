@@ -41,9 +41,11 @@ export function wganPhase(
   const layers = voxelLayers(geometry);
   // The critic's physics features (core's train/critic-features.ts), standardised on the training split.
   const features = fitCriticFeaturesFor(data, geometry, config.architecture === 'dense' ? config.dense : config.conv, 'wgan');
+  // E_inc (MeV) of the rows [m, 1], for the hit counts among the features (null when they are off).
+  const energyOf = (rows: ArrayLike<number>): tf.Tensor2D | undefined => (features?.needsEnergy ? tf.tensor2d(Float32Array.from(rows, (r) => data.energy[r]!), [rows.length, 1]) : undefined);
   // The critic's input: the voxels, with the standardised features appended when enabled.
-  const input = (x: tf.Tensor2D): tf.Tensor2D => (features ? tf.concat([x, features.apply(x)], 1) : x);
-  const critic = (x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => D.apply(input(x), c);
+  const input = (x: tf.Tensor2D, e?: tf.Tensor2D): tf.Tensor2D => (features ? tf.concat([x, features.apply(x, e)], 1) : x);
+  const critic = (x: tf.Tensor2D, c: tf.Tensor2D, e?: tf.Tensor2D): tf.Tensor2D => D.apply(input(x, e), c);
   const jointPenalty = features !== null && (config.architecture === 'conv' || config.dense.criticFeatureMode === 'input');
 
   const criticLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
@@ -52,21 +54,22 @@ export function wganPhase(
     const z = noise(rng, m);
     const alpha = tf.tensor2d(rng.fillUniform(new Float32Array(m)) as Float32Array, [m, 1]);
     const fake = withoutGradient(() => applyReadout(data, rows, G.apply(z, c)));
-    const inReal = input(x);
-    const inFake = input(fake);
+    const e = energyOf(rows);
+    const inReal = input(x, e);
+    const inFake = input(fake, e);
     // Real and fake in one pass (every layer acts per shower).
     const d = D.apply(tf.concat([inReal, inFake], 0), tf.concat([c, c], 0));
     const dReal = tf.slice(d, [0, 0], [m, 1]);
     const dFake = tf.slice(d, [m, 0], [m, 1]);
     if (!wgan) return bceDiscriminatorLoss(dReal, dFake);
-    const gp = jointPenalty ? gradientPenalty((h) => D.apply(h, c), inReal, inFake, alpha) : gradientPenalty((xh) => critic(xh, c), x, fake, alpha);
+    const gp = jointPenalty ? gradientPenalty((h) => D.apply(h, c), inReal, inFake, alpha) : gradientPenalty((xh) => critic(xh, c, e), x, fake, alpha);
     return wganCriticLoss(dReal, dFake, gp, config.gradientPenalty);
   };
 
   const generatorLoss = (rows: Uint32Array, rng: Rng): tf.Scalar => {
     const { x, c } = gatherRows(data, rows);
     const fake = applyReadout(data, rows, G.apply(noise(rng, rows.length), c), config.readoutGradient);
-    const dFake = critic(fake, c);
+    const dFake = critic(fake, c, energyOf(rows));
     const term = C && config.constrainer.weight > 0 ? constrainerTerm(C.apply(fake), withoutGradient(() => C.apply(x)), c) : undefined;
     if (wgan) return wganGeneratorLoss(dFake, config.constrainer.weight, term);
     const adv = bceGeneratorLoss(dFake);
@@ -85,7 +88,8 @@ export function wganPhase(
       const { showers, wSum } = tf.tidy(() => {
         const { x, c } = gatherRows(data, rows);
         const fake = applyReadout(data, rows, G.apply(tf.tensor2d(zAll.subarray(s * L, (s + m) * L), [m, L]), c));
-        const est = wassersteinEstimate(critic(x, c), critic(fake, c));
+        const e = energyOf(rows);
+        const est = wassersteinEstimate(critic(x, c, e), critic(fake, c, e));
         return { showers: repr.decode(fake, tf.tensor2d(energy, [m, 1])), wSum: tf.mul(est, m) };
       });
       parts.push(showerFeatures(showers.dataSync() as Float32Array, energy, layers, data.hitThreshold));

@@ -3,9 +3,10 @@
  * through the registry, generates on ONNX Runtime (the default) the same showers as on TF.js, and
  * at 20 and 80 GeV its mean visible energy and mean n_hit (0.1 MeV MIP cut, field-reference.md
  * §5.1) lie within the tolerances below of the simulator's. Measured with 200 showers each
- * (2026-12-07): E_vis 0.91 / 0.99 and n_hit 0.85 / 0.64 of the simulator's at 20 / 80 GeV; the
- * tolerances (15 %, 45 %) hold the shipped model where it is (its card says it misses n_hit) and
- * fail on a broken load, representation, condition or readout, which move them by factors.
+ * (2026-12-07, the model with the hit-count and spectrum critic features): E_vis 0.92 / 1.01 and
+ * n_hit 0.85 / 0.92 of the simulator's at 20 / 80 GeV; the tolerances (15 %, 25 %) hold the shipped
+ * model where it is (its card says it misses n_hit below 40 GeV) and fail on a broken load,
+ * representation, condition or readout, which move them by factors.
  */
 import { expect, it } from 'vitest';
 import { getGeometry, loadPretrained, readModelConfig, pretrainedDir } from '@calozoo/core';
@@ -61,6 +62,6 @@ it('wgan-gp/ild-ecal generates showers whose mean E_vis and n_hit at 20 and 80 G
   }
   for (const r of rows) {
     expect(Math.abs(r['evis']! - 1), `E_vis ratio at ${r['gev']} GeV`).toBeLessThan(0.15);
-    expect(Math.abs(r['nhit']! - 1), `n_hit ratio at ${r['gev']} GeV`).toBeLessThan(0.45);
+    expect(Math.abs(r['nhit']! - 1), `n_hit ratio at ${r['gev']} GeV`).toBeLessThan(0.25);
   }
 }, 120_000);

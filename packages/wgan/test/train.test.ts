@@ -135,8 +135,8 @@ const ild = getGeometry('ild-ecal');
 await forEachBackend(() => {
   describe('conv readout threshold (ILD 30³, narrow networks)', () => {
     it.each([
-      ['mev', { representation: 'mev', criticFeatures: false, criticLateralFeatures: false }],
-      ['root-fraction with critic features', { representation: 'root-fraction', criticFeatures: true, criticLateralFeatures: true }],
+      ['mev', { representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 }],
+      ['root-fraction with critic features, hit counts and spectrum', { representation: 'root-fraction', criticFeatures: true, criticLateralFeatures: true, criticHitFeatures: true, criticSpectrumCuts: 4 }],
     ] as const)('%s: fits the data\'s smallest deposit, writes it to config.json, and no generated cell lies between 0 and it on either runtime', async (_name, settings) => {
       const data = simulateShowers(ild, { n: 40, seed: 31 });
       let smallest = Infinity;

@@ -8,7 +8,7 @@ import { cellCentres, getGeometry, layerSlices } from '../geometry/index.js';
 import { representationFor } from '../preprocessing/representation.js';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
-import { criticFeatureCount, criticFeatureSettingsProblems, fitCriticFeatures, lateralMatrices, layerMatrix, rawCriticFeatures, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR } from './critic-features.js';
+import { criticFeatureCount, criticFeatureSettingsProblems, depositQuantiles, fitCriticFeatures, lateralMatrices, layerMatrix, rawCriticFeatures, FRACTION_EPSILON, HIT_FLOOR_MEV, HIT_TEMPERATURE, LATERAL_EPSILON, WIDTH_FLOOR } from './critic-features.js';
 import { gradientPenalty } from './adversarial.js';
 import { voxelLayers } from './validation-score.js';
 
@@ -22,6 +22,72 @@ describe('critic features', () => {
     const bad = criticFeatureSettingsProblems({ ...ok, criticLateralLayers: 'some' as never, criticFeatureScale: 0, criticLateralScale: Number.NaN }, 'net.');
     expect(bad.map(([k]) => k)).toEqual(['net.criticLateralLayers', 'net.criticFeatureScale', 'net.criticLateralScale']);
     expect(bad[0]![1]).toMatch(/must be one of all, angular; found "some"/);
+    const hits = criticFeatureSettingsProblems({ ...ok, criticFeatures: false, criticHitFeatures: true, criticHitCut: 0 }, 'conv.');
+    expect(hits).toEqual([['conv.criticHitCut', 'must be > 0 (MeV), found 0']]);
+  });
+
+  it('hits: per-layer soft counts of cells above the cut in MeV, against a float64 calculation', () => {
+    // u = E_voxel/E_inc; E_inc 1000 and 2000 MeV: cells of 0.05, 0.2, 40 MeV and 0.1, 0, 3 MeV at a 0.1 MeV cut.
+    const u = [[0.05e-3, 0.2e-3, 40e-3], [0.05e-3, 0, 1.5e-3]];
+    const energy = [1000, 2000];
+    const M = layerMatrix(layers);
+    const f = tf.tidy(() => rawCriticFeatures(tf.tensor2d(u), M, undefined, { energy: tf.tensor2d(energy, [2, 1]), cut: 0.1 }).arraySync());
+    M.dispose();
+    expect(criticFeatureCount(2, false, true)).toBe(5);
+    const soft = (mev: number) => 1 / (1 + Math.exp(-(Math.log(mev + HIT_FLOOR_MEV) - Math.log(0.1)) / HIT_TEMPERATURE));
+    u.forEach((row, i) => {
+      expect(f[i]).toHaveLength(5);
+      expect(f[i]![3]).toBeCloseTo(soft(row[0]! * energy[i]!) + soft(row[1]! * energy[i]!), 5);
+      expect(f[i]![4]).toBeCloseTo(soft(row[2]! * energy[i]!), 5);
+    });
+    // Near the hard n_hit per layer: 0.05 MeV counts 0.06 and 0.2 MeV 0.94, so layer 0 of row 0 holds 1.
+    expect(f[0]![3]).toBeCloseTo(1, 1);
+    expect(f[1]![3]).toBeCloseTo(0.5, 4); // at the cut (plus the floor): one half
+    expect(f[1]![4]).toBeCloseTo(1, 4);
+  });
+
+  it('spectrum: soft counts of all cells above each cut, the cuts at quantiles of the training deposits', () => {
+    const u = [[0.05e-3, 0.2e-3, 40e-3], [0.05e-3, 0, 1.5e-3]];
+    const energy = [1000, 2000];
+    const cuts = [0.1, 1, 10];
+    const M = layerMatrix(layers);
+    const f = tf.tidy(() => rawCriticFeatures(tf.tensor2d(u), M, undefined, { energy: tf.tensor2d(energy, [2, 1]), spectrum: cuts }).arraySync());
+    const soft = (mev: number, cut: number) => 1 / (1 + Math.exp(-(Math.log(mev + HIT_FLOOR_MEV) - Math.log(cut)) / HIT_TEMPERATURE));
+    expect(criticFeatureCount(2, false, false, 3)).toBe(6);
+    u.forEach((row, i) => {
+      expect(f[i]).toHaveLength(6);
+      cuts.forEach((c, k) => expect(f[i]![3 + k]).toBeCloseTo(row.reduce((a, v) => a + soft(v * energy[i]!, c), 0), 5));
+    });
+    // Row 0 holds 0.05, 0.2 and 40 MeV: about 2 cells above 0.1 MeV, 1 above 1 and 1 above 10.
+    expect(f[0]!.slice(3).map((v) => Math.round(v))).toEqual([2, 1, 1]);
+    // The cuts: quantiles 1/4, 2/4, 3/4 of the positive deposits 0.05, 0.2, 40, 0.1, 3 MeV (sorted 0.05 0.1 0.2 3 40).
+    const repr = representationFor({ architecture: 'dense', dense: { representation: 'fraction' } }, 1);
+    const q = depositQuantiles(Float32Array.from(u.flat()), 3, [0, 1], energy, repr.fractionTf!, 3);
+    expect(q.map((v) => Number(v.toPrecision(4)))).toEqual([0.1, 0.2, 3]);
+    M.dispose();
+  });
+
+  it('hits: a generator loss that wants more hits raises the cells below the cut, and the map asks for E_inc', () => {
+    const M = layerMatrix(layers);
+    const energy = tf.tensor2d([1000], [1, 1]);
+    const g = tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(tf.slice(rawCriticFeatures(v as tf.Tensor2D, M, undefined, { energy, cut: 0.1 }), [0, 3], [1, 2])))(tf.tensor2d([[0.08e-3, 0, 1e-3]])).arraySync() as number[][]);
+    expect(g[0]![0]).toBeGreaterThan(0); // 0.08 MeV: pushed over the cut
+    expect(Number.isFinite(g[0]![1])).toBe(true); // an empty cell: finite
+    expect(g[0]![2]).toBeLessThan(g[0]![0]!); // 1 MeV, well above: hardly moves
+    const repr = representationFor({ architecture: 'dense', dense: { representation: 'fraction' } }, 1);
+    const x = Float32Array.of(0.2e-3, 0, 1e-3, 0.05e-3, 0.3e-3, 2e-3);
+    const map = fitCriticFeatures(x, 3, [0, 1], layers, repr.fractionTf!, { hits: { cut: 0.1, energy: [1000, 1000] } });
+    expect(map.needsEnergy).toBe(true);
+    expect(map.size).toBe(5);
+    expect(() => tf.tidy(() => map.apply(tf.tensor2d(x, [2, 3])))).toThrow(/hit counts need each shower's E_inc/);
+    const a = tf.tidy(() => map.apply(tf.tensor2d(x, [2, 3]), tf.tensor2d([1000, 1000], [2, 1])).arraySync());
+    // Standardised on the two rows: each feature is ±1 (float32 means), the hit counts included.
+    for (let k = 0; k < 5; k++) {
+      expect(Math.abs(a[0]![k]!)).toBeCloseTo(1, 2);
+      expect(a[0]![k]! + a[1]![k]!).toBeCloseTo(0, 2);
+    }
+    map.dispose();
+    tf.dispose([M, energy]);
   });
 
   it('E_dep/E_inc and layer fractions of u = E_voxel/E_inc', () => {

@@ -16,6 +16,16 @@
  * CaloChallenge high-level observables (centre and width in η and φ per layer, field-reference.md
  * §2.2), which no sum over layers carries.
  *
+ * With `criticHitFeatures` the critic also sees, per layer, a soft count of the cells above a hit
+ * cut in MeV (`criticHitCut`; the 0.1 MeV MIP cut of the ILD n_hit, field-reference.md §5.1):
+ * Σ_v σ((ln E_v − ln cut) / τ) over the layer's cells, τ = `HIT_TEMPERATURE`. The voxel values of
+ * the root-fraction family squeeze the cells near the cut together (0.05 and 0.2 MeV differ by a
+ * few hundredths), so without the counts a critic barely sees a generator that puts its MIP-like
+ * cells just below the cut; the counts need each shower's E_inc to turn fractions into MeV. With
+ * `criticSpectrumCuts` = K the critic also sees the shower's cell-energy spectrum as K soft counts
+ * (over all cells) of the cells above K cuts, the quantiles k/(K + 1) of the training showers'
+ * deposits: the MIP peak, which a generator smears out, is then a difference of two counts.
+ *
  * Each feature is standardised with the mean and standard deviation over the training split (so
  * all features enter the first layer on the scale of the voxel values in [0, 1]); the constants
  * are fitted by every `fit` from its training showers and are used by the critic only, never by
@@ -41,6 +51,21 @@ export const LATERAL_EPSILON = 1e-4;
 /** Added to a width's variance (in squared coordinate units: mm² or cells²) before the square root, which keeps its gradient finite at zero width. */
 export const WIDTH_FLOOR = 1;
 
+/** Width τ in ln(E / cut) of the soft hit indicator σ((ln E − ln cut) / τ): 0.05 MeV counts 0.06 at a 0.1 MeV cut, 0.2 MeV 0.94. */
+export const HIT_TEMPERATURE = 0.25;
+
+/** Added to a cell's energy (MeV) before the logarithm of the soft hit indicator, so that empty cells count 0 with a finite gradient. */
+export const HIT_FLOOR_MEV = 1e-6;
+
+/** The soft hit counts' inputs: the shower's E_inc (MeV) [n, 1], the per-layer counts' cut and the spectrum's cuts (MeV). */
+export interface HitCounts {
+  readonly energy: tf.Tensor2D;
+  /** Per layer, the cells above this cut; absent: no per-layer counts. */
+  readonly cut?: number;
+  /** Over all cells, the cells above each of these cuts; absent or empty: no spectrum. */
+  readonly spectrum?: readonly number[];
+}
+
 /** The per-voxel matrices of the lateral features: the layer one-hot times x, y, x², y² ([V, L] each). */
 export interface LateralMatrices {
   readonly x: tf.Tensor2D;
@@ -53,19 +78,29 @@ export interface LateralMatrices {
  * The raw features of showers u = E_voxel/E_inc [n, V]: [n, 1 + L] = E_dep/E_inc, then the layer
  * fractions (E_l/E_inc) / (E_dep/E_inc + ε); with `lateral`, then [n, 4L] more: per layer the
  * centres ⟨x⟩, ⟨y⟩ and the widths √(⟨x²⟩ − ⟨x⟩² + floor), √(⟨y²⟩ − ⟨y⟩² + floor), each block of L
- * in layer order. No tidy here: it runs inside gradient tapes.
+ * in layer order; with `hits`, then [n, L] more: per layer the soft count of cells above the cut
+ * (`HIT_TEMPERATURE`), then [n, K]: the soft counts above each spectrum cut. No tidy here: it runs
+ * inside gradient tapes.
  */
-export function rawCriticFeatures(u: tf.Tensor2D, layerMatrix: tf.Tensor2D, lateral?: LateralMatrices): tf.Tensor2D {
+export function rawCriticFeatures(u: tf.Tensor2D, layerMatrix: tf.Tensor2D, lateral?: LateralMatrices, hits?: HitCounts): tf.Tensor2D {
   const perLayer = tf.matMul(u, layerMatrix); // [n, L], E_l / E_inc
   const total = tf.sum(perLayer, 1, true); // [n, 1], E_dep / E_inc
-  const energy = [total, tf.div(perLayer, tf.add(total, FRACTION_EPSILON))];
-  if (!lateral) return tf.concat(energy, 1) as tf.Tensor2D;
-  const norm = tf.add(perLayer, LATERAL_EPSILON);
-  const mean = (m: tf.Tensor2D) => tf.div(tf.matMul(u, m), norm);
-  const cx = mean(lateral.x);
-  const cy = mean(lateral.y);
-  const width = (m2: tf.Tensor2D, c: tf.Tensor) => tf.sqrt(tf.add(tf.relu(tf.sub(mean(m2), tf.square(c))), WIDTH_FLOOR));
-  return tf.concat([...energy, cx, cy, width(lateral.x2, cx), width(lateral.y2, cy)], 1) as tf.Tensor2D;
+  const parts: tf.Tensor[] = [total, tf.div(perLayer, tf.add(total, FRACTION_EPSILON))];
+  if (lateral) {
+    const norm = tf.add(perLayer, LATERAL_EPSILON);
+    const mean = (m: tf.Tensor2D) => tf.div(tf.matMul(u, m), norm);
+    const cx = mean(lateral.x);
+    const cy = mean(lateral.y);
+    const width = (m2: tf.Tensor2D, c: tf.Tensor) => tf.sqrt(tf.add(tf.relu(tf.sub(mean(m2), tf.square(c))), WIDTH_FLOOR));
+    parts.push(cx, cy, width(lateral.x2, cx), width(lateral.y2, cy));
+  }
+  if (hits && (hits.cut !== undefined || hits.spectrum?.length)) {
+    const logMev = tf.log(tf.add(tf.mul(u, hits.energy), HIT_FLOOR_MEV));
+    const above = (cut: number) => tf.sigmoid(tf.div(tf.sub(logMev, Math.log(cut)), HIT_TEMPERATURE));
+    if (hits.cut !== undefined) parts.push(tf.matMul(above(hits.cut), layerMatrix));
+    for (const c of hits.spectrum ?? []) parts.push(tf.sum(above(c), 1, true));
+  }
+  return tf.concat(parts, 1) as tf.Tensor2D;
 }
 
 /** [V, L] matrix holding `value(v)` in column `layers[v]` of row v (0 elsewhere). */
@@ -91,8 +126,8 @@ export function lateralMatrices(layers: Int32Array, x: ArrayLike<number>, y: Arr
   };
 }
 
-/** Number of features for a geometry with `layers` layers (4 more per layer with the lateral ones). */
-export const criticFeatureCount = (layers: number, lateral = false): number => 1 + layers + (lateral ? 4 * layers : 0);
+/** Number of features for a geometry with `layers` layers (4 more per layer with the lateral ones, 1 more with the hit counts, and `spectrum` cuts). */
+export const criticFeatureCount = (layers: number, lateral = false, hits = false, spectrum = 0): number => 1 + layers + (lateral ? 4 * layers : 0) + (hits ? layers : 0) + spectrum;
 
 /** Options of `fitCriticFeatures`. */
 export interface CriticFeatureOptions {
@@ -104,6 +139,12 @@ export interface CriticFeatureOptions {
   lateralLayers?: readonly boolean[];
   /** Transverse voxel centres: when given, the per-layer centres and widths are features too. */
   centres?: { x: ArrayLike<number>; y: ArrayLike<number> };
+  /**
+   * When given, the per-layer soft counts of cells above `cut` MeV are features too, and with
+   * `spectrum` = K the counts above K cuts at the quantiles of the training deposits; `energy`
+   * holds E_inc (MeV) of every row of `x`.
+   */
+  hits?: { cut?: number; spectrum?: number; energy: ArrayLike<number> };
   /** Showers per chunk while fitting the constants (default 4096). */
   chunk?: number;
 }
@@ -111,11 +152,41 @@ export interface CriticFeatureOptions {
 /** A fitted feature map: network values [n, V] → standardised features [n, size]. */
 export interface CriticFeatureMap {
   readonly size: number;
+  /** Whether `apply` needs the showers' E_inc (the hit counts are on). */
+  readonly needsEnergy: boolean;
+  /** The spectrum's cuts (MeV), fitted as quantiles of the training deposits; empty without a spectrum. */
+  readonly spectrumCuts: readonly number[];
   /** The standardisation constants (mean and factor/std per feature; 0 for a constant feature). */
   readonly mean: Float32Array;
   readonly invStd: Float32Array;
-  apply(x: tf.Tensor2D): tf.Tensor2D;
+  /** Standardised features of network values `x` [n, V]; `energyMeV` [n, 1], E_inc of each row, is required when `needsEnergy`. */
+  apply(x: tf.Tensor2D, energyMeV?: tf.Tensor2D): tf.Tensor2D;
   dispose(): void;
+}
+
+/** Rows of the training split the spectrum's cuts are fitted on (their positive deposits pooled). */
+export const SPECTRUM_FIT_ROWS = 512;
+
+/**
+ * The quantiles k/(K + 1), k = 1 … K, of the positive deposits (MeV) of the first
+ * `SPECTRUM_FIT_ROWS` of `rows` (values `x` [n, V] through `fraction`, times E_inc `energy`).
+ */
+export function depositQuantiles(x: Float32Array, voxels: number, rows: ArrayLike<number>, energy: ArrayLike<number>, fraction: (x: tf.Tensor2D) => tf.Tensor2D, K: number): number[] {
+  const m = Math.min(rows.length, SPECTRUM_FIT_ROWS);
+  const deposits: number[] = [];
+  for (let s = 0; s < m; s += 64) {
+    const k = Math.min(64, m - s);
+    const xb = new Float32Array(k * voxels);
+    for (let i = 0; i < k; i++) xb.set(x.subarray(rows[s + i]! * voxels, (rows[s + i]! + 1) * voxels), i * voxels);
+    const u = tf.tidy(() => fraction(tf.tensor2d(xb, [k, voxels])).dataSync());
+    for (let i = 0; i < k; i++) {
+      const e = energy[rows[s + i]!]!;
+      for (let v = i * voxels; v < (i + 1) * voxels; v++) if (u[v]! > 0) deposits.push(u[v]! * e);
+    }
+  }
+  if (deposits.length === 0) throw new Error('critic features: no positive deposit in the training showers to fit the spectrum\'s cuts on');
+  deposits.sort((a, b) => a - b);
+  return Array.from({ length: K }, (_, j) => deposits[Math.min(deposits.length - 1, Math.floor(((j + 1) / (K + 1)) * deposits.length))]!);
 }
 
 /**
@@ -131,17 +202,22 @@ export function fitCriticFeatures(
   const M = layerMatrix(layers);
   const lat = centres ? lateralMatrices(layers, centres.x, centres.y) : undefined;
   const L = M.shape[1];
-  const size = criticFeatureCount(L, lat !== undefined);
+  const hits = options.hits;
+  const spectrumCuts = hits?.spectrum ? depositQuantiles(x, voxels, rows, hits.energy, fraction, hits.spectrum) : [];
+  const counts = hits ? { cut: hits.cut, spectrum: spectrumCuts } : undefined;
+  const size = criticFeatureCount(L, lat !== undefined, hits?.cut !== undefined, spectrumCuts.length);
   const sum = new Float64Array(size);
   const sq = new Float64Array(size);
   for (let s = 0; s < rows.length; s += chunk) {
     const m = Math.min(chunk, rows.length - s);
     const xb = new Float32Array(m * voxels);
+    const eb = new Float32Array(m);
     for (let i = 0; i < m; i++) {
       const r = rows[s + i]!;
       xb.set(x.subarray(r * voxels, (r + 1) * voxels), i * voxels);
+      eb[i] = hits ? hits.energy[r]! : 0;
     }
-    const f = tf.tidy(() => rawCriticFeatures(fraction(tf.tensor2d(xb, [m, voxels])), M, lat));
+    const f = tf.tidy(() => rawCriticFeatures(fraction(tf.tensor2d(xb, [m, voxels])), M, lat, counts ? { ...counts, energy: tf.tensor2d(eb, [m, 1]) } : undefined));
     const d = f.dataSync();
     f.dispose();
     for (let i = 0; i < m; i++) {
@@ -155,20 +231,28 @@ export function fitCriticFeatures(
   const n = Math.max(1, rows.length);
   const mean = new Float32Array(size);
   const invStd = new Float32Array(size);
+  // Blocks: [E_dep, L fractions] (energy factor), 4L lateral (lateral factor, per-layer switch), L hit counts (energy factor).
+  const lateralEnd = 1 + L + (lat ? 4 * L : 0);
   for (let k = 0; k < size; k++) {
     mean[k] = sum[k]! / n;
     const std = Math.sqrt(Math.max(0, sq[k]! / n - (sum[k]! / n) ** 2));
-    const energyFeature = k < 1 + L;
-    const on = energyFeature || (options.lateralLayers?.[(k - 1 - L) % L] ?? true);
-    invStd[k] = std > 1e-6 && on ? (energyFeature ? factor : lateralFactor) / std : 0;
+    const lateralFeature = k >= 1 + L && k < lateralEnd;
+    const on = !lateralFeature || (options.lateralLayers?.[(k - 1 - L) % L] ?? true);
+    invStd[k] = std > 1e-6 && on ? (lateralFeature ? lateralFactor : factor) / std : 0;
   }
   const meanT = tf.tensor2d(mean, [1, size]);
   const invT = tf.tensor2d(invStd, [1, size]);
   return {
     size,
+    needsEnergy: hits !== undefined,
+    spectrumCuts,
     mean,
     invStd,
-    apply: (v) => tf.mul(tf.sub(rawCriticFeatures(fraction(v), M, lat), meanT), invT) as tf.Tensor2D,
+    apply: (v, energyMeV) => {
+      if (hits && !energyMeV) throw new Error('critic features: the hit counts need each shower\'s E_inc (energyMeV)');
+      const h = counts && energyMeV ? { ...counts, energy: energyMeV } : undefined;
+      return tf.mul(tf.sub(rawCriticFeatures(fraction(v), M, lat, h), meanT), invT) as tf.Tensor2D;
+    },
     dispose: () => tf.dispose([M, meanT, invT, ...(lat ? [lat.x, lat.y, lat.x2, lat.y2] : [])]),
   };
 }
@@ -184,7 +268,16 @@ export interface CriticFeatureSettings {
   /** Factors on the standardised energy and lateral features. */
   criticFeatureScale: number;
   criticLateralScale: number;
+  /** Also each layer's soft count of cells above `criticHitCut` MeV (with `criticFeatures`, as the lateral ones; factor `criticFeatureScale`); absent: off. */
+  criticHitFeatures?: boolean;
+  /** The hit counts' cut in MeV (default 0.1, the ILD MIP cut). */
+  criticHitCut?: number;
+  /** K > 0: also the shower's cell-energy spectrum, the soft counts above K quantiles of the training deposits (with `criticFeatures`; factor `criticFeatureScale`); absent or 0: off. */
+  criticSpectrumCuts?: number;
 }
+
+/** The hit counts' default cut (MeV): the 0.1 MeV MIP cut of the ILD n_hit (field-reference.md §5.1). */
+export const DEFAULT_HIT_CUT_MEV = 0.1;
 
 /** What is wrong with critic-feature settings whose keys sit under `prefix`: [key, why] pairs, none when the values are valid. */
 export function criticFeatureSettingsProblems(s: CriticFeatureSettings, prefix = 'dense.'): [string, string][] {
@@ -192,12 +285,14 @@ export function criticFeatureSettingsProblems(s: CriticFeatureSettings, prefix =
   if (!['all', 'angular'].includes(s.criticLateralLayers)) out.push([`${prefix}criticLateralLayers`, `must be one of all, angular; found ${JSON.stringify(s.criticLateralLayers)}`]);
   if (!(s.criticFeatureScale > 0)) out.push([`${prefix}criticFeatureScale`, `must be > 0, found ${s.criticFeatureScale}`]);
   if (!(s.criticLateralScale > 0)) out.push([`${prefix}criticLateralScale`, `must be > 0, found ${s.criticLateralScale}`]);
+  if (s.criticHitCut !== undefined && !(s.criticHitCut > 0)) out.push([`${prefix}criticHitCut`, `must be > 0 (MeV), found ${s.criticHitCut}`]);
+  if (s.criticSpectrumCuts !== undefined && !(Number.isInteger(s.criticSpectrumCuts) && s.criticSpectrumCuts >= 0)) out.push([`${prefix}criticSpectrumCuts`, `must be a non-negative integer, found ${s.criticSpectrumCuts}`]);
   return out;
 }
 
 /** The critic's extra input width for `settings` on `geometry` (0 when the features are off). */
 export function criticFeatureWidth(geometry: Geometry, settings: CriticFeatureSettings): number {
-  return settings.criticFeatures ? criticFeatureCount(layerSlices(geometry).length, settings.criticLateralFeatures) : 0;
+  return settings.criticFeatures ? criticFeatureCount(layerSlices(geometry).length, settings.criticLateralFeatures, settings.criticHitFeatures === true, settings.criticSpectrumCuts ?? 0) : 0;
 }
 
 /**
@@ -213,5 +308,8 @@ export function fitCriticFeaturesFor(data: TrainingData, geometry: Geometry, set
     lateralFactor: settings.criticLateralScale,
     lateralLayers: settings.criticLateralLayers === 'angular' && geometry.kind === 'cylindrical' ? geometry.layers.map((l) => l.nAlpha > 1) : undefined,
     centres: settings.criticLateralFeatures ? cellCentres(geometry) : undefined,
+    hits: settings.criticHitFeatures || (settings.criticSpectrumCuts ?? 0) > 0
+      ? { cut: settings.criticHitFeatures ? (settings.criticHitCut ?? DEFAULT_HIT_CUT_MEV) : undefined, spectrum: settings.criticSpectrumCuts || undefined, energy: data.energy }
+      : undefined,
   });
 }

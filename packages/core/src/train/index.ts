@@ -19,5 +19,6 @@ export { prepareData, gatherRows, applyReadout, straightThroughRelu, type Traini
 export { gradientPenalty, wassersteinCriticLoss } from './adversarial.js';
 export {
   fitCriticFeatures, fitCriticFeaturesFor, criticFeatureWidth, criticFeatureSettingsProblems, rawCriticFeatures, criticFeatureCount, layerMatrix, lateralMatrices, FRACTION_EPSILON, LATERAL_EPSILON, WIDTH_FLOOR,
+  HIT_TEMPERATURE, HIT_FLOOR_MEV, DEFAULT_HIT_CUT_MEV, SPECTRUM_FIT_ROWS, depositQuantiles, type HitCounts,
   type CriticFeatureMap, type CriticFeatureOptions, type CriticFeatureSettings, type LateralMatrices,
 } from './critic-features.js';
