@@ -14,7 +14,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
-  MODEL_FORMAT_VERSION, ModelFormatError, ModelSessions, OnnxGraphBuilder, Rng, fitRepresentation, float32Values, generateInBatches, hasScale, namedValues, prefixed, prepareData,
+  MODEL_FORMAT_VERSION, ModelFormatError, ModelSessions, OnnxGraphBuilder, Rng, fitRepresentation, float32Values, generateInBatches, hasScale, networkBatch, namedValues, prefixed, prepareData,
   readModelConfig, readSafetensors, representationFor, restoreVariables, tf, tidyValues, train, withReadout, writeModelConfig, writeSafetensors,
   type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type Logger, type ModelCard, type OnnxExportMetadata,
   type OnnxValue, type Representation, type Sampler, type ShowerSource, type Showers, type TensorToWrite, type Trainable, type TrainingStage,
@@ -34,6 +34,9 @@ export const COMPONENTS = {
 
 /** Showers per network call when `generate` is not told: small for the 3-D networks, large for MLPs. */
 const DEFAULT_BATCH = { conv: 8, dense: 2048 } as const;
+
+/** The most showers per network call, whatever `batchSize` asks (memory of the 3-D decoder and post-processor). */
+const MAX_BATCH = { conv: 128, dense: Infinity } as const;
 
 /** Random streams of generation: the sampler's draws and the noise dimensions. */
 const STREAM = { sampler: 1, noise: 2 } as const;
@@ -278,7 +281,8 @@ export class BibAeModel implements Generator, Trainable {
     const latent = this.sampler(variant.sampler).sample(n, new Rng(options.seed, STREAM.sampler));
     const noise = new Rng(options.seed, STREAM.noise).fillNormal(new Float32Array(n * N)) as Float32Array;
     const ort = options.runtime === 'tfjs' ? null : (await this.runtime.open(options.threads)).sessions.generator;
-    return generateInBatches(conditions, V, options.batchSize ?? DEFAULT_BATCH[this.config.architecture], async (s, t) => {
+    const arch = this.config.architecture;
+    return generateInBatches(conditions, V, networkBatch(options.batchSize, DEFAULT_BATCH[arch], MAX_BATCH[arch]), async (s, t) => {
       const m = t - s;
       const e = conditions.energy.slice(s, t);
       const c = this.repr.condition(e);

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
-  MODEL_FORMAT_VERSION, ModelFormatError, ModelSessions, OnnxGraphBuilder, Rng, generateInBatches, namedValues, prefixed, readModelConfig, readSafetensors, restoreVariables, tf, tidyValues, train,
+  MODEL_FORMAT_VERSION, ModelFormatError, ModelSessions, OnnxGraphBuilder, Rng, generateInBatches, namedValues, networkBatch, prefixed, readModelConfig, readSafetensors, restoreVariables, tf, tidyValues, train,
   writeModelConfig, writeSafetensors,
   type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type Logger, type ModelCard, type OnnxExportMetadata,
   type ShowerSource, type Showers, type Trainable,
@@ -27,6 +27,9 @@ export const COMPONENTS = { generator: 'generator/', critic: 'critic/', constrai
 
 /** Showers per network call when `generate` is not told: small for the 3-D networks (memory), large for MLPs. */
 const DEFAULT_BATCH = { conv: 16, dense: 4096 } as const;
+
+/** The most showers per network call, whatever `batchSize` asks: the ILD 30³ generator's largest activation is about 2.7 MB per shower. */
+const MAX_BATCH = { conv: 256, dense: Infinity } as const;
 
 /** A trained or untrained WGAN-GP / GAN for one geometry. */
 export class WganModel implements Generator, Trainable {
@@ -134,7 +137,8 @@ export class WganModel implements Generator, Trainable {
     const L = this.config.latentDim;
     const z = uniformNoise(new Rng(options.seed), n, L);
     const ort = options.runtime === 'tfjs' ? null : (await this.runtime.open(options.threads)).sessions.generator;
-    return generateInBatches(conditions, V, options.batchSize ?? DEFAULT_BATCH[this.config.architecture], async (s, t) => {
+    const arch = this.config.architecture;
+    return generateInBatches(conditions, V, networkBatch(options.batchSize, DEFAULT_BATCH[arch], MAX_BATCH[arch]), async (s, t) => {
       const e = conditions.energy.slice(s, t);
       const c = this.repr.condition(e);
       const zb = z.subarray(s * L, t * L);

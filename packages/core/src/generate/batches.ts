@@ -7,6 +7,15 @@ import type { GenerateOptions } from '../model/interfaces.js';
 import type { Conditions, Showers } from '../showers.js';
 
 /**
+ * Showers per network call: `requested` (`GenerateOptions.batchSize`) or the model's `fallback`,
+ * at most `max`, what the model's intermediate activations allow in memory (a 30³ conv generator
+ * needs about 2.7 MB per shower in one layer, so a call of 10 000 showers would ask for 27 GB).
+ */
+export function networkBatch(requested: number | undefined, fallback: number, max = Infinity): number {
+  return Math.max(1, Math.min(Math.floor(requested ?? fallback), max));
+}
+
+/**
  * Runs `batch(start, end)` over the rows of `c` in turns of at most `size` rows and gathers the
  * showers (`voxels` values per row) it returns; between batches it stops with an AbortedError
  * when `options.signal` is aborted, reports progress and lets other work run. `label` names the

@@ -1,7 +1,17 @@
-/** generateInBatches: rows in order, batches of at most `size`, progress after each, abort between them. */
+/** networkBatch: the showers per network call; generateInBatches: rows in order, batches of at most `size`, progress after each, abort between them. */
 import { describe, expect, it } from 'vitest';
 import { AbortedError } from '../../src/errors.js';
-import { generateInBatches } from '../../src/generate/index.js';
+import { generateInBatches, networkBatch } from '../../src/generate/index.js';
+
+describe('networkBatch', () => {
+  it('takes the request, else the model\'s default, never more than the model\'s memory allows', () => {
+    expect(networkBatch(undefined, 16, 256)).toBe(16);
+    expect(networkBatch(100, 16, 256)).toBe(100);
+    expect(networkBatch(10_000, 16, 256)).toBe(256);
+    expect(networkBatch(10_000, 4096)).toBe(10_000);
+    expect(networkBatch(0.5, 16)).toBe(1);
+  });
+});
 
 describe('generateInBatches', () => {
   it('runs [start, end) batches of at most `size` rows and gathers their showers in order', async () => {
