@@ -35,7 +35,7 @@ export const COMPONENTS = {
 /** Showers per network call when `generate` is not told: small for the 3-D networks, large for MLPs. */
 const DEFAULT_BATCH = { conv: 8, dense: 2048 } as const;
 
-/** The most showers per network call, whatever `batchSize` asks (memory of the 3-D decoder and post-processor). */
+/** The most showers per network call, whatever `batchSize` asks: half the conv WGAN's 256 (the 3-D decoder and post-processor's memory per shower was not measured). */
 const MAX_BATCH = { conv: 128, dense: Infinity } as const;
 
 /** Random streams of generation: the sampler's draws and the noise dimensions. */

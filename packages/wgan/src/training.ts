@@ -88,9 +88,9 @@ export function wganPhase(
       const { showers, wSum } = tf.tidy(() => {
         const { x, c } = gatherRows(data, rows);
         const fake = applyReadout(data, rows, G.apply(tf.tensor2d(zAll.subarray(s * L, (s + m) * L), [m, L]), c));
-        const e = energyOf(rows);
+        const e = tf.tensor2d(energy, [m, 1]);
         const est = wassersteinEstimate(critic(x, c, e), critic(fake, c, e));
-        return { showers: repr.decode(fake, tf.tensor2d(energy, [m, 1])), wSum: tf.mul(est, m) };
+        return { showers: repr.decode(fake, e), wSum: tf.mul(est, m) };
       });
       parts.push(showerFeatures(showers.dataSync() as Float32Array, energy, layers, data.hitThreshold));
       w += wSum.dataSync()[0]!;

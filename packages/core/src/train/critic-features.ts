@@ -164,6 +164,16 @@ export interface CriticFeatureMap {
   dispose(): void;
 }
 
+/** Rows `rows[start]` … `rows[start + m − 1]` of `x` ([n, V] row-major) copied into one [m, V] block. */
+function rowBlock(x: Float32Array, voxels: number, rows: ArrayLike<number>, start: number, m: number): Float32Array {
+  const out = new Float32Array(m * voxels);
+  for (let i = 0; i < m; i++) {
+    const r = rows[start + i]!;
+    out.set(x.subarray(r * voxels, (r + 1) * voxels), i * voxels);
+  }
+  return out;
+}
+
 /** Rows of the training split the spectrum's cuts are fitted on (their positive deposits pooled). */
 export const SPECTRUM_FIT_ROWS = 512;
 
@@ -176,9 +186,7 @@ export function depositQuantiles(x: Float32Array, voxels: number, rows: ArrayLik
   const deposits: number[] = [];
   for (let s = 0; s < m; s += 64) {
     const k = Math.min(64, m - s);
-    const xb = new Float32Array(k * voxels);
-    for (let i = 0; i < k; i++) xb.set(x.subarray(rows[s + i]! * voxels, (rows[s + i]! + 1) * voxels), i * voxels);
-    const u = tf.tidy(() => fraction(tf.tensor2d(xb, [k, voxels])).dataSync());
+    const u = tf.tidy(() => fraction(tf.tensor2d(rowBlock(x, voxels, rows, s, k), [k, voxels])).dataSync());
     for (let i = 0; i < k; i++) {
       const e = energy[rows[s + i]!]!;
       for (let v = i * voxels; v < (i + 1) * voxels; v++) if (u[v]! > 0) deposits.push(u[v]! * e);
@@ -210,14 +218,11 @@ export function fitCriticFeatures(
   const sq = new Float64Array(size);
   for (let s = 0; s < rows.length; s += chunk) {
     const m = Math.min(chunk, rows.length - s);
-    const xb = new Float32Array(m * voxels);
-    const eb = new Float32Array(m);
-    for (let i = 0; i < m; i++) {
-      const r = rows[s + i]!;
-      xb.set(x.subarray(r * voxels, (r + 1) * voxels), i * voxels);
-      eb[i] = hits ? hits.energy[r]! : 0;
-    }
-    const f = tf.tidy(() => rawCriticFeatures(fraction(tf.tensor2d(xb, [m, voxels])), M, lat, counts ? { ...counts, energy: tf.tensor2d(eb, [m, 1]) } : undefined));
+    const xb = rowBlock(x, voxels, rows, s, m);
+    const f = tf.tidy(() => {
+      const e = counts ? { ...counts, energy: tf.tensor2d(Float32Array.from({ length: m }, (_, i) => hits!.energy[rows[s + i]!]!), [m, 1]) } : undefined;
+      return rawCriticFeatures(fraction(tf.tensor2d(xb, [m, voxels])), M, lat, e);
+    });
     const d = f.dataSync();
     f.dispose();
     for (let i = 0; i < m; i++) {
