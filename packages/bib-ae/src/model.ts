@@ -35,8 +35,21 @@ export const COMPONENTS = {
 /** Showers per network call when `generate` is not told: small for the 3-D networks, large for MLPs. */
 const DEFAULT_BATCH = { conv: 8, dense: 2048 } as const;
 
-/** The most showers per network call, whatever `batchSize` asks: half the conv WGAN's 256 (the 3-D decoder and post-processor's memory per shower was not measured). */
-const MAX_BATCH = { conv: 128, dense: Infinity } as const;
+/** The most showers per conv network call, whatever `batchSize` asks: half the conv WGAN's 256 (the 3-D decoder and post-processor's memory per shower was not measured). */
+const MAX_CONV_BATCH = 128;
+
+/**
+ * Cell × channel values of one dense post-processor activation per network call (2²⁷ floats,
+ * 512 MiB): its ONNX graph runs every cell through `channels` channels, so the showers per call
+ * are capped at 2²⁷ / (cells · channels) (dataset 1: 5 698; the ILD 30³ grid: 77).
+ */
+const DENSE_CELL_CHANNELS_PER_CALL = 2 ** 27;
+
+/** The most showers per network call of generation for `config` on `voxels` cells. */
+export function maxNetworkBatch(config: BibAeConfig, voxels: number): number {
+  if (config.architecture === 'conv') return MAX_CONV_BATCH;
+  return config.postProcessor.enabled ? Math.max(1, Math.floor(DENSE_CELL_CHANNELS_PER_CALL / (voxels * config.postProcessor.channels))) : Infinity;
+}
 
 /** Random streams of generation: the sampler's draws and the noise dimensions. */
 const STREAM = { sampler: 1, noise: 2 } as const;
@@ -282,7 +295,7 @@ export class BibAeModel implements Generator, Trainable {
     const noise = new Rng(options.seed, STREAM.noise).fillNormal(new Float32Array(n * N)) as Float32Array;
     const ort = options.runtime === 'tfjs' ? null : (await this.runtime.open(options.threads)).sessions.generator;
     const arch = this.config.architecture;
-    return generateInBatches(conditions, V, networkBatch(options.batchSize, DEFAULT_BATCH[arch], MAX_BATCH[arch]), async (s, t) => {
+    return generateInBatches(conditions, V, networkBatch(options.batchSize, DEFAULT_BATCH[arch], maxNetworkBatch(this.config, V)), async (s, t) => {
       const m = t - s;
       const e = conditions.energy.slice(s, t);
       const c = this.repr.condition(e);

@@ -204,6 +204,14 @@ export class OnnxOps extends OnnxGraphCore {
   gatherElements(x: OnnxValue, indices: OnnxValue, axis: number): OnnxValue {
     return this.op1('GatherElements', [x, indices], { axis: i(axis) }, x.dtype, indices.shape);
   }
+  /** Indices of x's non-zero entries, int64 [rank, k] in row-major order (ONNX NonZero; k known at run time only). */
+  nonZero(x: OnnxValue): OnnxValue {
+    return this.op1('NonZero', [x], {}, 'int64', x.shape ? [x.shape.length, null] : undefined);
+  }
+  /** A copy of `data` with `updates` written at the int64 `indices` [k, r] (ONNX ScatterND, no reduction). */
+  scatterND(data: OnnxValue, indices: OnnxValue, updates: OnnxValue): OnnxValue {
+    return this.op1('ScatterND', [data, indices, updates], {}, data.dtype, data.shape);
+  }
   /** The run-time shape of x as a 1-D int64 tensor (ONNX Shape). */
   shapeOf(x: OnnxValue): OnnxValue {
     return this.op1('Shape', [x], {}, 'int64', x.shape ? [x.shape.length] : undefined);

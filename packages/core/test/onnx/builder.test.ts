@@ -71,6 +71,21 @@ describe('OnnxGraphBuilder + writeOnnx', () => {
     }
   });
 
+  it('nonZero and scatterND: the non-zero entries gathered, changed and written back', async () => {
+    const g = new OnnxGraphBuilder();
+    const x = g.input('x', 'float32', [2, 3]);
+    const flat = g.reshape(x, [-1]);
+    const at = g.nonZero(g.greater(flat, 0));
+    expect(at.shape).toEqual([1, null]);
+    const idx = g.reshape(at, [-1]);
+    const doubled = g.mul(g.gather(flat, idx), 2);
+    g.output(g.reshape(g.scatterND(g.mul(flat, 0), g.unsqueeze(idx, [1]), doubled), [2, 3]), 'y');
+    g.output(g.div(idx, g.scalar(3, 'int64')), 'row');
+    const res = await runOnnx(g, { x: { data: Float32Array.of(0, 2, -1, 3, 0, 4), dims: [2, 3] } });
+    expect(Array.from(res['y']!.data as Float32Array, (v) => v + 0)).toEqual([0, 4, 0, 6, 0, 8]);
+    expect(Array.from(res['row']!.data as BigInt64Array, Number)).toEqual([0, 1, 1]);
+  });
+
   it('reduceMax uses the axes attribute before opset 18 and the input from 18', async () => {
     for (const opset of [17, 18]) {
       const g = new OnnxGraphBuilder({ opset });
