@@ -6,10 +6,11 @@
  * `<!-- models-table:start -->` and `<!-- models-table:end -->` markers of README.md, with the
  * date, machine and command; then the same on the ILD 30³ photon grid (10 000 showers, markers
  * `models-table-ild`; `--ild-n 0` skips it, `--n 0` the dataset-1 one). Needs the packages built (`npm run build`).
- *   node tools/models-table.mjs [--n 20000] [--ild-n 10000] [--check]   (--check: print, do not write)
+ *   node tools/models-table.mjs [--n 20000] [--ild-n 10000] [--check] [--work DIR]
+ *   (--check: print, do not write; --work: keep the compare folders, reports and generated files in DIR)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -19,7 +20,10 @@ const n = args.includes('--n') ? Number(args[args.indexOf('--n') + 1]) : 20_000;
 const ildN = args.includes('--ild-n') ? Number(args[args.indexOf('--ild-n') + 1]) : 10_000;
 const check = args.includes('--check');
 const bin = path.join(root, 'packages', 'cli', 'dist', 'bin.js');
-const work = mkdtempSync(path.join(tmpdir(), 'calozoo-models-table-'));
+// --work DIR keeps the compare directories (reports, generated files) there instead of a temporary folder.
+const keep = args.includes('--work') ? path.resolve(args[args.indexOf('--work') + 1]) : null;
+if (keep) mkdirSync(keep, { recursive: true });
+const work = keep ?? mkdtempSync(path.join(tmpdir(), 'calozoo-models-table-'));
 const calozoo = (cliArgs) => execFileSync(process.execPath, [bin, ...cliArgs], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 << 20 });
 /** The compare table of every shipped `geometry` model against `count` simulated showers (seed 2), as the README block between `marker` comments. */
 function block(geometry, count, marker, what) {
@@ -68,5 +72,5 @@ try {
     process.stdout.write('README.md updated\n');
   }
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  if (!keep) rmSync(work, { recursive: true, force: true });
 }

@@ -171,15 +171,13 @@ function denseDefaults(): BibAeConfig {
 }
 
 /**
- * §4.1 as published on the ILD 30³ grid (512 latent dimensions, 24 active, 5 critic steps, lr
- * 5e-4 / latent critic 2e-3, batch 8, loss 0.05·KLD + 100·MMD − critic − 100·latent critic, no
- * MSE; showers in MeV; post-processor 128 channels × 4 layers; KDE sampler) over the dense
- * defaults. On this project's 2-core CPU it takes 6.1 s a step (76 M parameters): one epoch of
- * 5 000 showers is 50 minutes, so it is not the default there (`bibAeDefaults`); the generation
- * and training benchmarks time these networks.
+ * The default for a geometry: §4.1 on the ILD 30³ grid (512 latent dimensions, 24 active, 5
+ * critic steps, lr 5e-4 / latent critic 2e-3, batch 8, loss 0.05·KLD + 100·MMD − critic − 100·latent
+ * critic, no MSE; showers in MeV), the dense default elsewhere.
  */
-export function publishedConvDefaults(): BibAeConfig {
+export function bibAeDefaults(geometry: Geometry): BibAeConfig {
   const d = denseDefaults();
+  if (!hasConvLayout(geometry)) return d;
   return {
     ...d,
     architecture: 'conv',
@@ -198,31 +196,6 @@ export function publishedConvDefaults(): BibAeConfig {
     validationEnergyGroups: 0,
     validationHitThreshold: false,
     divergenceLimit: 1e8,
-  };
-}
-
-/**
- * The default for a geometry. On the ILD 30³ grid: the §4.1 networks and losses
- * (`publishedConvDefaults`) at sizes that train on a CPU in the two-hour budget — ngf 4, ndf 16,
- * one Dense layer of 256 in encoder and decoder (3.2 M parameters instead of 76 M; 0.3 steps/s at
- * batch 32 on 2 cores) — with 2 critic steps per step, a cosine schedule, a post-processor of 64
- * channels × 3 layers that keeps the decoder's empty cells empty (and so computes the hit cells
- * only), time shares 7 : 2 : 1 and 500 validation showers. Everywhere else the dense default.
- */
-export function bibAeDefaults(geometry: Geometry): BibAeConfig {
-  if (!hasConvLayout(geometry)) return denseDefaults();
-  const p = publishedConvDefaults();
-  return {
-    ...p,
-    batchSize: 32,
-    criticIterations: 2,
-    schedule: 'cosine',
-    maxEpochs: 200,
-    patience: 25,
-    conv: { ngf: 4, ndf: 16, encoderHidden: [256], decoderHidden: [256] },
-    postProcessor: { ...p.postProcessor, channels: 64, layers: 3, keepZeros: true, maxEpochs: 100 },
-    shares: { bibae: 7, postProcessor: 2, sampler: 1 },
-    validationShowers: 500,
   };
 }
 

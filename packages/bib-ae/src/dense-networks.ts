@@ -154,8 +154,8 @@ export class PostProcessor extends Parts implements PostProcessorNet {
   /**
    * The cell network on the cells with x > 0 only, gathered into one [k, 1] column with their
    * shower's condition bias and scattered back (every other cell 0): the same values as the full
-   * grid masked by [x > 0], in the memory and time of the hit cells (about 1 500 of the ILD grid's
-   * 27 000 per shower, whose full [n·V, C] activations at batch 128 did not fit in 24 GiB).
+   * grid masked by [x > 0], in the memory and time of the hit cells (hundreds to a few thousand of
+   * the ILD grid's 27 000 per shower; its full [n·V, C] activations at batch 128 did not fit in 24 GiB).
    */
   private applySparse(x: tf.Tensor2D, bias: tf.Tensor2D): tf.Tensor2D {
     const [n, V] = x.shape;
