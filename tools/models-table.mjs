@@ -13,15 +13,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 
 const root = path.resolve(import.meta.dirname, '..');
-const args = process.argv.slice(2);
-const n = args.includes('--n') ? Number(args[args.indexOf('--n') + 1]) : 20_000;
-const ildN = args.includes('--ild-n') ? Number(args[args.indexOf('--ild-n') + 1]) : 10_000;
-const check = args.includes('--check');
+const { values: a } = parseArgs({ options: { n: { type: 'string', default: '20000' }, 'ild-n': { type: 'string', default: '10000' }, check: { type: 'boolean', default: false }, work: { type: 'string' } } });
+const n = Number(a.n);
+const ildN = Number(a['ild-n']);
+const check = a.check;
 const bin = path.join(root, 'packages', 'cli', 'dist', 'bin.js');
 // --work DIR keeps the compare directories (reports, generated files) there instead of a temporary folder.
-const keep = args.includes('--work') ? path.resolve(args[args.indexOf('--work') + 1]) : null;
+const keep = a.work ? path.resolve(a.work) : null;
 if (keep) mkdirSync(keep, { recursive: true });
 const work = keep ?? mkdtempSync(path.join(tmpdir(), 'calozoo-models-table-'));
 const calozoo = (cliArgs) => execFileSync(process.execPath, [bin, ...cliArgs], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 << 20 });

@@ -4,7 +4,7 @@
  * stays 0; the others as without it, computed on the hit cells only with the same gradients).
  */
 import { describe, expect, it } from 'vitest';
-import { OnnxGraphBuilder, Rng, createOrtSession, tf } from '@calozoo/core';
+import { OnnxGraphBuilder, Rng, createOrtSession, getGeometry, tf } from '@calozoo/core';
 import { bibAeDefaults } from './config.js';
 import { DenseDecoder, PostProcessor } from './dense-networks.js';
 import { maxNetworkBatch } from './model.js';
@@ -119,7 +119,7 @@ describe('PostProcessor ONNX', () => {
 
 describe('maxNetworkBatch', () => {
   it('caps a dense call at 2^27 cell channels of the post-processor, a conv call at 128', () => {
-    const dense = bibAeDefaults({ kind: 'cylindrical' } as never);
+    const dense = bibAeDefaults(getGeometry('ds1-photons'));
     expect(dense.architecture).toBe('dense');
     expect(maxNetworkBatch(dense, 368)).toBe(Math.floor(2 ** 27 / (368 * 64)));
     expect(maxNetworkBatch(dense, 27_000)).toBe(77);

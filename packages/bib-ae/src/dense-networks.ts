@@ -160,19 +160,15 @@ export class PostProcessor extends Parts implements PostProcessorNet {
   private applySparse(x: tf.Tensor2D, bias: tf.Tensor2D): tf.Tensor2D {
     const [n, V] = x.shape;
     const values = x.dataSync();
-    const cells: number[] = [];
-    const showers: number[] = [];
-    for (let i = 0; i < values.length; i++) {
-      if (values[i]! > 0) {
-        cells.push(i);
-        showers.push(Math.floor(i / V));
-      }
-    }
-    if (cells.length === 0) return tf.zeros([n, V]);
+    let k = 0;
+    for (let i = 0; i < values.length; i++) if (values[i]! > 0) k++;
+    if (k === 0) return tf.zeros([n, V]);
+    const cells = new Int32Array(k);
+    for (let i = 0, j = 0; j < k; i++) if (values[i]! > 0) cells[j++] = i;
     const at = tf.tensor1d(cells, 'int32');
-    const rowBias = tf.gather(bias, tf.tensor1d(showers, 'int32'));
+    const rowBias = tf.gather(bias, tf.floorDiv(at, tf.scalar(V, 'int32'))); // each cell's shower (int32 ÷ int32 stays int32)
     const out = this.cells(tf.gather(tf.reshape(x, [n * V, 1]), at), (y) => tf.add(y, rowBias) as tf.Tensor2D);
-    return tf.reshape(tf.unsortedSegmentSum(tf.reshape(out, [cells.length]), at, n * V), [n, V]);
+    return tf.reshape(tf.unsortedSegmentSum(tf.reshape(out, [k]), at, n * V), [n, V]);
   }
 
   /** The per-cell layers on cells [m, 1]; `join` adds the condition to the first hidden layer's pre-activation. Returns [m, 1]. */

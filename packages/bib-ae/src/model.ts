@@ -294,8 +294,7 @@ export class BibAeModel implements Generator, Trainable {
     const latent = this.sampler(variant.sampler).sample(n, new Rng(options.seed, STREAM.sampler));
     const noise = new Rng(options.seed, STREAM.noise).fillNormal(new Float32Array(n * N)) as Float32Array;
     const ort = options.runtime === 'tfjs' ? null : (await this.runtime.open(options.threads)).sessions.generator;
-    const arch = this.config.architecture;
-    return generateInBatches(conditions, V, networkBatch(options.batchSize, DEFAULT_BATCH[arch], maxNetworkBatch(this.config, V)), async (s, t) => {
+    return generateInBatches(conditions, V, networkBatch(options.batchSize, DEFAULT_BATCH[this.config.architecture], maxNetworkBatch(this.config, V)), async (s, t) => {
       const m = t - s;
       const e = conditions.energy.slice(s, t);
       const c = this.repr.condition(e);
