@@ -6,8 +6,8 @@
  * checked against ONNX Runtime's showers).
  *
  * Speed does not depend on the weight values, so an untrained model with the published
- * initialisation (seed 1) and the geometry's default config is timed (§4.1: ConvDecoder and the
- * per-cell PostProcessor), with one change: `sampler.kind` 'normal' instead of the default KDE,
+ * initialisation (seed 1) and the published §4.1 config (`publishedConvDefaults`: ConvDecoder and
+ * the per-cell PostProcessor at published sizes; the geometry's default is smaller) is timed, with one change: `sampler.kind` 'normal' instead of the default KDE,
  * which has no latents before training. Two generators are timed: the full one (decoder +
  * post-processor) and the same model with `postProcessor.enabled: false` (the decoder alone; its
  * weights are the same), so the post-processor's cost is the difference. The KDE draw is timed on
@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
 import { benchArgs, fmt, mean, policyNote, runTorchMirror, speedTable, std, timeGenerate } from '../../../tools/bench-native/generate-bench.mjs';
 import { Rng, createOrtSession, getGeometry, selectTfBackend, tf, writeSafetensors } from '@calozoo/core';
-import { KdeSampler, bibAePlugin } from '../dist/index.js';
+import { KdeSampler, bibAePlugin, publishedConvDefaults } from '../dist/index.js';
 
 const { args, opt, flag } = benchArgs();
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -116,7 +116,7 @@ const backend = await selectTfBackend();
 const load0 = loadavg()[0];
 const geometry = getGeometry(GEOMETRY);
 const shape = geometry.shape;
-const baseConfig = bibAePlugin.defaultConfig(geometry);
+const baseConfig = publishedConvDefaults();
 if (baseConfig.architecture !== 'conv') throw new Error(`${GEOMETRY}: the default bib-ae config is not the conv architecture`);
 const kde = timeKde(baseConfig, [...new Set([1, 100, 10_000, ...BATCHES])].sort((a, b) => a - b));
 const flops = { decoder: decoderFlops(baseConfig, shape), post: postFlops(baseConfig, geometry.voxels) };

@@ -2,9 +2,9 @@
  * Training speed of the BIB-AE (issue #23: "training ≥ 1.5× the PyTorch mirror"): showers per second
  * of the two network-training stages, `bibae` (encoder + decoder with the data critics, the latent
  * critic and their gradient penalties, `criticIterations` critic updates per step) and `post` (the
- * post-processor on frozen reconstructions with the sorted-kernel MMD), with the geometry's default
- * config: the conv variant on the ILD 30×30×30 photon grid (`ild-ecal`, the default: the published
- * §4.1 networks and schedule, batch 8, 5 critic iterations) or the dense recipe on dataset-1 photons
+ * post-processor on frozen reconstructions with the sorted-kernel MMD): on the ILD 30×30×30 photon
+ * grid (`ild-ecal`, the default) the published §4.1 networks and schedule (`publishedConvDefaults`:
+ * batch 8, 5 critic iterations; the geometry's default trains smaller ones), or the dense recipe on dataset-1 photons
  * (`--geometry calochallenge-1-photons`: batch 128, the resetting critic, the critics' physics
  * features, the readout threshold in training) — through core's engine (`runPhase`), as `calozoo
  * train bib-ae` runs them — and on a PyTorch mirror of the same steps with the same weights and
@@ -31,7 +31,7 @@ import { benchData, checkLine, runTrainMirror, timePhase, toWrite, trainTable, t
 import {
   Rng, cellCentres, fitCriticFeaturesFor, gatherRows, getGeometry, lateralMatrices, layerMatrix, namedValues, selectTfBackend, tf, voxelLayers, writeSafetensors,
 } from '@calozoo/core';
-import { bibAePlugin, buildNetworks } from '../dist/index.js';
+import { bibAePlugin, buildNetworks, hasConvLayout, publishedConvDefaults } from '../dist/index.js';
 import { bibaePhase, postPhase } from '../dist/training.js';
 
 const { args, opt, flag } = benchArgs();
@@ -52,7 +52,7 @@ if (!(STEPS >= 2 && WARMUP >= 1)) throw new Error('--steps must be ≥ 2 and --w
 const backend = await selectTfBackend({ threads: THREADS });
 const load0 = loadavg()[0];
 const geometry = getGeometry(GEOMETRY);
-const config = bibAePlugin.defaultConfig(geometry);
+const config = hasConvLayout(geometry) ? publishedConvDefaults() : bibAePlugin.defaultConfig(geometry);
 const dense = config.architecture === 'dense';
 const B = config.batchSize;
 const rows = B * (WARMUP + STEPS);

@@ -30,7 +30,7 @@ export function buildNetworks(config: BibAeConfig, geometry: Geometry, seed: num
     critic: buildCritic(config, geometry, rng(3)),
     ...(config.loss.resetCritic > 0 ? { resetCritic: buildCritic(config, geometry, new Rng(seed, resetCriticStream(-1))) } : {}),
     latentCritic: new LatentCritic(rng(4)),
-    postProcessor: new PostProcessor(pp.channels, pp.conditionWidth, pp.layers, rng(5), pp.keepZeros),
+    postProcessor: new PostProcessor(pp.channels, pp.conditionWidth, pp.layers, rng(5), { keepZeros: pp.keepZeros, residual: pp.form === 'residual' }),
   };
   if (config.architecture === 'conv' && geometry.kind === 'grid') {
     const shape = geometry.shape as unknown as [number, number, number];

@@ -36,7 +36,7 @@ describe('DenseDecoder', () => {
 describe('PostProcessor', () => {
   it('keepZeros: cells at 0 stay 0, the others are unchanged', () => {
     const off = new PostProcessor(8, 8, 1, new Rng(3));
-    const on = new PostProcessor(8, 8, 1, new Rng(3), true);
+    const on = new PostProcessor(8, 8, 1, new Rng(3), { keepZeros: true });
     const x = tf.tensor2d([[0, 0.3, 0, 1.2, 0.01], [0.5, 0, 0, 0, 2]]);
     const sum = tf.tensor2d([[0.9], [0.2]]);
     const c = tf.tensor2d([[0.1], [-0.4]]);
@@ -53,7 +53,7 @@ describe('PostProcessor', () => {
 
   it('keepZeros: the hit cells alone give the gradients of the full grid, and an empty batch gives zeros', () => {
     const off = new PostProcessor(6, 4, 2, new Rng(5));
-    const on = new PostProcessor(6, 4, 2, new Rng(5), true);
+    const on = new PostProcessor(6, 4, 2, new Rng(5), { keepZeros: true });
     const rng = new Rng(6);
     const raw = rng.fillUniform(new Float32Array(3 * 40)) as Float32Array;
     const x = tf.tensor2d(raw.map((v) => (v < 0.7 ? 0 : v)), [3, 40]);
@@ -84,6 +84,31 @@ describe('PostProcessor', () => {
   });
 });
 
+describe('PostProcessor residual form', () => {
+  it('starts at the identity on values ≥ 0 (in MeV too), and its correction trains', () => {
+    const pp = new PostProcessor(8, 8, 2, new Rng(4), { keepZeros: true, residual: true });
+    const values = [0, 0.15, 0, 3.2, 250, 0.02, 0, 41];
+    const x = tf.tensor2d(values, [2, 4]);
+    const sum = tf.tensor2d([[0.9], [0.2]]);
+    const c = tf.tensor2d([[10], [80]]);
+    const before = Array.from(pp.apply(x, sum, c).dataSync());
+    before.forEach((v, i) => expect(v).toBeCloseTo(values[i]!, 5));
+    // One gradient step towards halving every value moves the output of the hit cells, and only theirs.
+    const target = tf.mul(x, 0.5);
+    const vars = Object.values(pp.variables());
+    const loss = () => tf.mean(tf.square(tf.sub(pp.apply(x, sum, c), target))) as tf.Scalar;
+    const opt = tf.train.adam(1e-2);
+    for (let i = 0; i < 20; i++) opt.minimize(loss, false, vars);
+    const after = Array.from(pp.apply(x, sum, c).dataSync());
+    const error = (out: number[]) => out.reduce((a, v, i) => a + (v - values[i]! / 2) ** 2, 0);
+    expect(error(after)).toBeLessThan(0.9 * error(before));
+    after.forEach((v, i) => { if (values[i] === 0) expect(v).toBe(0); });
+    tf.dispose([x, sum, c, target]);
+    opt.dispose();
+    pp.dispose();
+  });
+});
+
 describe('PostProcessor ONNX', () => {
   it('the ONNX graph on ONNX Runtime gives the TF.js values, with keepZeros on the hit cells alone', async () => {
     const V = 40;
@@ -91,8 +116,10 @@ describe('PostProcessor ONNX', () => {
     const x = (rng.fillUniform(new Float32Array(3 * V)) as Float32Array).map((v) => (v < 0.6 ? 0 : v));
     const sum = Float32Array.of(0.9, 0.2, 1.4);
     const c = Float32Array.of(0.1, -0.4, 0.7);
-    for (const keepZeros of [false, true]) {
-      const pp = new PostProcessor(6, 4, 2, new Rng(9), keepZeros);
+    for (const [keepZeros, residual] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const pp = new PostProcessor(6, 4, 2, new Rng(9), { keepZeros, residual });
+      // A residual post-processor starts at the identity: perturb its zero last layer so that the comparison tests Δ.
+      if (residual) for (const [k, v] of Object.entries(pp.variables())) if (k.startsWith('out')) v.assign(tf.randomUniform(v.shape, -0.3, 0.3, 'float32', 4));
       const a = tf.tidy(() => pp.apply(tf.tensor2d(x, [3, V]), tf.tensor2d(sum, [3, 1]), tf.tensor2d(c, [3, 1])).dataSync() as Float32Array);
       const g = new OnnxGraphBuilder({ opset: 17 });
       g.output(pp.toOnnx(g, g.input('x', 'float32', [null, V]), g.input('s', 'float32', [null, 1]), g.input('c', 'float32', [null, 1])), 'y');
@@ -103,7 +130,8 @@ describe('PostProcessor ONNX', () => {
       const y = b.data as Float32Array;
       const scale = Math.max(...Array.from(a, Math.abs));
       expect(scale).toBeGreaterThan(0);
-      a.forEach((v, i) => expect(Math.abs(y[i]! - v) / scale, `keepZeros ${keepZeros} cell ${i}`).toBeLessThan(1e-5));
+      a.forEach((v, i) => expect(Math.abs(y[i]! - v) / scale, `keepZeros ${keepZeros} residual ${residual} cell ${i}`).toBeLessThan(1e-5));
+      if (residual) expect(a.some((v, i) => Math.abs(v - x[i]!) > 1e-3), 'Δ is not 0').toBe(true);
       if (keepZeros) {
         x.forEach((v, i) => { if (v === 0) expect(y[i]).toBe(0); });
         // A batch without a single hit cell: all zeros, the right shape.

@@ -116,24 +116,36 @@ export class LatentCritic extends Parts implements LatentCriticNet {
  * layer] → C, LayerNorm, LeakyReLU 0.2), then C → 1 and a ReLU (the representations need
  * values ≥ 0). The condition joins as a per-shower bias: W_h·h + W_c·cond, which equals the
  * published concatenation followed by one linear layer.
+ *
+ * The `residual` form (for values in MeV, spanning three decades) sees log(1 + v) instead of v and
+ * returns ReLU(v·(1 + Δ)) with the network's output Δ (a relative correction: Δ ≤ −1 switches the
+ * cell off; an additive one could not halve a 250 MeV cell in a test's 20 steps), whose last layer starts at 0: the identity at
+ * the start, so no warm-up epoch is needed and the output cannot start dead (the direct form's
+ * LayerNorm after a scalar input saturates for large v, and on MeV values its ReLU output died
+ * in the ILD run without the identity epoch).
  */
 export class PostProcessor extends Parts implements PostProcessorNet {
   private readonly channels: number;
+  private readonly keepZeros: boolean;
+  private readonly residual: boolean;
 
   /**
    * Builds the network with `channels` per-cell channels, a `conditionWidth`-wide condition path
-   * and `layers` hidden layers; with `keepZeros` a cell the decoder left at 0 stays 0.
+   * and `layers` hidden layers; with `keepZeros` a cell the decoder left at 0 stays 0; `residual` as above.
    */
-  constructor(channels: number, conditionWidth: number, layers: number, rng: Rng, private readonly keepZeros = false) {
+  constructor(channels: number, conditionWidth: number, layers: number, rng: Rng, options: { keepZeros?: boolean; residual?: boolean } = {}) {
     const cond = mlp([2, conditionWidth, conditionWidth, conditionWidth], rng, false, { name: 'leakyRelu', alpha: 0.01 });
     const parts: Record<string, Layer> = { cond, cell: new Dense(1, channels, rng), cellNorm: new LayerNorm([channels]), join: new Dense(conditionWidth, channels, rng, { noBias: true }) };
     for (let j = 0; j < layers; j++) {
       parts[`fc${j}`] = new Dense(channels, channels, rng);
       parts[`ln${j}`] = new LayerNorm([channels]);
     }
-    parts['out'] = new Dense(channels, 1, rng, { activation: 'relu' });
+    const residual = options.residual ?? false;
+    parts['out'] = new Dense(channels, 1, rng, residual ? { init: { bound: 0 } } : { activation: 'relu' });
     super(parts);
     this.channels = channels;
+    this.keepZeros = options.keepZeros ?? false;
+    this.residual = residual;
   }
 
   private hiddenCount(): number {
@@ -174,13 +186,14 @@ export class PostProcessor extends Parts implements PostProcessorNet {
   /** The per-cell layers on cells [m, 1]; `join` adds the condition to the first hidden layer's pre-activation. Returns [m, 1]. */
   private cells(v: tf.Tensor2D, join: (y: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
     const p = this.parts;
-    let h = tf.leakyRelu(p['cellNorm']!.apply(p['cell']!.apply(v)), 0.2) as tf.Tensor2D;
+    let h = tf.leakyRelu(p['cellNorm']!.apply(p['cell']!.apply(this.residual ? tf.log1p(v) : v)), 0.2) as tf.Tensor2D;
     for (let j = 0; j < this.hiddenCount(); j++) {
       let y = p[`fc${j}`]!.apply(h) as tf.Tensor2D;
       if (j === 0) y = join(y);
       h = tf.leakyRelu(p[`ln${j}`]!.apply(y), 0.2) as tf.Tensor2D;
     }
-    return p['out']!.apply(h) as tf.Tensor2D;
+    const out = p['out']!.apply(h) as tf.Tensor2D;
+    return this.residual ? (tf.relu(tf.mul(v, tf.add(1, out))) as tf.Tensor2D) : out;
   }
 
   /** The same in ONNX (x [n, V], sum [n, 1], c [n, 1]); with `keepZeros` on the cells with x > 0 only, as `apply`. */
@@ -205,12 +218,13 @@ export class PostProcessor extends Parts implements PostProcessorNet {
   /** `cells` in ONNX. */
   private cellsOnnx(g: OnnxGraphBuilder, v: OnnxValue, join: (y: OnnxValue) => OnnxValue): OnnxValue {
     const p = this.parts;
-    let h = g.leakyRelu(p['cellNorm']!.toOnnx(g, p['cell']!.toOnnx(g, v)), 0.2);
+    let h = g.leakyRelu(p['cellNorm']!.toOnnx(g, p['cell']!.toOnnx(g, this.residual ? g.log(g.add(v, 1)) : v)), 0.2);
     for (let j = 0; j < this.hiddenCount(); j++) {
       let y = p[`fc${j}`]!.toOnnx(g, h);
       if (j === 0) y = join(y);
       h = g.leakyRelu(p[`ln${j}`]!.toOnnx(g, y), 0.2);
     }
-    return p['out']!.toOnnx(g, h);
+    const out = p['out']!.toOnnx(g, h);
+    return this.residual ? g.relu(g.mul(v, g.add(out, 1))) : out;
   }
 }

@@ -9,7 +9,7 @@ import { bibAePlugin } from './plugin.js';
 
 export { bibAePlugin } from './plugin.js';
 export { BibAeModel, COMPONENTS, type BibAeVariant } from './model.js';
-export { bibAeDefaults, parseBibAeConfig, checkBibAeConfig, hasConvLayout, type BibAeConfig, type BibAeArchitecture, type LatentSamplerKind, type AdamConfig } from './config.js';
+export { bibAeDefaults, publishedConvDefaults, parseBibAeConfig, checkBibAeConfig, hasConvLayout, type BibAeConfig, type BibAeArchitecture, type LatentSamplerKind, type AdamConfig } from './config.js';
 export { ConvEncoder, ConvDecoder, ConvDataCritic, PUBLISHED_CONV_SIZES, type ConvSizes } from './conv-networks.js';
 export { DenseEncoder, DenseDecoder, DenseDataCritic, LatentCritic, PostProcessor } from './dense-networks.js';
 export { buildNetworks, buildSamplerFlow } from './build.js';

@@ -140,17 +140,18 @@ export class BibAeModel implements Generator, Trainable {
    */
   async fitKde(data: ShowerSource): Promise<KdeSampler> {
     const n = Math.min(data.n, this.config.sampler.kdeShowers);
-    const s = await data.readRange(0, n);
     const V = this.geometry.voxels;
-    if (s.voxels !== V) throw new ModelFormatError(`bib-ae fitKde: the showers have ${s.voxels} cells, the model's geometry ${this.geometry.id} has ${V}.`);
     const A = this.config.activeDim;
     const points = new Float32Array(n * A);
     const chunk = DEFAULT_BATCH[this.config.architecture];
+    // Read chunk by chunk: 20 000 ILD showers would be 2.2 GB at once.
     for (let a = 0; a < n; a += chunk) {
       const m = Math.min(n, a + chunk) - a;
+      const s = await data.readRange(a, a + m);
+      if (s.voxels !== V) throw new ModelFormatError(`bib-ae fitKde: the showers have ${s.voxels} cells, the model's geometry ${this.geometry.id} has ${V}.`);
       const x = new Float32Array(m * V);
-      for (let i = 0; i < m; i++) this.repr.encode(s.values.subarray((a + i) * V, (a + i + 1) * V), s.energy[a + i]!, x.subarray(i * V, (i + 1) * V));
-      const c = this.repr.condition(s.energy.subarray(a, a + m));
+      for (let i = 0; i < m; i++) this.repr.encode(s.values.subarray(i * V, (i + 1) * V), s.energy[i]!, x.subarray(i * V, (i + 1) * V));
+      const c = this.repr.condition(s.energy.subarray(0, m));
       points.set(tidyValues<Float32Array>(() => this.nets.encoder.apply(tf.tensor2d(x, [m, V]), tf.tensor2d(c, [m, 1])).mu), a * A);
     }
     this.kde = new KdeSampler(points, A, this.config.sampler.bandwidth);

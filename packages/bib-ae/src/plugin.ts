@@ -11,7 +11,10 @@ import { BIBAE_VERSION } from './version.js';
 /** `bib-ae`: conv networks on the ILD 30³ grid, MLPs elsewhere. */
 export const bibAePlugin: ModelPlugin<BibAeConfig> = {
   name: 'bib-ae',
-  pretrained: { 'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)) },
+  pretrained: {
+    'ds1-photons': fileURLToPath(new URL('../models/ds1-photons', import.meta.url)),
+    'ild-ecal': fileURLToPath(new URL('../models/ild-ecal', import.meta.url)),
+  },
   version: BIBAE_VERSION,
   description: 'BIB-AE with post-processor and normal, KDE or flow latent sampling (Getting High, arXiv:2005.05334): published 3-D conv networks on the ILD 30³ grid, MLPs elsewhere',
   geometries: 'any',

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { getGeometry, getModel, memorySource, tf, type TfBackendName } from '@calozoo/core';
 import { forEachBackend, pluginConformance } from '@calozoo/core/testing';
 import { simulateShowers } from '@calozoo/simulator';
-import { bibAePlugin, parseBibAeConfig, type LatentSamplerKind } from '../src/index.js';
+import { PUBLISHED_CONV_SIZES, bibAePlugin, buildNetworks, parseBibAeConfig, publishedConvDefaults, type LatentSamplerKind } from '../src/index.js';
+import { disposeNetworks } from '../src/build.js';
 import { tinyConfig } from './tiny.js';
 
 describe('registration and config', () => {
@@ -27,6 +28,27 @@ describe('registration and config', () => {
     expect(bibAePlugin.defaultConfig(getGeometry('ild-ecal')).architecture).toBe('conv');
     expect(bibAePlugin.defaultConfig(getGeometry('ds1-photons')).architecture).toBe('dense');
     await expect(bibAePlugin.create({ ...tinyConfig(bibAePlugin.defaultConfig(getGeometry('ds1-photons'))), architecture: 'conv' }, getGeometry('ds1-photons'))).rejects.toThrow(/use "architecture": "dense"/);
+  });
+
+  it('ILD 30³: the default is the published conv recipe at CPU sizes; publishedConvDefaults keeps §4.1', () => {
+    const ild = getGeometry('ild-ecal');
+    const d = bibAePlugin.defaultConfig(ild);
+    const p = publishedConvDefaults();
+    expect(p.conv).toEqual(PUBLISHED_CONV_SIZES);
+    expect([p.batchSize, p.criticIterations, p.latentDim, p.activeDim, p.postProcessor.channels, p.postProcessor.layers, p.sampler.kind]).toEqual([8, 5, 512, 24, 128, 4, 'kde']);
+    expect(d.conv).toEqual({ ngf: 4, ndf: 16, encoderHidden: [256], decoderHidden: [256] });
+    expect([d.batchSize, d.criticIterations, d.latentDim, d.activeDim, d.postProcessor.channels, d.postProcessor.layers, d.postProcessor.keepZeros, d.postProcessor.form, d.sampler.kind]).toEqual([32, 2, 512, 24, 64, 3, true, 'residual', 'kde']);
+    expect(p.postProcessor.form).toBe('direct');
+    expect(d.loss).toEqual(p.loss);
+    const count = (c: typeof d): number => {
+      const nets = buildNetworks(c, ild, 1);
+      const n = Object.values(nets).reduce((sum, net) => sum + Object.values(net!.variables()).reduce((a, v) => a + v.size, 0), 0);
+      disposeNetworks(nets);
+      return n;
+    };
+    // The training log's counts: 3 228 929 in the bibae stage (encoder, decoder, critics), 25 793 in the post-processor.
+    expect(count(d)).toBe(3_228_929 + 25_793);
+    expect(count(p)).toBeGreaterThan(70e6);
   });
 });
 

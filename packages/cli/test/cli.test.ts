@@ -106,7 +106,7 @@ describe('calozoo CLI: info and models', () => {
     // the shipped trained models, by the names loadPretrained takes
     expect(listed.find((m) => m.name === 'caloman')!.pretrained).toEqual(['caloman/ds1-photons']);
     expect(listed.find((m) => m.name === 'wgan-gp')!.pretrained).toEqual(['wgan-gp/ds1-photons', 'wgan-gp/ild-ecal']);
-    expect(listed.find((m) => m.name === 'bib-ae')!.pretrained).toEqual(['bib-ae/ds1-photons']);
+    expect(listed.find((m) => m.name === 'bib-ae')!.pretrained).toEqual(['bib-ae/ds1-photons', 'bib-ae/ild-ecal']);
     expect(listed.find((m) => m.name === 'mean-shower')!.pretrained).toEqual([]);
     const e = await run(['models'], { env: { CALOZOO_PLUGINS: FIXTURE_PLUGIN } });
     expect(e.stdout).toContain('mean-shower');
