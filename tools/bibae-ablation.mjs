@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The BIB-AE ablations of issue #23 on one trained dense model: the post-processor on and off,
+ * The BIB-AE ablations of issue #23 on one trained model: the post-processor on and off,
  * and the latent sampler (N(0, 1), a KDE of encoded training latents, the trained flow), each
  * generating the held-out showers' energies and scored with `calozoo evaluate` against them.
  * Generation is the model's `generateVariant` (TF.js; the shipped ONNX graph holds one sampler),
  * the KDE fitted by `fitKde` on the training showers; the flow rows rescale each shower to the
  * flow's E_dep/E_inc as generation does. Needs the packages built and a model trained with the
- * flow sampler.
+ * flow sampler (all four rows) or the KDE sampler (its own KDE with and without the
+ * post-processor, and N(0, 1); `--train` is then not read).
  *
  *   node tools/bibae-ablation.mjs --model DIR --train train.h5 --reference test.h5 --out DIR [--n 20000]
  *
@@ -33,27 +34,42 @@ if (!o.model || !o.train || !o.reference) {
 }
 mkdirSync(o.out, { recursive: true });
 
-/** Variants: sampler × post-processor. */
-const VARIANTS = [
+/** Variants: sampler × post-processor; a model trained with the KDE sampler has no flow rows. */
+const FLOW_VARIANTS = [
   { name: 'flow+pp', sampler: 'flow', post: true },
   { name: 'flow, no pp', sampler: 'flow', post: false },
   { name: 'kde+pp', sampler: 'kde', post: true },
   { name: 'normal+pp', sampler: 'normal', post: true },
 ];
+const KDE_VARIANTS = [
+  { name: 'kde+pp', sampler: 'kde', post: true },
+  { name: 'kde, no pp', sampler: 'kde', post: false },
+  { name: 'normal+pp', sampler: 'normal', post: true },
+];
+/** Table columns: title and observable name (`calozoo evaluate`'s hist-chi observables). */
+const COLUMNS = [
+  ['E_dep/E_inc', 'E_dep/E_inc'], ['E_dep', 'E_dep'], ['n_hit', 'n_hit'], ['cell-energy spectrum', 'voxel energy'],
+  ['CoG x', 'm1_x'], ['CoG y', 'm1_y'], ['CoG z', 'm1_z'], ['CoG r', 'm1_r'], ['CoG η', 'm1_eta'], ['CoG φ', 'm1_phi'], ['width x', 'm2_x'], ['width y', 'm2_y'],
+];
 const fileOf = (v) => path.join(o.out, `${v.name.replace(/[^a-z0-9+]+/g, '-')}.h5`);
 
 await selectTfBackend();
 const model = await bibAePlugin.load(o.model);
-if (model.config.sampler.kind !== 'flow') throw new Error(`${o.model}: trained with the ${model.config.sampler.kind} sampler; the ablation needs the flow sampler's model`);
+const kind = model.config.sampler.kind;
+if (kind === 'normal') throw new Error(`${o.model}: trained with the normal sampler; the ablation needs a model with the flow or KDE sampler`);
+const VARIANTS = kind === 'flow' ? FLOW_VARIANTS : KDE_VARIANTS;
 const ref = await openShowerFile(o.reference);
 const n = Math.min(o.n, ref.n);
 const energy = ref.readRange(0, n).energy.slice();
 const refFile = path.join(o.out, 'reference.h5');
 if (!existsSync(refFile)) await writeShowerFile(refFile, ref.readRange(0, n), { geometry: model.geometry.id });
 ref.close();
-const train = await openShowerFile(o.train);
-await model.fitKde(train);
-train.close();
+if (kind === 'flow') {
+  // The KDE of a flow model's encoder means on the training showers (a KDE model has its own).
+  const train = await openShowerFile(o.train);
+  await model.fitKde(train);
+  train.close();
+}
 const rows = [];
 for (const v of VARIANTS) {
   const file = fileOf(v);
@@ -62,14 +78,18 @@ for (const v of VARIANTS) {
   if (!existsSync(path.join(evalDir, 'metrics.json'))) execFileSync(process.execPath, [bin, 'evaluate', '--reference', refFile, '--generated', file, '--modes', 'hist-chi,fpd', '--out', evalDir], { stdio: 'ignore' });
   const m = JSON.parse(readFileSync(path.join(evalDir, 'metrics.json'), 'utf8'));
   const sep = (name) => m.observables.find((x) => x.name === name)?.separationPower;
-  rows.push({ variant: v.name, fpd: m.fpd.value * 1e3, response: sep('E_dep/E_inc'), edep: sep('E_dep'), nHit: sep('n_hit'), spectrum: sep('voxel energy'), cogZ: sep('m1_z'), cogR: sep('m1_r'), cogEta: sep('m1_eta'), cogPhi: sep('m1_phi') });
+  const row = { variant: v.name, fpd: m.fpd.value * 1e3 };
+  for (const [, name] of COLUMNS) row[name] = sep(name);
+  rows.push(row);
 }
 model.dispose();
 const f3 = (x) => (x === undefined ? '–' : x.toPrecision(3));
+// The columns the geometry has (the centres of gravity are x, y, z on a regular grid, r, η, φ on a CaloChallenge one).
+const columns = COLUMNS.filter(([, name]) => rows.some((r) => r[name] !== undefined));
 const table = [
-  `| variant | FPD ×10³ | S(E_dep/E_inc) | S(E_dep) | S(n_hit) | S(cell-energy spectrum) | S(CoG z) | S(CoG r) | S(CoG η) | S(CoG φ) |`,
-  `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
-  ...rows.map((r) => `| ${r.variant} | ${f3(r.fpd)} | ${f3(r.response)} | ${f3(r.edep)} | ${f3(r.nHit)} | ${f3(r.spectrum)} | ${f3(r.cogZ)} | ${f3(r.cogR)} | ${f3(r.cogEta)} | ${f3(r.cogPhi)} |`),
+  `| variant | FPD ×10³ | ${columns.map(([title]) => `S(${title})`).join(' | ')} |`,
+  `|---|---:|${columns.map(() => '---:').join('|')}|`,
+  ...rows.map((r) => `| ${r.variant} | ${f3(r.fpd)} | ${columns.map(([, name]) => f3(r[name])).join(' | ')} |`),
 ].join('\n');
 writeFileSync(path.join(o.out, 'table.md'), `${table}\n`);
 writeFileSync(path.join(o.out, 'table.json'), `${JSON.stringify(rows, null, 2)}\n`);
