@@ -83,7 +83,7 @@ for (const v of VARIANTS) {
   rows.push(row);
 }
 model.dispose();
-const f3 = (x) => (x === undefined ? '–' : x.toPrecision(3));
+const f3 = (x) => (x === undefined || x === null ? '–' : x.toPrecision(3));
 // The columns the geometry has (the centres of gravity are x, y, z on a regular grid, r, η, φ on a CaloChallenge one).
 const columns = COLUMNS.filter(([, name]) => rows.some((r) => r[name] !== undefined));
 const table = [
