@@ -42,7 +42,7 @@ describe('registration and config', () => {
     expect(d.loss).toEqual(p.loss);
     const count = (c: typeof d): number => {
       const nets = buildNetworks(c, ild, 1);
-      const n = Object.values(nets).reduce((sum, net) => sum + Object.values(net!.variables()).reduce((a, v) => a + v.size, 0), 0);
+      const n = Object.values(nets).reduce((sum, net) => sum + Object.values(net!.variables() as Record<string, tf.Variable>).reduce((a, v) => a + v.size, 0), 0);
       disposeNetworks(nets);
       return n;
     };
