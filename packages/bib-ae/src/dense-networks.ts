@@ -119,7 +119,7 @@ export class LatentCritic extends Parts implements LatentCriticNet {
  *
  * The `residual` form (for values in MeV, spanning three decades) sees log(1 + v) instead of v and
  * returns ReLU(v·(1 + Δ)) with the network's output Δ (a relative correction: Δ ≤ −1 switches the
- * cell off; an additive one could not halve a 250 MeV cell in a test's 20 steps), whose last layer starts at 0: the identity at
+ * cell off; an additive Δ in MeV must grow to −125 to halve a 250 MeV cell), whose last layer starts at 0: the identity at
  * the start, so no warm-up epoch is needed and the output cannot start dead (the direct form's
  * LayerNorm after a scalar input saturates for large v, and on MeV values its ReLU output died
  * in the ILD run without the identity epoch).
