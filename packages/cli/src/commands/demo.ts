@@ -135,7 +135,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .command('demo')
     .description('the main job: simulate dataset-1 photons (and ILD 30³ photons), generate as many with every shipped model, evaluate them side by side, write the reports')
     .option('--n <count>', 'dataset-1 photon showers to simulate and to generate per model', parsePositiveInt('--n'), 10_000)
-    .option('--ild-n <count>', 'ILD 30³ photon showers for the shipped models of that grid (0: skip that pass)', parseCount('--ild-n'), 2_000)
+    .option('--ild-n <count>', 'ILD 30³ photon showers for the shipped models of that grid (0: skip that pass)', parseCount('--ild-n'), 1_000)
     .option('--seed <n>', 'seed of simulation and generation', parseSeed, 1)
     .option('--model <dir>', 'one model directory to use instead of the shipped models (one pass, on its geometry)')
     .option('--out <dir>', 'report directory (the ILD 30³ pass in <dir>/ild-ecal)', 'calozoo-report')

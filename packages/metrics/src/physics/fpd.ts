@@ -6,7 +6,8 @@
  */
 import { InvalidArgumentError, Rng } from '@calozoo/core';
 import { linspace } from '../histogram.js';
-import { meanCovFromSums, traceSqrtProduct, type MeanCov } from './linalg.js';
+import { LINALG } from './kernels.js';
+import type { MeanCov } from './linalg.js';
 import { KernelPool, defaultThreads } from './pool.js';
 import type { FeatureMatrix } from './physics-features.js';
 
@@ -15,13 +16,7 @@ import type { FeatureMatrix } from './physics-features.js';
  * Gaussians; the trace of the matrix square root from a pivoted Cholesky factor of Σ_r and the
  * eigenvalues of a symmetric matrix (`traceSqrtProduct`).
  */
-export function frechetDistance(a: MeanCov, b: MeanCov, d: number): number {
-  let dm = 0;
-  for (let i = 0; i < d; i++) dm += (a.mean[i] - b.mean[i]) ** 2;
-  let tr = 0;
-  for (let i = 0; i < d; i++) tr += a.cov[i * d + i] + b.cov[i * d + i];
-  return dm + tr - 2 * traceSqrtProduct(a.cov, b.cov, d);
-}
+export const frechetDistance: (a: MeanCov, b: MeanCov, d: number) => number = LINALG.frechetDistance;
 
 /** Options of `fpd`. */
 export interface FpdOptions {
@@ -125,15 +120,10 @@ export async function fpd(reference: FeatureMatrix, generated: FeatureMatrix, op
   const distances: number[] = [];
   try {
     for (const size of sizes) {
-      const tasks: { which: 'x' | 'y'; idx: Uint32Array }[] = [];
-      for (let k = 0; k < reps; k++) {
-        tasks.push({ which: 'x', idx: drawIndices(rng, reference.n, size) });
-        tasks.push({ which: 'y', idx: drawIndices(rng, generated.n, size) });
-      }
-      const sums = await pool.map('secondMoments', tasks);
-      let s = 0;
-      for (let k = 0; k < reps; k++) s += frechetDistance(meanCovFromSums(sums[2 * k], d, size), meanCovFromSums(sums[2 * k + 1], d, size), d);
-      distances.push(s / reps);
+      const tasks: { xi: Uint32Array; yi: Uint32Array }[] = [];
+      for (let k = 0; k < reps; k++) tasks.push({ xi: drawIndices(rng, reference.n, size), yi: drawIndices(rng, generated.n, size) });
+      const values = await pool.frechet(tasks);
+      distances.push(values.reduce((s, v) => s + v, 0) / reps);
     }
   } finally {
     await pool.close();

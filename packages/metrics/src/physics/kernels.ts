@@ -12,6 +12,7 @@
  *   (x_{xi[a]}·y_{yi[b]}/d + 1)⁴, b over all of yi or, with `upper`, b > a only (x = y): KPD's
  *   direct pair sum, in 4×4 tiles of rows gathered into contiguous buffers.
  */
+import { LINALG_SOURCE } from './linalg-source.js';
 
 /** JavaScript source defining `secondMoments` and `momentSums`. */
 export const KERNEL_SOURCE = String.raw`
@@ -155,7 +156,22 @@ export type Kernel = (x: Float64Array, d: number, idx: Uint32Array, out: Float64
 /** Names of the kernels. */
 export type KernelName = 'secondMoments' | 'momentSums';
 
-const lib = new Function(`${KERNEL_SOURCE}\nreturn { secondMoments, momentSums, polyPairSum };`)() as Record<KernelName, Kernel> & { polyPairSum: PairKernel };
+const lib = new Function(`${KERNEL_SOURCE}\n${LINALG_SOURCE}\nreturn { secondMoments, momentSums, polyPairSum, meanCovFromSums, pivotedCholesky, symmetricEigenvalues, traceSqrtProduct, frechetDistance, frechetOfMoments };`)() as Record<KernelName, Kernel> & {
+  polyPairSum: PairKernel;
+} & LinalgLib;
+
+/** The functions of `LINALG_SOURCE`, typed (documented where `linalg.ts` re-exports them). */
+export interface LinalgLib {
+  meanCovFromSums(sums: Float64Array, d: number, m: number): { mean: Float64Array; cov: Float64Array };
+  pivotedCholesky(a: Float64Array, d: number): { l: Float64Array; rank: number };
+  symmetricEigenvalues(a: Float64Array, n: number): Float64Array;
+  traceSqrtProduct(a: Float64Array, b: Float64Array, d: number): number;
+  frechetDistance(a: { mean: Float64Array; cov: Float64Array }, b: { mean: Float64Array; cov: Float64Array }, d: number): number;
+  frechetOfMoments(sa: Float64Array, sb: Float64Array, d: number, m: number): number;
+}
+
+/** Main-thread instances of the linear algebra of `LINALG_SOURCE`. */
+export const LINALG: Readonly<LinalgLib> = lib;
 
 /** Main-thread instances of the kernels. */
 export const KERNELS: Readonly<Record<KernelName, Kernel>> = lib;

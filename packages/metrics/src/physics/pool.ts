@@ -5,7 +5,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { KERNELS, KERNEL_SOURCE, POLY_PAIR_SUM, kernelOutputLength, type KernelName } from './kernels.js';
+import { KERNELS, KERNEL_SOURCE, LINALG, POLY_PAIR_SUM, kernelOutputLength, type KernelName } from './kernels.js';
+import { LINALG_SOURCE } from './linalg-source.js';
 
 /** Which shared matrix a task reads. */
 export type Operand = 'x' | 'y';
@@ -31,12 +32,20 @@ export interface PairTask {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 ${KERNEL_SOURCE}
+${LINALG_SOURCE}
 const data = { x: new Float64Array(workerData.x), y: new Float64Array(workerData.y) };
 const kernels = { secondMoments, momentSums };
 parentPort.on('message', (t) => {
   if (t.kernel === 'polyPairSum') {
     const p = t.pair;
     parentPort.postMessage({ id: t.id, out: polyPairSum(data[p.x], p.xi, p.lo, p.hi, data[p.y], p.yi, workerData.d, p.upper) });
+    return;
+  }
+  if (t.kernel === 'frechet') {
+    const sx = new Float64Array(t.size), sy = new Float64Array(t.size);
+    secondMoments(data.x, workerData.d, t.xi, sx);
+    secondMoments(data.y, workerData.d, t.yi, sy);
+    parentPort.postMessage({ id: t.id, out: frechetOfMoments(sx, sy, workerData.d, t.xi.length) });
     return;
   }
   const out = new Float64Array(t.size);
@@ -100,6 +109,25 @@ export class KernelPool {
   async pairSums(tasks: readonly PairTask[]): Promise<number[]> {
     if (this.workers.length === 0) return tasks.map((p) => POLY_PAIR_SUM(this.operand(p.x), p.xi, p.lo, p.hi, this.operand(p.y), p.yi, this.d, p.upper));
     return this.dispatch(tasks.map((pair) => ({ kernel: 'polyPairSum', pair })));
+  }
+
+  /**
+   * Fréchet distance between the Gaussians of rows `xi` of x and rows `yi` of y (as many rows
+   * each) for each task, computed whole in a worker; results in task order.
+   */
+  async frechet(tasks: readonly { xi: Uint32Array; yi: Uint32Array }[]): Promise<number[]> {
+    const size = kernelOutputLength('secondMoments', this.d);
+    for (const t of tasks) if (t.xi.length !== t.yi.length) throw new RangeError(`frechet: ${t.xi.length} and ${t.yi.length} rows; the batches must be of one size`);
+    if (this.workers.length === 0) {
+      return tasks.map((t) => {
+        const sx = new Float64Array(size);
+        const sy = new Float64Array(size);
+        KERNELS.secondMoments(this.x, this.d, t.xi, sx);
+        KERNELS.secondMoments(this.y, this.d, t.yi, sy);
+        return LINALG.frechetOfMoments(sx, sy, this.d, t.xi.length);
+      });
+    }
+    return this.dispatch(tasks.map((t) => ({ kernel: 'frechet', xi: t.xi, yi: t.yi, size })));
   }
 
   private operand(which: Operand): Float64Array {
