@@ -60,6 +60,9 @@ interface SamplerState {
   /** Flow: the standardisation of E_dep/E_inc. */
   responseMean?: number;
   responseStd?: number;
+  /** Flow: the standardisation of each active latent dimension (absent in models saved before it: 0 and 1). */
+  latentMean?: number[];
+  latentStd?: number[];
 }
 
 /** A generation variant other than the config's (the ablations): the latent sampler and whether the post-processor runs. */
@@ -205,7 +208,7 @@ export class BibAeModel implements Generator, Trainable {
     if (c.sampler.kind === 'flow') {
       stages.push({ name: 'sampler', share: c.shares.sampler, phase: () => {
         const s = samplerData(this.nets, c, d, options.seed);
-        this.samplerState = { kind: 'flow', responseMean: s.responseMean, responseStd: s.responseStd };
+        this.samplerState = { kind: 'flow', responseMean: s.responseMean, responseStd: s.responseStd, latentMean: s.latentMean, latentStd: s.latentStd };
         return flowPhase(this.flow, c, s, options);
       } });
     } else if (c.sampler.kind === 'kde') {
@@ -257,7 +260,8 @@ export class BibAeModel implements Generator, Trainable {
     let target: OnnxValue | null = null;
     if (this.config.sampler.kind === 'flow') {
       const [z, r] = g.split(this.flow.toOnnxSample(g, latent, c), 1, [A, 1]);
-      active = z!;
+      const { mean, std } = this.latentScale();
+      active = mean ? g.add(g.mul(z!, g.constant(Float32Array.from(std), [1, A])), g.constant(Float32Array.from(mean), [1, A])) : z!;
       target = g.add(g.mul(r!, this.samplerState.responseStd ?? 1), this.samplerState.responseMean ?? 0);
     }
     const zFull = noise ? g.concat([active, noise], 1) : active;
@@ -272,6 +276,12 @@ export class BibAeModel implements Generator, Trainable {
     if (target) showers = g.mul(showers, g.div(g.mul(target, e), g.add(g.reduceSum(showers, [1], true), 1e-9)));
     g.output(showers, 'showers');
     return g;
+  }
+
+  /** The flow's latent standardisation (mean null: none, a model saved before it). */
+  private latentScale(): { mean: number[] | null; std: number[] } {
+    const s = this.samplerState;
+    return s.latentMean && s.latentStd ? { mean: s.latentMean, std: s.latentStd } : { mean: null, std: [] };
   }
 
   /** One shower per energy; every draw is made in shower order, so the batch size does not matter. */
@@ -312,7 +322,9 @@ export class BibAeModel implements Generator, Trainable {
         let target: tf.Tensor2D | null = null;
         if (variant.sampler === 'flow') {
           const s2 = this.flow.sampleFromNoise(active, ct);
+          const { mean, std } = this.latentScale();
           active = tf.slice(s2, [0, 0], [m, this.config.activeDim]);
+          if (mean) active = tf.add(tf.mul(active, tf.tensor2d(std, [1, mean.length])), tf.tensor2d(mean, [1, mean.length]));
           target = tf.add(tf.mul(tf.slice(s2, [0, this.config.activeDim], [m, 1]), this.samplerState.responseStd ?? 1), this.samplerState.responseMean ?? 0) as tf.Tensor2D;
         }
         const z = N > 0 ? tf.concat([active, tf.tensor2d(nb, [m, N])], 1) : active;

@@ -256,6 +256,9 @@ export interface SamplerData {
   /** Mean and standard deviation of E_dep/E_inc over the training rows. */
   responseMean: number;
   responseStd: number;
+  /** Per active latent dimension, the mean and standard deviation over the training rows (x holds the standardised latents). */
+  latentMean: number[];
+  latentStd: number[];
   trainRows: Uint32Array;
   validationRows: Uint32Array;
 }
@@ -284,20 +287,21 @@ export function encodeRows(nets: BibAeNetworks, config: BibAeConfig, data: Train
 export function samplerData(nets: BibAeNetworks, config: BibAeConfig, data: TrainingData, seed: number): SamplerData {
   const A = config.activeDim;
   const { z, response } = encodeRows(nets, config, data, seed, false);
-  let m = 0;
-  for (const r of data.trainRows) m += response[r]! / data.trainRows.length;
-  let v = 0;
-  for (const r of data.trainRows) v += (response[r]! - m) ** 2 / Math.max(1, data.trainRows.length - 1);
-  const sd = Math.sqrt(v) || 1;
+  const nt = data.trainRows.length;
+  // standardised per column: the encoder's latents need not be near N(0, 1) (ILD: means ≈ 16 after
+  // two epochs), and the spline flow is the identity outside [−bound, bound]
+  const mean = new Array<number>(A + 1).fill(0);
+  const sd = new Array<number>(A + 1).fill(0);
+  const value = (i: number, j: number): number => (j < A ? z[i * A + j]! : response[i]!);
+  for (const r of data.trainRows) for (let j = 0; j <= A; j++) mean[j]! += value(r, j) / nt;
+  for (const r of data.trainRows) for (let j = 0; j <= A; j++) sd[j]! += (value(r, j) - mean[j]!) ** 2 / Math.max(1, nt - 1);
+  for (let j = 0; j <= A; j++) sd[j] = Math.sqrt(sd[j]!) || 1;
   const x = new Float32Array(data.n * (A + 1));
-  for (let i = 0; i < data.n; i++) {
-    x.set(z.subarray(i * A, (i + 1) * A), i * (A + 1));
-    x[i * (A + 1) + A] = (response[i]! - m) / sd;
-  }
+  for (let i = 0; i < data.n; i++) for (let j = 0; j <= A; j++) x[i * (A + 1) + j] = (value(i, j) - mean[j]!) / sd[j]!;
   const inTrain = new Uint8Array(data.n);
   for (const r of data.trainRows) inTrain[r] = 1;
   const validationRows = Uint32Array.from({ length: data.n }, (_, i) => i).filter((i) => !inTrain[i]);
-  return { x, c: data.c, responseMean: m, responseStd: sd, trainRows: data.trainRows, validationRows };
+  return { x, c: data.c, responseMean: mean[A]!, responseStd: sd[A]!, latentMean: mean.slice(0, A), latentStd: sd.slice(0, A), trainRows: data.trainRows, validationRows };
 }
 
 /** Stage 3: maximum likelihood of the conditional flow on `SamplerData`, validated by the held-out NLL. */

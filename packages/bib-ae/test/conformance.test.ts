@@ -37,7 +37,7 @@ describe('registration and config', () => {
     expect(p.conv).toEqual(PUBLISHED_CONV_SIZES);
     expect([p.batchSize, p.criticIterations, p.latentDim, p.activeDim, p.postProcessor.channels, p.postProcessor.layers, p.sampler.kind]).toEqual([8, 5, 512, 24, 128, 4, 'kde']);
     expect(d.conv).toEqual({ ngf: 4, ndf: 16, encoderHidden: [256], decoderHidden: [256] });
-    expect([d.batchSize, d.criticIterations, d.latentDim, d.activeDim, d.postProcessor.channels, d.postProcessor.layers, d.postProcessor.keepZeros, d.postProcessor.form, d.sampler.kind]).toEqual([32, 2, 512, 24, 64, 3, true, 'residual', 'kde']);
+    expect([d.batchSize, d.criticIterations, d.latentDim, d.activeDim, d.postProcessor.channels, d.postProcessor.layers, d.postProcessor.keepZeros, d.postProcessor.form, d.sampler.kind]).toEqual([32, 2, 512, 24, 64, 3, true, 'residual', 'flow']);
     expect(p.postProcessor.form).toBe('direct');
     expect(d.loss).toEqual(p.loss);
     const count = (c: typeof d): number => {

@@ -3,10 +3,11 @@
  * the package's ILD default (defaults are the recipe), it loads through the registry, generates on
  * ONNX Runtime (the default) the same showers as on TF.js, and at 20 and 80 GeV its mean visible
  * energy and mean n_hit (0.1 MeV MIP cut, field-reference.md §5.1) lie within the tolerances below
- * of the simulator's. Measured with 200 showers each (2026-12-07): E_vis 0.94 / 1.02 and n_hit
- * 1.01 / 0.77 of the simulator's at 20 / 80 GeV; the tolerances (10 %, 30 %) hold the shipped model
- * where it is (its card says it misses n_hit above 55 GeV) and fail on a broken load, representation,
- * condition or post-processor (the empty showers of the direct form), which move them by factors.
+ * of the simulator's. Measured with 200 showers each (2026-12-07, flow sampler): E_vis 0.995 / 1.000
+ * and n_hit 0.97 / 0.74 of the simulator's at 20 / 80 GeV; the tolerances (3 %, 30 %) hold the
+ * shipped model where it is (its card says it misses n_hit above 55 GeV) and fail on a broken load,
+ * representation, condition, post-processor (the empty showers of the direct form) or latent scaling
+ * (unscaled flow draws sit 16 below the encoder's latents), which move them by factors.
  */
 import { expect, it } from 'vitest';
 import { getGeometry, loadPretrained, pretrainedDir, readModelConfig } from '@calozoo/core';
@@ -63,7 +64,7 @@ it('bib-ae/ild-ecal generates showers whose mean E_vis and n_hit at 20 and 80 Ge
     model.dispose();
   }
   for (const r of rows) {
-    expect(Math.abs(r.evis - 1), `E_vis ratio at ${r.gev} GeV`).toBeLessThan(0.1);
+    expect(Math.abs(r.evis - 1), `E_vis ratio at ${r.gev} GeV`).toBeLessThan(0.03);
     expect(Math.abs(r.nhit - 1), `n_hit ratio at ${r.gev} GeV`).toBeLessThan(0.3);
   }
 }, 180_000);

@@ -5,9 +5,10 @@
  * showers; a sampler the model cannot draw from is refused with a message saying why.
  */
 import { describe, expect, it } from 'vitest';
-import { getGeometry, memorySource, tf } from '@calozoo/core';
+import { getGeometry, memorySource, prepareData, tf } from '@calozoo/core';
 import { simulateShowers } from '@calozoo/simulator';
 import { bibAePlugin, type BibAeModel } from '../src/index.js';
+import { samplerData } from '../src/training.js';
 import { tinyConfig } from './tiny.js';
 
 const geometry = getGeometry('ds1-photons');
@@ -22,6 +23,22 @@ describe('bib-ae generateVariant and fitKde', () => {
     const own = await model.generate({ energy }, { seed: 3, runtime: 'tfjs' });
     const same = await model.generateVariant({ energy }, { seed: 3 }, { sampler: 'flow', postProcessor: true });
     expect(same.values).toEqual(own.values);
+    // The flow learns standardised latents and E_dep/E_inc (per column mean 0, sd 1 over the
+    // training rows); generation scales its draws back with the saved constants.
+    const d = await prepareData(memorySource(data), geometry, () => model['repr'], model.config, { seed: 1, name: 'bib-ae' });
+    const s = samplerData(model.nets, model.config, d, 1);
+    const A = base.activeDim;
+    for (let j = 0; j <= A; j++) {
+      let m = 0;
+      let v = 0;
+      for (const r of d.trainRows) m += s.x[r * (A + 1) + j]! / d.trainRows.length;
+      for (const r of d.trainRows) v += (s.x[r * (A + 1) + j]! - m) ** 2 / (d.trainRows.length - 1);
+      expect(Math.abs(m)).toBeLessThan(1e-5);
+      expect(Math.sqrt(v)).toBeCloseTo(1, 4);
+    }
+    expect(model['samplerState'].latentMean).toEqual(s.latentMean);
+    expect(model['samplerState'].latentStd).toEqual(s.latentStd);
+    expect(s.latentStd.every((v) => v > 0 && v !== 1)).toBe(true);
     const noPost = await model.generateVariant({ energy }, { seed: 3 }, { sampler: 'flow', postProcessor: false });
     expect(noPost.values).not.toEqual(own.values);
     const normal = await model.generateVariant({ energy }, { seed: 3 }, { sampler: 'normal', postProcessor: true });
