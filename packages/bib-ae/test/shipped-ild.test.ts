@@ -11,24 +11,9 @@
  */
 import { expect, it } from 'vitest';
 import { getGeometry, loadPretrained, pretrainedDir, readModelConfig } from '@calozoo/core';
+import { mipSummary, runtimeDifference } from '@calozoo/core/testing';
 import { simulateShowers } from '@calozoo/simulator';
 import { bibAePlugin } from '../src/index.js';
-
-const MIP_CUT = 0.1;
-
-/** Mean E_vis (MeV) and mean n_hit after the MIP cut. */
-function summary(values: Float32Array, n: number, voxels: number): { evis: number; nhit: number } {
-  let e = 0;
-  let h = 0;
-  for (let i = 0; i < n * voxels; i++) {
-    const v = values[i]!;
-    if (v >= MIP_CUT) {
-      e += v;
-      h++;
-    }
-  }
-  return { evis: e / n, nhit: h / n };
-}
 
 it('bib-ae/ild-ecal was trained with the ILD default config', async () => {
   const shipped = await readModelConfig(pretrainedDir('bib-ae/ild-ecal'));
@@ -46,20 +31,13 @@ it('bib-ae/ild-ecal generates showers whose mean E_vis and n_hit at 20 and 80 Ge
       const energy = new Float32Array(n).fill(gev * 1000);
       const gen = await model.generate({ energy }, { seed: 5 });
       const sim = simulateShowers(geometry, { n, seed: 7, energies: energy });
-      const g = summary(gen.values, n, geometry.voxels);
-      const s = summary(sim.values, n, geometry.voxels);
+      const g = mipSummary(gen.values, n, geometry.voxels);
+      const s = mipSummary(sim.values, n, geometry.voxels);
       rows.push({ gev, evis: g.evis / s.evis, nhit: g.nhit / s.nhit });
     }
-    const tf = await model.generate({ energy: Float32Array.of(20000, 80000) }, { seed: 5, runtime: 'tfjs' });
-    const ort = await model.generate({ energy: Float32Array.of(20000, 80000) }, { seed: 5 });
-    let d = 0;
-    let max = 0;
-    for (let i = 0; i < tf.values.length; i++) {
-      d = Math.max(d, Math.abs(tf.values[i]! - ort.values[i]!));
-      max = Math.max(max, tf.values[i]!);
-    }
+    const { difference, max } = await runtimeDifference(model, Float32Array.of(20000, 80000), 5);
     expect(max).toBeGreaterThan(0);
-    expect(d).toBeLessThanOrEqual(1e-3 * max);
+    expect(difference).toBeLessThanOrEqual(1e-3 * max);
   } finally {
     model.dispose();
   }
