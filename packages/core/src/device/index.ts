@@ -1,6 +1,6 @@
 /** Public exports of the device layer. */
 export { tf, tidyValues } from './tf.js';
-export { selectTfBackend } from './select-tf.js';
+export { ensureTfBackend, selectTfBackend } from './select-tf.js';
 export { selectOrtProviders } from './select-ort.js';
 export { installTfPatches, type TfPatchReport } from './patches.js';
 export { setBackpropRelease } from './backprop-release.js';

@@ -136,6 +136,20 @@ const STARTERS: Record<TfBackendName, { pkg: string; start: (threads: ThreadsReq
   },
 };
 
+/** Whether `selectTfBackend` has activated a backend in this process. */
+let selectedOnce = false;
+
+/**
+ * Selects the best backend (`selectTfBackend`, quietly) unless one was selected already or the
+ * caller activated one by hand (`tf.setBackend`, or any tensor made before): without it TF.js would
+ * start its pure-JavaScript `cpu` backend without calozoo's patches, 30–150× slower on conv nets.
+ * `loadModel` and `createModel` call it, so library users get the device layer's choice too.
+ */
+export async function ensureTfBackend(): Promise<void> {
+  if (selectedOnce || tf.getBackend()) return;
+  await selectTfBackend();
+}
+
 /**
  * Selects and activates the best TensorFlow.js backend (`tensorflow-gpu` → `tensorflow` →
  * `wasm` → `cpu`), installs calozoo's kernel and gradient patches, and reports the choice.
@@ -166,6 +180,7 @@ export async function selectTfBackend(options: SelectTfBackendOptions = {}): Pro
       }
       const started = await start(threads, verbose);
       const patches = installTfPatches();
+      selectedOnce = true;
       logger?.debug?.(`tfjs patches: ${patches.gradients.length} gradients, ${patches.kernels.length} kernels`);
       const report: TfDeviceReport = {
         runtime: 'tfjs',

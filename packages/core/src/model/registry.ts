@@ -6,6 +6,7 @@
 import { CalozooError, ConfigError, PluginNotFoundError } from '../errors.js';
 import type { Geometry } from '../geometry/types.js';
 import { withSeededBlocks } from '../generate/seeded.js';
+import { ensureTfBackend } from '../device/select-tf.js';
 import type { LoadOptions, ModelPlugin, Generator, Trainable } from './interfaces.js';
 import { readModelConfig, verifyModelDir } from './model-config.js';
 
@@ -59,11 +60,13 @@ export function listModels(): ModelPlugin<any>[] {
 export async function loadModel(dir: string, options?: LoadOptions): Promise<Generator & Trainable> {
   const cfg = await readModelConfig(dir);
   await verifyModelDir(dir, cfg);
+  await ensureTfBackend();
   return withSeededBlocks(await getModel(cfg.plugin).load(dir, options));
 }
 
 /** Creates an untrained model of plugin `name` (its generation in seeded blocks, as `loadModel`'s). */
 export async function createModel(name: string, config: unknown, geometry: Geometry): Promise<Generator & Trainable> {
+  await ensureTfBackend();
   return withSeededBlocks(await getModel(name).create(config, geometry));
 }
 

@@ -112,7 +112,7 @@ export interface MeanCov {
  * Mean and unbiased covariance from the output of the `secondMoments` kernel
  * ([shift | Σ(x − shift) | upper triangle of Σ(x − shift)(x − shift)ᵀ]) over m rows.
  */
-export const meanCovFromSums: (sums: Float64Array, d: number, m: number) => MeanCov = LINALG.meanCovFromSums;
+const meanCovFromSums: (sums: Float64Array, d: number, m: number) => MeanCov = LINALG.meanCovFromSums;
 
 /**
  * Mean and unbiased covariance of the rows `idx` (duplicates allowed) of the row-major n×d matrix
