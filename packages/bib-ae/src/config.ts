@@ -214,7 +214,7 @@ export function publishedConvDefaults(): BibAeConfig {
  * channels × 3 layers in the residual form that keeps the decoder's empty cells empty (and so
  * computes the hit cells only), the flow sampler on standardised latents (it draws E_dep/E_inc with
  * the latent: linearity within 1 % and resolution within 10 % of the simulator's, where the KDE gave
- * 6 % and 50–80 %), time shares 8 : 2 : 1 and 500 validation showers: the shipped model's recipe
+ * up to 6 % and 48–84 %), time shares 8 : 2 : 1 and 500 validation showers: the shipped model's recipe
  * (models/ild-ecal). Everywhere else the dense default.
  */
 export function bibAeDefaults(geometry: Geometry): BibAeConfig {

@@ -259,10 +259,11 @@ export class BibAeModel implements Generator, Trainable {
     let active: OnnxValue = latent;
     let target: OnnxValue | null = null;
     if (this.config.sampler.kind === 'flow') {
-      const [z, r] = g.split(this.flow.toOnnxSample(g, latent, c), 1, [A, 1]);
-      const { mean, std } = this.latentScale();
-      active = mean ? g.add(g.mul(z!, g.constant(Float32Array.from(std), [1, A])), g.constant(Float32Array.from(mean), [1, A])) : z!;
-      target = g.add(g.mul(r!, this.samplerState.responseStd ?? 1), this.samplerState.responseMean ?? 0);
+      const { mean, std } = this.flowScale();
+      const drawn = g.add(g.mul(this.flow.toOnnxSample(g, latent, c), g.constant(std, [1, A + 1])), g.constant(mean, [1, A + 1]));
+      const [z, r] = g.split(drawn, 1, [A, 1]);
+      active = z!;
+      target = r!;
     }
     const zFull = noise ? g.concat([active, noise], 1) : active;
     let x = this.nets.decoder.toOnnx(g, zFull, c);
@@ -278,10 +279,17 @@ export class BibAeModel implements Generator, Trainable {
     return g;
   }
 
-  /** The flow's latent standardisation (mean null: none, a model saved before it). */
-  private latentScale(): { mean: number[] | null; std: number[] } {
+  /**
+   * The flow's standardisation of its [latent, E_dep/E_inc] columns, to undo on its draws (models
+   * saved before the latents were standardised: mean 0 and sd 1 for them).
+   */
+  private flowScale(): { mean: Float32Array; std: Float32Array } {
     const s = this.samplerState;
-    return s.latentMean && s.latentStd ? { mean: s.latentMean, std: s.latentStd } : { mean: null, std: [] };
+    const A = this.config.activeDim;
+    return {
+      mean: Float32Array.from([...(s.latentMean ?? new Array<number>(A).fill(0)), s.responseMean ?? 0]),
+      std: Float32Array.from([...(s.latentStd ?? new Array<number>(A).fill(1)), s.responseStd ?? 1]),
+    };
   }
 
   /** One shower per energy; every draw is made in shower order, so the batch size does not matter. */
@@ -321,11 +329,10 @@ export class BibAeModel implements Generator, Trainable {
         let active = tf.tensor2d(lb, [m, W]);
         let target: tf.Tensor2D | null = null;
         if (variant.sampler === 'flow') {
-          const s2 = this.flow.sampleFromNoise(active, ct);
-          const { mean, std } = this.latentScale();
-          active = tf.slice(s2, [0, 0], [m, this.config.activeDim]);
-          if (mean) active = tf.add(tf.mul(active, tf.tensor2d(std, [1, mean.length])), tf.tensor2d(mean, [1, mean.length]));
-          target = tf.add(tf.mul(tf.slice(s2, [0, this.config.activeDim], [m, 1]), this.samplerState.responseStd ?? 1), this.samplerState.responseMean ?? 0) as tf.Tensor2D;
+          const { mean, std } = this.flowScale();
+          const drawn = tf.add(tf.mul(this.flow.sampleFromNoise(active, ct), tf.tensor2d(std, [1, W])), tf.tensor2d(mean, [1, W])) as tf.Tensor2D;
+          active = tf.slice(drawn, [0, 0], [m, this.config.activeDim]);
+          target = tf.slice(drawn, [0, this.config.activeDim], [m, 1]);
         }
         const z = N > 0 ? tf.concat([active, tf.tensor2d(nb, [m, N])], 1) : active;
         let showers = this.repr.decode(decodeValues(this.nets, { repr: this.repr }, z, ct, et, variant.postProcessor, this.config.postProcessor.keepZeros), et);

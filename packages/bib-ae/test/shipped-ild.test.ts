@@ -35,7 +35,7 @@ it('bib-ae/ild-ecal generates showers whose mean E_vis and n_hit at 20 and 80 Ge
       const s = mipSummary(sim.values, n, geometry.voxels);
       rows.push({ gev, evis: g.evis / s.evis, nhit: g.nhit / s.nhit });
     }
-    const { difference, max } = await runtimeDifference(model, Float32Array.of(20000, 80000), 5);
+    const { difference, max } = await runtimeDifference(model, { energy: Float32Array.of(20000, 80000) }, 5);
     expect(max).toBeGreaterThan(0);
     expect(difference).toBeLessThanOrEqual(1e-3 * max);
   } finally {

@@ -34,11 +34,11 @@ export { correlationMatrix, compareCorrelations, GRID_CORRELATION_QUANTITIES, CY
 export type { CorrelationComparison } from './distances/correlation.js';
 export { clsHighFeatures, normaliseByReference } from './physics/physics-features.js';
 export type { FeatureMatrix } from './physics/physics-features.js';
-export { fpd, frechetDistance, fpdBatchSizes, fitNonNegativeLine } from './physics/fpd.js';
+export { fpd, fpdBatchSizes, fitNonNegativeLine } from './physics/fpd.js';
 export type { FpdOptions, FpdResult } from './physics/fpd.js';
 export { kpd, mmdPolyUnbiased, percentile } from './physics/kpd.js';
 export type { KpdOptions, KpdResult } from './physics/kpd.js';
-export { jacobiEigen, symmetricSqrt, meanCov, matmul, pivotedCholesky, symmetricEigenvalues, traceSqrtProduct } from './physics/linalg.js';
+export { jacobiEigen, symmetricSqrt, meanCov, matmul, pivotedCholesky, symmetricEigenvalues, traceSqrtProduct, frechetDistance } from './physics/linalg.js';
 export type { SymmetricEigen, MeanCov } from './physics/linalg.js';
 export { formatTable } from './report/format.js';
 export { writeReport, renderReport } from './report/write-report.js';

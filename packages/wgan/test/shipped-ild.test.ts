@@ -33,7 +33,7 @@ it('wgan-gp/ild-ecal generates showers whose mean E_vis and n_hit at 20 and 80 G
       const s = mipSummary(sim.values, n, geometry.voxels);
       rows.push({ gev, evis: g.evis / s.evis, nhit: g.nhit / s.nhit });
     }
-    const { difference, max } = await runtimeDifference(model, Float32Array.of(20000, 80000), 5);
+    const { difference, max } = await runtimeDifference(model, { energy: Float32Array.of(20000, 80000) }, 5);
     expect(difference).toBeLessThanOrEqual(1e-3 * max);
   } finally {
     model.dispose();

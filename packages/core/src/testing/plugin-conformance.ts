@@ -11,6 +11,7 @@ import type { Geometry } from '../geometry/types.js';
 import type { Conditions, Showers } from '../showers.js';
 import { readModelConfig } from '../model/model-config.js';
 import { createModel, listModels, loadModel, registerModel } from '../model/registry.js';
+import { maxAbsDiff, runtimeDifference } from './showers.js';
 
 /** Options of `pluginConformance`. */
 export interface PluginConformanceOptions {
@@ -37,13 +38,6 @@ export interface PluginConformanceOptions {
 function defaultConditions(): Conditions {
   const n = 12;
   return { energy: Float32Array.from({ length: n }, (_, i) => 1000 * Math.pow(100, i / (n - 1))) };
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 function sameBytes(a: Float32Array, b: Float32Array): boolean {
@@ -133,9 +127,8 @@ export function pluginConformance(options: PluginConformanceOptions): void {
     }, timeout);
 
     it.skipIf(options.runtimes === false)('TF.js and ONNX Runtime give the same showers', async () => {
-      const a = await model.generate(conditions, { seed: 7, runtime: 'tfjs' });
-      const b = await model.generate(conditions, { seed: 7, runtime: 'onnx' });
-      expect(maxAbsDiff(a.values, b.values) / maxE).toBeLessThan(options.runtimeTolerance ?? 1e-3);
+      const { difference } = await runtimeDifference(model, conditions, 7);
+      expect(difference / maxE).toBeLessThan(options.runtimeTolerance ?? 1e-3);
     }, timeout);
 
     it('a training run aborted after its second epoch and resumed from the checkpoint ends with the same bytes', async () => {

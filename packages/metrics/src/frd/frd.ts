@@ -6,8 +6,7 @@
  * ../physics (so the value carries a positive finite-sample bias of order d/N).
  */
 import { InvalidArgumentError, Rng, type Showers } from '@calozoo/core';
-import { frechetDistance } from '../physics/fpd.js';
-import { meanCov } from '../physics/linalg.js';
+import { frechetDistance, meanCov } from '../physics/linalg.js';
 import { FRD_FEATURES, type FrdRegressor } from './regressor.js';
 
 /** Options of `frd`. */

@@ -6,17 +6,8 @@
  */
 import { InvalidArgumentError, Rng } from '@calozoo/core';
 import { linspace } from '../histogram.js';
-import { LINALG } from './kernels.js';
-import type { MeanCov } from './linalg.js';
 import { KernelPool, defaultThreads } from './pool.js';
 import type { FeatureMatrix } from './physics-features.js';
-
-/**
- * Fréchet distance ||μ_r − μ_g||² + Tr(Σ_r + Σ_g) − 2 Tr sqrt(Σ_r^½ Σ_g Σ_r^½) between two
- * Gaussians; the trace of the matrix square root from a pivoted Cholesky factor of Σ_r and the
- * eigenvalues of a symmetric matrix (`traceSqrtProduct`).
- */
-export const frechetDistance: (a: MeanCov, b: MeanCov, d: number) => number = LINALG.frechetDistance;
 
 /** Options of `fpd`. */
 export interface FpdOptions {

@@ -156,7 +156,7 @@ export type Kernel = (x: Float64Array, d: number, idx: Uint32Array, out: Float64
 /** Names of the kernels. */
 export type KernelName = 'secondMoments' | 'momentSums';
 
-const lib = new Function(`${KERNEL_SOURCE}\n${LINALG_SOURCE}\nreturn { secondMoments, momentSums, polyPairSum, meanCovFromSums, pivotedCholesky, symmetricEigenvalues, traceSqrtProduct, frechetDistance, frechetOfMoments };`)() as Record<KernelName, Kernel> & {
+const lib = new Function(`${KERNEL_SOURCE}\n${LINALG_SOURCE}\nreturn { secondMoments, momentSums, polyPairSum, meanCovFromSums, pivotedCholesky, symmetricEigenvalues, traceSqrtProduct, frechetDistance, frechetOfRows };`)() as Record<KernelName, Kernel> & {
   polyPairSum: PairKernel;
 } & LinalgLib;
 
@@ -167,7 +167,7 @@ export interface LinalgLib {
   symmetricEigenvalues(a: Float64Array, n: number): Float64Array;
   traceSqrtProduct(a: Float64Array, b: Float64Array, d: number): number;
   frechetDistance(a: { mean: Float64Array; cov: Float64Array }, b: { mean: Float64Array; cov: Float64Array }, d: number): number;
-  frechetOfMoments(sa: Float64Array, sb: Float64Array, d: number, m: number): number;
+  frechetOfRows(x: Float64Array, y: Float64Array, d: number, xi: Uint32Array, yi: Uint32Array): number;
 }
 
 /** Main-thread instances of the linear algebra of `LINALG_SOURCE`. */

@@ -9,8 +9,9 @@
  *   shifts (Golub & Van Loan §8.3); the reduction reads only the lower triangle, row by row.
  * - `traceSqrtProduct(a, b, d)`: Tr sqrt(A^½ B A^½) as Σ sqrt(λ(Lᵀ B L)), A = L·Lᵀ; the two
  *   products run four rows at a time.
- * - `frechetOfMoments(sa, sb, d, m)`: ||μ_a − μ_b||² + Tr(Σ_a + Σ_b) − 2 Tr sqrt(Σ_a^½ Σ_b Σ_a^½)
- *   of two `secondMoments` outputs over m rows each.
+ * - `frechetDistance(a, b, d)`: ||μ_a − μ_b||² + Tr(Σ_a + Σ_b) − 2 Tr sqrt(Σ_a^½ Σ_b Σ_a^½).
+ * - `frechetOfRows(x, y, d, xi, yi)`: that distance between the Gaussians of rows xi of x and rows
+ *   yi of y (as many each), through `secondMoments` of `kernels.ts` (the two sources run together).
  */
 export const LINALG_SOURCE = String.raw`
 function meanCovFromSums(sums, d, m) {
@@ -227,7 +228,11 @@ function frechetDistance(a, b, d) {
   for (let i = 0; i < d; i++) tr += a.cov[i * d + i] + b.cov[i * d + i];
   return dm + tr - 2 * traceSqrtProduct(a.cov, b.cov, d);
 }
-function frechetOfMoments(sa, sb, d, m) {
-  return frechetDistance(meanCovFromSums(sa, d, m), meanCovFromSums(sb, d, m), d);
+function frechetOfRows(x, y, d, xi, yi) {
+  const size = 2 * d + (d * (d + 1)) / 2;
+  const sx = new Float64Array(size), sy = new Float64Array(size);
+  secondMoments(x, d, xi, sx);
+  secondMoments(y, d, yi, sy);
+  return frechetDistance(meanCovFromSums(sx, d, xi.length), meanCovFromSums(sy, d, yi.length), d);
 }
 `;

@@ -144,3 +144,10 @@ export const symmetricEigenvalues: (a: Float64Array, n: number) => Float64Array 
  * A = L·Lᵀ (pivoted Cholesky), A^½ B A^½ and Lᵀ B L share their non-zero eigenvalues.
  */
 export const traceSqrtProduct: (a: Float64Array, b: Float64Array, d: number) => number = LINALG.traceSqrtProduct;
+
+/**
+ * Fréchet distance ||μ_r − μ_g||² + Tr(Σ_r + Σ_g) − 2 Tr sqrt(Σ_r^½ Σ_g Σ_r^½) between two
+ * Gaussians; the trace of the matrix square root from a pivoted Cholesky factor of Σ_r and the
+ * eigenvalues of a symmetric matrix (`traceSqrtProduct`).
+ */
+export const frechetDistance: (a: MeanCov, b: MeanCov, d: number) => number = LINALG.frechetDistance;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@calozoo/core';
-import { jacobiEigen, matmul, meanCov, pivotedCholesky, symmetricEigenvalues, symmetricSqrt, traceSqrtProduct } from './linalg.js';
-import { fitNonNegativeLine, fpd, fpdBatchSizes, frechetDistance } from './fpd.js';
+import { frechetDistance, jacobiEigen, matmul, meanCov, pivotedCholesky, symmetricEigenvalues, symmetricSqrt, traceSqrtProduct } from './linalg.js';
+import { fitNonNegativeLine, fpd, fpdBatchSizes } from './fpd.js';
 import { kpd, mmdPolyUnbiased, percentile } from './kpd.js';
 
 function randomSpd(d: number, rng: Rng): Float64Array {

@@ -42,10 +42,7 @@ parentPort.on('message', (t) => {
     return;
   }
   if (t.kernel === 'frechet') {
-    const sx = new Float64Array(t.size), sy = new Float64Array(t.size);
-    secondMoments(data.x, workerData.d, t.xi, sx);
-    secondMoments(data.y, workerData.d, t.yi, sy);
-    parentPort.postMessage({ id: t.id, out: frechetOfMoments(sx, sy, workerData.d, t.xi.length) });
+    parentPort.postMessage({ id: t.id, out: frechetOfRows(data.x, data.y, workerData.d, t.xi, t.yi) });
     return;
   }
   const out = new Float64Array(t.size);
@@ -112,22 +109,12 @@ export class KernelPool {
   }
 
   /**
-   * Fréchet distance between the Gaussians of rows `xi` of x and rows `yi` of y (as many rows
-   * each) for each task, computed whole in a worker; results in task order.
+   * Fréchet distance between the Gaussians of rows `xi` of x and rows `yi` of y for each task,
+   * computed whole in a worker; results in task order.
    */
   async frechet(tasks: readonly { xi: Uint32Array; yi: Uint32Array }[]): Promise<number[]> {
-    const size = kernelOutputLength('secondMoments', this.d);
-    for (const t of tasks) if (t.xi.length !== t.yi.length) throw new RangeError(`frechet: ${t.xi.length} and ${t.yi.length} rows; the batches must be of one size`);
-    if (this.workers.length === 0) {
-      return tasks.map((t) => {
-        const sx = new Float64Array(size);
-        const sy = new Float64Array(size);
-        KERNELS.secondMoments(this.x, this.d, t.xi, sx);
-        KERNELS.secondMoments(this.y, this.d, t.yi, sy);
-        return LINALG.frechetOfMoments(sx, sy, this.d, t.xi.length);
-      });
-    }
-    return this.dispatch(tasks.map((t) => ({ kernel: 'frechet', xi: t.xi, yi: t.yi, size })));
+    if (this.workers.length === 0) return tasks.map((t) => LINALG.frechetOfRows(this.x, this.y, this.d, t.xi, t.yi));
+    return this.dispatch(tasks.map((t) => ({ kernel: 'frechet', xi: t.xi, yi: t.yi })));
   }
 
   private operand(which: Operand): Float64Array {
