@@ -10,6 +10,8 @@ user writes them; zero biases are the published bias-free layers and are left ou
 - critic: Conv3d 1->ndf k(10,2,2) s(1,2,2) p(0,1,1), ndf->2ndf k(6,2,2) s(1,2,2), 2ndf->4ndf k(4,2,2)
   s(1,2,2) (LayerNorm + LeakyReLU 0.2 after each), 4ndf->1 k(4,2,2) -> flatten (+) c -> Linear
   100, 200, 100, 75 (LeakyReLU 0.2) -> 1.
+  With `conv.critic` "resnet" (the 48x25x25 default): ResNetCritic, the 3-D ResNet of section 4.5
+  (packages/wgan/src/resnet-critic.ts).
 - constrainer: Conv3d 1->ch k3 s2, ch->2ch k3 s2 (LayerNorm + LeakyReLU 0.2), 2ch->ch k2 -> flatten
   -> Linear 100 (LeakyReLU 0.2) -> 1, ReLU; its first Linear's rows are permuted (TF.js flattens
   channels-last).
@@ -71,6 +73,42 @@ class Critic(nn.Module):
         return self.head(torch.cat([self.body(x.view(-1, 1, *self.shape)).flatten(1), c], 1))
 
 
+class BasicBlock(nn.Module):
+    """ResNet basic block with nn.InstanceNorm3d (criticRes.py): conv 3^3 (stride) IN ReLU conv 3^3 IN, + shortcut, ReLU."""
+
+    def __init__(self, w, prefix, stride):
+        super().__init__()
+        self.conv1 = conv(w[f"{prefix}.main.conv1.kernel"], None, stride, 1)
+        self.conv2 = conv(w[f"{prefix}.main.conv2.kernel"], None, 1, 1)
+        ch = self.conv1.out_channels
+        self.in1, self.in2 = nn.InstanceNorm3d(ch), nn.InstanceNorm3d(ch)
+        self.down = None
+        if f"{prefix}.shortcut.conv.kernel" in w:
+            self.down = nn.Sequential(conv(w[f"{prefix}.shortcut.conv.kernel"], None, stride, 0), nn.InstanceNorm3d(ch))
+
+    def forward(self, x):
+        out = self.in2(self.conv2(F.relu(self.in1(self.conv1(x)))))
+        return F.relu(out + (self.down(x) if self.down is not None else x))
+
+
+class ResNetCritic(nn.Module):
+    """The section 4.5 critic (neurIPS2021_hadron criticRes.py, ResNet-34's stem and first two stages):
+    Conv3d 1->64 k(4,5,5) s(1,2,2) p(2,3,3), IN, ReLU, MaxPool3d(3, 2, 1), 3 blocks at 64, 4 at 128
+    (stride 2), global mean (+) c -> Linear 129 -> 1. Convolutions without bias, IN without affine."""
+
+    def __init__(self, w, shape):
+        super().__init__()
+        self.shape = shape
+        self.stem = nn.Sequential(conv(w["stem.conv.kernel"], None, (1, 2, 2), (2, 3, 3)), nn.InstanceNorm3d(w["stem.conv.kernel"].shape[4]), nn.ReLU(), nn.MaxPool3d(3, 2, 1))
+        names = sorted({k.split(".")[1] for k in w if k.startswith("blocks.")}, key=lambda n: (int(n[1]), int(n[3:])))
+        self.blocks = nn.Sequential(*[BasicBlock(w, f"blocks.{n}", 2 if n.startswith("s2b0") else 1) for n in names])
+        self.head = linear(w["head.kernel"], w["head.bias"])
+
+    def forward(self, x, c):
+        h = self.blocks(self.stem(x.view(-1, 1, *self.shape)))
+        return self.head(torch.cat([h.mean((2, 3, 4)), c], 1))
+
+
 class Constrainer(nn.Module):
     def __init__(self, w, shape):
         super().__init__()
@@ -96,7 +134,8 @@ def main():
     assert cfg["architecture"] == "conv" and cfg["loss"] == "wgan-gp", "the conv WGAN-GP only"
     assert cfg["preprocessing"]["representation"] == "mev" and not cfg["conv"]["readoutThreshold"], "the conv default (no readout threshold)"
     shape = (30, 30, 30) if cfg["layout"] == "ild-30" else (48, 25, 25)
-    G, D = Generator(weights("generator"), cfg["layout"]), Critic(weights("critic"), shape)
+    critic = ResNetCritic if cfg["conv"]["critic"] == "resnet" else Critic
+    G, D = Generator(weights("generator"), cfg["layout"]), critic(weights("critic"), shape)
     kappa = cfg["constrainer"]["weight"] if cfg["constrainer"]["enabled"] else 0.0
     C = Constrainer(weights("constrainer"), shape) if cfg["constrainer"]["enabled"] else None
 

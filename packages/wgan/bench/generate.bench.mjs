@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
 import { benchArgs, policyNote, runTorchMirror, speedTable, timeGenerate, torchRows } from '../../../tools/bench-native/generate-bench.mjs';
 import { Rng, createOrtSession, getGeometry, selectTfBackend, writeSafetensors } from '@calozoo/core';
-import { upSpecs, wganGpPlugin } from '../dist/index.js';
+import { publishedConv, upSpecs, wganGpPlugin } from '../dist/index.js';
 
 const { args, opt, flag } = benchArgs();
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -74,8 +74,9 @@ async function measure() {
   const results = [];
   for (const id of GEOMETRIES) {
     const geometry = getGeometry(id);
-    const config = wganGpPlugin.defaultConfig(geometry);
-    if (config.architecture !== 'conv') throw new Error(`${id}: the default wgan-gp config is not the conv generator`);
+    // The published generator (the 30³ default is a narrower CPU recipe; RESULTS.md times §4.4 and §4.5).
+    const config = publishedConv(geometry);
+    if (!config) throw new Error(`${id}: no published conv recipe (ILD grids only)`);
     const layout = geometry.shape.join('x') === '30x30x30' ? 'ild-30' : 'ild-48';
     const model = await wganGpPlugin.create(config, geometry);
     const dir = path.join(OUT, `model-${id}`);

@@ -1,9 +1,9 @@
 /**
  * Training speed of the conv WGAN-GP (issue #22: "training samples/s vs the PyTorch mirror ≥ 1.5×"):
- * showers per second of the `wgan-gp` plugin's training phase with the geometry's default config —
- * the §4.4 photon networks on the ILD 30×30×30 grid (`ild-ecal`: batch 50, a generator update every
- * 5 critic updates, λ 5, the energy constrainer) or the §4.5 pion networks on the 48×25×25 grid
- * (`ild-hcal`: batch 100, every 10, λ 25) — through core's engine (`runPhase`, as `calozoo train
+ * showers per second of the `wgan-gp` plugin's training phase with the grid's published recipe
+ * (`publishedConv`) — the §4.4 photon networks on the ILD 30×30×30 grid (`ild-ecal`: batch 50, a
+ * generator update every 5 critic updates, λ 5, the energy constrainer) or the §4.5 pion networks
+ * with the ResNet critic on the 48×25×25 grid (`ild-hcal`: batch 100, every 10, λ 25) — through core's engine (`runPhase`, as `calozoo train
  * wgan-gp` runs it), and on a PyTorch mirror of the same updates with the same weights and showers
  * (tools/wgan-reference/train_torch.py, its networks checked against TF.js's outputs first). One
  * step = one batch of real showers: a critic update with gradient penalty, a constrainer update
@@ -26,7 +26,7 @@ import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
 import { benchArgs, fmt } from '../../../tools/bench-native/generate-bench.mjs';
 import { benchData, checkLine, runTrainMirror, timePhase, toWrite, trainTable, trainingRows } from '../../../tools/bench-native/train-bench.mjs';
 import { Rng, gatherRows, getGeometry, namedValues, selectTfBackend, tf, writeSafetensors } from '@calozoo/core';
-import { buildNetworks, convLayout, wganGpPlugin } from '../dist/index.js';
+import { buildNetworks, convLayout, publishedConv } from '../dist/index.js';
 import { uniformNoise, wganPhase } from '../dist/training.js';
 
 const { args, opt, flag } = benchArgs();
@@ -45,8 +45,9 @@ const rowsOut = [];
 const notes = [];
 for (const id of GEOMETRIES) {
   const geometry = getGeometry(id);
-  const config = wganGpPlugin.defaultConfig(geometry);
-  if (config.architecture !== 'conv') throw new Error(`${id}: the default wgan-gp config is not a conv architecture`);
+  // The published recipe (the 30³ default is a CPU recipe with critic features the mirror does not have).
+  const config = publishedConv(geometry);
+  if (!config) throw new Error(`${id}: no published conv recipe (ILD grids only)`);
   const every = config.criticIterations;
   const steps = Number(opt('steps', 2 * every));
   const warmup = Number(opt('warmup', every));
@@ -92,7 +93,7 @@ const text = [
   `- Date: ${new Date().toISOString()}`,
   `- Machine: ${PEAK.model}, ${PEAK.text}; 1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end`,
   `- Command: \`${command}\` (${THREADS} threads for both: native TensorFlow intra-op, torch.set_num_threads)`,
-  '- Model: untrained `wgan-gp` with the geometry\'s default config (the published networks and initialisation); simulated showers.',
+  '- Model: untrained `wgan-gp` with the grid\'s published recipe (`publishedConv`: the published networks, the ResNet critic on 48×25×25, and initialisation); simulated showers.',
   '- Protocol: TF.js through core\'s engine (`runPhase`, as `calozoo train`); PyTorch 1.13 through `tools/wgan-reference/train_torch.py` (Adam, the same losses and update order, the same weights and showers) at its faster OpenMP wait policy. A step is one batch of real showers.',
   ...notes,
   '',

@@ -1,14 +1,14 @@
 /**
  * Builds a model's networks from its config and geometry: the published convolutional layer
  * lists on the ILD grids (`conv`), MLPs elsewhere (`dense`), each initialised as the published
- * code does (`publishedInit`), from seeded streams so the same config gives the same weights.
+ * code does (each network's `initialise`), from seeded streams so the same config gives the same weights.
  */
 import { Rng, criticFeatureWidth, type Geometry } from '@calozoo/core';
 import { checkArchitecture, convLayout, type WganConfig } from './config.js';
 import { ConvConstrainer, ConvCritic, ConvGenerator } from './conv-networks.js';
 import { DenseConstrainer, DenseCritic, DenseGenerator } from './dense-networks.js';
-import { publishedInit } from './init.js';
 import type { WganNetworks } from './networks.js';
+import { ResNetCritic } from './resnet-critic.js';
 
 /** Seed of the weight initialisation at construction (one stream per network); `fit` re-draws from its own seed. */
 const INIT_SEED = 1;
@@ -23,7 +23,9 @@ export function buildNetworks(config: WganConfig, geometry: Geometry, source = '
     const shape = geometry.shape;
     nets = {
       generator: new ConvGenerator(layout, config.latentDim, config.conv.ngf, rng(1)),
-      critic: new ConvCritic(shape, config.conv.ndf, rng(2), criticFeatureWidth(geometry, config.conv)),
+      critic: config.conv.critic === 'resnet'
+        ? new ResNetCritic(shape, config.conv.ndf, rng(2), criticFeatureWidth(geometry, config.conv))
+        : new ConvCritic(shape, config.conv.ndf, rng(2), criticFeatureWidth(geometry, config.conv)),
       constrainer: config.constrainer.enabled ? new ConvConstrainer(shape, config.conv.constrainerChannels, rng(3)) : null,
     };
   } else {
@@ -40,9 +42,9 @@ export function buildNetworks(config: WganConfig, geometry: Geometry, source = '
 
 /** Draws every weight of `nets` as the published code does, from streams of `seed` (seed 1: the construction's weights). */
 export function initialiseNetworks(nets: WganNetworks, seed: number): void {
-  publishedInit(nets.generator.layers(), new Rng(seed, 11));
-  publishedInit(nets.critic.layers(), new Rng(seed, 12));
-  if (nets.constrainer) publishedInit(nets.constrainer.layers(), new Rng(seed, 13));
+  nets.generator.initialise(new Rng(seed, 11));
+  nets.critic.initialise(new Rng(seed, 12));
+  nets.constrainer?.initialise(new Rng(seed, 13));
 }
 
 /** Frees every network. */

@@ -15,14 +15,16 @@ describe('defaults', () => {
     expect(c.critic).toEqual({ learningRate: 2e-4, beta1: 0.5, beta2: 0.9 });
     expect(c.constrainer.enabled).toBe(false);
     expect(c.conv).toEqual({
-      ngf: 8, ndf: 8, constrainerChannels: 16, readoutThreshold: true, representation: 'root-fraction', root: 4,
+      ngf: 8, ndf: 8, constrainerChannels: 16, critic: 'dcgan', readoutThreshold: true, representation: 'root-fraction', root: 4,
       criticFeatures: true, criticLateralFeatures: true, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5, criticHitFeatures: true, criticHitCut: 0.1, criticSpectrumCuts: 8,
     });
   });
 
-  it('ILD pions 48×25×25: §4.5 (λ 25, 10 critic steps, lr 1e-5 for G and D, batch 100, κ 1)', () => {
+  it('ILD pions 48×25×25: §4.5 (λ 25, 10 critic steps, lr 1e-5 for G and D, batch 100, κ 1, the ResNet critic)', () => {
     const c = wganDefaults(getGeometry('ild-hcal'));
     expect(c).toMatchObject({ architecture: 'conv', gradientPenalty: 25, criticIterations: 10, batchSize: 100 });
+    expect(c.conv.critic).toBe('resnet');
+    expect(ganDefaults(getGeometry('ild-hcal')).conv.critic).toBe('resnet');
     expect(c.generator.learningRate).toBe(1e-5);
     expect(c.critic.learningRate).toBe(1e-5);
     expect(c.constrainer.weight).toBe(1);
@@ -56,7 +58,7 @@ describe('defaults', () => {
     expect(c.critic).toEqual({ learningRate: 1e-5, beta1: 0.5, beta2: 0.999 });
     expect(c.constrainer.enabled).toBe(false);
     // The published §4.4 networks and values (none of the CPU recipe's options was tried with BCE).
-    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false, representation: 'mev', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5, criticHitFeatures: false, criticHitCut: 0.1, criticSpectrumCuts: 0 });
+    expect(c.conv).toEqual({ ngf: 32, ndf: 32, constrainerChannels: 16, critic: 'dcgan', readoutThreshold: false, representation: 'mev', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5, criticHitFeatures: false, criticHitCut: 0.1, criticSpectrumCuts: 0 });
   });
 });
 
@@ -85,6 +87,7 @@ describe('parsing', () => {
     expect(() => parseWganConfig({ readoutGradient: 'soft' }, 'my.json')).toThrow(/readoutGradient/);
     expect(() => parseWganConfig({ dense: { criticLateralScale: -1 } }, 'my.json')).toThrow(/dense\.criticLateralScale/);
     expect(() => parseWganConfig({ dense: { criticLateralLayers: 'some' } }, 'my.json')).toThrow(/dense\.criticLateralLayers/);
+    expect(() => parseWganConfig({ conv: { critic: 'resnet34' } }, 'my.json')).toThrow(/my\.json.*"conv\.critic" must be one of dcgan, resnet/);
   });
 
   it('refuses the conv variant where no published layer list fits', () => {

@@ -80,6 +80,12 @@ export interface WganConfig {
     ndf: number;
     constrainerChannels: number;
     /**
+     * The critic's network: `dcgan`, §4.4's convolution stack + MLP head (`ConvCritic`), or
+     * `resnet`, §4.5's 3-D ResNet with instance normalisation (`ResNetCritic`, 2·ndf and 4·ndf
+     * channels): the published critic of the 48×25×25 pion grid. `dcgan` in configs written before the key existed.
+     */
+    critic: 'dcgan' | 'resnet';
+    /**
      * Whether generated deposits below the training data's smallest deposit (its readout
      * threshold, config.json `preprocessing.threshold`) are set to 0, in training (what the
      * critic sees) and in generation, as `dense.readoutThreshold` does for the dense variant: the
@@ -205,7 +211,7 @@ function plainDefaults(): WganConfig {
     divergenceLimit: 1e5,
     constrainer: { enabled: true, weight: 1, optimizer: adam(1e-4, 0.5, 0.9) },
     conv: {
-      ngf: 32, ndf: 32, constrainerChannels: 16, readoutThreshold: false, representation: 'mev', root: 4,
+      ngf: 32, ndf: 32, constrainerChannels: 16, critic: 'dcgan', readoutThreshold: false, representation: 'mev', root: 4,
       criticFeatures: false, criticLateralFeatures: false, criticLateralLayers: 'all', criticFeatureScale: 0.5, criticLateralScale: 0.5, criticHitFeatures: false, criticHitCut: DEFAULT_HIT_CUT_MEV, criticSpectrumCuts: 0,
     },
     dense: { generatorHidden: [256, 512], criticHidden: [512, 256], constrainerHidden: [128], representation: 'sqrt-fraction', root: 4, criticFeatures: false, criticLateralFeatures: false, criticLateralScale: 0.5, criticLateralLayers: 'all', criticFeatureMode: 'input', criticFeatureScale: 1, readoutThreshold: false },
@@ -250,8 +256,8 @@ function denseDefaults(): WganConfig {
   };
 }
 
-/** The published conv recipe of an ILD grid (§4.4 on 30×30×30, §4.5's hyper-parameters on 48×25×25); null elsewhere. */
-function publishedConv(geometry: Geometry): WganConfig | null {
+/** The published conv recipe of an ILD grid (§4.4 on 30×30×30, §4.5 on 48×25×25; what the benchmarks time); null elsewhere. */
+export function publishedConv(geometry: Geometry): WganConfig | null {
   const layout = convLayout(geometry);
   if (!layout) return null;
   const base = plainDefaults();
@@ -270,10 +276,11 @@ function publishedConv(geometry: Geometry): WganConfig | null {
     validationShowers: 100,
     divergenceLimit: 1e8,
     constrainer: { enabled: true, weight: o.kappa, optimizer: adam(1e-4, 0.5, 0.9) },
+    conv: { ...base.conv, critic: layout === 'ild-48' ? 'resnet' : 'dcgan' },
   });
   // §4.4 (getting_high WGAN/wGAN.py defaults): λ 5, 5 critic steps, lr G 1e-4, D 1e-5, batch 50, κ 0.01.
   if (layout === 'ild-30') return conv({ gradientPenalty: 5, criticIterations: 5, lrG: 1e-4, lrD: 1e-5, batchSize: 50, kappa: 0.01 });
-  // §4.5: λ 25, κ 1, 10 critic steps, lr 1e-5 (G and D), batch 100.
+  // §4.5: λ 25, κ 1, 10 critic steps, lr 1e-5 (G and D), batch 100; the ResNet critic.
   return conv({ gradientPenalty: 25, criticIterations: 10, lrG: 1e-5, lrD: 1e-5, batchSize: 100, kappa: 1 });
 }
 
@@ -338,6 +345,7 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
     if (!(a.beta2 >= 0 && a.beta2 < 1)) bad(`${key}.beta2`, `must be in [0, 1), found ${a.beta2}`);
   };
   if (!['conv', 'dense'].includes(c.architecture)) bad('architecture', `must be one of conv, dense; found ${JSON.stringify(c.architecture)}`);
+  if (!['dcgan', 'resnet'].includes(c.conv.critic)) bad('conv.critic', `must be one of dcgan, resnet; found ${JSON.stringify(c.conv.critic)}`);
   if (!['kept', 'straight-through'].includes(c.readoutGradient)) bad('readoutGradient', `must be one of kept, straight-through; found ${JSON.stringify(c.readoutGradient)}`);
   if (!['constant', 'cosine'].includes(c.schedule)) bad('schedule', `must be one of constant, cosine; found ${JSON.stringify(c.schedule)}`);
   if (!['wgan-gp', 'bce'].includes(c.loss)) bad('loss', `must be one of wgan-gp, bce; found ${JSON.stringify(c.loss)}`);
@@ -382,11 +390,11 @@ const KEYS_TEMPLATE = plainDefaults();
  * A saved config (config.json `config`) with the keys added after it was written set to the
  * values that reproduce the networks it was trained with, not to today's defaults (which may
  * differ): `dense.criticFeatures`, `dense.criticLateralFeatures`, `dense.readoutThreshold` and
- * `conv.readoutThreshold`, `conv.criticFeatures`, `conv.criticLateralFeatures` and `conv.criticHitFeatures` false, `conv.criticSpectrumCuts` 0, `conv.representation` `mev`,
+ * `conv.readoutThreshold`, `conv.critic` `dcgan`, `conv.criticFeatures`, `conv.criticLateralFeatures` and `conv.criticHitFeatures` false, `conv.criticSpectrumCuts` 0, `conv.representation` `mev`,
  * `readoutGradient` `kept`.
  */
 export function withLegacyKeys(raw: unknown): unknown {
-  return withLegacyValues(raw, { readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 } });
+  return withLegacyValues(raw, { readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { critic: 'dcgan', readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 } });
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { OnnxGraphBuilder, Rng, Sequential, createOrtSession, tf } from '@calozoo/core';
 import { ConvConstrainer, ConvCritic, ConvGenerator } from './conv-networks.js';
+import { gradientPenalty } from './losses.js';
+import { ResNetCritic } from './resnet-critic.js';
 import { DenseConstrainer, DenseCritic, DenseGenerator } from './dense-networks.js';
 import { publishedInit } from './init.js';
 import { layerShapes, type NetParts } from './networks.js';
@@ -73,12 +75,70 @@ describe('ILD pions 48×25×25 (§4.5)', () => {
     g.dispose();
   });
 
-  it('critic and constrainer: the 30³ layer lists on the 48×25×25 input (README: the published ResNet critic is not built)', () => {
+  it('critic: the 3-D ResNet (stem (49,14,14)·64 → pool (25,7,7) → 3 blocks at 64 → 4 blocks at 128, (13,4,4)) → mean ⊕ E → 129 → 1', () => {
+    const d = new ResNetCritic([48, 25, 25], 32, new Rng(2));
+    expect(layerShapes(part(d, 'stem'), [30000])).toEqual([[48, 25, 25, 1], [49, 14, 14, 64], [49, 14, 14, 64], [49, 14, 14, 64], [25, 7, 7, 64]]);
+    expect(part(d, 'stem').layers.map((l) => l.constructor.name)).toEqual(['Reshape', 'Conv3d', 'InstanceNorm', 'Activation', 'MaxPool3d']);
+    expect(layerShapes(part(d, 'blocks'), [25, 7, 7, 64])).toEqual([...Array(3).fill([25, 7, 7, 64]), ...Array(4).fill([13, 4, 4, 128])]);
+    // Shortcut convolutions only where the stride or the width changes (the first block of stage 2).
+    const names = Object.keys(d.variables());
+    expect(names.filter((k) => k.includes('shortcut'))).toEqual(['blocks.s2b0.shortcut.conv.kernel', 'blocks.s2b0.shortcut.conv.bias']);
+    expect(d.variables()['head.kernel']!.shape).toEqual([129, 1]);
+    // No norm has parameters (InstanceNorm without affine); the trained ones are the conv kernels and the head.
+    expect(Object.keys(d.trainable()).every((k) => k.endsWith('.kernel') || k === 'head.bias')).toBe(true);
+    expect(Object.keys(d.trainable())).toHaveLength(1 + 3 * 2 + 4 * 2 + 1 + 2);
+    d.dispose();
+  });
+
+  it('critic: the published initialisation (conv kernels N(0, 2/fan-out), head U(±1/√129)), per-shower scores', () => {
+    const d = new ResNetCritic([48, 25, 25], 4, new Rng(2));
+    d.initialise(new Rng(3));
+    const v = d.variables();
+    const k = Array.from(v['blocks.s2b1.main.conv1.kernel']!.dataSync());
+    const sd = Math.sqrt(k.reduce((a, x) => a + x * x, 0) / k.length);
+    expect(sd / Math.sqrt(2 / (16 * 27))).toBeCloseTo(1, 1);
+    expect(v['stem.conv.bias']!.dataSync().every((x) => x === 0)).toBe(true);
+    expect(Object.keys(d.trainable())).not.toContain('stem.conv.bias');
+    const head = Array.from(v['head.kernel']!.dataSync());
+    expect(Math.max(...head.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(17));
+    // Instance normalisation is per shower: a shower scores the same alone and in a batch.
+    const x = tf.tensor2d(new Rng(4).fillUniform(new Float32Array(3 * 30000)) as Float32Array, [3, 30000]);
+    const c = tf.tensor2d([20, 50, 80], [3, 1]);
+    const all = tf.tidy(() => d.apply(x, c).dataSync());
+    const one = tf.tidy(() => d.apply(tf.slice(x, [1, 0], [1, -1]), tf.slice(c, [1, 0], [1, -1])).dataSync());
+    expect(Math.abs(all[1]! - one[0]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(one[0]!)));
+    tf.dispose([x, c]);
+    d.dispose();
+  });
+
+  it('critic: the gradient penalty differentiates through it (ResNet with max pooling and instance norms)', () => {
+    const d = new ResNetCritic([48, 25, 25], 2, new Rng(2), 3);
+    d.initialise(new Rng(5));
+    const rng = new Rng(6);
+    const real = tf.tensor2d(rng.fillUniform(new Float32Array(2 * 30003)) as Float32Array, [2, 30003]);
+    const fake = tf.tensor2d(rng.fillUniform(new Float32Array(2 * 30003)) as Float32Array, [2, 30003]);
+    const c = tf.tensor2d([0.1, -0.2], [2, 1]);
+    const alpha = tf.tensor2d([0.3, 0.8], [2, 1]);
+    const vars = d.trainable();
+    const { grads, value } = tf.variableGrads(() => gradientPenalty((h) => d.apply(h, c), real, fake, alpha), Object.values(vars));
+    expect(Number.isFinite(value.dataSync()[0]!)).toBe(true);
+    // Every kernel gets a finite, non-zero gradient (the head's bias does not enter ∂D/∂x).
+    for (const [name, v] of Object.entries(vars)) {
+      if (!name.endsWith('.kernel')) continue;
+      const g = grads[v.name]!.dataSync();
+      expect(g.every(Number.isFinite)).toBe(true);
+      expect(g.some((x) => x !== 0)).toBe(true);
+    }
+    tf.dispose([real, fake, c, alpha, value, ...Object.values(grads)]);
+    d.dispose();
+  });
+
+  it('constrainer, and the critic with conv.critic "dcgan": the 30³ layer lists on the 48×25×25 input (README: the published pre-trained MLP constrainer is not built)', () => {
     const d = new ConvCritic([48, 25, 25], 32, new Rng(2));
     expect(convShapes(part(d, 'body'), [30000])).toEqual([[48, 25, 25, 1], [39, 13, 13, 32], [34, 6, 6, 64], [31, 3, 3, 128], [28, 2, 2, 1], [112]]);
+    d.dispose();
     const c = new ConvConstrainer([48, 25, 25], 16, new Rng(3));
     expect(convShapes(part(c, 'net'), [30000]).slice(1, 5)).toEqual([[23, 12, 12, 16], [11, 5, 5, 32], [10, 4, 4, 16], [2560]]);
-    d.dispose();
     c.dispose();
   });
 });

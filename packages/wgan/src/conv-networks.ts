@@ -5,10 +5,11 @@
  * Arguments are PyTorch's; every LayerNorm normalises each channel over (d, h, w) as the published
  * `nn.LayerNorm([D, H, W])` does (core's `LayerNorm` with `perChannel`).
  *
- * Deviations, all on the 48×25×25 grid: the published critic there is a 3-D ResNet with instance
- * normalisation and the constrainer a pre-trained 30 000→5000→1000→100→1 MLP; here both are the
- * 30³ networks' layer lists run on the 48×25×25 input (critic conv stack → (28, 2, 2) → 112
- * features; constrainer → (10, 4, 4) × 16 → 2560 features), and the constrainer trains alongside.
+ * The published pion critic, a 3-D ResNet, is `ResNetCritic` (resnet-critic.ts); `ConvCritic` also
+ * runs on the 48×25×25 input (`conv.critic: 'dcgan'`: conv stack → (28, 2, 2) → 112 features).
+ * Deviation on the 48×25×25 grid: the published constrainer there is a pre-trained, frozen
+ * 30 000→5000→1000→100→1 MLP; here it is the 30³ constrainer's layer list on the 48×25×25 input
+ * (→ (10, 4, 4) × 16 → 2560 features), trained alongside the critic.
  */
 import {
   Activation, Conv3d, ConvTranspose3d, Dense, LayerNorm, Reshape, Sequential, tf,

@@ -94,5 +94,8 @@ describe('critic features in the WGAN', () => {
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', wganDefaults(getGeometry('ild-ecal'))).conv).toMatchObject({ criticHitFeatures: false, criticHitCut: 0.1, criticSpectrumCuts: 0 });
     delete saved.dense.readoutThreshold;
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', { ...on, dense: { ...on.dense, readoutThreshold: true } }).dense.readoutThreshold).toBe(false);
+    // A pion model saved before the ResNet critic was trained with the §4.4 critic.
+    delete (saved.conv as Partial<typeof saved.conv>).critic;
+    expect(parseWganConfig(withLegacyKeys(saved), 'config.json', wganDefaults(getGeometry('ild-hcal'))).conv.critic).toBe('dcgan');
   });
 });

@@ -8,8 +8,9 @@ import { ganPlugin, wganGpPlugin } from './plugin.js';
 
 export { wganGpPlugin, ganPlugin } from './plugin.js';
 export { WganModel, COMPONENTS, type WganPluginName } from './model.js';
-export { wganDefaults, ganDefaults, parseWganConfig, checkWganConfig, convLayout, type WganConfig, type WganArchitecture, type WganLoss, type AdamConfig } from './config.js';
+export { wganDefaults, ganDefaults, publishedConv, parseWganConfig, checkWganConfig, convLayout, type WganConfig, type WganArchitecture, type WganLoss, type AdamConfig } from './config.js';
 export { ConvGenerator, ConvCritic, ConvConstrainer, upSpecs, type UpSpec } from './conv-networks.js';
+export { ResNetCritic, BasicBlock3d } from './resnet-critic.js';
 export { DenseGenerator, DenseCritic, DenseConstrainer } from './dense-networks.js';
 export { buildNetworks } from './build.js';
 export { layerShapes, type GeneratorNet, type CriticNet, type ConstrainerNet, type WganNetworks } from './networks.js';

@@ -4,8 +4,8 @@
  * critic (values and condition → one score) and the energy constrainer (values → the condition).
  * Network values and conditions are those of core's `preprocessing/representation.ts`.
  */
-import { Sequential, prefixed, type Layer, type OnnxGraphBuilder, type OnnxValue, type tf } from '@calozoo/core';
-import { frozenBiases } from './init.js';
+import { Sequential, prefixed, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng, type tf } from '@calozoo/core';
+import { frozenBiases, publishedInit } from './init.js';
 
 /** Named layers of one network: variables by stable name, the trained ones, disposal. */
 export class NetParts {
@@ -26,6 +26,11 @@ export class NetParts {
   /** The layers, for initialisation. */
   layers(): Layer[] {
     return Object.values(this.parts);
+  }
+
+  /** Draws every weight as the published code does for this network (`publishedInit`, N(0, 0.02)), from `rng` in layer order. */
+  initialise(rng: Rng): void {
+    publishedInit(this.layers(), rng);
   }
 
   /** Frees every variable. */

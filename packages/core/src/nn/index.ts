@@ -19,6 +19,8 @@ export {
   ConvTranspose3d,
   BatchNorm,
   LayerNorm,
+  InstanceNorm,
+  MaxPool3d,
   Activation,
   Reshape,
   Sequential,
@@ -27,5 +29,7 @@ export {
   type ConvTranspose3dOptions,
   type BatchNormOptions,
   type LayerNormOptions,
+  type InstanceNormOptions,
+  type MaxPool3dOptions,
   type Triple,
 } from './layers.js';

@@ -1,6 +1,6 @@
 /**
  * The layers: Dense, Conv3d, ConvTranspose3d (written to ONNX in its exact sub-pixel form),
- * BatchNorm, LayerNorm, Activation, Reshape/Flatten and Sequential. Arguments follow PyTorch's
+ * BatchNorm, LayerNorm, InstanceNorm, MaxPool3d, Activation, Reshape/Flatten and Sequential. Arguments follow PyTorch's
  * (kernel, stride, padding, output_padding; BatchNorm momentum 0.1, ε 1e-5; LayerNorm ε 1e-5), so
  * a published layer list carries over as written. See `layer.ts` for the layout rule.
  */
@@ -437,6 +437,179 @@ export class LayerNorm implements Layer {
     this.gamma.dispose();
     this.beta.dispose();
   }
+}
+
+/** Options of `InstanceNorm`. */
+export interface InstanceNormOptions {
+  /** ε added to the variance (default 1e-5). */
+  epsilon?: number;
+  /** A learned scale and shift per channel (default false, as PyTorch's `nn.InstanceNorm3d`). */
+  affine?: boolean;
+}
+
+/**
+ * Instance normalisation of rank-5 values [n, d, h, w, C]: each channel of each sample normalised
+ * over its (d, h, w) cells (biased variance), as PyTorch's `nn.InstanceNorm3d` with its defaults
+ * (no running statistics; with `affine`, γ and β per channel). Per sample, so a critic with it
+ * keeps the gradient penalty's per-shower meaning; differentiable twice (statistics on a rank-3
+ * view, as `LayerNorm`).
+ */
+export class InstanceNorm implements Layer {
+  /** Scale [C] with `affine`, else null. */
+  readonly gamma: tf.Variable | null;
+  /** Shift [C] with `affine`, else null. */
+  readonly beta: tf.Variable | null;
+  private readonly epsilon: number;
+
+  /** Creates the layer for `channels` channels (γ = 1, β = 0 with `affine`). */
+  constructor(
+    readonly channels: number,
+    options: InstanceNormOptions = {},
+  ) {
+    if (!(Number.isInteger(channels) && channels >= 1)) throw new InvalidArgumentError(`InstanceNorm: channels must be a positive integer, got ${channels}`);
+    this.epsilon = options.epsilon ?? 1e-5;
+    this.gamma = options.affine ? variableOf(new Float32Array(channels).fill(1), [channels]) : null;
+    this.beta = options.affine ? variableOf(new Float32Array(channels), [channels]) : null;
+  }
+
+  /** `{gamma, beta}` with `affine`, else none. */
+  params(): Record<string, tf.Variable> {
+    return this.gamma && this.beta ? { gamma: this.gamma, beta: this.beta } : {};
+  }
+
+  /** Same as `params()`. */
+  variables(): Record<string, tf.Variable> {
+    return this.params();
+  }
+
+  /** (x − mean)/√(var + ε) per sample and channel over (d, h, w), then γ, β. */
+  apply(x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 5 || x.shape[4] !== this.channels) throw new InvalidArgumentError(`InstanceNorm: input must be [n, d, h, w, ${this.channels}], got [${x.shape.join(', ')}]`);
+    const [n, d, h, w] = x.shape as number[];
+    const xv = tf.reshape(x, [n!, d! * h! * w!, this.channels]);
+    const { mean, variance } = tf.moments(xv, 1, true);
+    const normed = tf.reshape(tf.div(tf.sub(xv, mean), tf.sqrt(tf.add(variance, this.epsilon))), x.shape);
+    return this.gamma && this.beta ? tf.add(tf.mul(normed, this.gamma), this.beta) : normed;
+  }
+
+  /** ONNX InstanceNormalization (scale 1 and shift 0 without `affine`). */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    const raw = (v: tf.Variable | null, fill: number): RawTensor => (v ? tensorToRaw(v) : { data: new Float32Array(this.channels).fill(fill), shape: [this.channels] });
+    return g.instanceNormalization(x, raw(this.gamma, 1), raw(this.beta, 0), this.epsilon);
+  }
+
+  /** Unchanged. */
+  outputShape(input: readonly number[]): number[] {
+    if (input.length !== 4 || input[3] !== this.channels) throw new InvalidArgumentError(`InstanceNorm: input must be [d, h, w, ${this.channels}] per sample, got [${input.join(', ')}]`);
+    return [...input];
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    this.gamma?.dispose();
+    this.beta?.dispose();
+  }
+}
+
+/** Options of `MaxPool3d`. */
+export interface MaxPool3dOptions {
+  /** Stride per axis (default: the kernel size, as PyTorch). */
+  stride?: number | Triple;
+  /** Padding per axis, at most half the kernel (padded cells never win, as PyTorch). */
+  padding?: number | Triple;
+}
+
+/** The lowest float32: what padded cells hold, so that they never win a maximum. */
+const LOWEST = -3.4028234663852886e38;
+
+/** max(a, b) whose gradient is dy times a mask fixed in the forward pass, so its gradient is differentiable again (tfjs has no gradient for Less). */
+const maximumTwice = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const m = tf.cast(tf.greaterEqual(a, b), 'float32');
+  save([m]);
+  return { value: tf.maximum(a, b), gradFunc: (dy: tf.Tensor, [mask]: tf.Tensor[]) => [tf.mul(dy, mask!), tf.mul(dy, tf.sub(1, mask!))] };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/**
+ * 3-D max pooling of [n, d, h, w, C], PyTorch's `nn.MaxPool3d(kernel, stride, padding)`. Written
+ * as a maximum over shifted slices, one axis at a time (a box maximum is separable), with a
+ * gradient that is differentiable again, so a critic with it takes the gradient penalty (tfjs's
+ * MaxPool3D gradient has no gradient of its own).
+ */
+export class MaxPool3d implements Layer {
+  private readonly k: Triple;
+  private readonly stride: Triple;
+  private readonly padding: Triple;
+
+  /** Creates the layer; padding must be at most half the kernel on every axis. */
+  constructor(kernel: number | Triple, options: MaxPool3dOptions = {}) {
+    this.k = triple(kernel);
+    this.stride = triple(options.stride ?? kernel);
+    this.padding = triple(options.padding ?? 0);
+    for (let i = 0; i < 3; i++) {
+      if (!(this.k[i]! >= 1 && this.stride[i]! >= 1)) throw new InvalidArgumentError(`MaxPool3d: kernel and stride must be ≥ 1, got kernel ${this.k[i]} and stride ${this.stride[i]} on axis ${i}`);
+      if (!(this.padding[i]! >= 0 && 2 * this.padding[i]! <= this.k[i]!)) throw new InvalidArgumentError(`MaxPool3d: padding must be in [0, kernel/2], got ${this.padding[i]} for kernel ${this.k[i]} on axis ${i}`);
+    }
+  }
+
+  /** None. */
+  params(): Record<string, tf.Variable> {
+    return {};
+  }
+
+  /** None. */
+  variables(): Record<string, tf.Variable> {
+    return {};
+  }
+
+  /** The pooled values [n, d', h', w', C]. */
+  apply(x: tf.Tensor): tf.Tensor5D {
+    if (x.rank !== 5) throw new InvalidArgumentError(`MaxPool3d: input must be [n, d, h, w, C], got [${x.shape.join(', ')}]`);
+    let h = x;
+    for (let axis = 0; axis < 3; axis++) h = this.poolAxis(h, axis);
+    return h as tf.Tensor5D;
+  }
+
+  /** The maximum over one spatial axis (1 + `axis` of the tensor) with this axis's kernel, stride and padding. */
+  private poolAxis(x: tf.Tensor, axis: number): tf.Tensor {
+    const k = this.k[axis]!, s = this.stride[axis]!, p = this.padding[axis]!;
+    if (k === 1 && s === 1) return x;
+    const dim = axis + 1;
+    const len = x.shape[dim]! + 2 * p;
+    const out = Math.floor((len - k) / s) + 1;
+    // Every tap t reads out·s cells from t on; pad the end so the last tap's read fits.
+    const extra = Math.max(0, k - 1 + out * s - len);
+    const pads = x.shape.map((_, i) => (i === dim ? [p, p + extra] : [0, 0])) as [number, number][];
+    const padded = p + extra > 0 ? tf.pad(x, pads, LOWEST) : x;
+    const taps: tf.Tensor[] = [];
+    for (let t = 0; t < k; t++) {
+      const begin = x.shape.map((_, i) => (i === dim ? t : 0));
+      const size = x.shape.map((n, i) => (i === dim ? out * s : n));
+      let tap = tf.slice(padded, begin, size);
+      if (s > 1) {
+        // Every s-th cell: split the axis into (out, s) and keep offset 0.
+        const split = [...x.shape.slice(0, dim), out, s, ...x.shape.slice(dim + 1)];
+        const keep = split.map((n, i) => (i === dim + 1 ? 1 : n));
+        tap = tf.reshape(tf.slice(tf.reshape(tap, split), split.map(() => 0), keep), size.map((n, i) => (i === dim ? out : n)));
+      }
+      taps.push(tap);
+    }
+    return taps.reduce((a, b) => maximumTwice(a, b));
+  }
+
+  /** ONNX MaxPool (NCDHW) with symmetric pads. */
+  toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+    const [pd, ph, pw] = this.padding;
+    return g.maxPool(x, [...this.k], { strides: [...this.stride], pads: [pd, ph, pw, pd, ph, pw] });
+  }
+
+  /** [⌊(d + 2p − k)/s⌋ + 1, …, C]. */
+  outputShape(input: readonly number[]): number[] {
+    if (input.length !== 4) throw new InvalidArgumentError(`MaxPool3d: input must be [d, h, w, C] per sample, got [${input.join(', ')}]`);
+    return [...[0, 1, 2].map((i) => Math.floor((input[i]! + 2 * this.padding[i]! - this.k[i]!) / this.stride[i]!) + 1), input[3]!];
+  }
+
+  /** Nothing to free. */
+  dispose(): void {}
 }
 
 /** An activation as a layer. */

@@ -12,7 +12,7 @@ import { Rng } from '../rng.js';
 import { maxRelDiff, randn } from '../../test/onnx/helpers.js';
 import { tf } from '../device/tf.js';
 import { forEachBackend } from '../testing/backends.js';
-import { Activation, BatchNorm, Conv3d, ConvTranspose3d, Dense, LayerNorm, Reshape, Sequential } from './layers.js';
+import { Activation, BatchNorm, Conv3d, ConvTranspose3d, Dense, InstanceNorm, LayerNorm, MaxPool3d, Reshape, Sequential } from './layers.js';
 import type { Layer } from './layer.js';
 
 const TOL = 1e-4;
@@ -168,6 +168,77 @@ await forEachBackend(() => {
         tf.dispose([x, w]);
         ln.dispose();
       }
+    });
+
+    it('InstanceNorm per sample and channel over (d, h, w), as PyTorch nn.InstanceNorm3d, with and without affine', async () => {
+      const rng = new Rng(11);
+      const shape = [3, 4, 2, 5];
+      for (const affine of [false, true]) {
+        const l = new InstanceNorm(5, { affine });
+        expect(Object.keys(l.params())).toEqual(affine ? ['gamma', 'beta'] : []);
+        if (affine) {
+          l.gamma!.assign(tf.tensor1d(randn(rng, 5)));
+          l.beta!.assign(tf.tensor1d(randn(rng, 5)));
+        }
+        const x = randn(rng, 2 * 120, 3);
+        const r = await both(l, shape, x, 2);
+        expect(maxRelDiff(r.ort, r.tfjs)).toBeLessThan(TOL);
+        // Independent check: channel 3 of sample 1 over its 24 cells, in float64.
+        const g = affine ? l.gamma!.dataSync()[3]! : 1;
+        const b = affine ? l.beta!.dataSync()[3]! : 0;
+        const v = Array.from({ length: 24 }, (_, p) => x[120 + p * 5 + 3]!);
+        const mean = v.reduce((a, t) => a + t, 0) / 24;
+        const sd = Math.sqrt(v.reduce((a, t) => a + (t - mean) ** 2, 0) / 24 + 1e-5);
+        for (let p = 0; p < 24; p++) expect(r.tfjs[120 + p * 5 + 3]!).toBeCloseTo(((v[p]! - mean) / sd) * g + b, 4);
+        l.dispose();
+      }
+      expect(() => new InstanceNorm(5).apply(tf.zeros([1, 2, 2, 2, 4]))).toThrow(/\[n, d, h, w, 5\]/);
+    });
+
+    it('MaxPool3d as PyTorch (kernel, stride, padding): ONNX Runtime and a direct loop agree; its gradient differentiates again', async () => {
+      const rng = new Rng(12);
+      const cases = [
+        { k: 3, s: 2, p: 1, in: [7, 6, 5] }, // the §4.5 ResNet critic's stem pooling
+        { k: 2, s: 2, p: 0, in: [4, 5, 3] },
+        { k: [3, 2, 1], s: [1, 2, 1], p: [1, 1, 0], in: [5, 4, 3] },
+      ] as const;
+      const C = 3, n = 2;
+      for (const c of cases) {
+        const l = new MaxPool3d(c.k as never, { stride: c.s as never, padding: c.p as never });
+        const shape = [...c.in, C];
+        const x = randn(rng, n * c.in[0] * c.in[1] * c.in[2] * C);
+        const r = await both(l, shape, x, n);
+        expect(maxRelDiff(r.ort, r.tfjs)).toBe(0);
+        // Direct loop: the maximum over each window's cells inside the input.
+        const k3 = typeof c.k === 'number' ? [c.k, c.k, c.k] : c.k, s3 = typeof c.s === 'number' ? [c.s, c.s, c.s] : c.s, p3 = typeof c.p === 'number' ? [c.p, c.p, c.p] : c.p;
+        const [D, H, W] = c.in;
+        const [od, oh, ow] = r.outShape as [number, number, number];
+        for (let b = 0; b < n; b++) for (let z = 0; z < od; z++) for (let y = 0; y < oh; y++) for (let u = 0; u < ow; u++) for (let ch = 0; ch < C; ch++) {
+          let m = -Infinity;
+          for (let a = 0; a < k3[0]!; a++) for (let e = 0; e < k3[1]!; e++) for (let f = 0; f < k3[2]!; f++) {
+            const zi = z * s3[0]! - p3[0]! + a, yi = y * s3[1]! - p3[1]! + e, ui = u * s3[2]! - p3[2]! + f;
+            if (zi >= 0 && zi < D && yi >= 0 && yi < H && ui >= 0 && ui < W) m = Math.max(m, x[(((b * D + zi) * H + yi) * W + ui) * C + ch]!);
+          }
+          expect(r.tfjs[(((b * od + z) * oh + y) * ow + u) * C + ch]).toBe(m);
+        }
+        // ∂/∂w of ‖∂ sum(pool(x·w)²)/∂x‖² against central differences (no ties in random data).
+        const xt = tf.tensor(x, [n, ...shape]);
+        const f = (w: tf.Tensor): tf.Scalar => tf.tidy(() => {
+          const inner = tf.grad((xi: tf.Tensor) => tf.sum(tf.square(l.apply(tf.mul(xi, w)))))(xt);
+          return tf.sum(tf.square(inner));
+        });
+        const w0 = tf.tensor1d([0.7, -1.3, 0.4]);
+        const g2 = tf.tidy(() => tf.grad(f)(w0).dataSync());
+        for (let i = 0; i < C; i++) {
+          const h = 1e-2;
+          const dw = tf.tidy(() => tf.mul(tf.oneHot(i, C).asType('float32'), h));
+          const fd = (tf.tidy(() => f(tf.add(w0, dw)).dataSync()[0]!) - tf.tidy(() => f(tf.sub(w0, dw)).dataSync()[0]!)) / (2 * h);
+          expect(Math.abs(g2[i]! - fd)).toBeLessThan(1e-3 * Math.max(1, Math.abs(fd)));
+          dw.dispose();
+        }
+        tf.dispose([xt, w0]);
+      }
+      expect(() => new MaxPool3d(3, { padding: 2 })).toThrow(/padding must be in \[0, kernel\/2\]/);
     });
 
   });

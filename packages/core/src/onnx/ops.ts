@@ -282,6 +282,14 @@ export class OnnxOps extends OnnxGraphCore {
     const attrs = { kernel_shape: ints(k), strides: ints(s), pads: ints(p), dilations: ints(d), group: i(o.group ?? 1) };
     return this.op1('Conv', b ? [x, W, this.weight(b, 'conv_b')] : [x, W], attrs, x.dtype, shape);
   }
+  /** N-d max pooling of an NC… input (pads as ONNX: begins then ends; padded cells never win). */
+  maxPool(x: OnnxValue, kernel: readonly number[], o: { strides?: readonly number[]; pads?: readonly number[] } = {}): OnnxValue {
+    const nd = kernel.length;
+    const s = o.strides ?? kernel.map(() => 1);
+    const p = o.pads ?? new Array<number>(2 * nd).fill(0);
+    const shape = x.shape && [x.shape[0]!, x.shape[1]!, ...kernel.map((kk, j) => convOut(x.shape![2 + j]!, kk, s[j]!, p[j]!, p[nd + j]!, 1))];
+    return this.op1('MaxPool', [x], { kernel_shape: ints(kernel), strides: ints(s), pads: ints(p) }, x.dtype, shape);
+  }
   /** N-d transposed convolution, weights (C_in, C_out/group, k…) as ONNX and PyTorch. */
   convTranspose(x: OnnxValue, w: WeightLike, b?: WeightLike, o: ConvTransposeOptions = {}): OnnxValue {
     const W = this.weight(w, 'convT_w');

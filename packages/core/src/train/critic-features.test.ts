@@ -8,7 +8,7 @@ import { cellCentres, getGeometry, layerSlices } from '../geometry/index.js';
 import { representationFor } from '../preprocessing/representation.js';
 import { Rng } from '../rng.js';
 import { tf } from '../device/tf.js';
-import { criticFeatureCount, criticFeatureSettingsProblems, depositQuantiles, fitCriticFeatures, lateralMatrices, layerMatrix, rawCriticFeatures, FRACTION_EPSILON, HIT_FLOOR_MEV, HIT_TEMPERATURE, LATERAL_EPSILON, WIDTH_FLOOR } from './critic-features.js';
+import { criticFeatureCount, criticFeatureSettingsProblems, depositQuantiles, fitCriticFeatures, FIT_CHUNK_VALUES, lateralMatrices, layerMatrix, rawCriticFeatures, FRACTION_EPSILON, HIT_FLOOR_MEV, HIT_TEMPERATURE, LATERAL_EPSILON, WIDTH_FLOOR } from './critic-features.js';
 import { gradientPenalty } from './adversarial.js';
 import { voxelLayers } from './validation-score.js';
 
@@ -150,6 +150,24 @@ describe('critic features', () => {
     expect(half.mean[0]).toBeCloseTo(0.6, 5);
     half.dispose();
     map.dispose();
+  });
+
+  it('the fitted constants do not depend on the fitting chunk (chunks are sized by values: a 30³ grid fits 155 showers at a time)', () => {
+    const rng = new Rng(9);
+    const V = 3, n = 23;
+    const x = Float32Array.from({ length: n * V }, () => rng.uniform());
+    const repr = representationFor({ architecture: 'dense', dense: { representation: 'sqrt-fraction' } }, 1);
+    const rows = Uint32Array.from({ length: 20 }, (_, i) => i + 3);
+    const hits = { cut: 0.1, spectrum: 3, energy: Float32Array.from({ length: n }, (_, i) => 1000 + 100 * i) };
+    const whole = fitCriticFeatures(x, V, rows, layers, repr.fractionTf!, { hits, centres: { x: [0.5, 2, 1], y: [1, -1, 0.5] } });
+    const chunked = fitCriticFeatures(x, V, rows, layers, repr.fractionTf!, { hits, centres: { x: [0.5, 2, 1], y: [1, -1, 0.5] }, chunk: 6 });
+    for (let k = 0; k < whole.size; k++) {
+      expect(chunked.mean[k]).toBeCloseTo(whole.mean[k]!, 5);
+      expect(chunked.invStd[k]! / (whole.invStd[k]! || 1)).toBeCloseTo(whole.invStd[k]! === 0 ? 0 : 1, 4);
+    }
+    expect(Math.floor(FIT_CHUNK_VALUES / 27000)).toBe(155);
+    whole.dispose();
+    chunked.dispose();
   });
 
   it.each([false, true])('a gradient penalty through the features matches finite differences (lateral %s)', (lateral) => {

@@ -145,7 +145,7 @@ export interface CriticFeatureOptions {
    * holds E_inc (MeV) of every row of `x`.
    */
   hits?: { cut?: number; spectrum?: number; energy: ArrayLike<number> };
-  /** Showers per chunk while fitting the constants (default 4096). */
+  /** Showers per chunk while fitting the constants (default: `FIT_CHUNK_VALUES` values, at most 4096 showers). */
   chunk?: number;
 }
 
@@ -172,6 +172,19 @@ function rowBlock(x: Float32Array, voxels: number, rows: ArrayLike<number>, star
     out.set(x.subarray(r * voxels, (r + 1) * voxels), i * voxels);
   }
   return out;
+}
+
+/**
+ * Values ([showers, voxels]) per chunk while fitting the standardisation: the features' intermediate
+ * tensors are a dozen of this size (with 8 spectrum cuts), and the process keeps what its largest
+ * chunk needed. Chunks of 4096 showers left the ILD 30³ WGAN's training (5 000 showers, hit and
+ * spectrum features) at 16.5 GB of RSS; chunks of 2²² values (155 such showers) at 2.5 GB.
+ */
+export const FIT_CHUNK_VALUES = 2 ** 22;
+
+/** Showers per fitting chunk for `voxels` voxels: `FIT_CHUNK_VALUES` values, between 1 and 4096 showers. */
+function fitChunk(voxels: number): number {
+  return Math.max(1, Math.min(4096, Math.floor(FIT_CHUNK_VALUES / voxels)));
 }
 
 /** Rows of the training split the spectrum's cuts are fitted on (their positive deposits pooled). */
@@ -205,7 +218,7 @@ export function depositQuantiles(x: Float32Array, voxels: number, rows: ArrayLik
 export function fitCriticFeatures(
   x: Float32Array, voxels: number, rows: ArrayLike<number>, layers: Int32Array, fraction: (x: tf.Tensor2D) => tf.Tensor2D, options: CriticFeatureOptions = {},
 ): CriticFeatureMap {
-  const { factor = 1, chunk = 4096, centres } = options;
+  const { factor = 1, chunk = fitChunk(voxels), centres } = options;
   const lateralFactor = options.lateralFactor ?? factor;
   const M = layerMatrix(layers);
   const lat = centres ? lateralMatrices(layers, centres.x, centres.y) : undefined;
