@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { OnnxGraphBuilder, Rng, Sequential, createOrtSession, tf } from '@calozoo/core';
 import { ConvConstrainer, ConvCritic, ConvGenerator } from './conv-networks.js';
 import { gradientPenalty } from './losses.js';
-import { ResNetCritic } from './resnet-critic.js';
+import { BasicBlock3d, ResNetCritic } from './resnet-critic.js';
 import { DenseConstrainer, DenseCritic, DenseGenerator } from './dense-networks.js';
-import { publishedInit } from './init.js';
+import { kaimingInit, publishedInit } from './init.js';
 import { layerShapes, type NetParts } from './networks.js';
 
 const part = (net: NetParts, name: string): Sequential => (net as unknown as { parts: Record<string, Sequential> }).parts[name]!;
@@ -131,6 +131,29 @@ describe('ILD pions 48×25×25 (§4.5)', () => {
     }
     tf.dispose([real, fake, c, alpha, value, ...Object.values(grads)]);
     d.dispose();
+  });
+
+  it('basic block: TF.js and its ONNX emission on ONNX Runtime agree (strided with a shortcut convolution, and plain)', async () => {
+    for (const [inC, outC, stride] of [[3, 4, 2], [4, 4, 1]] as const) {
+      const block = new BasicBlock3d(inC, outC, stride, new Rng(7));
+      kaimingInit([block], new Rng(8));
+      const shape = [5, 6, 7, inC];
+      const n = 2;
+      const x = new Rng(9).fillNormal(new Float32Array(n * 5 * 6 * 7 * inC)) as Float32Array;
+      const out = block.outputShape(shape);
+      const a = tf.tidy(() => tf.transpose(block.apply(tf.tensor(x, [n, ...shape])), [0, 4, 1, 2, 3]).dataSync() as Float32Array);
+      const g = new OnnxGraphBuilder({ opset: 17 });
+      g.output(block.toOnnx(g, g.input('x', 'float32', [null, inC, 5, 6, 7])), 'y');
+      const s = await createOrtSession(g.toBytes(), { threads: 1 });
+      const xcf = tf.tidy(() => tf.transpose(tf.tensor(x, [n, ...shape]), [0, 4, 1, 2, 3]).dataSync() as Float32Array);
+      const b = (await s.run({ x: { data: xcf, dims: [n, inC, 5, 6, 7] } }))['y']!.data as Float32Array;
+      await s.dispose();
+      expect(b.length).toBe(n * out.reduce((p, v) => p * v, 1));
+      const scale = Math.max(1, ...a.map(Math.abs));
+      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) / scale).toBeLessThan(1e-4);
+      expect(a.some((v) => v > 0)).toBe(true);
+      block.dispose();
+    }
   });
 
   it('constrainer, and the critic with conv.critic "dcgan": the 30³ layer lists on the 48×25×25 input (README: the published pre-trained MLP constrainer is not built)', () => {
