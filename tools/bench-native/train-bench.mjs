@@ -58,18 +58,18 @@ export async function timePhase(phase, { trainRows, batch, warmup }) {
 
 /**
  * Runs a PyTorch training mirror (`/usr/bin/python3 script out --threads --steps --warmup --stages
- * --json`) with libgomp's default wait policy and with PASSIVE; returns per stage the faster run's
+ * --json`) with libgomp's default wait policy and with PASSIVE (or the `policies` given); returns per stage the faster run's
  * row with both policies' showers/s, and the check of the first run ({ stages: {}, check: null } when
  * the mirror failed or torch is missing).
  */
-export function runTrainMirror({ script, out, threads, steps, warmup, stages }) {
+export function runTrainMirror({ script, out, threads, steps, warmup, stages, policies = ['default', 'passive'] }) {
   const mirror = (policy) => {
     const json = path.join(out, `torch-${policy}.json`);
     const env = { ...process.env, ...(policy === 'passive' ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
     const r = spawnSync('/usr/bin/python3', [script, out, '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup), '--stages', stages.join(','), '--json', json], { stdio: ['ignore', 'ignore', 'inherit'], env });
     return r.status === 0 && existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
   };
-  const runs = ['default', 'passive'].map((policy) => ({ policy, t: mirror(policy) })).filter((x) => x.t);
+  const runs = policies.map((policy) => ({ policy, t: mirror(policy) })).filter((x) => x.t);
   if (runs.length === 0) {
     console.error('PyTorch mirror failed or is not installed (apt-get install python3-torch libopenblas0-pthread): no ratio column');
     return { stages: {}, check: null };

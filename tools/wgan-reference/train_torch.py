@@ -17,7 +17,8 @@ user writes them; zero biases are the published bias-free layers and are left ou
   channels-last).
 
 One step (packages/wgan/src/training.ts, conv default: no readout threshold on the `mev`
-representation): a critic update on a batch (fakes from uniform [-1, 1] noise under no_grad, real and
+representation): a critic update on a batch (its gradient accumulated over even slices of at most
+`criticSliceRows` showers when that is > 0, as the TF.js engine's `split` does) (fakes from uniform [-1, 1] noise under no_grad, real and
 fake in one pass, WGAN-GP with the penalty at alpha*x + (1 - alpha)*fake), a constrainer update on the
 same real showers (mean |C(x) - E|), and every `criticIterations` steps a generator update on
 -mean D(G(z)) + kappa*mean |(C(G(z)) - E)^2 - (C(x) - E)^2| (critic and constrainer frozen for it);
@@ -158,13 +159,23 @@ def main():
             for p in n.parameters():
                 p.requires_grad_(on)
 
+    # criticSliceRows > 0: the critic's gradient accumulated over slices of the batch, as TF.js does.
+    slice_rows = cfg.get("criticSliceRows", 0) or B
+
+    def critic_loss(x, c):
+        m = x.shape[0]
+        with torch.no_grad():
+            fake = G(noise(m), c)
+        d = D(torch.cat([x, fake]), torch.cat([c, c]))
+        gp = gradient_penalty(lambda h: D(h, c), x, fake, torch.rand(m, 1))
+        return d[m:].mean() - d[:m].mean() + lam * gp
+
     def step(i, x, c):
         o_d.zero_grad(set_to_none=True)
-        with torch.no_grad():
-            fake = G(noise(x.shape[0]), c)
-        d = D(torch.cat([x, fake]), torch.cat([c, c]))
-        gp = gradient_penalty(lambda h: D(h, c), x, fake, torch.rand(x.shape[0], 1))
-        (d[B:].mean() - d[:B].mean() + lam * gp).backward()
+        k = -(-B // slice_rows)
+        for j in range(k):
+            a, b = round(j * B / k), round((j + 1) * B / k)
+            (critic_loss(x[a:b], c[a:b]) * ((b - a) / B)).backward()
         o_d.step()
         if C:
             o_c.zero_grad(set_to_none=True)

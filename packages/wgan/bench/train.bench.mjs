@@ -11,7 +11,7 @@
  *
  *   npx nx run @calozoo/wgan:build
  *   cd packages/wgan && npm run bench:train -- [--geometries ild-ecal,ild-hcal] [--steps N] \
- *     [--warmup N] [--threads 2] [--no-torch] [--out DIR] [--no-write]
+ *     [--warmup N] [--threads 2] [--no-torch] [--torch-policies default,passive] [--out DIR] [--no-write]
  *
  * --steps and --warmup default to 2 and 1 generator cycles (criticIterations steps each). Speed
  * does not depend on the weight values: an untrained model (the published initialisation) is timed
@@ -34,6 +34,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..', '..');
 const GEOMETRIES = opt('geometries', 'ild-ecal,ild-hcal').split(',').filter(Boolean);
 const THREADS = Number(opt('threads', 2));
+// PyTorch's OpenMP wait policies to try (the faster is kept): both by default; `passive` alone halves the mirror's time.
+const POLICIES = opt('torch-policies', 'default,passive').split(',').filter(Boolean);
 const OUT = opt('out', undefined) ?? (await fs.mkdtemp(path.join(tmpdir(), 'wgan-train-bench-')));
 const CHECK_N = 3;
 const PEAK = cpuPeak();
@@ -80,9 +82,11 @@ for (const id of GEOMETRIES) {
   phase.release();
   log(`${id}: TF.js ${backend.chosen} ${fmt(tfjs.showersPerSecond)} showers/s (${fmt(tfjs.secondsPerStep)} s/step over ${tfjs.steps} steps)`);
   for (const n of Object.values(nets)) n?.dispose();
-  const torch = flag('no-torch') ? { stages: {}, check: null } : runTrainMirror({ script: path.join(ROOT, 'tools', 'wgan-reference', 'train_torch.py'), out, threads: THREADS, steps, warmup, stages: ['wgan'] });
+  const torch = flag('no-torch') ? { stages: {}, check: null } : runTrainMirror({ script: path.join(ROOT, 'tools', 'wgan-reference', 'train_torch.py'), out, threads: THREADS, steps, warmup, stages: ['wgan'], policies: POLICIES });
   const t = torch.stages['wgan'];
-  rowsOut.push({ label: `${id} (${convLayout(geometry)}): batch ${B}, critic + constrainer every step, generator every ${every}, λ ${config.gradientPenalty}`, tfjs, ...(t ? { torch: t } : {}) });
+  const slices = config.criticSliceRows > 0 ? ` (critic in slices of ${config.criticSliceRows})` : '';
+  const critic = config.conv.critic === 'resnet' ? ', ResNet critic' : '';
+  rowsOut.push({ label: `${id} (${convLayout(geometry)}${critic}): batch ${B}${slices}, critic + constrainer every step, generator every ${every}, λ ${config.gradientPenalty}`, tfjs, ...(t ? { torch: t } : {}) });
   notes.push(`- \`${id}\`: ${warmup} warm-up and ${steps} timed steps${t ? `; PyTorch's wait policies ${Object.entries(t.policies).map(([p, v]) => `${p} ${fmt(v)}`).join(', ')} showers/s` : ''}${torch.check ? `; mirror check (same weights and inputs, max |Δ| of max |y|): ${checkLine(torch.check)}` : ''}.`);
 }
 const load1 = loadavg()[0];

@@ -24,6 +24,9 @@ describe('defaults', () => {
     const c = wganDefaults(getGeometry('ild-hcal'));
     expect(c).toMatchObject({ architecture: 'conv', gradientPenalty: 25, criticIterations: 10, batchSize: 100 });
     expect(c.conv.critic).toBe('resnet');
+    // The ResNet critic's gradient in slices of 20 showers (≈ 230 MB of activations each on native TensorFlow).
+    expect(c.criticSliceRows).toBe(20);
+    expect(wganDefaults(getGeometry('ild-ecal')).criticSliceRows).toBe(0);
     expect(ganDefaults(getGeometry('ild-hcal')).conv.critic).toBe('resnet');
     expect(c.generator.learningRate).toBe(1e-5);
     expect(c.critic.learningRate).toBe(1e-5);
@@ -87,6 +90,7 @@ describe('parsing', () => {
     expect(() => parseWganConfig({ readoutGradient: 'soft' }, 'my.json')).toThrow(/readoutGradient/);
     expect(() => parseWganConfig({ dense: { criticLateralScale: -1 } }, 'my.json')).toThrow(/dense\.criticLateralScale/);
     expect(() => parseWganConfig({ dense: { criticLateralLayers: 'some' } }, 'my.json')).toThrow(/dense\.criticLateralLayers/);
+    expect(() => parseWganConfig({ criticSliceRows: 2.5 }, 'my.json')).toThrow(/my\.json.*"criticSliceRows" must be a non-negative integer/);
     expect(() => parseWganConfig({ conv: { critic: 'resnet34' } }, 'my.json')).toThrow(/my\.json.*"conv\.critic" must be one of dcgan, resnet/);
   });
 

@@ -47,6 +47,14 @@ export interface WganConfig {
   schedule: 'constant' | 'cosine';
   /** Showers per step. */
   batchSize: number;
+  /**
+   * Showers per critic pass (0: the whole batch): the critic update's gradient is accumulated
+   * over slices of at most this many showers (core's `UpdateSpec.split`), the same update up to
+   * float rounding and the draw order of the noise, with one slice's activations in memory at a
+   * time. The §4.5 ResNet critic with its gradient penalty keeps over 230 MB per shower on
+   * native TensorFlow, so its batch of 100 needs slices to fit 24 GB. 0 in configs written before the key existed.
+   */
+  criticSliceRows: number;
   /** Maximum epochs (one epoch = every training shower seen once by the critic); `FitOptions.epochs` overrides. */
   maxEpochs: number;
   /** Stop after this many epochs without a better validation score. */
@@ -202,6 +210,7 @@ function plainDefaults(): WganConfig {
     critic: adam(1e-4, 0.5, 0.9),
     schedule: 'constant',
     batchSize: 128,
+    criticSliceRows: 0,
     maxEpochs: 200,
     patience: 30,
     validationShowers: 2000,
@@ -277,6 +286,8 @@ export function publishedConv(geometry: Geometry): WganConfig | null {
     divergenceLimit: 1e8,
     constrainer: { enabled: true, weight: o.kappa, optimizer: adam(1e-4, 0.5, 0.9) },
     conv: { ...base.conv, critic: layout === 'ild-48' ? 'resnet' : 'dcgan' },
+    // The ResNet critic in slices of 20 showers: a step of 100 peaks at 10.9 GB; whole, it was killed at 24 GB.
+    criticSliceRows: layout === 'ild-48' ? 20 : 0,
   });
   // §4.4 (getting_high WGAN/wGAN.py defaults): λ 5, 5 critic steps, lr G 1e-4, D 1e-5, batch 50, κ 0.01.
   if (layout === 'ild-30') return conv({ gradientPenalty: 5, criticIterations: 5, lrG: 1e-4, lrD: 1e-5, batchSize: 50, kappa: 0.01 });
@@ -351,6 +362,7 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
   if (!['wgan-gp', 'bce'].includes(c.loss)) bad('loss', `must be one of wgan-gp, bce; found ${JSON.stringify(c.loss)}`);
   for (const [k, v] of [['latentDim', c.latentDim], ['criticIterations', c.criticIterations], ['batchSize', c.batchSize], ['maxEpochs', c.maxEpochs], ['patience', c.patience], ['validationShowers', c.validationShowers]] as const) posInt(k, v);
   for (const [k, v] of [['conv.ngf', c.conv.ngf], ['conv.ndf', c.conv.ndf], ['conv.constrainerChannels', c.conv.constrainerChannels]] as const) posInt(k, v);
+  if (!(Number.isInteger(c.criticSliceRows) && c.criticSliceRows >= 0)) bad('criticSliceRows', `must be a non-negative integer (0: the whole batch), found ${JSON.stringify(c.criticSliceRows)}`);
   if (!(Number.isInteger(c.validationEnergyGroups) && c.validationEnergyGroups >= 0)) bad('validationEnergyGroups', `must be a non-negative integer, found ${JSON.stringify(c.validationEnergyGroups)}`);
   if (!(c.gradientPenalty >= 0)) bad('gradientPenalty', `must be ≥ 0, found ${c.gradientPenalty}`);
   if (!(c.divergenceLimit > 0)) bad('divergenceLimit', `must be > 0, found ${c.divergenceLimit}`);
@@ -394,7 +406,7 @@ const KEYS_TEMPLATE = plainDefaults();
  * `readoutGradient` `kept`.
  */
 export function withLegacyKeys(raw: unknown): unknown {
-  return withLegacyValues(raw, { readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { critic: 'dcgan', readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 } });
+  return withLegacyValues(raw, { criticSliceRows: 0, readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { critic: 'dcgan', readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 } });
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */

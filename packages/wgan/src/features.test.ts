@@ -97,5 +97,7 @@ describe('critic features in the WGAN', () => {
     // A pion model saved before the ResNet critic was trained with the §4.4 critic.
     delete (saved.conv as Partial<typeof saved.conv>).critic;
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', wganDefaults(getGeometry('ild-hcal'))).conv.critic).toBe('dcgan');
+    delete saved.criticSliceRows;
+    expect(parseWganConfig(withLegacyKeys(saved), 'config.json', wganDefaults(getGeometry('ild-hcal'))).criticSliceRows).toBe(0);
   });
 });

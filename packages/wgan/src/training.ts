@@ -7,7 +7,7 @@
  * critic loss is divergence (the engine rolls back to the last good epoch).
  */
 import {
-  Rng, applyReadout, concatFeatures, fitCriticFeaturesFor, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
+  batchSlices, Rng, applyReadout, concatFeatures, fitCriticFeaturesFor, gatherRows, showerFeatures, shuffledRows, tf, validationScore, voxelLayers, withoutGradient,
   type Geometry, type Phase, type ShowerFeatures, type TrainingData,
 } from '@calozoo/core';
 import type { WganConfig } from './config.js';
@@ -110,7 +110,7 @@ export function wganPhase(
       { name: 'generator', vars: G.trainable(), ...adam(config.generator) },
     ],
     updates: [
-      { optimizer: 'critic', loss: criticLoss },
+      { optimizer: 'critic', loss: criticLoss, ...(config.criticSliceRows > 0 ? { split: (rows: Uint32Array) => batchSlices(rows.length, config.criticSliceRows).map((p) => ({ batch: rows.subarray(p.start, p.end), weight: p.weight })) } : {}) },
       ...(C ? [{ optimizer: 'constrainer', loss: (rows: Uint32Array) => { const { x, c } = gatherRows(data, rows); return constrainerLoss(C.apply(x), c); } }] : []),
       { optimizer: 'generator', every: config.criticIterations, loss: generatorLoss },
     ],
