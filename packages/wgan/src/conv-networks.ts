@@ -15,7 +15,7 @@ import {
   Activation, Conv3d, ConvTranspose3d, Dense, LayerNorm, Reshape, Sequential, tf,
   type ActivationSpec, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng, type Triple,
 } from '@calozoo/core';
-import { NetParts, type ConstrainerNet, type CriticNet, type GeneratorNet } from './networks.js';
+import { NetParts, criticHeadInput, type ConstrainerNet, type CriticNet, type GeneratorNet } from './networks.js';
 
 /** Leaky ReLU of the critic and constrainer (slope 0.2, twice differentiable for the gradient penalty). */
 export const LEAKY: ActivationSpec = { name: 'leakyRelu', alpha: 0.2 };
@@ -138,10 +138,7 @@ export class ConvCritic extends NetParts implements CriticNet {
   /** Score [n, 1] of x [n, voxels (+ features)]; the features and the condition join after the convolutions. */
   apply(x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
     const { body, head } = this.parts;
-    if (this.features === 0) return head!.apply(tf.concat([body!.apply(x) as tf.Tensor2D, c], 1)) as tf.Tensor2D;
-    const cells = tf.slice(x, [0, 0], [-1, this.voxels]);
-    const f = tf.slice(x, [0, this.voxels], [-1, this.features]);
-    return head!.apply(tf.concat([body!.apply(cells) as tf.Tensor2D, f, c], 1)) as tf.Tensor2D;
+    return head!.apply(criticHeadInput(x, c, this.voxels, this.features, (cells) => body!.apply(cells) as tf.Tensor2D)) as tf.Tensor2D;
   }
 }
 

@@ -4,7 +4,7 @@
  * critic (values and condition → one score) and the energy constrainer (values → the condition).
  * Network values and conditions are those of core's `preprocessing/representation.ts`.
  */
-import { Sequential, prefixed, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng, type tf } from '@calozoo/core';
+import { Sequential, prefixed, tf, type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng } from '@calozoo/core';
 import { frozenBiases, publishedInit } from './init.js';
 
 /** Named layers of one network: variables by stable name, the trained ones, disposal. */
@@ -67,6 +67,16 @@ export interface WganNetworks {
   critic: CriticNet;
   /** Null when the config disables the constrainer. */
   constrainer: ConstrainerNet | null;
+}
+
+/**
+ * The head input of a conv critic: [body(cells) ⊕ f ⊕ c] for x = [cells ⊕ f] (the `features`
+ * physics features training appends to the `voxels` cells join after the convolutions), or
+ * [body(x) ⊕ c] without features.
+ */
+export function criticHeadInput(x: tf.Tensor2D, c: tf.Tensor2D, voxels: number, features: number, body: (cells: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+  if (features === 0) return tf.concat([body(x), c], 1);
+  return tf.concat([body(tf.slice(x, [0, 0], [-1, voxels])), tf.slice(x, [0, voxels], [-1, features]), c], 1);
 }
 
 /** The output shape after each layer of `net` for a per-sample input shape (TF.js layout). */

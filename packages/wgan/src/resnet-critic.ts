@@ -21,7 +21,7 @@ import {
   type Layer, type OnnxGraphBuilder, type OnnxValue, type Rng, type Triple,
 } from '@calozoo/core';
 import { kaimingInit } from './init.js';
-import { NetParts, type CriticNet } from './networks.js';
+import { NetParts, criticHeadInput, type CriticNet } from './networks.js';
 
 /** The published stage sizes: (blocks, channels as a multiple of ndf, stride of the first block). */
 const STAGES: readonly [number, number, number][] = [
@@ -132,11 +132,7 @@ export class ResNetCritic extends NetParts implements CriticNet {
 
   /** Score [n, 1] of x [n, voxels (+ features)]. */
   apply(x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
-    const head = this.parts['head']!;
-    if (this.features === 0) return head.apply(tf.concat([this.pooled(x), c], 1)) as tf.Tensor2D;
-    const cells = tf.slice(x, [0, 0], [-1, this.voxels]);
-    const f = tf.slice(x, [0, this.voxels], [-1, this.features]);
-    return head.apply(tf.concat([this.pooled(cells), f, c], 1)) as tf.Tensor2D;
+    return this.parts['head']!.apply(criticHeadInput(x, c, this.voxels, this.features, (cells) => this.pooled(cells))) as tf.Tensor2D;
   }
 
   /** The published initialisation of this critic (file comment), drawn from `rng` in layer order. */

@@ -41,12 +41,17 @@ async function heldOutScore(model: { generate: (c: { energy: Float32Array }, o: 
   return validationScore(showerFeatures(heldOut.values, heldOut.energy, layers), showerFeatures(gen.values, heldOut.energy, layers)).score;
 }
 
+/** A model of `c` trained 15 epochs (seed 1) and its held-out score before and after. */
+async function trainAndScore(c: WganConfig) {
+  const model = await wganGpPlugin.create(c, geometry);
+  const before = await heldOutScore(model);
+  const r = await model.fit(memorySource(train), { seed: 1, epochs: 15 });
+  return { r, before, after: await heldOutScore(model), model };
+}
+
 describe('wgan-gp training (dense, dataset 1 photons)', () => {
   it('lowers the held-out separation power, the validation score and the constrainer loss', async () => {
-    const model = await wganGpPlugin.create(config, geometry);
-    const before = await heldOutScore(model);
-    const r = await model.fit(memorySource(train), { seed: 1, epochs: 15 });
-    const after = await heldOutScore(model);
+    const { r, before, after, model } = await trainAndScore(config);
     console.log(`held-out mean separation power: untrained ${before.toFixed(3)}, trained ${after.toFixed(3)}`);
     expect(r.stoppedBy).toBe('epochs');
     expect(r.history).toHaveLength(15);
@@ -61,10 +66,7 @@ describe('wgan-gp training (dense, dataset 1 photons)', () => {
 
   it('with the critic in slices (criticSliceRows, gradient accumulation) trains as well', async () => {
     const sliced = { ...config, criticSliceRows: 20 };
-    const model = await wganGpPlugin.create(sliced, geometry);
-    const before = await heldOutScore(model);
-    const r = await model.fit(memorySource(train), { seed: 1, epochs: 15 });
-    const after = await heldOutScore(model);
+    const { r, before, after, model } = await trainAndScore(sliced);
     console.log(`critic in slices of 20: held-out mean separation power untrained ${before.toFixed(3)}, trained ${after.toFixed(3)}`);
     expect(r.history).toHaveLength(15);
     expect(after).toBeLessThan(0.8 * before);

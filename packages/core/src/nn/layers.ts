@@ -346,6 +346,18 @@ export class BatchNorm implements Layer {
   }
 }
 
+/**
+ * (v − mean)/√(var + ε) over axis 1 of a rank-2 or rank-3 view (biased variance): LayerNorm's and
+ * InstanceNorm's statistics. On the view because the gradient of a mean over a rank-5 tensor holds
+ * a rank-5 Tile that tfjs cannot differentiate again; a division by a square root because
+ * TensorFlow's vectorised rsqrt is not correctly rounded (a sample's values then depended on its
+ * position in the batch).
+ */
+function standardisedRows(view: tf.Tensor, epsilon: number): tf.Tensor {
+  const { mean, variance } = tf.moments(view, 1, true);
+  return tf.div(tf.sub(view, mean), tf.sqrt(tf.add(variance, epsilon)));
+}
+
 /** Options of `LayerNorm`. */
 export interface LayerNormOptions {
   /** ε added to the variance (default 1e-5). */
@@ -397,20 +409,15 @@ export class LayerNorm implements Layer {
   }
 
   /**
-   * (x − mean)/√(var + ε)·γ + β per sample (per sample and channel with `perChannel`). The
-   * statistics are taken on a rank-2 or rank-3 view ([n, features] or [n, d·h·w, C]): the gradient
-   * of a mean over a rank-5 tensor contains a rank-5 Tile, which tfjs cannot differentiate again,
-   * and a critic's gradient penalty differentiates it twice. The scale is a division by a square
-   * root, both correctly rounded: TensorFlow's vectorised rsqrt is not, so with it a sample's
-   * values depended on its position in the batch (and generation on the batch size).
+   * (x − mean)/√(var + ε)·γ + β per sample (per sample and channel with `perChannel`), the
+   * statistics on a [n, features] or [n, d·h·w, C] view (`standardisedRows`: differentiable twice,
+   * for a critic's gradient penalty, and the same bytes for a sample in any batch).
    */
   apply(x: tf.Tensor): tf.Tensor {
     if (x.shape.slice(1).join() !== this.shape.join()) throw new InvalidArgumentError(`LayerNorm: input must be [n, ${this.shape.join(', ')}], got [${x.shape.join(', ')}]`);
     const n = x.shape[0]!;
     const view = this.perChannel ? [n, prod(this.shape.slice(0, 3)), this.shape[3]!] : [n, prod(this.shape)];
-    const xv = tf.reshape(x, view);
-    const { mean, variance } = tf.moments(xv, 1, true);
-    const normed = tf.reshape(tf.div(tf.sub(xv, mean), tf.sqrt(tf.add(variance, this.epsilon))), x.shape);
+    const normed = tf.reshape(standardisedRows(tf.reshape(x, view), this.epsilon), x.shape);
     return tf.add(tf.mul(normed, this.gamma), this.beta);
   }
 
@@ -486,9 +493,7 @@ export class InstanceNorm implements Layer {
   apply(x: tf.Tensor): tf.Tensor {
     if (x.rank !== 5 || x.shape[4] !== this.channels) throw new InvalidArgumentError(`InstanceNorm: input must be [n, d, h, w, ${this.channels}], got [${x.shape.join(', ')}]`);
     const [n, d, h, w] = x.shape as number[];
-    const xv = tf.reshape(x, [n!, d! * h! * w!, this.channels]);
-    const { mean, variance } = tf.moments(xv, 1, true);
-    const normed = tf.reshape(tf.div(tf.sub(xv, mean), tf.sqrt(tf.add(variance, this.epsilon))), x.shape);
+    const normed = tf.reshape(standardisedRows(tf.reshape(x, [n!, d! * h! * w!, this.channels]), this.epsilon), x.shape);
     return this.gamma && this.beta ? tf.add(tf.mul(normed, this.gamma), this.beta) : normed;
   }
 
