@@ -92,6 +92,7 @@ describe('parsing', () => {
     expect(() => parseWganConfig({ dense: { criticLateralLayers: 'some' } }, 'my.json')).toThrow(/dense\.criticLateralLayers/);
     expect(() => parseWganConfig({ criticSliceRows: 2.5 }, 'my.json')).toThrow(/my\.json.*"criticSliceRows" must be a non-negative integer/);
     expect(() => parseWganConfig({ conv: { critic: 'resnet34' } }, 'my.json')).toThrow(/my\.json.*"conv\.critic" must be one of dcgan, resnet/);
+    for (const v of [0, -1]) expect(() => parseWganConfig({ conditionScale: v }, 'my.json')).toThrow(/my\.json.*"conditionScale" must be a finite number > 0/);
   });
 
   it('refuses the conv variant where no published layer list fits', () => {

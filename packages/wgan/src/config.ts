@@ -55,6 +55,12 @@ export interface WganConfig {
    * native TensorFlow, so its batch of 100 needs slices to fit 24 GB. 0 in configs written before the key existed.
    */
   criticSliceRows: number;
+  /**
+   * Factor on the representation's network condition (core's `withConditionScale`): 1 keeps
+   * (log10(E_inc / MeV) − 4.5) / 2, ±0.25 over 10–100 GeV; 4 spreads that range over ±1. Ignored
+   * by the `mev` representation's E in GeV. 1 in configs written before the key existed.
+   */
+  conditionScale: number;
   /** Maximum epochs (one epoch = every training shower seen once by the critic); `FitOptions.epochs` overrides. */
   maxEpochs: number;
   /** Stop after this many epochs without a better validation score. */
@@ -211,6 +217,7 @@ function plainDefaults(): WganConfig {
     schedule: 'constant',
     batchSize: 128,
     criticSliceRows: 0,
+    conditionScale: 1,
     maxEpochs: 200,
     patience: 30,
     validationShowers: 2000,
@@ -364,6 +371,7 @@ export function checkWganConfig(c: WganConfig, source: string): WganConfig {
   for (const [k, v] of [['conv.ngf', c.conv.ngf], ['conv.ndf', c.conv.ndf], ['conv.constrainerChannels', c.conv.constrainerChannels]] as const) posInt(k, v);
   if (!(Number.isInteger(c.criticSliceRows) && c.criticSliceRows >= 0)) bad('criticSliceRows', `must be a non-negative integer (0: the whole batch), found ${JSON.stringify(c.criticSliceRows)}`);
   if (!(Number.isInteger(c.validationEnergyGroups) && c.validationEnergyGroups >= 0)) bad('validationEnergyGroups', `must be a non-negative integer, found ${JSON.stringify(c.validationEnergyGroups)}`);
+  if (!(Number.isFinite(c.conditionScale) && c.conditionScale > 0)) bad('conditionScale', `must be a finite number > 0, found ${JSON.stringify(c.conditionScale)}`);
   if (!(c.gradientPenalty >= 0)) bad('gradientPenalty', `must be ≥ 0, found ${c.gradientPenalty}`);
   if (!(c.divergenceLimit > 0)) bad('divergenceLimit', `must be > 0, found ${c.divergenceLimit}`);
   if (!(c.constrainer.weight >= 0)) bad('constrainer.weight', `must be ≥ 0, found ${c.constrainer.weight}`);
@@ -403,10 +411,10 @@ const KEYS_TEMPLATE = plainDefaults();
  * values that reproduce the networks it was trained with, not to today's defaults (which may
  * differ): `dense.criticFeatures`, `dense.criticLateralFeatures`, `dense.readoutThreshold` and
  * `conv.readoutThreshold`, `conv.critic` `dcgan`, `conv.criticFeatures`, `conv.criticLateralFeatures` and `conv.criticHitFeatures` false, `conv.criticSpectrumCuts` 0, `conv.representation` `mev`,
- * `readoutGradient` `kept`.
+ * `readoutGradient` `kept`, `conditionScale` 1.
  */
 export function withLegacyKeys(raw: unknown): unknown {
-  return withLegacyValues(raw, { criticSliceRows: 0, readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { critic: 'dcgan', readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 } });
+  return withLegacyValues(raw, { criticSliceRows: 0, conditionScale: 1, readoutGradient: 'kept', dense: { criticFeatures: false, criticLateralFeatures: false, readoutThreshold: false }, conv: { critic: 'dcgan', readoutThreshold: false, representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 } });
 }
 
 /** Parses a raw config over `defaults` (or the dense defaults), rejecting unknown keys and bad values. */

@@ -99,5 +99,7 @@ describe('critic features in the WGAN', () => {
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', wganDefaults(getGeometry('ild-hcal'))).conv.critic).toBe('dcgan');
     delete saved.criticSliceRows;
     expect(parseWganConfig(withLegacyKeys(saved), 'config.json', wganDefaults(getGeometry('ild-hcal'))).criticSliceRows).toBe(0);
+    delete saved.conditionScale;
+    expect(parseWganConfig(withLegacyKeys(saved), 'config.json', { ...on, conditionScale: 4 }).conditionScale).toBe(1);
   });
 });

@@ -11,7 +11,7 @@ import {
   writeModelConfig, writeSafetensors,
   type Conditions, type FitOptions, type FitReport, type GenerateOptions, type Generator, type Geometry, type Logger, type ModelCard, type OnnxExportMetadata,
   type ShowerSource, type Showers, type Trainable,
-  prepareData, fitRepresentation, hasScale, readoutThreshold, representationFor, withReadout, type Representation,
+  prepareData, fitRepresentation, hasScale, readoutThreshold, representationFor, withConditionScale, withReadout, type Representation,
 } from '@calozoo/core';
 import { buildNetworks, disposeNetworks, initialiseNetworks } from './build.js';
 import { representationSettings, type WganConfig } from './config.js';
@@ -47,7 +47,7 @@ export class WganModel implements Generator, Trainable {
   /** Creates the networks for `geometry` (seeded, published initialisation); warnings go to `logger`. */
   constructor(readonly plugin: WganPluginName, readonly config: WganConfig, readonly geometry: Geometry, private readonly logger?: Logger) {
     this.nets = buildNetworks(config, geometry, `${plugin} config`);
-    this.repr = representationFor(representationSettings(config));
+    this.repr = this.conditioned(representationFor(representationSettings(config)));
     this.card = { plugin, pluginVersion: WGAN_VERSION, geometry: geometry.id, conditions: ['energy'] };
     const L = config.latentDim;
     const V = geometry.voxels;
@@ -74,6 +74,11 @@ export class WganModel implements Generator, Trainable {
     return { ...prefixed('generator', generator.variables()), ...prefixed('critic', critic.variables()), ...(constrainer ? prefixed('constrainer', constrainer.variables()) : {}) };
   }
 
+  /** `repr` with the config's `conditionScale` (the `mev` representation's E in GeV is left as it is). */
+  private conditioned(repr: Representation): Representation {
+    return repr.name === 'mev' ? repr : withConditionScale(repr, this.config.conditionScale);
+  }
+
   /** Whether the config applies the data's readout threshold (`conv.readoutThreshold` or `dense.readoutThreshold`). */
   private readout(): boolean {
     return this.config.architecture === 'conv' ? this.config.conv.readoutThreshold : this.config.dense.readoutThreshold;
@@ -87,9 +92,9 @@ export class WganModel implements Generator, Trainable {
       // The scale is fitted once (a loaded or trained model keeps its own), so that continued training sees the same values.
       if (!this.scaleFitted) {
         const settings = representationSettings(this.config);
-        this.repr = settings.architecture === 'conv'
+        this.repr = this.conditioned(settings.architecture === 'conv'
           ? withReadout(representationFor(settings), this.readout() ? readoutThreshold(s.values, s.voxels, rows) : 0)
-          : fitRepresentation(settings, s.values, s.energy, s.voxels, rows);
+          : fitRepresentation(settings, s.values, s.energy, s.voxels, rows));
       }
       this.scaleFitted = true;
       return this.repr;
@@ -177,7 +182,7 @@ export class WganModel implements Generator, Trainable {
     if (hasScale(this.repr.name)) {
       const scale = preprocessing['scale'];
       if (typeof scale !== 'number' || !(scale > 0)) throw new ModelFormatError(`${dir}/config.json: preprocessing.scale must be a positive number for the fraction representation, found ${JSON.stringify(scale)}.`);
-      this.repr = representationFor(representationSettings(this.config), scale);
+      this.repr = this.conditioned(representationFor(representationSettings(this.config), scale));
       this.scaleFitted = true;
     }
     if (this.readout()) {

@@ -165,14 +165,14 @@ const ild = getGeometry('ild-ecal');
 await forEachBackend(() => {
   describe('conv readout threshold (ILD 30³, narrow networks)', () => {
     it.each([
-      ['mev', { representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 }],
-      ['root-fraction with critic features, hit counts and spectrum', { representation: 'root-fraction', criticFeatures: true, criticLateralFeatures: true, criticHitFeatures: true, criticSpectrumCuts: 4 }],
-    ] as const)('%s: fits the data\'s smallest deposit, writes it to config.json, and no generated cell lies between 0 and it on either runtime', async (_name, settings) => {
+      ['mev', { representation: 'mev', criticFeatures: false, criticLateralFeatures: false, criticHitFeatures: false, criticSpectrumCuts: 0 }, 4],
+      ['root-fraction with critic features, hit counts, spectrum and conditionScale 4', { representation: 'root-fraction', criticFeatures: true, criticLateralFeatures: true, criticHitFeatures: true, criticSpectrumCuts: 4 }, 4],
+    ] as const)('%s: fits the data\'s smallest deposit, writes it to config.json, and no generated cell lies between 0 and it on either runtime', async (_name, settings, conditionScale) => {
       const data = simulateShowers(ild, { n: 40, seed: 31 });
       let smallest = Infinity;
       for (const v of data.values) if (v > 0) smallest = Math.min(smallest, v);
       const base = wganGpPlugin.defaultConfig(ild);
-      const c = tinyConfig(base, { conv: { ...base.conv, ngf: 2, ndf: 2, constrainerChannels: 2, readoutThreshold: true, ...settings }, validationShowers: 8 });
+      const c = tinyConfig(base, { conv: { ...base.conv, ngf: 2, ndf: 2, constrainerChannels: 2, readoutThreshold: true, ...settings }, conditionScale, validationShowers: 8 });
       const model = await wganGpPlugin.create(c, ild);
       const energy = data.energy.subarray(0, 6);
       const before = await model.generate({ energy }, { seed: 2, runtime: 'tfjs' });
@@ -186,8 +186,13 @@ await forEachBackend(() => {
       expect(preprocessing['condition']).toBe(c.conv.representation === 'mev' ? 'E_inc / 1000 (GeV)' : '(log10(E_inc / MeV) - 4.5) / 2');
       // The training split's smallest deposit: at least the whole file's.
       expect(preprocessing['threshold']).toBeGreaterThanOrEqual(smallest * (1 - 1e-6));
+      // conditionScale multiplies the fractions' condition (10 GeV → −1 at 4); E in GeV stays as it is.
+      const mev = c.conv.representation === 'mev';
+      expect(preprocessing['conditionScale']).toBe(mev ? undefined : conditionScale);
       const t = preprocessing['threshold'] as number;
       const loaded = await loadModel(dir);
+      const condition = (loaded as unknown as { repr: { condition(e: ArrayLike<number>): Float32Array } }).repr.condition([10_000]);
+      expect(condition[0]).toBeCloseTo(mev ? 10 : -1, 5);
       const a = await loaded.generate({ energy }, { seed: 2, runtime: 'tfjs' });
       const b = await loaded.generate({ energy }, { seed: 2 });
       loaded.dispose();

@@ -235,6 +235,15 @@ export class OnnxOps extends OnnxGraphCore {
   transpose(x: OnnxValue, perm: readonly number[]): OnnxValue {
     return this.op1('Transpose', [x], { perm: ints(perm) }, x.dtype, x.shape && perm.map((p) => x.shape![p]!));
   }
+  /** DepthToSpace (DCR): [N, b²·C, H, W] → [N, C, b·H, b·W], input channel (bh·b + bw)·C + c to output (c, b·h + bh, b·w + bw). */
+  depthToSpace(x: OnnxValue, blocksize: number): OnnxValue {
+    const sh = x.shape;
+    if (sh && (sh.length !== 4 || (sh[1] !== null && sh[1]! % (blocksize * blocksize) !== 0))) {
+      throw new InvalidArgumentError(`DepthToSpace: needs [N, b²·C, H, W] with b = ${blocksize}, got [${sh.join(', ')}]`);
+    }
+    const shape = sh && [sh[0]!, sh[1] === null ? null : sh[1]! / (blocksize * blocksize), sh[2] === null ? null : sh[2]! * blocksize, sh[3] === null ? null : sh[3]! * blocksize];
+    return this.op1('DepthToSpace', [x], { blocksize: i(blocksize), mode: { s: 'DCR' } }, x.dtype, shape);
+  }
   /** Inserts size-1 dimensions at `axes` (of the output). */
   unsqueeze(x: OnnxValue, axes: readonly number[]): OnnxValue {
     let shape: (number | null)[] | undefined;

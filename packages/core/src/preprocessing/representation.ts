@@ -175,6 +175,21 @@ export function withReadout(repr: Representation, threshold: number): Representa
   };
 }
 
+/**
+ * `repr` with its network condition multiplied by `scale` (1: `repr` itself). The dense
+ * conditions span ±0.25 over 10–100 GeV; a wider span gives the energy more weight beside the
+ * noise in the networks' first layers. Written to config.json `preprocessing.conditionScale`.
+ */
+export function withConditionScale(repr: Representation, scale: number): Representation {
+  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`condition scale must be a finite number > 0, found ${scale}`);
+  if (scale === 1) return repr;
+  return {
+    ...repr,
+    constants: { ...repr.constants, conditionScale: scale },
+    condition: (e) => repr.condition(e).map((v) => v * scale),
+  };
+}
+
 /** Network value of a deposit of `threshold` MeV at each incident energy (MeV), [n]: the readout threshold in training. */
 export function thresholdValues(repr: Representation, threshold: number, energyMeV: ArrayLike<number>): Float32Array {
   const out = new Float32Array(energyMeV.length);

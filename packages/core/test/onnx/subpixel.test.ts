@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/device/tf.js';
-import { OnnxGraphBuilder, subPixelPlan } from '../../src/onnx/index.js';
+import { OnnxGraphBuilder, readOnnxInfo, subPixelPlan } from '../../src/onnx/index.js';
 import { Rng } from '../../src/rng.js';
 import { maxRelDiff, randn, runOnnx } from './helpers.js';
 
@@ -33,6 +33,9 @@ const CASES: Case[] = [
   { name: 'pion stage k(10,4,4) s1 p1 (a deep kernel, few channels: the depth-unfolded Conv)', cin: 3, cout: 2, k: [10, 4, 4], s: [1, 1, 1], p: [1, 1, 1], n: [12, 4, 5] },
   { name: 'pion head k(7,5,5) s1 p1 into 1 channel (depth-unfolded)', cin: 2, cout: 1, k: [7, 5, 5], s: [1, 1, 1], p: [1, 1, 1], n: [9, 5, 4] },
   { name: 'k4 s2 p1 output_padding 1', cin: 2, cout: 2, k: [4, 4, 4], s: [2, 2, 2], p: [1, 1, 1], op: [1, 1, 1], n: [3, 3, 4] },
+  { name: 'the generators\' stem: one voxel k4 s1 (the Gemm form)', cin: 5, cout: 3, k: [4, 4, 4], s: [1, 1, 1], p: [0, 0, 0], n: [1, 1, 1] },
+  { name: 'one voxel, k(3,2,4) s2 (the Gemm form whatever the stride)', cin: 2, cout: 4, k: [3, 2, 4], s: [2, 2, 2], p: [0, 0, 0], n: [1, 1, 1] },
+  { name: 'one voxel with padding (the general form)', cin: 2, cout: 2, k: [4, 4, 4], s: [1, 1, 1], p: [1, 1, 1], n: [1, 1, 1] },
 ];
 
 /** Independent reference: the definition y[o] = Σ x[i]·w[t] over o = s·i + t − p, in float64. */
@@ -98,6 +101,34 @@ describe('convTranspose3dSubPixel', () => {
       }
     });
   }
+
+  it('depthToSpace (DCR) moves channel (bh·b + bw)·C + c to (c, b·h + bh, b·w + bw) and refuses a channel count that b² does not divide', async () => {
+    const [C, Hh, Ww, b] = [2, 2, 3, 2];
+    const x = Float32Array.from({ length: b * b * C * Hh * Ww }, (_, i) => i);
+    const g = new OnnxGraphBuilder();
+    const xin = g.input('x', 'float32', [null, b * b * C, Hh, Ww]);
+    const y = g.depthToSpace(xin, b);
+    expect(y.shape).toEqual([null, C, b * Hh, b * Ww]);
+    g.output(y, 'y');
+    const r = await runOnnx(g, { x: { data: x, dims: [1, b * b * C, Hh, Ww] } });
+    const want = new Float32Array(C * b * Hh * b * Ww);
+    for (let bh = 0; bh < b; bh++) for (let bw = 0; bw < b; bw++) for (let c = 0; c < C; c++) for (let h = 0; h < Hh; h++) for (let w = 0; w < Ww; w++) {
+      want[(c * b * Hh + b * h + bh) * b * Ww + b * w + bw] = x[((((bh * b + bw) * C + c) * Hh + h) * Ww) + w]!;
+    }
+    expect(Array.from(r.y!.data as Float32Array)).toEqual(Array.from(want));
+    expect(() => new OnnxGraphBuilder().depthToSpace(new OnnxGraphBuilder().input('x', 'float32', [1, 6, 2, 2]), 2)).toThrow(/DepthToSpace: needs \[N, b²·C, H, W\] with b = 2/);
+  });
+
+  it('writes a one-voxel stem without padding as one Gemm, no Conv', async () => {
+    const g = new OnnxGraphBuilder();
+    const x = g.input('x', 'float32', [null, 5, 1, 1, 1]);
+    const y = g.convTranspose3dSubPixel(x, { data: new Float32Array(5 * 3 * 64), shape: [5, 3, 4, 4, 4] }, { data: new Float32Array(3), shape: [3] }, { stride: 1 });
+    g.output(y, 'y');
+    const { opTypes } = await readOnnxInfo(g.toBytes());
+    expect(opTypes).toContain('Gemm');
+    expect(opTypes).not.toContain('Conv');
+    expect(y.shape).toEqual([null, 3, 4, 4, 4]);
+  });
 
   it('plans the WGAN k4 s2 p1 stage as a 2³ Conv (not 3³) with the second phase shifted by one', () => {
     const [d] = subPixelPlan({ kernel: [4, 4, 4], stride: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1], outputPadding: [0, 0, 0], input: [8, 8, 8] });
