@@ -8,15 +8,15 @@ nn.LayerNorm([D, H, W]) + ReLU between, a final ReLU, loading the SAME weights f
 generator/weights.safetensors (TF.js layouts converted). The energy input is E/1000 (GeV) as in
 config.json. It checks its showers against ONNX Runtime's for the same inputs (--check), then
 times `generate` at each batch size: the noise drawn by torch (uniform in [-1, 1]), the network
-run in chunks of --chunk showers under torch.no_grad() into one preallocated output, as the
-TypeScript model does (16 per network call).
+run in chunks of --chunk showers under torch.no_grad() into one preallocated output (16, its
+fastest: chunks of 4, ONNX Runtime's CPU default in the TypeScript model, ran 9-23 % slower at batch 100, the faster wait policy of each).
 
   /usr/bin/python3 tools/wgan-reference/generate_torch.py MODEL_DIR --check CHECK.safetensors \
       [--threads 2] [--seconds 2] [--batches 1,100,10000] [--chunk 16] [--json OUT.json]
 
 Prints one JSON object (and writes it to --json): the check, and per batch mean and std of
 ms/shower over the timed calls (one warm-up call per batch size below 10 000; the batch-10 000
-call is timed once, after the smaller ones warmed the same 16-shower network calls).
+call is timed once, after the smaller ones warmed the same network calls).
 """
 import argparse
 import json

@@ -14,7 +14,8 @@
  *
  * Per batch size: one warm-up call, then calls until --seconds have passed (mean ± std of the
  * calls' ms/shower); batch 10 000 is one call (it takes minutes), after the smaller batches warmed
- * the same 16-shower network calls. The runtimes run one after the other per geometry, so
+ * the same network calls (the model's default size: 4 showers on ONNX Runtime's CPU provider, 16
+ * on TF.js; the PyTorch mirror's fastest, 16). The runtimes run one after the other per geometry, so
  * compare ratios from one run. Writes bench/RESULTS.md unless --no-write.
  */
 import { promises as fs } from 'node:fs';
@@ -125,7 +126,7 @@ const text = [
   `- Date: ${date}${RENDER_FROM ? ' (tables rendered again by `--render-from`)' : ''}`,
   `- Machine: ${PEAK.model}, ${PEAK.text}; 1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end`,
   `- Command: \`${command}\` (${threads} threads for every runtime: ONNX Runtime intra-op, TF.js ${backend}, torch.set_num_threads)`,
-  `- Protocol: \`generate\` of a batch of showers at 50 GeV (noise drawn, network run in calls of 16 showers, output copied to one array), one warm-up call, then calls for ${seconds} s; batch 10 000 is one call. core·ms = ms × ${threads} threads.`,
+  `- Protocol: \`generate\` of a batch of showers at 50 GeV (noise drawn, network run in calls of the model's default size — 4 showers on ONNX Runtime's CPU provider, 16 on TF.js and in the PyTorch mirror, whose 4 was slower — output copied to one array), one warm-up call, then calls for ${seconds} s; batch 10 000 is one call. core·ms = ms × ${threads} threads.`,
   ...results.map((e) => `- ${e.layout} (${e.geometry}, ${e.voxels} cells): ${(e.flops / 1e9).toFixed(2)} GFLOP/shower (2 × the products of every transposed convolution)${e.torch ? `; PyTorch mirror vs ONNX Runtime on ${CHECK_N} showers: max |Δ| ${e.torch.check.maxAbsDiff.toExponential(2)} (max |y| ${e.torch.check.maxAbs.toExponential(2)}); ${policyNote(e.torch, batches)}` : ''}`),
   '',
   ...lines,
