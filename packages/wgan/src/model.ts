@@ -30,9 +30,10 @@ const DEFAULT_BATCH = { conv: 16, dense: 4096 } as const;
 
 /**
  * Showers per network call of a conv generator on ONNX Runtime's CPU provider when `generate` is
- * not told: ONNX Runtime ran the ILD generators fastest per shower in calls of 2–4 (AMD EPYC, 2
- * threads, kernel time: 30³ 20.2 ms at 4 against 22.6 at 16, 48×25×25 12.9 against 13.9), their
- * activations then staying in cache; TF.js and CUDA keep `DEFAULT_BATCH`.
+ * not told: the bare ONNX session ran the ILD generators fastest per shower in calls of 2–4 (AMD
+ * EPYC, 2 threads: 30³ 20.2 ms at 4 against 22.6 at 16, 48×25×25 12.9 against 13.9); through
+ * `generate`, 4 rounds of 200 showers, 24.4 against 25.7 and 14.9 against 15.4 (README). TF.js and
+ * CUDA keep `DEFAULT_BATCH`.
  */
 const ORT_CPU_CONV_BATCH = 4;
 

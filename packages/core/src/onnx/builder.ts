@@ -121,18 +121,18 @@ export class OnnxGraphBuilder extends OnnxOps {
    * With S_h = S_w it is a DepthToSpace over (h, w) between two transposes of contiguous blocks:
    * ONNX Runtime ran the equivalent 8-D Transpose 2.4× slower (32 channels at 16³: 6.9 against 2.9 ms).
    */
-  private phaseShuffle(x: OnnxValue, c: number, [sd, sh, sw]: readonly number[], [md, mh, mw]: readonly number[]): OnnxValue {
-    if (sd! * sh! * sw! === 1) return x;
-    const out = [-1, c, sd! * md!, sh! * mh!, sw! * mw!];
-    if (sh !== sw) return this.reshape(this.transpose(this.reshape(x, [-1, sd!, sh!, sw!, c, md!, mh!, mw!]), [0, 4, 5, 1, 6, 2, 7, 3]), out);
+  private phaseShuffle(x: OnnxValue, c: number, [sd, sh, sw]: readonly [number, number, number], [md, mh, mw]: readonly [number, number, number]): OnnxValue {
+    if (sd * sh * sw === 1) return x;
+    const out = [-1, c, sd * md, sh * mh, sw * mw];
+    if (sh !== sw) return this.reshape(this.transpose(this.reshape(x, [-1, sd, sh, sw, c, md, mh, mw]), [0, 4, 5, 1, 6, 2, 7, 3]), out);
     let t = x;
-    if (sh! > 1) {
+    if (sh > 1) {
       // [n, rd, (rh, rw), (c, m_d), (m_h, m_w)] → [n, rd, (c, m_d), (rh, rw), (m_h, m_w)], then (h, w) by DepthToSpace.
-      t = this.transpose(this.reshape(t, [-1, sd!, sh! * sw!, c * md!, mh! * mw!]), [0, 1, 3, 2, 4]);
-      t = this.depthToSpace(this.reshape(t, [-1, sh! * sw!, mh!, mw!]), sh!);
+      t = this.transpose(this.reshape(t, [-1, sd, sh * sw, c * md, mh * mw]), [0, 1, 3, 2, 4]);
+      t = this.depthToSpace(this.reshape(t, [-1, sh * sw, mh, mw]), sh);
     }
     // [n, rd, (c, m_d), plane] → [n, (c, m_d), rd, plane].
-    if (sd! > 1) t = this.transpose(this.reshape(t, [-1, sd!, c * md!, sh! * mh! * sw! * mw!]), [0, 2, 1, 3]);
+    if (sd > 1) t = this.transpose(this.reshape(t, [-1, sd, c * md, sh * mh * sw * mw]), [0, 2, 1, 3]);
     return this.reshape(t, out);
   }
 
@@ -153,7 +153,8 @@ export class OnnxGraphBuilder extends OnnxOps {
     if (s[1] !== null && s[1] !== cin) throw new InvalidArgumentError(`convTranspose3dSubPixel: input has ${s[1]} channels, weights expect ${cin}`);
     const pad = options.padding ?? 0;
     const pads = typeof pad === 'number' ? [pad, pad, pad, pad, pad, pad] : pad.length === 3 ? [...pad, ...pad] : [...pad];
-    if (s[2] === 1 && s[3] === 1 && s[4] === 1 && pads.every((p) => p === 0) && triple(options.outputPadding ?? 0).every((o) => o === 0)) {
+    const outputPadding = triple(options.outputPadding ?? 0);
+    if (s[2] === 1 && s[3] === 1 && s[4] === 1 && pads.every((p) => p === 0) && outputPadding.every((o) => o === 0)) {
       // One input voxel, no cropping (the generators' 1³ → k³ stems): an outer product, out[co, a, b, c] =
       // Σ_ci x[ci]·w[ci, co, a, b, c] + b[co], whatever the stride. One Gemm: ONNX Runtime ran the
       // padded Conv of the general form at 1.1 ms of a 16 ms pion shower.
@@ -166,7 +167,7 @@ export class OnnxGraphBuilder extends OnnxOps {
       kernel: [kd, kh, kw] as [number, number, number],
       stride: triple(options.stride ?? 2),
       pads,
-      outputPadding: triple(options.outputPadding ?? 0),
+      outputPadding,
       input: s.slice(2) as [number, number, number],
     };
     const bias = b ? (b.data as Float32Array) : undefined;
