@@ -3,7 +3,7 @@
  * rewrite and an onnxruntime-node session wrapper (the layer kit in `nn/` writes its layers with
  * the builder).
  */
-export { OnnxGraphBuilder, type SubPixelOptions } from './builder.js';
+export { OnnxGraphBuilder, type SubPixelOptions, type PhaseForm } from './builder.js';
 export { OnnxGraphCore } from './graph.js';
 export { OnnxOps, type ConvOptions, type ConvTransposeOptions, type Operand } from './ops.js';
 export type {
