@@ -32,4 +32,5 @@ export {
   type InstanceNormOptions,
   type MaxPool3dOptions,
   type Triple,
+  type Correlation,
 } from './layers.js';

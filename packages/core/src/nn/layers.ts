@@ -119,6 +119,14 @@ export interface Conv3dOptions {
   init?: Init;
 }
 
+/** A convolution layer as ONNX Conv weights (C_out, C_in, kd, kh, kw), bias, begin/end pads and strides. */
+export interface Correlation {
+  w: RawTensor;
+  b: RawTensor;
+  pads: number[];
+  strides: Triple;
+}
+
 /** What Conv3d and ConvTranspose3d share: kernel and bias drawn from `rng`, stride, padding, activation. */
 abstract class ConvLayer implements Layer {
   /** Kernel (TF.js layout: [kd, kh, kw, in, out] for Conv3d, [kd, kh, kw, out, in] for ConvTranspose3d). */
@@ -159,15 +167,16 @@ abstract class ConvLayer implements Layer {
   abstract outputShape(input: readonly number[]): number[];
 
   /**
-   * The layer as a stride-1 correlation (ONNX Conv weights (C_out, C_in, kd, kh, kw), begin/end
-   * pads ≥ 0), or null where it is not one (a stride above 1, or a crop).
+   * The layer as a correlation (ONNX Conv weights (C_out, C_in, kd, kh, kw), begin/end pads ≥ 0,
+   * strides), or null where it is not one (a strided transposed convolution, or a crop).
    */
-  abstract correlation(): { w: RawTensor; b: RawTensor; pads: number[] } | null;
+  abstract correlation(): Correlation | null;
 
-  /** The stride-1 layer applied to a tensor in phase form, written back to the usual layout (null: not a stride-1 correlation). */
+  /** The layer applied to a tensor in phase form (see `OnnxGraphBuilder.conv3dFromPhases`), written back to the usual layout; null where it cannot read it. */
   toOnnxFromPhases(g: OnnxGraphBuilder, p: PhaseForm): OnnxValue | null {
     const c = this.correlation();
-    return c ? g.activation(g.conv3dFromPhases(p, c.w, c.b, c.pads), this.activation) : null;
+    if (!c || c.strides.some((v, d) => v !== 1 && v !== p.strides[d])) return null;
+    return g.activation(g.conv3dFromPhases(p, c.w, c.b, c.pads, c.strides), this.activation);
   }
 
   /** Frees the variables. */
@@ -206,10 +215,9 @@ export class Conv3d extends ConvLayer {
     return g.activation(y, this.activation);
   }
 
-  /** Itself where every stride is 1. */
-  correlation(): { w: RawTensor; b: RawTensor; pads: number[] } | null {
-    if (this.stride.some((v) => v !== 1)) return null;
-    return { w: filterToOnnx(this.kernel), b: tensorToRaw(this.bias), pads: [...this.padding, ...this.padding] };
+  /** Itself. */
+  correlation(): Correlation {
+    return { w: filterToOnnx(this.kernel), b: tensorToRaw(this.bias), pads: [...this.padding, ...this.padding], strides: this.stride };
   }
 
   /** [⌊(d + 2p − k)/s⌋ + 1, …, out]. */
@@ -279,6 +287,11 @@ export class ConvTranspose3d extends ConvLayer {
     return prod(this.stride);
   }
 
+  /** The strides (d, h, w). */
+  get strides(): Triple {
+    return this.stride;
+  }
+
   /** The sub-pixel form left in phase form, activation applied (see `OnnxGraphBuilder.convTranspose3dPhases`; null where it does not apply). */
   toOnnxPhases(g: OnnxGraphBuilder, x: OnnxValue): PhaseForm | null {
     const p = g.convTranspose3dPhases(x, filterToOnnx(this.kernel), tensorToRaw(this.bias), { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding });
@@ -289,12 +302,12 @@ export class ConvTranspose3d extends ConvLayer {
    * With stride 1, the correlation with the kernel flipped and in/out swapped, padded k − 1 − p
    * on each side (null for a stride above 1 or padding above k − 1).
    */
-  correlation(): { w: RawTensor; b: RawTensor; pads: number[] } | null {
+  correlation(): Correlation | null {
     if (this.stride.some((v) => v !== 1)) return null;
     const pads = [0, 1, 2].map((i) => this.k[i]! - 1 - this.padding[i]!);
     if (pads.some((v) => v < 0)) return null;
     const w = rawComputed(() => tf.transpose(tf.reverse(this.kernel, [0, 1, 2]), [3, 4, 0, 1, 2]));
-    return { w, b: tensorToRaw(this.bias), pads: [...pads, ...pads] };
+    return { w, b: tensorToRaw(this.bias), pads: [...pads, ...pads], strides: [1, 1, 1] };
   }
 
   /** [(d − 1)·s − 2p + k + op, …, out]. */
@@ -789,10 +802,15 @@ export class Sequential implements Layer {
     let j = i + 1;
     while (j < this.entries.length && (this.entries[j]![1] instanceof Activation || this.entries[j]![1] instanceof LayerNorm)) j++;
     const last = this.entries[j]?.[1];
-    // Only into fewer channels than phases (the photon generator's 32 → 1 after a stride-2 stage:
-    // 8 phases, 1.18× faster in ONNX Runtime); the pion generator's stride-(2, 1, 1) stage into a
-    // 10-channel convolution ran 0.86× as fast so.
-    if (!(last instanceof Conv3d || last instanceof ConvTranspose3d) || last.outChannels >= first.phases || !last.correlation()) return null;
+    if (!(last instanceof Conv3d || last instanceof ConvTranspose3d)) return null;
+    const c = last.correlation();
+    if (!c || c.strides.some((v, d) => v !== 1 && v !== first.strides[d])) return null;
+    // A convolution stepping by the stage's strides reads its phases with the direct form's
+    // products and needs no shuffle. One with stride 1 only into fewer channels than phases (the
+    // photon generator's 32 → 1 after a stride-2 stage: 8 phases, 1.18× faster in ONNX Runtime);
+    // the pion generator's stride-(2, 1, 1) stage into a 10-channel convolution ran 0.86× as fast so.
+    const steps = c.strides.every((v, d) => v === first.strides[d]);
+    if (!steps && last.outChannels >= first.phases) return null;
     if (this.entries.slice(i + 1, j).some(([, l]) => l instanceof LayerNorm && !l.perChannel)) return null;
     let p = first.toOnnxPhases(g, x);
     if (!p) return null;

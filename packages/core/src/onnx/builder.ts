@@ -216,27 +216,34 @@ export class OnnxGraphBuilder extends OnnxOps {
   }
 
   /**
-   * A stride-1 convolution (correlation weights (C_out, C_in, kd, kh, kw), begin/end pads ≥ 0
-   * `[d_b, h_b, w_b, d_e, h_e, w_e]`) of the tensor `p` holds in phase form, written back to the
-   * usual layout [n, C_out, D′, H′, W′]. Each output phase reads a window of its input's phases:
-   * one Conv over the S³·C_in phase channels into S³·C_out, then a pixel shuffle of C_out
-   * channels only. With the photon generator's last stage (32 channels at 32³ into 1) this
-   * replaces the shuffle of 32 channels by one of 1; the Conv forms the products of every phase
-   * pair, (⌈(S + k − 1)/S⌉/k)³·S³ times the direct form's (2.4× for k3, S2).
+   * A convolution (correlation weights (C_out, C_in, kd, kh, kw), begin/end pads ≥ 0
+   * `[d_b, h_b, w_b, d_e, h_e, w_e]`, per dimension stride 1 or the phase form's stride S) of the
+   * tensor `p` holds in phase form, written back to the usual layout [n, C_out, D′, H′, W′].
+   * Along a stride-1 dimension each output phase reads a window of the input's phases, the output
+   * stays in phases and is shuffled at the end, C_out channels only: with the photon generator's
+   * last stage (32 channels at 32³ into 1) that replaces the shuffle of 32 channels by one of 1,
+   * for (⌈(S + k − 1)/S⌉/k)·S times the direct form's products per dimension (2.4× over three
+   * dimensions for k3, S2). Along a dimension with stride S the phases are the input's S
+   * neighbours: no extra product and nothing to shuffle (BIB-AE's k2 s2 convolution after a
+   * stride-2 stage is a 1×1×1 Conv over the 8 phases).
    */
-  conv3dFromPhases(p: PhaseForm, w: RawTensor, b: RawTensor | undefined, pads: readonly number[]): OnnxValue {
+  conv3dFromPhases(p: PhaseForm, w: RawTensor, b: RawTensor | undefined, pads: readonly number[], strides: readonly [number, number, number] = [1, 1, 1]): OnnxValue {
     if (!(w.data instanceof Float32Array) || w.shape.length !== 5) throw new InvalidArgumentError(`conv3dFromPhases: weights must be float32 (C_out, C_in, kd, kh, kw), got [${w.shape.join(', ')}]`);
     const [cout, cin, ...k] = w.shape as [number, number, number, number, number];
     if (cin !== p.channels) throw new InvalidArgumentError(`conv3dFromPhases: weights expect ${cin} input channels, the phase form holds ${p.channels}`);
     if (pads.length !== 6 || pads.some((v) => !(v >= 0))) throw new InvalidArgumentError(`conv3dFromPhases: pads must be 6 values ≥ 0, got [${pads.join(', ')}]`);
+    if (strides.some((v, d) => v !== 1 && v !== p.strides[d])) throw new InvalidArgumentError(`conv3dFromPhases: each stride must be 1 or the phase form's (${p.strides.join(', ')}), got [${strides.join(', ')}]`);
     const dims = [0, 1, 2].map((d) => {
       const s = p.strides[d]!, kk = k[d]!, pb = pads[d]!, m = p.m[d]!;
-      const out = s * m + pb + pads[3 + d]! - kk + 1;
+      // Output phases: S along a stride-1 dimension, 1 where the convolution steps by S.
+      const so = strides[d] === 1 ? s : 1;
+      const span = s * m + pb + pads[3 + d]! - kk;
+      const out = strides[d] === 1 ? span + 1 : Math.floor(span / s) + 1;
       if (out <= 0) throw new InvalidArgumentError(`conv3dFromPhases: output size ${out} ≤ 0 along dimension ${d}`);
       const lo = Math.floor(-pb / s);
-      const hi = Math.floor((s - 1 + kk - 1 - pb) / s);
+      const hi = Math.floor((so - 1 + kk - 1 - pb) / s);
       const ku = hi - lo + 1;
-      const q = Math.ceil(out / s);
+      const q = Math.ceil(out / so);
       const padBegin = -lo;
       const padEnd = Math.max(0, q - 1 + ku - m - padBegin);
       // Output phase r reads input phase ri at window tap u (offset lo + u): original tap t = s·(lo + u) + ri − r + pb.
@@ -244,16 +251,17 @@ export class OnnxGraphBuilder extends OnnxOps {
         const t = s * (lo + u) + ri - r + pb;
         return t >= 0 && t < kk ? t : -1;
       };
-      return { s, ku, q, out, padBegin, padEnd, tap, len: m + padBegin + padEnd - ku + 1 };
+      return { s, so, ku, q, out, padBegin, padEnd, tap, len: m + padBegin + padEnd - ku + 1 };
     });
     const [Dd, Hd, Wd] = dims as [(typeof dims)[0], (typeof dims)[0], (typeof dims)[0]];
     const P = p.phases;
+    const Po = Dd.so * Hd.so * Wd.so;
     const vol = Dd.ku * Hd.ku * Wd.ku;
     const [kd, kh, kw] = k as [number, number, number];
-    const wp = new Float32Array(P * cout * cin * P * vol);
+    const wp = new Float32Array(Po * cout * cin * P * vol);
     // Output channel (phase r, co), phase-major; input channel (ci, phase ri), as the phase form holds them.
-    for (let rd = 0; rd < Dd.s; rd++) for (let rh = 0; rh < Hd.s; rh++) for (let rw = 0; rw < Wd.s; rw++) {
-      const r = (rd * Hd.s + rh) * Wd.s + rw;
+    for (let rd = 0; rd < Dd.so; rd++) for (let rh = 0; rh < Hd.so; rh++) for (let rw = 0; rw < Wd.so; rw++) {
+      const r = (rd * Hd.so + rh) * Wd.so + rw;
       for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++)
         for (let id = 0; id < Dd.s; id++) for (let ih = 0; ih < Hd.s; ih++) for (let iw = 0; iw < Wd.s; iw++) {
           const ic = ci * P + (id * Hd.s + ih) * Wd.s + iw;
@@ -273,12 +281,12 @@ export class OnnxGraphBuilder extends OnnxOps {
           }
         }
     }
-    const bias = b ? Float32Array.from({ length: P * cout }, (_, j) => Number(b.data[j % cout])) : undefined;
+    const bias = b ? Float32Array.from({ length: Po * cout }, (_, j) => Number(b.data[j % cout])) : undefined;
     const x = this.reshape(p.value, [-1, cin * P, ...p.m]);
-    let y = this.conv3d(x, { data: wp, shape: [P * cout, cin * P, Dd.ku, Hd.ku, Wd.ku] }, bias ? { data: bias, shape: [P * cout] } : undefined, { pads: [Dd.padBegin, Hd.padBegin, Wd.padBegin, Dd.padEnd, Hd.padEnd, Wd.padEnd] });
+    let y = this.conv3d(x, { data: wp, shape: [Po * cout, cin * P, Dd.ku, Hd.ku, Wd.ku] }, bias ? { data: bias, shape: [Po * cout] } : undefined, { pads: [Dd.padBegin, Hd.padBegin, Wd.padBegin, Dd.padEnd, Hd.padEnd, Wd.padEnd] });
     if (dims.some((d) => d.len !== d.q)) y = this.slice(y, [0, 0, 0], [Dd.q, Hd.q, Wd.q], [2, 3, 4]);
-    const z = this.phaseShuffle(y, cout, [Dd.s, Hd.s, Wd.s], [Dd.q, Hd.q, Wd.q]);
-    return dims.every((d) => d.q * d.s === d.out) ? z : this.slice(z, [0, 0, 0], [Dd.out, Hd.out, Wd.out], [2, 3, 4]);
+    const z = this.phaseShuffle(y, cout, [Dd.so, Hd.so, Wd.so], [Dd.q, Hd.q, Wd.q]);
+    return dims.every((d) => d.q * d.so === d.out) ? z : this.slice(z, [0, 0, 0], [Dd.out, Hd.out, Wd.out], [2, 3, 4]);
   }
 
   /**
