@@ -64,12 +64,7 @@ export async function timeGenerate(model, runtime, batches, { seconds, threads }
  * json } (the last JSON printed by the faster run), or null when the mirror failed or torch is missing.
  */
 export function runTorchMirror({ script, dir, checkFile, out, tag, threads, seconds, batches, extra = [], large = true }) {
-  const mirror = (policy, bs) => {
-    const json = path.join(out, `torch-${tag}-${policy}-${bs.join('_')}.json`);
-    const env = { ...process.env, ...(policy === 'passive' ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
-    const r = spawnSync('/usr/bin/python3', [script, dir, '--check', checkFile, '--threads', String(threads), '--seconds', String(seconds), '--batches', bs.join(','), '--json', json, ...extra], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    return r.status === 0 && existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
-  };
+  const mirror = (policy, bs) => torchOnce({ script, dir, checkFile, out, tag, threads, seconds, extra }, policy, bs);
   const small = batches.filter((b) => b < 10_000);
   const runs = small.length ? ['default', 'passive'].map((policy) => ({ policy, t: mirror(policy, small) })).filter((x) => x.t) : [];
   const last = (x) => x.t.rows[x.t.rows.length - 1].msPerShower;
@@ -85,6 +80,71 @@ export function runTorchMirror({ script, dir, checkFile, out, tag, threads, seco
   log(`  pytorch (faster wait policy per batch): ${rows.map((row) => `batch ${row.batch} ${fmt(row.msPerShower)}`).join(', ')} ms/shower; check max |Δ| ${t.check.maxAbsDiff.toExponential(2)} of max |y| ${t.check.maxAbs.toExponential(2)}`);
   if (!(t.check.maxAbs > 0)) log('  the check compared zeros only: it checks nothing');
   return { version: t.torch, check: t.check, policy: chosen.policy, policies: Object.fromEntries(runs.map((x) => [x.policy, x.t.rows])), large: bigRun?.rows ?? [], rows, json: t };
+}
+
+/** One run of a PyTorch mirror script at wait policy `policy` over `batches`: its JSON, or null when it failed. */
+function torchOnce({ script, dir, checkFile, out, tag, threads, seconds, extra = [] }, policy, batches, suffix = '') {
+  const json = path.join(out, `torch-${tag}-${policy}-${batches.join('_')}${suffix}.json`);
+  const env = { ...process.env, ...(policy === 'passive' ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
+  const r = spawnSync('/usr/bin/python3', [script, dir, '--check', checkFile, '--threads', String(threads), '--seconds', String(seconds), '--batches', batches.join(','), '--json', json, ...extra], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return r.status === 0 && existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
+}
+
+/** The median of an array (the mean of the middle two for an even length). */
+export function median(a) {
+  const b = [...a].sort((x, y) => x - y);
+  return b.length % 2 ? b[(b.length - 1) / 2] : (b[b.length / 2 - 1] + b[b.length / 2]) / 2;
+}
+
+/**
+ * ONNX Runtime's `generate` of `model` and the PyTorch mirror (`mirror`: runTorchMirror's
+ * arguments; both wait policies each round, the faster per batch) alternated in `rounds` rounds over
+ * the batches below 10 000, each runtime for `timing.seconds` per batch, the order swapped every
+ * round, so that a shared machine's drifting speed hits both alike. Per batch: the rounds' times,
+ * their medians and the median, least and largest of the per-round ratios PyTorch ÷ ONNX Runtime.
+ */
+export async function interleavedRounds({ model, batches, rounds, timing, mirror }) {
+  const small = batches.filter((b) => b < 10_000);
+  const rows = small.map((batch) => ({ batch, onnx: [], torch: [], ratio: [] }));
+  for (let r = 0; r < rounds; r++) {
+    const timeOrt = async () => timeGenerate(model, 'onnx', small, timing);
+    const timeTorch = () => {
+      const runs = ['default', 'passive'].map((p) => torchOnce(mirror, p, small, `-round${r + 1}`)?.rows);
+      if (runs.some((x) => !x)) return null;
+      return small.map((_, i) => ({ msPerShower: Math.min(runs[0][i].msPerShower, runs[1][i].msPerShower) }));
+    };
+    let ort;
+    let torch;
+    if (r % 2 === 0) {
+      ort = await timeOrt();
+      torch = timeTorch();
+    } else {
+      torch = timeTorch();
+      ort = await timeOrt();
+    }
+    if (!torch) throw new Error(`interleaved round ${r + 1}: the PyTorch mirror failed`);
+    rows.forEach((row, i) => {
+      row.onnx.push(ort[i].msPerShower);
+      row.torch.push(torch[i].msPerShower);
+      row.ratio.push(torch[i].msPerShower / ort[i].msPerShower);
+    });
+    log(`  round ${r + 1}: ${rows.map((row) => `batch ${row.batch} PyTorch ÷ ONNX Runtime ${row.ratio[r].toFixed(2)}`).join(', ')}`);
+  }
+  return rows.map((row) => ({ ...row, onnxMedianMs: median(row.onnx), torchMedianMs: median(row.torch), ratioMedian: median(row.ratio), ratioMin: Math.min(...row.ratio), ratioMax: Math.max(...row.ratio) }));
+}
+
+/** Markdown lines of interleaved rounds per generator (`entries`: { label, interleaved }). */
+export function interleavedTable(entries, { rounds, seconds }) {
+  const withRounds = entries.filter((e) => e.interleaved?.length);
+  if (!withRounds.length) return [];
+  return [
+    `Interleaved rounds (the ratio to trust on a shared machine): ${rounds} rounds of ONNX Runtime and PyTorch (both wait policies, the faster per batch) alternated, ${seconds} s per runtime, policy and batch, the order swapped every round; medians over the rounds, the ratio as the median of the per-round ratios [least – largest].`,
+    '',
+    '| generator | batch | ONNX Runtime ms/shower (median) | PyTorch ms/shower (median) | PyTorch ÷ ONNX Runtime |',
+    '|---|---|---|---|---|',
+    ...withRounds.flatMap((e) => e.interleaved.map((r) => `| ${e.label} | ${r.batch} | ${fmt(r.onnxMedianMs)} | ${fmt(r.torchMedianMs)} | **${r.ratioMedian.toFixed(2)}** [${r.ratioMin.toFixed(2)} – ${r.ratioMax.toFixed(2)}] |`)),
+    '',
+  ];
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { Rng, createOrtSession, onnxRoot } from '@calozoo/core';
-import { benchArgs } from './generate-bench.mjs';
+import { benchArgs, median } from './generate-bench.mjs';
 
 const { args, opt } = benchArgs();
 const files = args.filter((a, i) => !a.startsWith('--') && !(args[i - 1] ?? '').startsWith('--'));
@@ -55,7 +55,6 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 for (const s of sessions) await s.dispose();
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const fmt = (a) => a.map((v) => v.toFixed(2)).join(' ');
 console.log(`outputs: max |A − B| ${diff.toExponential(2)} (max |A| ${max.toExponential(2)})`);
 console.log(`batch ${B}, ${ROUNDS} rounds of ${REPS} calls, ${THREADS} threads, ms/row: A ${fmt(times[0])} | B ${fmt(times[1])}`);

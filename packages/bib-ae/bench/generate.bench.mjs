@@ -16,21 +16,23 @@
  *
  *   npx nx run @calozoo/bib-ae:build
  *   cd packages/bib-ae && npm run bench -- [--variants full,decoder] [--seconds 3] [--threads 2] \
- *     [--batches 1,100,10000] [--no-torch] [--no-torch-large] [--no-tfjs] [--out DIR] [--no-write]
+ *     [--batches 1,100,10000] [--rounds 3] [--no-torch] [--no-torch-large] [--no-tfjs] [--out DIR] [--no-write]
  *
  * Per batch size: one warm-up call, then calls until --seconds have passed (mean ± std of the
  * calls' ms/shower); batch 10 000 is one call (it takes minutes), after the smaller batches warmed
  * the same 8-shower network calls. The runtimes run one after the other per generator, so
  * compare ratios from one run. The PyTorch mirror runs at its faster OpenMP wait policy (default or
  * PASSIVE, tried on the smaller batches); --no-torch-large leaves out its batch-10 000 call, which
- * takes hours at its speed here. Writes bench/RESULTS.md unless --no-write.
+ * takes hours at its speed here. Then `--rounds` rounds (default 3, 0: none) alternate ONNX Runtime
+ * and the mirror (both wait policies) on the batches below 10 000, whose median ratio a shared
+ * machine's drift does not bias. Writes bench/RESULTS.md unless --no-write.
  */
 import { promises as fs } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
-import { benchArgs, fmt, mean, policyNote, runTorchMirror, speedTable, std, timeGenerate } from '../../../tools/bench-native/generate-bench.mjs';
+import { benchArgs, fmt, interleavedRounds, interleavedTable, mean, policyNote, runTorchMirror, speedTable, std, timeGenerate } from '../../../tools/bench-native/generate-bench.mjs';
 import { Rng, createOrtSession, getGeometry, selectTfBackend, tf, writeSafetensors } from '@calozoo/core';
 import { KdeSampler, bibAePlugin, publishedConvDefaults } from '../dist/index.js';
 
@@ -43,6 +45,7 @@ const CHOSEN = opt('variants', 'full,decoder').split(',').filter(Boolean);
 const SECONDS = Number(opt('seconds', 3));
 const THREADS = Number(opt('threads', 2));
 const BATCHES = opt('batches', '1,100,10000').split(',').filter(Boolean).map(Number);
+const ROUNDS = Number(opt('rounds', 3));
 const OUT = opt('out', undefined) ?? (await fs.mkdtemp(path.join(tmpdir(), 'bibae-bench-')));
 /** Showers per network call of `generate` (DEFAULT_BATCH.conv in src/model.ts); the mirror uses the same. */
 const NET_BATCH = 8;
@@ -161,6 +164,10 @@ for (const key of CHOSEN) {
     if (torch) {
       entry.torch = { ...torch, post: torch.json.post };
       entry.runtimes[`pytorch ${torch.version}`] = torch.rows;
+      if (ROUNDS > 0 && BATCHES.some((b) => b < 10_000)) {
+        const mirror = { script, dir, checkFile, out: OUT, tag: key, threads: THREADS, seconds: SECONDS, extra: ['--chunk', String(NET_BATCH)] };
+        entry.interleaved = await interleavedRounds({ model, batches: BATCHES, rounds: ROUNDS, timing, mirror });
+      }
       log(`  (${(100 * torch.check.nonzero).toFixed(0)} % of the checked cells > 0)`);
     }
   }
@@ -206,6 +213,7 @@ const text = [
   '',
   ...lines,
   '',
+  ...interleavedTable(results.map((e) => ({ label: `${e.label} (${e.geometry})`, interleaved: e.interleaved })), { rounds: ROUNDS, seconds: SECONDS }),
   `Peak = ${PEAK.text} = ${(PEAK.flops / 1e9).toFixed(0)} GFLOP/s. "PyTorch ÷ this" > 1 means faster than the PyTorch mirror.`,
   '',
   `## Where the time goes`,

@@ -29,6 +29,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
+import { median } from '../../../tools/bench-native/generate-bench.mjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, createOrtSession, getGeometry, selectTfBackend } from '@calozoo/core';
 import { DS1_ENERGIES_MEV, calomanPlugin, defaultConfigFor } from '../dist/index.js';
@@ -271,10 +272,6 @@ async function torchServer(env) {
   };
 }
 
-const median = (a) => {
-  const b = [...a].sort((x, y) => x - y);
-  return b.length % 2 ? b[(b.length - 1) / 2] : (b[b.length / 2 - 1] + b[b.length / 2]) / 2;
-};
 
 /** ONNX Runtime and PyTorch generate, alternated in rounds (see the header). */
 async function interleaved(dir) {

@@ -10,20 +10,22 @@
  *
  *   npx nx run @calozoo/wgan:build
  *   cd packages/wgan && npm run bench -- [--geometries ild-ecal,ild-hcal] [--seconds 3] \
- *     [--threads 2] [--batches 1,100,10000] [--no-torch] [--no-tfjs] [--out DIR] [--no-write]
+ *     [--threads 2] [--batches 1,100,10000] [--rounds 3] [--no-torch] [--no-tfjs] [--out DIR] [--no-write]
  *
  * Per batch size: one warm-up call, then calls until --seconds have passed (mean ± std of the
  * calls' ms/shower); batch 10 000 is one call (it takes minutes), after the smaller batches warmed
  * the same network calls (the model's default size: 4 showers on ONNX Runtime's CPU provider, 16
  * on TF.js; the PyTorch mirror's fastest, 16). The runtimes run one after the other per geometry, so
- * compare ratios from one run. Writes bench/RESULTS.md unless --no-write.
+ * compare ratios from one run; then `--rounds` rounds (default 3, 0: none) alternate ONNX Runtime
+ * and the mirror (both wait policies) on the batches below 10 000, whose median ratio a shared
+ * machine's drift does not bias. Writes bench/RESULTS.md unless --no-write.
  */
 import { promises as fs } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuPeak } from '../../../tools/bench-native/cpu-peak.mjs';
-import { benchArgs, policyNote, runTorchMirror, speedTable, timeGenerate, torchRows } from '../../../tools/bench-native/generate-bench.mjs';
+import { benchArgs, interleavedRounds, interleavedTable, policyNote, runTorchMirror, speedTable, timeGenerate, torchRows } from '../../../tools/bench-native/generate-bench.mjs';
 import { Rng, createOrtSession, getGeometry, selectTfBackend, writeSafetensors } from '@calozoo/core';
 import { publishedConv, upSpecs, wganGpPlugin } from '../dist/index.js';
 
@@ -34,6 +36,7 @@ const GEOMETRIES = opt('geometries', 'ild-ecal,ild-hcal').split(',').filter(Bool
 const SECONDS = Number(opt('seconds', 3));
 const THREADS = Number(opt('threads', 2));
 const BATCHES = opt('batches', '1,100,10000').split(',').filter(Boolean).map(Number);
+const ROUNDS = Number(opt('rounds', 3));
 const OUT = opt('out', undefined) ?? (await fs.mkdtemp(path.join(tmpdir(), 'wgan-bench-')));
 const PEAK = cpuPeak();
 const CHECK_N = 4;
@@ -107,18 +110,22 @@ async function measure() {
       if (torch) {
         entry.torch = torch;
         entry.runtimes[`pytorch ${torch.version}`] = torch.rows;
+        if (ROUNDS > 0 && BATCHES.some((b) => b < 10_000)) {
+          const mirror = { script: path.join(ROOT, 'tools', 'wgan-reference', 'generate_torch.py'), dir, checkFile, out: OUT, tag: id, threads: THREADS, seconds: SECONDS };
+          entry.interleaved = await interleavedRounds({ model, batches: BATCHES, rounds: ROUNDS, timing, mirror });
+        }
       }
     }
     model.dispose();
     results.push(entry);
   }
   const command = `cd packages/wgan && npm run bench -- ${args.join(' ')}`.trim();
-  const out = { results, load0, load1: loadavg()[0], peak: PEAK, date, command, backend: backend.chosen, seconds: SECONDS, threads: THREADS, batches: BATCHES };
+  const out = { results, load0, load1: loadavg()[0], peak: PEAK, date, command, backend: backend.chosen, seconds: SECONDS, threads: THREADS, batches: BATCHES, rounds: ROUNDS };
   await fs.writeFile(path.join(OUT, 'results.json'), JSON.stringify(out, null, 2));
   return out;
 }
 
-const { results, load0, load1, date, command, backend, seconds, threads, batches } = run;
+const { results, load0, load1, date, command, backend, seconds, threads, batches, rounds = 0 } = run;
 const lines = speedTable(results.map((e) => ({ ...e, label: `${e.layout} (${e.geometry})` })), { threads, peakFlops: PEAK.flops });
 const text = [
   '# WGAN generators: generation time per shower',
@@ -131,6 +138,7 @@ const text = [
   '',
   ...lines,
   '',
+  ...interleavedTable(results.map((e) => ({ label: `${e.layout} (${e.geometry})`, interleaved: e.interleaved })), { rounds, seconds }),
   `Peak = ${PEAK.text} = ${(PEAK.flops / 1e9).toFixed(0)} GFLOP/s. "PyTorch ÷ this" > 1 means faster than the PyTorch mirror.`,
   '',
 ];
