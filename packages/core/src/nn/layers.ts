@@ -680,6 +680,9 @@ export class MaxPool3d implements Layer {
   dispose(): void {}
 }
 
+/** The name of an activation spec. */
+const activationName = (spec: ActivationSpec): string => (typeof spec === 'string' ? spec : spec.name);
+
 /** An activation as a layer. */
 export class Activation implements Layer {
   /** Creates the layer. */
@@ -800,7 +803,9 @@ export class Sequential implements Layer {
     const first = this.entries[i]![1];
     if (!(first instanceof ConvTranspose3d)) return null;
     let j = i + 1;
-    while (j < this.entries.length && (this.entries[j]![1] instanceof Activation || this.entries[j]![1] instanceof LayerNorm)) j++;
+    // Between them only what acts per value (every activation but the softmax over channels) or per channel over (d, h, w).
+    const between = (l: Layer): boolean => (l instanceof Activation && activationName(l.spec) !== 'softmax') || l instanceof LayerNorm;
+    while (j < this.entries.length && between(this.entries[j]![1])) j++;
     const last = this.entries[j]?.[1];
     if (!(last instanceof Conv3d || last instanceof ConvTranspose3d)) return null;
     const c = last.correlation();

@@ -49,7 +49,11 @@ const triple = (x: number | readonly number[]): [number, number, number] =>
 
 /** Typed ONNX graph builder: inputs, initializers, one method per op, composite layers, `toBytes()`. */
 export class OnnxGraphBuilder extends OnnxOps {
-  /** Applies an activation by name ('linear' returns x unchanged). */
+  /**
+   * Applies an activation by name ('linear' returns x unchanged). The softmax runs over the
+   * channels, as TF.js's over its last axis: axis 1 of [n, features] or of a channels-first
+   * [n, C, d, h, w] (opset ≥ 13 for rank > 2, where Softmax is over one axis).
+   */
   activation(x: OnnxValue, spec: ActivationSpec = 'linear'): OnnxValue {
     const { name, alpha } = typeof spec === 'string' ? { name: spec, alpha: undefined } : spec;
     switch (name) {
@@ -61,7 +65,11 @@ export class OnnxGraphBuilder extends OnnxOps {
       case 'tanh': return this.tanh(x);
       case 'softplus': return this.softplus(x);
       case 'exp': return this.exp(x);
-      case 'softmax': return this.softmax(x, -1);
+      case 'softmax': {
+        const rank = x.shape?.length ?? 2;
+        if (rank > 2 && this.opset < 13) throw new InvalidArgumentError(`activation: a softmax over the channels of a rank-${rank} input needs opset ≥ 13, this graph uses ${this.opset}`);
+        return this.softmax(x, rank > 2 ? 1 : -1);
+      }
       default: throw new InvalidArgumentError(`activation: unknown activation "${String(name)}"`);
     }
   }
