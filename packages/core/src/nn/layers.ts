@@ -294,6 +294,7 @@ export class ConvTranspose3d extends ConvLayer {
 
   /** The sub-pixel form left in phase form, activation applied (see `OnnxGraphBuilder.convTranspose3dPhases`; null where it does not apply). */
   toOnnxPhases(g: OnnxGraphBuilder, x: OnnxValue): PhaseForm | null {
+    if (activationName(this.activation) === 'softmax') return null; // over the channels, not per value
     const p = g.convTranspose3dPhases(x, filterToOnnx(this.kernel), tensorToRaw(this.bias), { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding });
     return p ? { ...p, value: g.activation(p.value, this.activation) } : null;
   }
@@ -780,9 +781,9 @@ export class Sequential implements Layer {
 
   /**
    * Emits the layers in turn. A strided ConvTranspose3d followed by per-channel LayerNorms and
-   * activations and then a stride-1 convolution is emitted without its pixel shuffle: the
-   * stride-1 convolution reads the phases and only its own output is shuffled
-   * (`OnnxGraphBuilder.conv3dFromPhases`; the same values).
+   * per-value activations and then a convolution that steps by its strides, or a stride-1 one
+   * into fewer channels than it has phases, is emitted without its pixel shuffle: the
+   * convolution reads the phases (`OnnxGraphBuilder.conv3dFromPhases`; the same values).
    */
   toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
     let h = x;

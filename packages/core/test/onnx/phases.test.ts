@@ -161,6 +161,16 @@ describe('Sequential.toOnnx: the phase form for a strided stage into fewer chann
     expect(diff).toBeLessThan(1e-5);
   });
 
+  it('a strided stage with a softmax of its own keeps the usual path', async () => {
+    const rng = new Rng(8);
+    const up = new ConvTranspose3d(3, 4, 4, rng, { stride: 2, padding: 1, activation: 'softmax' });
+    const ln = new LayerNorm(up.outputShape([4, 4, 4, 3]), { perChannel: true });
+    const net = new Sequential([['up', up], ['ln', ln], ['head', new Conv3d(4, 1, 3, rng, { padding: 1 })]]);
+    const { diff, phaseForm } = await compare([net, ln]);
+    expect(phaseForm).toBe(false);
+    expect(diff).toBeLessThan(1e-5);
+  });
+
   it('into 8 channels after 8 phases: the usual path, the same values', async () => {
     const { diff, phaseForm } = await compare(tail(new Rng(3), 8));
     expect(phaseForm).toBe(false);
