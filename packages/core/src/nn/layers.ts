@@ -172,9 +172,11 @@ abstract class ConvLayer implements Layer {
    */
   abstract correlation(): Correlation | null;
 
-  /** The layer applied to a tensor in phase form (see `OnnxGraphBuilder.conv3dFromPhases`), written back to the usual layout; null where it cannot read it. */
-  toOnnxFromPhases(g: OnnxGraphBuilder, p: PhaseForm): OnnxValue | null {
-    const c = this.correlation();
+  /**
+   * The layer applied to a tensor in phase form (see `OnnxGraphBuilder.conv3dFromPhases`), written
+   * back to the usual layout; null where it cannot read it. `c`: its `correlation()` where the caller has it.
+   */
+  toOnnxFromPhases(g: OnnxGraphBuilder, p: PhaseForm, c: Correlation | null = this.correlation()): OnnxValue | null {
     if (!c || c.strides.some((v, d) => v !== 1 && v !== p.strides[d])) return null;
     return g.activation(g.conv3dFromPhases(p, c.w, c.b, c.pads, c.strides), this.activation);
   }
@@ -280,11 +282,6 @@ export class ConvTranspose3d extends ConvLayer {
   toOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
     const y = g.convTranspose3dSubPixel(x, filterToOnnx(this.kernel), tensorToRaw(this.bias), { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding });
     return g.activation(y, this.activation);
-  }
-
-  /** Output phases of the sub-pixel form: the product of the strides. */
-  get phases(): number {
-    return prod(this.stride);
   }
 
   /** The strides (d, h, w). */
@@ -816,12 +813,12 @@ export class Sequential implements Layer {
     // photon generator's 32 → 1 after a stride-2 stage: 8 phases, 1.18× faster in ONNX Runtime);
     // the pion generator's stride-(2, 1, 1) stage into a 10-channel convolution ran 0.86× as fast so.
     const steps = c.strides.every((v, d) => v === first.strides[d]);
-    if (!steps && last.outChannels >= first.phases) return null;
+    if (!steps && last.outChannels >= prod(first.strides)) return null;
     if (this.entries.slice(i + 1, j).some(([, l]) => l instanceof LayerNorm && !l.perChannel)) return null;
     let p = first.toOnnxPhases(g, x);
     if (!p) return null;
     for (const [, l] of this.entries.slice(i + 1, j)) p = l instanceof LayerNorm ? l.toOnnxPhases(g, p)! : { ...p, value: l.toOnnx(g, p.value) };
-    return [last.toOnnxFromPhases(g, p)!, j + 1];
+    return [last.toOnnxFromPhases(g, p, c)!, j + 1];
   }
 
   /** Shape after every layer. */

@@ -13,7 +13,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { OnnxOps } from './ops.js';
-import { subPixelPlan, subPixelWeights, type SubPixelDimPlan } from './subpixel.js';
+import { subPixelPlan, subPixelWeights, type SubPixelDimPlan, type SubPixelSpec } from './subpixel.js';
 import type { ActivationSpec, OnnxValue, RawTensor, WeightLike } from './types.js';
 
 /** Options of `convTranspose3dSubPixel` (PyTorch `ConvTranspose3d` arguments). */
@@ -46,6 +46,13 @@ export interface PhaseForm {
 
 const triple = (x: number | readonly number[]): [number, number, number] =>
   typeof x === 'number' ? [x, x, x] : [x[0]!, x[1]!, x[2]!];
+
+/** The `SubPixelSpec` of a transposed convolution on spatial input `input` with kernel `kernel` and PyTorch's arguments. */
+function subPixelSpec(input: [number, number, number], kernel: [number, number, number], options: SubPixelOptions): SubPixelSpec {
+  const pad = options.padding ?? 0;
+  const pads = typeof pad === 'number' ? [pad, pad, pad, pad, pad, pad] : pad.length === 3 ? [...pad, ...pad] : [...pad];
+  return { kernel, stride: triple(options.stride ?? 2), pads, outputPadding: triple(options.outputPadding ?? 0), input };
+}
 
 /** Typed ONNX graph builder: inputs, initializers, one method per op, composite layers, `toBytes()`. */
 export class OnnxGraphBuilder extends OnnxOps {
@@ -173,9 +180,7 @@ export class OnnxGraphBuilder extends OnnxOps {
     const { y, cout, plan: [D, H, W] } = r;
     const phased = this.alignedPhases(y, cout, [D, H, W], 1);
     const z = this.phaseShuffle(phased, cout, [D.s, H.s, W.s], [D.m, H.m, W.m]);
-    const full = [D.m * D.s, H.m * H.s, W.m * W.s];
-    const out = [D.out, H.out, W.out];
-    return full.every((n, k) => n === out[k]) ? z : this.slice(z, [0, 0, 0], out, [2, 3, 4]);
+    return this.trimmed(z, [D.m * D.s, H.m * H.s, W.m * W.s], [D.out, H.out, W.out]);
   }
 
   /**
@@ -185,20 +190,13 @@ export class OnnxGraphBuilder extends OnnxOps {
    */
   convTranspose3dPhases(x: OnnxValue, w: RawTensor, b: RawTensor | undefined, options: SubPixelOptions = {}): PhaseForm | null {
     const s = x.shape;
-    if (!s || s.length !== 5 || s.slice(2).some((d) => d === null) || (s[2] === 1 && s[3] === 1 && s[4] === 1)) return null;
-    const stride = triple(options.stride ?? 2);
-    if (stride.every((v) => v === 1) || w.shape.length !== 5) return null;
-    const pad = options.padding ?? 0;
-    const pads = typeof pad === 'number' ? [pad, pad, pad, pad, pad, pad] : pad.length === 3 ? [...pad, ...pad] : [...pad];
-    const spec = { kernel: w.shape.slice(2) as [number, number, number], stride, pads, outputPadding: triple(options.outputPadding ?? 0), input: s.slice(2) as [number, number, number] };
-    if (subPixelPlan(spec).some((p) => p.m * p.s !== p.out)) return null;
+    if (!s || s.length !== 5 || s.slice(2).some((d) => d === null) || (s[2] === 1 && s[3] === 1 && s[4] === 1) || w.shape.length !== 5) return null;
+    const spec = subPixelSpec(s.slice(2) as [number, number, number], w.shape.slice(2) as [number, number, number], options);
+    if (spec.stride.every((v) => v === 1) || subPixelPlan(spec).some((p) => p.m * p.s !== p.out)) return null;
     const r = this.subPixelConv(x, w, b, options);
     if ('value' in r) return null;
-    const { y, cout, plan } = r;
-    const [D, H, W] = plan;
-    const phases = D.s * H.s * W.s;
-    const m: [number, number, number] = [D.m, H.m, W.m];
-    return { value: this.alignedPhases(y, cout, plan, 2), channels: cout, strides: [D.s, H.s, W.s], m, phases };
+    const { y, cout, plan: [D, H, W] } = r;
+    return { value: this.alignedPhases(y, cout, [D, H, W], 2), channels: cout, strides: [D.s, H.s, W.s], m: [D.m, H.m, W.m], phases: D.s * H.s * W.s };
   }
 
   /**
@@ -294,7 +292,12 @@ export class OnnxGraphBuilder extends OnnxOps {
     let y = this.conv3d(x, { data: wp, shape: [Po * cout, cin * P, Dd.ku, Hd.ku, Wd.ku] }, bias ? { data: bias, shape: [Po * cout] } : undefined, { pads: [Dd.padBegin, Hd.padBegin, Wd.padBegin, Dd.padEnd, Hd.padEnd, Wd.padEnd] });
     if (dims.some((d) => d.len !== d.q)) y = this.slice(y, [0, 0, 0], [Dd.q, Hd.q, Wd.q], [2, 3, 4]);
     const z = this.phaseShuffle(y, cout, [Dd.so, Hd.so, Wd.so], [Dd.q, Hd.q, Wd.q]);
-    return dims.every((d) => d.q * d.so === d.out) ? z : this.slice(z, [0, 0, 0], [Dd.out, Hd.out, Wd.out], [2, 3, 4]);
+    return this.trimmed(z, dims.map((d) => d.q * d.so), [Dd.out, Hd.out, Wd.out]);
+  }
+
+  /** `z` [n, C, …full] cut to its first `out` positions per spatial dimension (z itself where they agree). */
+  private trimmed(z: OnnxValue, full: readonly number[], out: readonly number[]): OnnxValue {
+    return full.every((n, k) => n === out[k]) ? z : this.slice(z, [0, 0, 0], out, [2, 3, 4]);
   }
 
   /**
@@ -311,10 +314,8 @@ export class OnnxGraphBuilder extends OnnxOps {
     }
     const [cin, cout, kd, kh, kw] = w.shape as [number, number, number, number, number];
     if (s[1] !== null && s[1] !== cin) throw new InvalidArgumentError(`convTranspose3dSubPixel: input has ${s[1]} channels, weights expect ${cin}`);
-    const pad = options.padding ?? 0;
-    const pads = typeof pad === 'number' ? [pad, pad, pad, pad, pad, pad] : pad.length === 3 ? [...pad, ...pad] : [...pad];
-    const outputPadding = triple(options.outputPadding ?? 0);
-    if (s[2] === 1 && s[3] === 1 && s[4] === 1 && pads.every((p) => p === 0) && outputPadding.every((o) => o === 0)) {
+    const spec = subPixelSpec(s.slice(2) as [number, number, number], [kd, kh, kw], options);
+    if (s[2] === 1 && s[3] === 1 && s[4] === 1 && spec.pads.every((p) => p === 0) && spec.outputPadding.every((o) => o === 0)) {
       // One input voxel, no cropping (the generators' 1³ → k³ stems): an outer product, out[co, a, b, c] =
       // Σ_ci x[ci]·w[ci, co, a, b, c] + b[co], whatever the stride. One Gemm: ONNX Runtime ran the
       // padded Conv of the general form at 1.1 ms of a 16 ms pion shower.
@@ -323,13 +324,6 @@ export class OnnxGraphBuilder extends OnnxOps {
       const y = this.gemm(this.reshape(x, [-1, cin]), { data: w.data, shape: [cin, cout * k3] }, bias ? { data: bias, shape: [cout * k3] } : undefined);
       return { value: this.reshape(y, [-1, cout, kd, kh, kw]) };
     }
-    const spec = {
-      kernel: [kd, kh, kw] as [number, number, number],
-      stride: triple(options.stride ?? 2),
-      pads,
-      outputPadding,
-      input: s.slice(2) as [number, number, number],
-    };
     const bias = b ? (b.data as Float32Array) : undefined;
     const sp = subPixelWeights(w.data, bias, cin, cout, spec);
     const [D, H, W] = sp.plan;
